@@ -1,0 +1,67 @@
+"""The learning portal: create_app() builds a configured application."""
+import logging
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import DEVELOPMENT_SECRET_KEY, Config, ProductionConfig, config_for
+from portal import cli, core, errors, i18n, security
+from portal.accounts import access
+from portal.accounts import cli as accounts_cli
+from portal.accounts import views as accounts_views
+from portal.extensions import csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: str | type[Config] | None = None, overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the portal for a settings class (or its name), with optional overrides."""
+    config_class = config_for(config) if config is None or isinstance(config, str) else config
+    app = Flask(__name__, instance_path=os.environ.get("PORTAL_INSTANCE_PATH") or None,
+                instance_relative_config=True)
+    app.config.from_object(config_class)
+    if overrides:
+        app.config.update(overrides)
+    _refuse_unsafe_production(app, config_class)
+    os.makedirs(app.instance_path, exist_ok=True)
+    _configure_logging(app)
+
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
+    i18n.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+
+    access.init_app(app)
+    app.register_blueprint(core.bp)
+    app.register_blueprint(accounts_views.bp)
+    app.cli.add_command(accounts_cli.users)
+    app.cli.add_command(cli.setup)
+    return app
+
+
+def _refuse_unsafe_production(app: Flask, config_class: type[Config]) -> None:
+    if not issubclass(config_class, ProductionConfig):
+        return
+    secret = app.config.get("SECRET_KEY") or ""
+    if secret == DEVELOPMENT_SECRET_KEY or len(secret) < 32:
+        raise RuntimeError(
+            "Refusing to start in production without a real SECRET_KEY: set the SECRET_KEY "
+            "environment variable to a random string of at least 32 characters, e.g. "
+            "python -c 'import secrets; print(secrets.token_urlsafe(48))'."
+        )
+
+
+def _configure_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        app.logger.setLevel(logging.INFO)

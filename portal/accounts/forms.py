@@ -1,0 +1,132 @@
+"""Account forms: they validate input and never touch the database."""
+from flask_babel import get_locale, lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+
+from portal.accounts.countries import country_choices
+from portal.accounts.models import Gender, Role
+from portal.accounts.services import password_problem
+from portal.i18n import LANGUAGE_NAMES
+
+GENDER_LABELS = {
+    Gender.FEMALE: _l("Female"),
+    Gender.MALE: _l("Male"),
+    Gender.OTHER: _l("Another gender"),
+    Gender.NOT_STATED: _l("Prefer not to say"),
+}
+ROLE_LABELS = {
+    Role.TRAINEE: _l("Trainee"),
+    Role.LECTURER: _l("Lecturer"),
+    Role.COORDINATOR: _l("Coordinator"),
+    Role.ADMIN: _l("Administrator"),
+}
+
+
+def choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class NewPasswordField(PasswordField):
+    """A password field that refuses short and common passwords."""
+
+    def pre_validate(self, form) -> None:
+        email = form.email.data if hasattr(form, "email") else ""
+        problem = password_problem(self.data or "", email or "")
+        if problem:
+            raise ValidationError(problem)
+
+
+class ProfileFields(FlaskForm):
+    """The profile fields shared by sign-up and the profile page."""
+
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(
+        _l("Email"),
+        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+    )
+    country = SelectField(_l("Country"), validators=[DataRequired()])
+    organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])
+    job_title = StringField(_l("Job title"), validators=[Optional(), Length(max=200)])
+    gender = SelectField(
+        _l("Gender"),
+        choices=choices((g.value, label) for g, label in GENDER_LABELS.items()),
+        default=Gender.NOT_STATED.value,
+    )
+    language = SelectField(
+        _l("Preferred language"), choices=choices(LANGUAGE_NAMES.items()), default="en"
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.country.choices = choices(
+            [("", _l("Choose your country")), *country_choices(str(get_locale() or "en"))]
+        )
+
+
+class SignupForm(ProfileFields):
+    password = NewPasswordField(_l("Password"), validators=[DataRequired()])
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+    submit = SubmitField(_l("Create my account"))
+
+
+class ProfileForm(ProfileFields):
+    submit = SubmitField(_l("Save my profile"))
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    remember = BooleanField(_l("Keep me signed in on this device"))
+    submit = SubmitField(_l("Log in"))
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+    password = NewPasswordField(_l("New password"), validators=[DataRequired()])
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+    submit = SubmitField(_l("Change my password"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        _l("Email"),
+        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+    )
+    submit = SubmitField(_l("Send me a reset link"))
+
+
+class ResetPasswordForm(FlaskForm):
+    password = NewPasswordField(_l("New password"), validators=[DataRequired()])
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+    submit = SubmitField(_l("Set my new password"))
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=choices((r.value, label) for r, label in ROLE_LABELS.items()))
+    submit = SubmitField(_l("Change role"))
+
+
+class UserSearchForm(FlaskForm):
+    """A GET search: it changes nothing, so it carries no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Name or email"), validators=[Optional(), Length(max=200)])
+    role = SelectField(
+        _l("Role"),
+        choices=choices([("", _l("Any role")), *((r.value, label) for r, label in ROLE_LABELS.items())]),
+        validators=[Optional()],
+    )
+    submit = SubmitField(_l("Search"))

@@ -1,0 +1,228 @@
+"""Rules for accounts: creating them, passwords, reset links, roles. These flush; views commit."""
+import hashlib
+import secrets
+from dataclasses import dataclass
+from functools import lru_cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, render_template, url_for
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, or_, select
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+from portal.accounts.models import Gender, Role, User
+from portal.db_types import utcnow
+from portal.extensions import db
+from portal.mail import send_mail
+
+RESET_SALT = "password-reset"
+
+
+class EmailTaken(Exception):
+    """Another account already uses this email address."""
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    """The 30,000 most common passwords from leaked lists, as zxcvbn ranks them."""
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def normalise_email(email: str) -> str:
+    """The form of an address under which it is stored and compared."""
+    return email.strip().lower()
+
+
+def password_problem(password: str, email: str = "") -> str | None:
+    """Why a new password is refused, or None when it is acceptable."""
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password) < minimum:
+        return _("Use at least %(count)d characters.", count=minimum)
+    lowered = password.lower()
+    if lowered in common_passwords() or len(set(lowered)) < 4:
+        return _("This password is too common. Please choose another.")
+    if email and lowered == normalise_email(email):
+        return _("Your password cannot be your email address.")
+    return None
+
+
+def _hasher() -> PasswordHasher:
+    config = current_app.config
+    return PasswordHasher(
+        time_cost=config["ARGON2_TIME_COST"], memory_cost=config["ARGON2_MEMORY_COST"]
+    )
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of the password."""
+    return _hasher().hash(password)
+
+
+def check_password(user: User, password: str) -> bool:
+    """Whether `password` is the user's; upgrades the stored hash when its cost changed."""
+    hasher = _hasher()
+    try:
+        hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    return True
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def create_user(
+    *,
+    email: str,
+    name: str,
+    password: str,
+    role: Role = Role.TRAINEE,
+    country: str | None = None,
+    organisation: str = "",
+    job_title: str = "",
+    gender: Gender = Gender.NOT_STATED,
+    language: str = "en",
+) -> User:
+    """Create an account; raises EmailTaken when the address is in use, whatever its case."""
+    if find_user_by_email(email) is not None:
+        raise EmailTaken(email)
+    user = User(
+        email=normalise_email(email),
+        name=name.strip(),
+        password_hash=hash_password(password),
+        role=role,
+        country=country or None,
+        organisation=organisation.strip(),
+        job_title=job_title.strip(),
+        gender=gender,
+        language=language,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with these credentials, or None; as slow for unknown addresses."""
+    user = find_user_by_email(email)
+    if user is None:
+        _hasher().hash(password)
+        return None
+    if not check_password(user, password) or not user.is_active:
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def update_profile(user: User, **fields: object) -> None:
+    """Change profile fields; a new email must be free, whatever its case."""
+    new_email = normalise_email(str(fields.pop("email", user.email)))
+    if new_email != user.email:
+        if find_user_by_email(new_email) is not None:
+            raise EmailTaken(new_email)
+        user.email = new_email
+    for name, value in fields.items():
+        setattr(user, name, value.strip() if isinstance(value, str) else value)
+    db.session.flush()
+
+
+def set_password(user: User, password: str) -> None:
+    """Store a new password; this also voids every reset link sent before."""
+    user.password_hash = hash_password(password)
+    db.session.flush()
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
+
+
+def _password_fingerprint(user: User) -> str:
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def make_reset_token(user: User) -> str:
+    """A signed token naming the user and their current password, so it works only once."""
+    return _serializer().dumps([user.id, _password_fingerprint(user)])
+
+
+def user_for_reset_token(token: str) -> User | None:
+    """The user a reset token was made for, or None if it is forged, expired or used."""
+    try:
+        user_id, fingerprint = _serializer().loads(
+            token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
+        )
+    except (BadSignature, SignatureExpired, ValueError, TypeError):
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_active:
+        return None
+    if not secrets.compare_digest(fingerprint, _password_fingerprint(user)):
+        return None
+    return user
+
+
+def send_password_reset(email: str) -> None:
+    """Mail a reset link if the address has an account; say nothing either way."""
+    user = find_user_by_email(email)
+    if user is None or not user.is_active:
+        return
+    link = url_for("accounts.reset_password", token=make_reset_token(user), _external=True)
+    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+    body = render_template("accounts/email/reset_password.txt", user=user, link=link, minutes=minutes)
+    send_mail(user.email, _("Reset your password"), body)
+
+
+def set_role(user: User, role: Role) -> None:
+    """Give the user a new role."""
+    user.role = role
+    db.session.flush()
+
+
+def search_users(query: str = "", role: Role | None = None):
+    """A select() of users matching a name or email fragment, newest first."""
+    statement = select(User).order_by(User.created_at.desc(), User.id.desc())
+    if query:
+        pattern = f"%{query.strip().lower()}%"
+        statement = statement.where(
+            or_(func.lower(User.name).like(pattern), User.email.like(pattern))
+        )
+    if role is not None:
+        statement = statement.where(User.role == role)
+    return statement
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    password: str
+    role: Role
+    name: str
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount("trainee@example.org", "trainee-demo-2026", Role.TRAINEE, "Amina Trainee"),
+    DemoAccount("lecturer@example.org", "lecturer-demo-2026", Role.LECTURER, "Lucas Lecturer"),
+    DemoAccount("coordinator@example.org", "coordinator-demo-2026", Role.COORDINATOR, "Chen Coordinator"),
+    DemoAccount("admin@example.org", "admin-demo-2026", Role.ADMIN, "Ada Admin"),
+)
+
+
+def ensure_demo_accounts() -> tuple[DemoAccount, ...]:
+    """Create the demo accounts that are missing; refused where the config forbids them."""
+    if not current_app.config["CREATE_DEMO_ACCOUNTS"]:
+        raise RuntimeError("Demo accounts are disabled in this configuration.")
+    for account in DEMO_ACCOUNTS:
+        if find_user_by_email(account.email) is None:
+            create_user(
+                email=account.email,
+                name=account.name,
+                password=account.password,
+                role=account.role,
+                country="AT",
+            )
+    return DEMO_ACCOUNTS

@@ -1,0 +1,231 @@
+"""Account pages: thin views that call services and own the commit."""
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_user, logout_user
+
+from portal.accounts import services
+from portal.accounts.access import ANYONE, SIGNED_IN, allow
+from portal.accounts.forms import (
+    ROLE_LABELS,
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ProfileForm,
+    ResetPasswordForm,
+    RoleForm,
+    SignupForm,
+    UserSearchForm,
+)
+from portal.accounts.models import Gender, Role, User
+from portal.extensions import db, limiter, login_manager
+from portal.security import is_safe_next
+
+bp = Blueprint("accounts", __name__, template_folder="templates")
+
+PROFILE_FIELDS = ("name", "email", "country", "organisation", "job_title", "gender", "language")
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.is_active else None
+
+
+def login_account_key() -> str:
+    """Rate-limit key for one account, whatever case the address was typed in."""
+    return "login:" + services.normalise_email(request.form.get("email", ""))
+
+
+def failed_attempt(response) -> bool:
+    """Only refused logins count towards the limit; a success redirects."""
+    return response.status_code != 302
+
+
+def login_account_limit() -> str:
+    return current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]
+
+
+def login_address_limit() -> str:
+    return current_app.config["LOGIN_LIMIT_PER_ADDRESS"]
+
+
+def too_many_logins() -> str:
+    return _("Too many failed login attempts. Please wait a few minutes, or reset your password.")
+
+
+def redirect_next(default: str = "core.index"):
+    target = request.args.get("next") or request.form.get("next")
+    return redirect(target if is_safe_next(target) else url_for(default))
+
+
+def start_session(user: User, remember: bool = False) -> None:
+    login_user(user, remember=remember)
+    session["language"] = user.language
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@allow(ANYONE)
+@limiter.limit("10 per hour", methods=["POST"], key_func=get_remote_address)
+def signup():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.index"))
+    form = SignupForm()
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(
+                email=form.email.data,
+                name=form.name.data,
+                password=form.password.data,
+                country=form.country.data,
+                organisation=form.organisation.data or "",
+                job_title=form.job_title.data or "",
+                gender=Gender(form.gender.data),
+                language=form.language.data,
+            )
+        except services.EmailTaken:
+            form.email.errors.append(_("An account with this email already exists. Log in or reset your password."))
+        else:
+            db.session.commit()
+            start_session(user)
+            flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
+            return redirect_next()
+    return render_template("accounts/signup.html", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@allow(ANYONE)
+@limiter.limit(
+    login_address_limit, methods=["POST"], key_func=get_remote_address,
+    deduct_when=failed_attempt, error_message=too_many_logins,
+)
+@limiter.limit(
+    login_account_limit, methods=["POST"], key_func=login_account_key,
+    deduct_when=failed_attempt, error_message=too_many_logins,
+)
+def login():
+    if current_user.is_authenticated:
+        return redirect_next()
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            db.session.commit()
+            start_session(user, remember=form.remember.data)
+            return redirect_next()
+        form.password.errors.append(_("Wrong email or password."))
+    return render_template("accounts/login.html", form=form, next=request.args.get("next", "")), (
+        400 if form.is_submitted() else 200
+    )
+
+
+@bp.route("/logout", methods=["POST"])
+@allow(ANYONE)
+def logout():
+    logout_user()
+    session.pop("language", None)
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("core.index"))
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@allow(SIGNED_IN)
+def edit_profile():
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        fields = {name: getattr(form, name).data for name in PROFILE_FIELDS}
+        fields["gender"] = Gender(fields["gender"])
+        try:
+            services.update_profile(current_user, **fields)
+        except services.EmailTaken:
+            db.session.rollback()
+            form.email.errors.append(_("Another account already uses this email."))
+        else:
+            db.session.commit()
+            session["language"] = current_user.language
+            flash(_("Your profile is saved."), "success")
+            return redirect(url_for("accounts.edit_profile"))
+    return render_template("accounts/profile.html", form=form)
+
+
+@bp.route("/profile/password", methods=["GET", "POST"])
+@allow(SIGNED_IN)
+@limiter.limit("10 per 15 minutes", methods=["POST"], key_func=get_remote_address)
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if services.check_password(current_user, form.current.data):
+            services.set_password(current_user, form.password.data)
+            db.session.commit()
+            flash(_("Your password is changed."), "success")
+            return redirect(url_for("accounts.edit_profile"))
+        form.current.errors.append(_("This is not your current password."))
+    return render_template("accounts/change_password.html", form=form)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@allow(ANYONE)
+@limiter.limit("5 per hour", methods=["POST"], key_func=get_remote_address)
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.send_password_reset(form.email.data)
+        flash(
+            _("If an account uses this address, a reset link is on its way. Check your inbox."),
+            "info",
+        )
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@allow(ANYONE)
+def reset_password(token: str):
+    user = services.user_for_reset_token(token)
+    if user is None:
+        flash(_("This reset link is invalid, expired or already used. Ask for a new one."), "error")
+        return redirect(url_for("accounts.forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        services.set_password(user, form.password.data)
+        db.session.commit()
+        flash(_("Your new password is set. You can log in now."), "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form)
+
+
+@bp.route("/admin/users")
+@allow(Role.ADMIN)
+def list_users():
+    form = UserSearchForm(request.args)
+    role = Role(form.role.data) if form.role.data in Role._value2member_map_ else None
+    page = db.paginate(
+        services.search_users(form.q.data or "", role), per_page=50, error_out=False
+    )
+    return render_template(
+        "accounts/admin_users.html",
+        form=form,
+        page=page,
+        role_form=RoleForm(),
+        role_labels=ROLE_LABELS,
+    )
+
+
+@bp.route("/admin/users/<int:user_id>/role", methods=["POST"])
+@allow(Role.ADMIN)
+def change_role(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = RoleForm()
+    if form.validate_on_submit():
+        if user.id == current_user.id and form.role.data != Role.ADMIN:
+            flash(_("You cannot remove your own administrator role."), "error")
+        else:
+            services.set_role(user, Role(form.role.data))
+            db.session.commit()
+            flash(
+                _("%(name)s is now: %(role)s.", name=user.name, role=ROLE_LABELS[user.role]),
+                "success",
+            )
+    else:
+        flash(_("Choose a valid role."), "error")
+    return redirect(url_for("accounts.list_users", q=request.args.get("q", "")))

@@ -1,0 +1,44 @@
+"""Site-wide pages that belong to no domain: the home page, the health check, the language switch."""
+from flask import Blueprint, current_app, jsonify, redirect, request, session, url_for
+from flask import render_template
+from flask_login import current_user
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from portal.accounts.access import ANYONE, allow
+from portal.extensions import db
+from portal.security import is_safe_next
+
+bp = Blueprint("core", __name__)
+
+
+@bp.route("/")
+@allow(ANYONE)
+def index():
+    return render_template("core/index.html")
+
+
+@bp.route("/healthz")
+@allow(ANYONE)
+def healthz():
+    """200 when the database answers, 503 when it does not: for load balancers and monitors."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.exception("Health check: the database does not answer")
+        return jsonify(status="unavailable", database="down"), 503
+    return jsonify(status="ok", database="up")
+
+
+@bp.route("/language/<code>")
+@allow(ANYONE)
+def set_language(code: str):
+    """Remember the chosen language for this visit (and the account, when signed in)."""
+    if code in current_app.config["LANGUAGES"]:
+        session["language"] = code
+        if current_user.is_authenticated and current_user.language != code:
+            current_user.language = code
+            db.session.commit()
+    target = request.args.get("next")
+    return redirect(target if is_safe_next(target) else url_for("core.index"))

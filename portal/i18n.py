@@ -1,0 +1,34 @@
+"""Language choice: the switcher, then the user's preference, then the browser's."""
+from flask import Flask, current_app, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from portal.extensions import babel
+
+#: Languages offered, each named in its own language for the switcher.
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "ar": "العربية", "zh": "中文"}
+RIGHT_TO_LEFT = {"ar"}
+
+
+def select_locale() -> str:
+    offered = current_app.config["LANGUAGES"]
+    chosen = session.get("language")
+    if chosen in offered:
+        return chosen
+    if current_user.is_authenticated and current_user.language in offered:
+        return current_user.language
+    return request.accept_languages.best_match(offered) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def language_context() -> dict:
+    code = str(get_locale() or "en")
+    return {
+        "current_language": code,
+        "text_direction": "rtl" if code in RIGHT_TO_LEFT else "ltr",
+        "language_names": {c: LANGUAGE_NAMES[c] for c in current_app.config["LANGUAGES"]},
+    }
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+    app.context_processor(language_context)

@@ -1,0 +1,213 @@
+"""Sign-up, login, profile, passwords and password reset through real HTTP."""
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.accounts import services
+from portal.accounts.models import Gender, Role, User
+from portal.extensions import db
+from tests.conftest import DEFAULT_PASSWORD
+
+SIGNUP = {
+    "name": "Selam Bekele",
+    "email": "Selam.Bekele@Example.ORG",
+    "password": "coffee ceremony in Addis",
+    "confirm": "coffee ceremony in Addis",
+    "country": "ET",
+    "organisation": "Ministry of Innovation and Technology",
+    "job_title": "Policy officer",
+    "gender": "female",
+    "language": "fr",
+}
+
+
+def user_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(User))
+
+
+def test_sign_up_creates_the_account_and_logs_in(client):
+    response = client.submit("/signup", SIGNUP)
+    assert response.status_code == 302
+    user = db.session.scalar(select(User))
+    assert user.email == "selam.bekele@example.org"
+    assert (user.country, user.gender, user.language, user.role) == ("ET", Gender.FEMALE, "fr", Role.TRAINEE)
+    assert user.password_hash.startswith("$argon2id$")
+    assert "Selam Bekele" in client.get("/").get_data(as_text=True)
+
+
+def test_email_is_unique_whatever_its_case(client, make_user):
+    make_user(email="selam.bekele@example.org")
+    response = client.submit("/signup", SIGNUP)
+    assert response.status_code == 200
+    assert "already exists" in response.get_data(as_text=True)
+    assert user_count() == 1
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [("short1", "at least 10 characters"), ("password123", "too common"), ("qwertyuiop", "too common"),
+     ("aaaaaaaaaaaa", "too common")],
+)
+def test_weak_passwords_are_refused(client, password, message):
+    response = client.submit("/signup", {**SIGNUP, "password": password, "confirm": password})
+    assert message in response.get_data(as_text=True)
+    assert user_count() == 0
+
+
+def test_sign_up_shows_every_problem_and_keeps_the_input(client):
+    response = client.submit("/signup", {**SIGNUP, "email": "not-an-email", "country": "XX", "confirm": "other"})
+    body = response.get_data(as_text=True)
+    assert "Invalid email address" in body
+    assert "Not a valid choice" in body
+    assert "The passwords differ" in body
+    assert 'value="Ministry of Innovation and Technology"' in body
+    assert user_count() == 0
+
+
+def test_sign_up_without_csrf_token_changes_nothing(client):
+    response = client.post("/signup", data=SIGNUP)
+    assert response.status_code == 400
+    assert user_count() == 0
+
+
+def test_country_list_is_iso_3166_and_translated(client):
+    body = client.get("/signup").get_data(as_text=True)
+    assert '<option value="TL">Timor-Leste</option>' in body
+    assert body.count("<option value=") > 240
+    french = client.get("/signup", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert '<option value="DZ">Algérie</option>' in french
+
+
+def test_login_and_logout(client, auth, make_user):
+    user = make_user()
+    assert auth.login(user.email.upper()).status_code == 302
+    assert user.name in client.get("/").get_data(as_text=True)
+    assert client.get("/logout").status_code == 405
+    assert auth.logout().status_code == 302
+    assert client.get("/profile").status_code == 302
+
+
+def test_wrong_password_is_refused_without_saying_which_part_is_wrong(auth, make_user):
+    user = make_user()
+    wrong = auth.login(user.email, "not the password at all")
+    unknown = auth.login("nobody@example.org", "not the password at all")
+    assert wrong.status_code == unknown.status_code == 400
+    assert "Wrong email or password" in wrong.get_data(as_text=True)
+    assert "Wrong email or password" in unknown.get_data(as_text=True)
+
+
+def test_deactivated_account_cannot_log_in(auth, make_user):
+    user = make_user()
+    user.is_active = False
+    db.session.commit()
+    assert auth.login(user.email).status_code == 400
+
+
+def test_remember_me_sets_a_lasting_cookie(client, make_user):
+    user = make_user()
+    client.submit("/login", {"email": user.email, "password": DEFAULT_PASSWORD, "remember": "y"})
+    assert client.get_cookie("remember_token") is not None
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"])
+def test_next_only_redirects_within_the_site(auth, make_user, target):
+    user = make_user()
+    response = auth.login(user.email, next_url=target)
+    assert response.headers["Location"] == "/"
+
+
+def test_next_within_the_site_is_followed(auth, make_user):
+    user = make_user()
+    assert auth.login(user.email, next_url="/profile").headers["Location"] == "/profile"
+
+
+def test_protected_page_sends_to_login_and_back(client, make_user):
+    user = make_user()
+    response = client.get("/profile")
+    assert response.headers["Location"].startswith("/login?next=")
+    response = client.submit(response.headers["Location"], {"email": user.email, "password": DEFAULT_PASSWORD})
+    assert response.headers["Location"] == "/profile"
+
+
+def test_edit_profile(client, login_as):
+    user = login_as(Role.TRAINEE)
+    form = {**SIGNUP, "name": "New Name", "email": user.email, "country": "PK", "gender": "not_stated"}
+    response = client.submit("/profile", form)
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert (user.name, user.country, user.gender, user.language) == ("New Name", "PK", Gender.NOT_STATED, "fr")
+
+
+def test_profile_email_cannot_take_another_accounts_address(client, login_as, make_user):
+    other = make_user()
+    login_as(Role.TRAINEE)
+    response = client.submit("/profile", {**SIGNUP, "email": other.email.upper()})
+    assert "Another account already uses this email" in response.get_data(as_text=True)
+
+
+def test_change_password(client, auth, login_as):
+    user = login_as(Role.TRAINEE)
+    refused = client.submit("/profile/password", {"current": "wrong one here", "password": "a fresh passphrase", "confirm": "a fresh passphrase"})
+    assert "not your current password" in refused.get_data(as_text=True)
+    response = client.submit("/profile/password", {"current": DEFAULT_PASSWORD, "password": "a fresh passphrase", "confirm": "a fresh passphrase"})
+    assert response.status_code == 302
+    auth.logout()
+    assert auth.login(user.email).status_code == 400
+    assert auth.login(user.email, "a fresh passphrase").status_code == 302
+
+
+def reset_link(message) -> str:
+    match = re.search(r"http://localhost(/password/reset/\S+)", message.get_content())
+    assert match, message.get_content()
+    return match.group(1)
+
+
+def test_password_reset_by_emailed_link_works_once(client, auth, make_user, smtp_server):
+    user = make_user(name="Nadia Haddad")
+    response = client.submit("/password/forgot", {"email": user.email.upper()})
+    assert response.status_code == 302
+    mail = smtp_server.last_to(user.email)
+    assert mail["Subject"] == "Reset your password"
+    assert "Nadia Haddad" in mail.get_content()
+    link = reset_link(mail)
+
+    response = client.submit(link, {"password": "olive trees of Tlemcen", "confirm": "olive trees of Tlemcen"})
+    assert response.headers["Location"] == "/login"
+    assert auth.login(user.email, "olive trees of Tlemcen").status_code == 302
+    auth.logout()
+
+    again = client.get(link)
+    assert again.headers["Location"] == "/password/forgot"
+    assert auth.login(user.email, DEFAULT_PASSWORD).status_code == 400
+
+
+def test_reset_for_unknown_address_sends_nothing_and_says_the_same(client, smtp_server):
+    response = client.submit("/password/forgot", {"email": "nobody@example.org"})
+    assert response.status_code == 302
+    assert smtp_server.messages == []
+
+
+def test_expired_or_forged_reset_link_is_refused(app, client, make_user):
+    user = make_user()
+    token = services.make_reset_token(user)
+    assert services.user_for_reset_token(token) == user
+    assert services.user_for_reset_token(token[:-2] + "xx") is None
+    app.config["PASSWORD_RESET_MAX_AGE"] = -1
+    assert services.user_for_reset_token(token) is None
+    assert client.get(f"/password/reset/{token}").headers["Location"] == "/password/forgot"
+
+
+def test_without_mail_server_the_message_goes_to_the_log(client, make_user, caplog):
+    user = make_user()
+    with caplog.at_level("INFO"):
+        client.submit("/password/forgot", {"email": user.email})
+    assert "/password/reset/" in caplog.text
+
+
+def test_passwords_are_rehashed_when_the_cost_changes(app, make_user):
+    user = make_user()
+    old_hash = user.password_hash
+    app.config["ARGON2_TIME_COST"] = 2
+    assert services.check_password(user, DEFAULT_PASSWORD)
+    assert user.password_hash != old_hash and "t=2" in user.password_hash

@@ -1,0 +1,210 @@
+"""Fixtures: an app on a clean database per test, a client that sends forms with their CSRF token,
+an auth helper, factories, a real SMTP server and a live server for the browser tests."""
+import os
+import re
+import socket
+import tempfile
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import Message
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+from portal import create_app
+from portal.accounts import services as account_services
+from portal.accounts.models import Role, User
+from portal.extensions import db
+
+DEFAULT_PASSWORD = "a long enough passphrase"
+CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def pytest_configure(config) -> None:
+    """Keep the instance folder (keys, uploads) of test runs out of the working tree."""
+    os.environ["PORTAL_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="portal-instance-")
+
+
+def pytest_report_header(config) -> str:
+    return f"database: {'PostgreSQL (TEST_DATABASE_URL)' if os.environ.get('TEST_DATABASE_URL') else 'SQLite'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """PostgreSQL when TEST_DATABASE_URL is set, otherwise an SQLite file for this run."""
+    return os.environ.get("TEST_DATABASE_URL") or (
+        f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal-test.sqlite3'}"
+    )
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url, tmp_path_factory) -> None:
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        db.engine.dispose()
+
+
+def empty_all_tables() -> None:
+    tables = db.metadata.sorted_tables
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in reversed(tables):
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+class PortalClient(FlaskClient):
+    """A test client that fills in the CSRF token of the form it is about to send.
+
+    Each request runs in an app context of its own, as in production, so that nothing
+    (the database session, `g`, the chosen language) leaks from the test into the request."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+    def csrf_token(self, page_url: str) -> str:
+        page = self.get(page_url)
+        match = CSRF_INPUT.search(page.get_data(as_text=True))
+        assert match, f"no CSRF token on {page_url} (status {page.status_code})"
+        return match.group(1) or match.group(2)
+
+    def submit(self, url: str, data: dict | None = None, *, page: str | None = None, **kwargs):
+        """POST `data` to `url` as the form on `page` (default: `url` itself) would."""
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf_token(page or url))
+        return self.post(url, data=data, **kwargs)
+
+
+@pytest.fixture
+def app(_schema, database_url, tmp_path) -> Iterator[Flask]:
+    app = create_app(
+        "testing",
+        {"SQLALCHEMY_DATABASE_URI": database_url},
+    )
+    app.test_client_class = PortalClient
+    with app.app_context():
+        yield app
+        db.session.remove()
+        empty_all_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app) -> PortalClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app):
+    """Create and commit a user: make_user(role=Role.LECTURER, email=..., **profile)."""
+    counter = iter(range(1, 10_000))
+
+    def make(role: Role = Role.TRAINEE, *, email: str | None = None,
+             password: str = DEFAULT_PASSWORD, **fields) -> User:
+        number = next(counter)
+        fields.setdefault("name", f"Test {role.value.title()} {number}")
+        fields.setdefault("country", "DZ")
+        user = account_services.create_user(
+            email=email or f"{role.value}{number}@example.org", password=password, role=role, **fields
+        )
+        db.session.commit()
+        return user
+
+    return make
+
+
+@dataclass
+class AuthActions:
+    client: PortalClient
+
+    def login(self, email: str, password: str = DEFAULT_PASSWORD, next_url: str = ""):
+        url = "/login" + (f"?next={next_url}" if next_url else "")
+        return self.client.submit(url, {"email": email, "password": password})
+
+    def logout(self):
+        return self.client.submit("/logout", page="/")
+
+
+@pytest.fixture
+def auth(client) -> AuthActions:
+    return AuthActions(client)
+
+
+@pytest.fixture
+def login_as(make_user, auth):
+    """Create a user of `role` and log the client in as them."""
+
+    def login(role: Role = Role.TRAINEE, **fields) -> User:
+        user = make_user(role, **fields)
+        response = auth.login(user.email)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return login
+
+
+@dataclass
+class Mailbox:
+    messages: list[Message] = field(default_factory=list)
+
+    def last_to(self, address: str) -> Message:
+        for message in reversed(self.messages):
+            if message["To"] == address:
+                return message
+        raise AssertionError(f"no mail to {address}; got {[m['To'] for m in self.messages]}")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(app) -> Iterator[Mailbox]:
+    """A real SMTP server on 127.0.0.1 that the portal sends its mail to."""
+    from aiosmtpd.controller import Controller
+
+    mailbox = Mailbox()
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            mailbox.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+            return "250 OK"
+
+    port = free_port()
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    try:
+        yield mailbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    """The app served over real HTTP on 127.0.0.1, for the browser tests."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)

@@ -1,0 +1,187 @@
+"""The application shell: configuration, health, errors, headers, cookies, languages."""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from flask import abort
+
+from config import ProductionConfig
+from portal import create_app
+from portal.accounts.access import ANYONE, allow
+from portal.accounts.models import Role
+from portal.extensions import db
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_production_refuses_to_start_without_a_real_secret_key():
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(ProductionConfig)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(ProductionConfig, {"SECRET_KEY": "short"})
+    app = create_app(ProductionConfig, {"SECRET_KEY": "x" * 48, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["CREATE_DEMO_ACCOUNTS"] is False
+
+
+def test_unknown_environment_name_is_a_clear_error():
+    with pytest.raises(RuntimeError, match="PORTAL_ENV='staging' is unknown"):
+        create_app("staging")
+
+
+def test_postgresql_url_selects_psycopg3():
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://u@127.0.0.1:1/x"})
+    with app.app_context():
+        assert db.engine.dialect.driver == "psycopg"
+
+
+def test_health_check_answers_when_the_database_does(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "up"}
+
+
+def test_health_check_answers_503_when_the_database_is_gone(tmp_path):
+    broken = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/db.sqlite3"})
+    response = broken.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json["database"] == "down"
+
+
+def test_a_page_whose_database_is_gone_gets_a_503_page_without_a_trace(tmp_path):
+    broken = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/db.sqlite3"})
+    broken.config["WTF_CSRF_ENABLED"] = False
+    response = broken.test_client().post("/login", data={"email": "a@b.org", "password": "x" * 12})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert "cannot reach its database" in body
+    assert "Traceback" not in body and "OperationalError" not in body
+
+
+def test_not_found_is_a_page_in_the_layout(client):
+    response = client.get("/no/such/page")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "Page not found" in body
+    assert 'id="main"' in body and "skip-link" in body
+
+
+def test_errors_answer_json_to_clients_that_ask_for_it(client):
+    response = client.get("/no/such/page", headers={"Accept": "application/json"})
+    assert response.status_code == 404
+    assert response.json["status"] == 404
+    assert response.json["error"] == "Page not found"
+
+
+def test_server_error_shows_no_stack_trace(app, client):
+    @app.route("/boom")
+    @allow(ANYONE)
+    def boom():
+        raise ValueError("secret internals")
+
+    response = client.get("/boom")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Something went wrong" in body
+    assert "secret internals" not in body and "Traceback" not in body
+
+
+@pytest.mark.parametrize("code", [400, 403, 404, 413, 429, 500])
+def test_each_error_code_has_a_page(app, client, code):
+    @app.route(f"/fail/{code}")
+    @allow(ANYONE)
+    def fail():
+        abort(code)
+
+    response = client.get(f"/fail/{code}")
+    assert response.status_code == code
+    assert "<h1>" in response.get_data(as_text=True)
+
+
+def test_too_large_request_gets_413_page(app, client):
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    response = client.post("/login", data={"email": "a" * 4096})
+    assert response.status_code == 413
+    assert "too large" in response.get_data(as_text=True)
+
+
+def test_form_without_csrf_token_is_refused_with_a_clear_message(client):
+    response = client.post("/login", data={"email": "a@b.org", "password": "whatever-long"})
+    assert response.status_code == 400
+    assert "This form has expired" in response.get_data(as_text=True)
+
+
+def test_security_headers_on_every_page(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_pages_carry_no_inline_script(client):
+    for url in ["/", "/login", "/signup", "/password/forgot"]:
+        body = client.get(url).get_data(as_text=True)
+        assert "<script>" not in body and "onclick" not in body and "style=" not in body
+
+
+def test_session_cookie_is_httponly_and_samesite_lax(make_user, auth, client):
+    user = make_user()
+    response = auth.login(user.email)
+    cookie = client.get_cookie("session")
+    assert cookie is not None and cookie.http_only and cookie.same_site == "Lax"
+    assert response.status_code == 302
+
+
+def test_stylesheet_is_small_and_uses_logical_properties(client):
+    css = client.get("/static/css/portal.css").get_data(as_text=True)
+    assert len(css.encode()) < 20 * 1024
+    for physical in ("margin-left", "margin-right", "padding-left", "padding-right", "text-align: left"):
+        assert physical not in css
+
+
+def test_language_switch_translates_the_layout(client):
+    client.get("/language/fr")
+    body = client.get("/login").get_data(as_text=True)
+    assert '<html lang="fr" dir="ltr">' in body
+    assert "Mot de passe oublié" in body
+
+
+def test_arabic_turns_the_layout_right_to_left(client):
+    body = client.get("/", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in body
+
+
+def test_language_switch_only_redirects_within_the_site(client):
+    response = client.get("/language/fr?next=https://evil.example/")
+    assert response.headers["Location"] == "/"
+    response = client.get("/language/fr?next=/login")
+    assert response.headers["Location"] == "/login"
+
+
+def test_signed_in_language_choice_is_saved_to_the_account(client, login_as):
+    user = login_as(Role.TRAINEE, language="en")
+    client.get("/language/fr")
+    db.session.expire_all()
+    assert user.language == "fr"
+
+
+def _catalogue(path: Path) -> dict[str, str]:
+    with path.open("rb") as handle:
+        return {m.id if isinstance(m.id, str) else m.id[0]: m.string for m in read_po(handle) if m.id}
+
+
+def test_french_catalogue_translates_every_string(tmp_path):
+    template = tmp_path / "messages.pot"
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
+         "-k", "_l", "-k", "lazy_gettext", "-o", str(template), "--no-location", "portal"],
+        cwd=ROOT, check=True, capture_output=True,
+    )
+    wanted = _catalogue(template)
+    french = _catalogue(ROOT / "portal/translations/fr/LC_MESSAGES/messages.po")
+    missing = sorted(msgid for msgid in wanted if not french.get(msgid))
+    assert not missing, f"French lacks {len(missing)} strings, e.g. {missing[:5]}"
