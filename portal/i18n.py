@@ -1,5 +1,5 @@
 """Language choice: the switcher, then the user's preference, then the browser's."""
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -11,6 +11,8 @@ RIGHT_TO_LEFT = {"ar"}
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     offered = current_app.config["LANGUAGES"]
     chosen = session.get("language")
     if chosen in offered:

@@ -1,0 +1,49 @@
+"""A person signs up, logs in, edits the profile and logs out, in a real browser."""
+from sqlalchemy import select
+
+from portal.accounts.models import User
+from portal.extensions import db
+
+
+def test_sign_up_log_in_edit_profile_log_out(page):
+    page.goto("/")
+    page.get_by_role("link", name="Sign up").first.click()
+    page.get_by_label("Full name").fill("Hoang Thi Lan")
+    page.get_by_label("Email").fill("lan@example.org")
+    page.get_by_label("Password", exact=True).fill("rice terraces at dawn")
+    page.get_by_label("Repeat the password").fill("rice terraces at dawn")
+    page.get_by_label("Country").select_option("TL")
+    page.get_by_label("Organisation").fill("Secretariat of State for Science")
+    page.get_by_label("Gender").select_option("female")
+    page.get_by_role("button", name="Create my account").click()
+    assert "Welcome, Hoang Thi Lan" in page.content()
+
+    page.get_by_role("button", name="Log out").click()
+    assert "You have logged out" in page.content()
+
+    page.get_by_role("link", name="Log in").first.click()
+    page.get_by_label("Email").fill("LAN@example.org")
+    page.get_by_label("Password").fill("rice terraces at dawn")
+    page.get_by_role("button", name="Log in").click()
+    assert "Welcome back, Hoang Thi Lan" in page.content()
+
+    page.get_by_role("link", name="My profile").click()
+    page.get_by_label("Job title").fill("Science policy adviser")
+    page.get_by_label("Preferred language").select_option("fr")
+    page.get_by_role("button", name="Save my profile").click()
+    assert page.locator("html").get_attribute("lang") == "fr"
+
+    page.locator("form[action='/logout'] button").click()
+    assert page.locator("form[action='/logout']").count() == 0
+    assert page.locator("header a[href='/login']").count() == 1
+
+    user = db.session.scalar(select(User).where(User.email == "lan@example.org"))
+    assert (user.job_title, user.language, user.country) == ("Science policy adviser", "fr", "TL")
+
+
+def test_the_layout_fits_a_small_phone(page):
+    page.goto("/signup")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"

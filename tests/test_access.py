@@ -1,0 +1,65 @@
+"""Every route declares who may open it, and the rule holds for every role."""
+import re
+
+import pytest
+
+from portal.accounts.access import ANYONE, SIGNED_IN
+from portal.accounts.models import Role
+
+AUDIENCES = [None, *Role]
+
+
+def endpoint_rules(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static" or rule.endpoint.endswith(".static"):
+            continue
+        yield rule, app.view_functions[rule.endpoint]
+
+
+def build_url(rule) -> str:
+    """The rule's path with a sample value for each argument."""
+    return re.sub(r"<(?:\w+:)?\w+>", "1", rule.rule)
+
+
+def test_every_route_declares_its_audience(app):
+    undeclared = [rule.rule for rule, view in endpoint_rules(app) if getattr(view, "access", None) is None]
+    assert not undeclared, f"routes without @allow(...): {undeclared}"
+
+
+def test_a_route_without_a_rule_is_closed(app, client):
+    @app.route("/forgotten")
+    def forgotten():
+        return "open"
+
+    assert client.get("/forgotten").status_code == 403
+
+
+def allowed(access: frozenset, role: Role | None) -> bool:
+    if ANYONE in access:
+        return True
+    if role is None:
+        return False
+    return SIGNED_IN in access or role == Role.ADMIN or role in access
+
+
+@pytest.mark.parametrize("role", AUDIENCES, ids=lambda r: r.value if r else "anonymous")
+def test_every_route_enforces_its_rule_for_every_role(app, client, login_as, role):
+    if role is not None:
+        login_as(role)
+    app.config["WTF_CSRF_ENABLED"] = False
+    checked = 0
+    for rule, view in endpoint_rules(app):
+        if rule.endpoint == "accounts.logout":
+            continue
+        url = build_url(rule)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(url, method=method)
+            checked += 1
+            if allowed(view.access, role):
+                assert response.status_code != 403, f"{role} refused at {method} {url}"
+                assert not response.headers.get("Location", "").startswith("/login?next="), url
+            elif role is None:
+                assert response.status_code == 302 and "/login" in response.headers["Location"], url
+            else:
+                assert response.status_code == 403, f"{role} let through at {method} {url}"
+    assert checked > 10
