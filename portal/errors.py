@@ -1,6 +1,7 @@
 """Error pages in the site's layout, or JSON for clients that ask for it; never a stack trace."""
 from flask import Flask, current_app, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
@@ -54,7 +55,7 @@ def handle_http_exception(error: HTTPException):
     if error.code is None or error.code < 400:
         return error
     message = None
-    if error.code == 429:
+    if isinstance(error, RateLimitExceeded) and error.limit.error_message:
         message = error.description
     elif isinstance(error, CSRFError):
         message = _("This form has expired or was sent from another site. Please reload the page and try again.")

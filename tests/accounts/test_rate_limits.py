@@ -75,3 +75,13 @@ def test_limits_are_kept_in_redis_when_configured(make_user):
         assert auth.login(user.email).status_code == 429
     assert any(key.startswith(b"LIMITS") for key in redis.Redis.from_url(url).keys())
     redis.Redis.from_url(url).flushdb()
+
+
+def test_other_limits_explain_themselves_in_plain_words(app, client):
+    app.config["RATELIMIT_ENABLED"] = True
+    for _ in range(5):
+        client.submit("/password/forgot", {"email": "someone@example.org"})
+    refused = client.submit("/password/forgot", {"email": "someone@example.org"})
+    assert refused.status_code == 429
+    assert "too many requests" in refused.get_data(as_text=True)
+    assert "per 1 hour" not in refused.get_data(as_text=True)
