@@ -52,6 +52,14 @@ class Config:
     BABEL_DEFAULT_LOCALE = "en"
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(50 * 1024 * 1024)))
 
+    #: Course uploads: the request size above (413), then files and unpacked bytes in a zip.
+    COURSE_MAX_FILES = int(os.environ.get("COURSE_MAX_FILES", "500"))
+    COURSE_MAX_UNPACKED_BYTES = int(os.environ.get("COURSE_MAX_UNPACKED_BYTES", str(200 * 1024 * 1024)))
+    #: Where course files are kept by their hash (default: instance/course-files).
+    COURSE_FILES_PATH = os.environ.get("COURSE_FILES_PATH", "")
+    #: Folder of sample courses that `flask setup` imports in development.
+    SAMPLE_COURSES_PATH = str(BASE_DIR / "courses")
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

@@ -12,6 +12,8 @@ from portal import cli, core, errors, i18n, security
 from portal.accounts import access
 from portal.accounts import cli as accounts_cli
 from portal.accounts import views as accounts_views
+from portal.courses import cli as courses_cli
+from portal.courses import views as courses_views
 from portal.extensions import csrf, db, limiter, login_manager, migrate
 
 
@@ -45,7 +47,9 @@ def create_app(config: str | type[Config] | None = None, overrides: Mapping[str,
     access.init_app(app)
     app.register_blueprint(core.bp)
     app.register_blueprint(accounts_views.bp)
+    app.register_blueprint(courses_views.bp)
     app.cli.add_command(accounts_cli.users)
+    app.cli.add_command(courses_cli.courses)
     app.cli.add_command(cli.setup)
     return app
 

@@ -1,0 +1,82 @@
+"""What a course folder describes, once read and validated: plain data, ready to import."""
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class MediaSpec:
+    path: str          #: relative to the course folder, e.g. "01-foundations/media/chart.png"
+    sha256: str
+    media_type: str
+    size: int
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True)
+class LessonSpec:
+    key: str
+    position: int
+    title: str
+    minutes: int
+    html: str
+    content_hash: str  #: of the source file, so that a changed lesson is noticed
+
+
+@dataclass(frozen=True)
+class QuestionSpec:
+    key: str
+    position: int
+    type: str
+    points: float
+    text_html: str
+    feedback_html: str
+    config: dict[str, Any]  #: the type's own settings, answers included: never sent before grading
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class QuizSpec:
+    key: str
+    title: str
+    pass_mark: float
+    attempts_allowed: int
+    shuffle: bool
+    questions: tuple[QuestionSpec, ...]
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class ModuleSpec:
+    key: str
+    position: int
+    folder: str
+    title: str
+    summary: str
+    lessons: tuple[LessonSpec, ...]
+    quiz: QuizSpec | None
+
+
+@dataclass(frozen=True)
+class CourseSpec:
+    slug: str
+    title: str
+    summary: str
+    language: str
+    topics: tuple[str, ...]
+    estimated_hours: float
+    lecturers: tuple[str, ...]
+    completion: dict[str, Any]
+    certificate: dict[str, str]
+    modules: tuple[ModuleSpec, ...]
+    media: tuple[MediaSpec, ...]
+    content_hash: str  #: of every file that makes the course: equal hashes, equal content
+    files: dict[str, bytes] = field(repr=False, compare=False, default_factory=dict)
+
+    @property
+    def lessons(self) -> list[LessonSpec]:
+        return [lesson for module in self.modules for lesson in module.lessons]
+
+    @property
+    def quizzes(self) -> list[QuizSpec]:
+        return [module.quiz for module in self.modules if module.quiz]

@@ -1,0 +1,1 @@
+"""Courses, their revisions and content (modules, lessons, quizzes), import, lecturer uploads."""

@@ -1,0 +1,230 @@
+"""Courses and their revisions.
+
+A course has stable identities (Lesson, Quiz, Question: one row per key, ever) and, for each
+revision, the content as it stood then (Module, LessonVersion, QuizVersion, QuestionVersion).
+Progress and attempts point at the stable rows or at the version they were made on, so a new
+revision never loses them. Quiz content lives here because it is part of a course revision; the
+quizzes package holds attempts and grading."""
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.accounts.models import User, string_enum
+from portal.db_types import UTCDateTime, utcnow
+from portal.extensions import db
+
+course_lecturers = Table(
+    "course_lecturers",
+    db.metadata,
+    Column("course_id", ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class RevisionStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    SUPERSEDED = "superseded"
+    DISCARDED = "discarded"
+
+
+class Course(db.Model):
+    __tablename__ = "courses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The revision trainees see; None while the course is a draft.
+    published_revision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("course_revisions.id", use_alter=True, ondelete="SET NULL")
+    )
+
+    published_revision: Mapped["CourseRevision | None"] = relationship(
+        foreign_keys=[published_revision_id], post_update=True
+    )
+    revisions: Mapped[list["CourseRevision"]] = relationship(
+        back_populates="course", foreign_keys="CourseRevision.course_id",
+        order_by="CourseRevision.number.desc()",
+    )
+    lecturers: Mapped[list[User]] = relationship(secondary=course_lecturers, order_by=User.name)
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_revision_id is not None
+
+    def is_taught_by(self, user: User) -> bool:
+        return user.is_admin or any(lecturer.id == user.id for lecturer in self.lecturers)
+
+
+class CourseRevision(db.Model):
+    __tablename__ = "course_revisions"
+    __table_args__ = (UniqueConstraint("course_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    status: Mapped[RevisionStatus] = mapped_column(string_enum(RevisionStatus), default=RevisionStatus.DRAFT)
+    #: SHA-256 over every file of the course: the same hash means the same content.
+    content_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: What this revision adds, changes and removes against the one it replaces.
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(5))
+    topics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    estimated_hours: Mapped[float]
+    completion: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    certificate: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+
+    course: Mapped[Course] = relationship(back_populates="revisions", foreign_keys=[course_id])
+    created_by: Mapped[User | None] = relationship()
+    modules: Mapped[list["Module"]] = relationship(
+        back_populates="revision", order_by="Module.position", cascade="all, delete-orphan"
+    )
+    files: Mapped[list["CourseFile"]] = relationship(
+        back_populates="revision", order_by="CourseFile.path", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == RevisionStatus.DRAFT
+
+
+class Module(db.Model):
+    """A module as it stands in one revision."""
+
+    __tablename__ = "modules"
+    __table_args__ = (UniqueConstraint("revision_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("course_revisions.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(80))
+    position: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
+
+    revision: Mapped[CourseRevision] = relationship(back_populates="modules")
+    lessons: Mapped[list["LessonVersion"]] = relationship(
+        back_populates="module", order_by="LessonVersion.position", cascade="all, delete-orphan"
+    )
+    quiz: Mapped["QuizVersion | None"] = relationship(back_populates="module", cascade="all, delete-orphan")
+
+
+class Lesson(db.Model):
+    """A lesson's lasting identity within its course, whatever its revisions say."""
+
+    __tablename__ = "lessons"
+    __table_args__ = (UniqueConstraint("course_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(80))
+    #: Set when the published revision no longer has this lesson.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LessonVersion(db.Model):
+    __tablename__ = "lesson_versions"
+    __table_args__ = (UniqueConstraint("revision_id", "lesson_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("course_revisions.id", ondelete="CASCADE"), index=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    minutes: Mapped[int]
+    #: Rendered and sanitised once, at import.
+    html: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+    lesson: Mapped[Lesson] = relationship()
+    module: Mapped[Module] = relationship(back_populates="lessons")
+
+
+class Quiz(db.Model):
+    """A quiz's lasting identity (one per module key)."""
+
+    __tablename__ = "quizzes"
+    __table_args__ = (UniqueConstraint("course_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(80))
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class QuizVersion(db.Model):
+    __tablename__ = "quiz_versions"
+    __table_args__ = (UniqueConstraint("revision_id", "quiz_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"), index=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("course_revisions.id", ondelete="CASCADE"), index=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id", ondelete="CASCADE"), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    pass_mark: Mapped[float]
+    #: 0 means unlimited.
+    attempts_allowed: Mapped[int]
+    shuffle: Mapped[bool]
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+    quiz: Mapped[Quiz] = relationship()
+    module: Mapped[Module] = relationship(back_populates="quiz")
+    questions: Mapped[list["QuestionVersion"]] = relationship(
+        back_populates="quiz_version", order_by="QuestionVersion.position", cascade="all, delete-orphan"
+    )
+
+
+class Question(db.Model):
+    __tablename__ = "questions"
+    __table_args__ = (UniqueConstraint("quiz_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(80))
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class QuestionVersion(db.Model):
+    __tablename__ = "question_versions"
+    __table_args__ = (UniqueConstraint("quiz_version_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), index=True)
+    quiz_version_id: Mapped[int] = mapped_column(ForeignKey("quiz_versions.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    type: Mapped[str] = mapped_column(String(20))
+    points: Mapped[float]
+    text_html: Mapped[str] = mapped_column(Text)
+    feedback_html: Mapped[str] = mapped_column(Text, default="")
+    #: The type's settings, right answers included: never sent to a browser before grading.
+    config: Mapped[dict[str, Any]] = mapped_column(JSON)
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+    question: Mapped[Question] = relationship()
+    quiz_version: Mapped[QuizVersion] = relationship(back_populates="questions")
+
+
+class CourseFile(db.Model):
+    """One file of a revision, its bytes kept once in the blob store under their SHA-256."""
+
+    __tablename__ = "course_files"
+    __table_args__ = (UniqueConstraint("revision_id", "path"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("course_revisions.id", ondelete="CASCADE"), index=True)
+    path: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int]
+    #: Set for media files (judged by content), None for course text files.
+    media_type: Mapped[str | None] = mapped_column(String(50))
+
+    revision: Mapped[CourseRevision] = relationship(back_populates="files")
