@@ -208,3 +208,17 @@ def live_server(app) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def make_course(app):
+    """Import (and publish) a course from files: make_course(course_files({...}))."""
+    from portal.courses.importer import import_course, read_spec
+    from tests.coursefiles import course_files
+
+    def make(files: dict[str, bytes] | None = None, actor: User | None = None):
+        result = import_course(read_spec(files or course_files()), actor)
+        db.session.commit()
+        return result
+
+    return make

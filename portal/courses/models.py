@@ -146,6 +146,7 @@ class LessonVersion(db.Model):
     content_hash: Mapped[str] = mapped_column(String(64))
 
     lesson: Mapped[Lesson] = relationship()
+    revision: Mapped[CourseRevision] = relationship()
     module: Mapped[Module] = relationship(back_populates="lessons")
 
 
@@ -177,6 +178,7 @@ class QuizVersion(db.Model):
     content_hash: Mapped[str] = mapped_column(String(64))
 
     quiz: Mapped[Quiz] = relationship()
+    revision: Mapped[CourseRevision] = relationship()
     module: Mapped[Module] = relationship(back_populates="quiz")
     questions: Mapped[list["QuestionVersion"]] = relationship(
         back_populates="quiz_version", order_by="QuestionVersion.position", cascade="all, delete-orphan"
