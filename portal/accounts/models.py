@@ -62,5 +62,9 @@ class User(UserMixin, db.Model):
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
 
+    @property
+    def can_teach(self) -> bool:
+        return self.role in (Role.LECTURER, Role.ADMIN)
+
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"

@@ -96,6 +96,15 @@ class CourseRevision(db.Model):
     def is_draft(self) -> bool:
         return self.status == RevisionStatus.DRAFT
 
+    def change_lines(self) -> list[tuple[str, str, list[str]]]:
+        """(part, kind, keys) for each non-empty entry of the summary of changes, in reading order."""
+        return [
+            (part, kind, self.changes[part][kind])
+            for part in ("modules", "lessons", "quizzes", "questions")
+            for kind in ("added", "changed", "moved", "removed")
+            if self.changes.get(part, {}).get(kind)
+        ]
+
 
 class Module(db.Model):
     """A module as it stands in one revision."""

@@ -1,10 +1,24 @@
 """Course pages for lecturers and admins, and course media."""
-from flask import Blueprint, abort, send_file
+from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from portal.accounts.access import ANYONE, allow
+from portal.accounts.models import Role
+from portal.content.problems import ContentError
+from portal.courses.forms import CourseUploadForm, DecisionForm, LecturerForm, RevisionUploadForm
+from portal.courses.importer import AlreadyDecided, discard_revision, publish_revision
 from portal.courses.models import Course, CourseFile, CourseRevision
+from portal.courses.services import (
+    NotYourCourse,
+    add_lecturer,
+    courses_taught_by,
+    find_course,
+    find_revision,
+    remove_lecturer,
+    stage_upload,
+)
 from portal.courses.storage import blob_path
 from portal.extensions import db
 
@@ -36,3 +50,162 @@ def media(sha256: str, name: str):
     response.cache_control.immutable = True
     response.cache_control.public = True
     return response
+
+
+def teachable_course(slug: str) -> Course:
+    """The course at `slug`, if the current user teaches it (or is an admin)."""
+    course = find_course(slug)
+    if course is None:
+        abort(404)
+    if not course.is_taught_by(current_user):
+        abort(403)
+    return course
+
+
+def show_problems(template: str, problems, status: int = 422, **context):
+    return render_template(template, problems=problems, **context), status
+
+
+@bp.route("/teach")
+@allow(Role.LECTURER)
+def list_taught_courses():
+    return render_template("courses/teach_index.html", courses=courses_taught_by(current_user),
+                           form=CourseUploadForm())
+
+
+@bp.route("/teach/upload", methods=["POST"])
+@allow(Role.LECTURER)
+def upload_course():
+    """A zip of a whole course: a new course, or a new revision of one the user teaches."""
+    form = CourseUploadForm()
+    if not form.validate_on_submit():
+        return render_template("courses/teach_index.html", courses=courses_taught_by(current_user), form=form), 400
+    upload = form.archive.data
+    try:
+        result = stage_upload(current_user, upload.read(), upload.filename or "upload.zip")
+    except ContentError as error:
+        db.session.rollback()
+        return show_problems("courses/teach_index.html", error.problems,
+                             courses=courses_taught_by(current_user), form=form)
+    except NotYourCourse as error:
+        db.session.rollback()
+        flash(_("A course with the slug '%(slug)s' exists and you do not teach it.", slug=str(error)), "error")
+        return render_template("courses/teach_index.html", courses=courses_taught_by(current_user), form=form), 403
+    db.session.commit()
+    return redirect_to_revision(result)
+
+
+def redirect_to_revision(result):
+    if result.unchanged:
+        flash(_("This upload is the same as revision %(number)d: nothing changed.", number=result.revision.number), "info")
+    else:
+        flash(_("Revision %(number)d is ready to review. It is not published yet.", number=result.revision.number), "success")
+    return redirect(url_for("courses.show_revision", slug=result.course.slug, number=result.revision.number))
+
+
+@bp.route("/teach/<slug>")
+@allow(Role.LECTURER)
+def manage_course(slug: str):
+    course = teachable_course(slug)
+    return render_template("courses/teach_course.html", course=course, form=RevisionUploadForm(),
+                           lecturer_form=LecturerForm(), decision=DecisionForm())
+
+
+@bp.route("/teach/<slug>/upload", methods=["POST"])
+@allow(Role.LECTURER)
+def upload_revision(slug: str):
+    course = teachable_course(slug)
+    form = RevisionUploadForm()
+    context = {"course": course, "form": form, "lecturer_form": LecturerForm(), "decision": DecisionForm()}
+    if not form.validate_on_submit():
+        return render_template("courses/teach_course.html", **context), 400
+    upload = form.archive.data
+    try:
+        result = stage_upload(current_user, upload.read(), upload.filename or "upload.zip", course,
+                              module_only=form.kind.data == "module")
+    except ContentError as error:
+        db.session.rollback()
+        return show_problems("courses/teach_course.html", error.problems, **context)
+    db.session.commit()
+    return redirect_to_revision(result)
+
+
+@bp.route("/teach/<slug>/revisions/<int:number>")
+@allow(Role.LECTURER)
+def show_revision(slug: str, number: int):
+    course = teachable_course(slug)
+    revision = find_revision(course, number) or abort(404)
+    return render_template("courses/teach_revision.html", course=course, revision=revision,
+                           decision=DecisionForm())
+
+
+@bp.route("/teach/<slug>/revisions/<int:number>/lessons/<key>")
+@allow(Role.LECTURER)
+def preview_lesson(slug: str, number: int, key: str):
+    course = teachable_course(slug)
+    revision = find_revision(course, number) or abort(404)
+    lesson = next((l for m in revision.modules for l in m.lessons if l.lesson.key == key), None) or abort(404)
+    return render_template("courses/teach_lesson.html", course=course, revision=revision, lesson=lesson)
+
+
+@bp.route("/teach/<slug>/revisions/<int:number>/publish", methods=["POST"])
+@allow(Role.LECTURER)
+def publish(slug: str, number: int):
+    course = teachable_course(slug)
+    revision = find_revision(course, number) or abort(404)
+    if DecisionForm().validate_on_submit():
+        try:
+            publish_revision(revision)
+        except AlreadyDecided:
+            db.session.rollback()
+            flash(_("Revision %(number)d was already published or discarded.", number=number), "info")
+        else:
+            db.session.commit()
+            flash(_("Revision %(number)d is published. Trainees now see it.", number=number), "success")
+    return redirect(url_for("courses.manage_course", slug=slug))
+
+
+@bp.route("/teach/<slug>/revisions/<int:number>/discard", methods=["POST"])
+@allow(Role.LECTURER)
+def discard(slug: str, number: int):
+    course = teachable_course(slug)
+    revision = find_revision(course, number) or abort(404)
+    if DecisionForm().validate_on_submit():
+        try:
+            discard_revision(revision)
+        except AlreadyDecided:
+            db.session.rollback()
+            flash(_("Revision %(number)d was already published or discarded.", number=number), "info")
+        else:
+            db.session.commit()
+            flash(_("Revision %(number)d was discarded.", number=number), "info")
+    return redirect(url_for("courses.manage_course", slug=slug))
+
+
+@bp.route("/teach/<slug>/lecturers", methods=["POST"])
+@allow(Role.ADMIN)
+def assign_lecturer(slug: str):
+    course = teachable_course(slug)
+    form = LecturerForm()
+    if form.validate_on_submit():
+        try:
+            user = add_lecturer(course, form.email.data)
+        except LookupError:
+            flash(_("No lecturer account uses %(email)s. Make the account a lecturer first.", email=form.email.data), "error")
+        else:
+            db.session.commit()
+            flash(_("%(name)s now teaches this course.", name=user.name), "success")
+    else:
+        flash(_("Enter a valid email address."), "error")
+    return redirect(url_for("courses.manage_course", slug=slug))
+
+
+@bp.route("/teach/<slug>/lecturers/<int:user_id>/remove", methods=["POST"])
+@allow(Role.ADMIN)
+def unassign_lecturer(slug: str, user_id: int):
+    course = teachable_course(slug)
+    if DecisionForm().validate_on_submit():
+        remove_lecturer(course, user_id)
+        db.session.commit()
+        flash(_("The lecturer was removed from this course."), "info")
+    return redirect(url_for("courses.manage_course", slug=slug))
