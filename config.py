@@ -66,13 +66,15 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None
     CREATE_DEMO_ACCOUNTS = False
+    LOAD_SAMPLE_COURSES = False
 
 
 class DevelopmentConfig(Config):
-    """Local use: SQLite in the instance folder, demo accounts, mail to the log."""
+    """Local use: SQLite in the instance folder, demo accounts and sample courses, mail to the log."""
 
     DEBUG = False
     CREATE_DEMO_ACCOUNTS = True
+    LOAD_SAMPLE_COURSES = True
 
 
 class TestingConfig(Config):

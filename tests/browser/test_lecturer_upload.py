@@ -1,0 +1,38 @@
+"""A lecturer uploads a module zip, reads the preview, publishes it and sees the new lesson."""
+from portal.accounts.models import Role
+from tests.conftest import DEFAULT_PASSWORD
+from tests.coursefiles import LESSON, zip_bytes
+
+
+def log_in(page, email: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_lecturer_uploads_previews_and_publishes_a_module(page, make_user, make_course, tmp_path):
+    make_user(Role.LECTURER, email="lecturer1@example.org")
+    make_course()
+    archive = tmp_path / "policy-module.zip"
+    archive.write_bytes(zip_bytes({
+        "03-policy/module.yaml": b"title: Policy mixes\n",
+        "03-policy/01-policy-mix.md": LESSON.format(title="Designing a policy mix").encode(),
+    }))
+
+    log_in(page, "lecturer1@example.org")
+    page.get_by_role("link", name="My teaching").click()
+    page.get_by_role("link", name="Testing STI policy").click()
+    page.get_by_label("Zip file").set_input_files(str(archive))
+    page.get_by_label("one module").check()
+    page.get_by_role("button", name="Upload and check").click()
+
+    assert "Revision 2 is ready to review" in page.content()
+    assert page.get_by_text("Modules added").is_visible()
+    page.get_by_role("link", name="Designing a policy mix").click()
+    assert page.locator("article table").count() == 1
+    page.go_back()
+    page.get_by_role("button", name="Publish this revision").click()
+
+    assert "Revision 2 is published" in page.content()
+    assert page.get_by_role("link", name="Designing a policy mix").is_visible()
