@@ -14,6 +14,8 @@ from portal.accounts import cli as accounts_cli
 from portal.accounts import views as accounts_views
 from portal.courses import cli as courses_cli
 from portal.courses import views as courses_views
+from portal.learning import views as learning_views
+from portal.quizzes import views as quizzes_views
 from portal.extensions import csrf, db, limiter, login_manager, migrate
 
 
@@ -48,6 +50,8 @@ def create_app(config: str | type[Config] | None = None, overrides: Mapping[str,
     app.register_blueprint(core.bp)
     app.register_blueprint(accounts_views.bp)
     app.register_blueprint(courses_views.bp)
+    app.register_blueprint(quizzes_views.bp)
+    app.register_blueprint(learning_views.bp)
     app.cli.add_command(accounts_cli.users)
     app.cli.add_command(courses_cli.courses)
     app.cli.add_command(cli.setup)

@@ -2,9 +2,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import EmailField, RadioField, SubmitField
+from wtforms import EmailField, RadioField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email
+from wtforms.validators import DataRequired, Email, Length, Optional
 
 
 class CourseUploadForm(FlaskForm):
@@ -30,3 +30,25 @@ class DecisionForm(FlaskForm):
     """Publish, discard, remove: a button and its CSRF token."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+class CatalogueSearchForm(FlaskForm):
+    """A GET search: it changes nothing, so it carries no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
+    topic = SelectField(_l("Topic"), validators=[Optional()], validate_choice=False)
+    language = SelectField(_l("Language"), validators=[Optional()], validate_choice=False)
+    submit = SubmitField(_l("Find courses"))
+
+
+class EnrolForm(FlaskForm):
+    key = StringField(_l("Enrolment key"), validators=[Optional(), Length(max=100)])
+    submit = SubmitField(_l("Enrol"))
+
+
+class EnrolmentKeyForm(FlaskForm):
+    key = StringField(_l("Enrolment key (leave empty for open enrolment)"), validators=[Optional(), Length(max=100)])
+    submit = SubmitField(_l("Save the key"))

@@ -42,6 +42,9 @@ class Course(db.Model):
         ForeignKey("course_revisions.id", use_alter=True, ondelete="SET NULL")
     )
 
+    #: When set, trainees must give this key to enrol; set by the course's lecturers.
+    enrolment_key: Mapped[str | None] = mapped_column(String(100))
+
     published_revision: Mapped["CourseRevision | None"] = relationship(
         foreign_keys=[published_revision_id], post_update=True
     )
@@ -239,3 +242,31 @@ class CourseFile(db.Model):
     media_type: Mapped[str | None] = mapped_column(String(50))
 
     revision: Mapped[CourseRevision] = relationship(back_populates="files")
+
+
+class EnrolmentStatus(StrEnum):
+    ACTIVE = "active"
+    LEFT = "left"
+
+
+class Enrolment(db.Model):
+    """A trainee's place on a course; leaving keeps the row, and with it the history."""
+
+    __tablename__ = "enrolments"
+    __table_args__ = (UniqueConstraint("user_id", "course_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    status: Mapped[EnrolmentStatus] = mapped_column(string_enum(EnrolmentStatus), default=EnrolmentStatus.ACTIVE)
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The trainee's last lesson, quiz or enrolment action in this course.
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+    course: Mapped[Course] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == EnrolmentStatus.ACTIVE

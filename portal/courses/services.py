@@ -1,7 +1,8 @@
 """Rules for lecturers' work on courses: uploads, module merges, publishing, lecturers."""
+import secrets
 from pathlib import PurePosixPath
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import Role, User
@@ -9,8 +10,16 @@ from portal.content.files import read_zip, strip_common_folder
 from portal.content.loader import MODULE_FOLDER
 from portal.content.problems import ContentError, Problem
 from portal.courses.importer import ImportResult, read_spec, stage_revision, upload_limits
-from portal.courses.models import Course, CourseFile, CourseRevision, RevisionStatus
+from portal.courses.models import (
+    Course,
+    CourseFile,
+    CourseRevision,
+    Enrolment,
+    EnrolmentStatus,
+    RevisionStatus,
+)
 from portal.courses.storage import read_blob
+from portal.db_types import utcnow
 from portal.extensions import db
 
 
@@ -118,4 +127,86 @@ def add_lecturer(course: Course, email: str) -> User:
 
 def remove_lecturer(course: Course, user_id: int) -> None:
     course.lecturers = [lecturer for lecturer in course.lecturers if lecturer.id != user_id]
+    db.session.flush()
+
+
+class EnrolmentRefused(Exception):
+    """The enrolment key was missing or wrong, or the course is not open."""
+
+
+def published_course(slug: str) -> Course | None:
+    """A course trainees may see, with its published revision."""
+    return db.session.scalar(
+        select(Course).where(Course.slug == slug, Course.published_revision_id.is_not(None))
+        .options(selectinload(Course.published_revision), selectinload(Course.lecturers))
+    )
+
+
+def catalogue(query: str = "", topic: str = "", language: str = ""):
+    """Published courses matching a text, a topic and a language, by title; one query."""
+    statement = (
+        select(Course, CourseRevision)
+        .join(CourseRevision, CourseRevision.id == Course.published_revision_id)
+        .order_by(CourseRevision.title)
+    )
+    if query:
+        pattern = f"%{query.strip().lower()}%"
+        statement = statement.where(
+            func.lower(CourseRevision.title).like(pattern) | func.lower(CourseRevision.summary).like(pattern)
+        )
+    if language:
+        statement = statement.where(CourseRevision.language == language)
+    rows = db.session.execute(statement).all()
+    if topic:
+        rows = [row for row in rows if topic in (row[1].topics or [])]
+    return rows
+
+
+def catalogue_topics() -> list[str]:
+    """Every topic of a published course, for the catalogue's filter."""
+    topic_lists = db.session.scalars(
+        select(CourseRevision.topics).join(Course, Course.published_revision_id == CourseRevision.id)
+    )
+    return sorted({topic for topics in topic_lists for topic in topics or []})
+
+
+def enrolment_of(user: User, course: Course) -> Enrolment | None:
+    return db.session.scalar(select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id))
+
+
+def enrol(user: User, course: Course, key: str = "") -> Enrolment:
+    """Put a trainee on a published course (again, after leaving); checks the enrolment key."""
+    if not course.is_published:
+        raise EnrolmentRefused("not published")
+    if course.enrolment_key and not secrets.compare_digest(key.strip(), course.enrolment_key):
+        raise EnrolmentRefused("wrong key")
+    enrolment = enrolment_of(user, course)
+    now = utcnow()
+    if enrolment is None:
+        enrolment = Enrolment(user_id=user.id, course_id=course.id, enrolled_at=now, last_activity_at=now)
+        db.session.add(enrolment)
+    elif not enrolment.is_active:
+        enrolment.status, enrolment.left_at, enrolment.last_activity_at = EnrolmentStatus.ACTIVE, None, now
+    db.session.flush()
+    return enrolment
+
+
+def leave(user: User, course: Course) -> None:
+    """Leave a course; progress and attempts stay, so coming back picks up where one left."""
+    enrolment = enrolment_of(user, course)
+    if enrolment is not None and enrolment.is_active:
+        enrolment.status, enrolment.left_at = EnrolmentStatus.LEFT, utcnow()
+        db.session.flush()
+
+
+def touch_enrolment(user_id: int, course_id: int) -> None:
+    """Record activity on a course, for coordinators' 'last active' figures."""
+    db.session.execute(
+        update(Enrolment).where(Enrolment.user_id == user_id, Enrolment.course_id == course_id)
+        .values(last_activity_at=utcnow())
+    )
+
+
+def set_enrolment_key(course: Course, key: str) -> None:
+    course.enrolment_key = key.strip() or None
     db.session.flush()

@@ -1,26 +1,44 @@
 """Course pages for lecturers and admins, and course media."""
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.accounts.access import ANYONE, allow
+from portal.accounts.access import ANYONE, SIGNED_IN, allow
 from portal.accounts.models import Role
 from portal.content.problems import ContentError
-from portal.courses.forms import CourseUploadForm, DecisionForm, LecturerForm, RevisionUploadForm
+from portal.courses.forms import (
+    CatalogueSearchForm,
+    CourseUploadForm,
+    DecisionForm,
+    EnrolForm,
+    EnrolmentKeyForm,
+    LecturerForm,
+    RevisionUploadForm,
+)
 from portal.courses.importer import AlreadyDecided, discard_revision, publish_revision
 from portal.courses.models import Course, CourseFile, CourseRevision
 from portal.courses.services import (
+    EnrolmentRefused,
     NotYourCourse,
     add_lecturer,
+    catalogue,
+    catalogue_topics,
     courses_taught_by,
+    enrol,
+    enrolment_of,
     find_course,
     find_revision,
+    leave,
+    published_course,
     remove_lecturer,
+    set_enrolment_key,
     stage_upload,
 )
 from portal.courses.storage import blob_path
 from portal.extensions import db
+from portal.i18n import LANGUAGE_NAMES
+from wtforms.fields.choices import SelectChoice
 
 bp = Blueprint("courses", __name__, template_folder="templates")
 
@@ -108,7 +126,8 @@ def redirect_to_revision(result):
 def manage_course(slug: str):
     course = teachable_course(slug)
     return render_template("courses/teach_course.html", course=course, form=RevisionUploadForm(),
-                           lecturer_form=LecturerForm(), decision=DecisionForm())
+                           lecturer_form=LecturerForm(), decision=DecisionForm(),
+                           key_form=EnrolmentKeyForm(key=course.enrolment_key))
 
 
 @bp.route("/teach/<slug>/upload", methods=["POST"])
@@ -116,7 +135,8 @@ def manage_course(slug: str):
 def upload_revision(slug: str):
     course = teachable_course(slug)
     form = RevisionUploadForm()
-    context = {"course": course, "form": form, "lecturer_form": LecturerForm(), "decision": DecisionForm()}
+    context = {"course": course, "form": form, "lecturer_form": LecturerForm(), "decision": DecisionForm(),
+               "key_form": EnrolmentKeyForm(key=course.enrolment_key)}
     if not form.validate_on_submit():
         return render_template("courses/teach_course.html", **context), 400
     upload = form.archive.data
@@ -208,4 +228,67 @@ def unassign_lecturer(slug: str, user_id: int):
         remove_lecturer(course, user_id)
         db.session.commit()
         flash(_("The lecturer was removed from this course."), "info")
+    return redirect(url_for("courses.manage_course", slug=slug))
+
+
+@bp.route("/courses")
+@allow(ANYONE)
+def list_courses():
+    form = CatalogueSearchForm(request.args)
+    topics = catalogue_topics()
+    form.topic.choices = [SelectChoice("", _("All topics"))] + [SelectChoice(t, t.replace("-", " ")) for t in topics]
+    form.language.choices = [SelectChoice("", _("All languages"))] + [
+        SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()
+    ]
+    rows = catalogue(form.q.data or "", form.topic.data or "", form.language.data or "")
+    return render_template("courses/catalogue.html", form=form, rows=rows)
+
+
+@bp.route("/courses/<slug>")
+@allow(ANYONE)
+def show_course(slug: str):
+    course = published_course(slug) or abort(404)
+    enrolment = enrolment_of(current_user, course) if current_user.is_authenticated else None
+    return render_template("courses/course.html", course=course, revision=course.published_revision,
+                           enrolment=enrolment, form=EnrolForm(), leave_form=DecisionForm())
+
+
+@bp.route("/courses/<slug>/enrol", methods=["POST"])
+@allow(SIGNED_IN)
+def enrol_in_course(slug: str):
+    course = published_course(slug) or abort(404)
+    form = EnrolForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        enrol(current_user, course, form.key.data or "")
+    except EnrolmentRefused:
+        db.session.rollback()
+        flash(_("This enrolment key is not right. Ask your course coordinator for it."), "error")
+        return redirect(url_for("courses.show_course", slug=slug))
+    db.session.commit()
+    flash(_("You are enrolled. Welcome to the course."), "success")
+    return redirect(url_for("learning.continue_course", slug=slug))
+
+
+@bp.route("/courses/<slug>/leave", methods=["POST"])
+@allow(SIGNED_IN)
+def leave_course(slug: str):
+    course = published_course(slug) or abort(404)
+    if DecisionForm().validate_on_submit():
+        leave(current_user, course)
+        db.session.commit()
+        flash(_("You have left the course. Your progress is kept if you come back."), "info")
+    return redirect(url_for("courses.show_course", slug=slug))
+
+
+@bp.route("/teach/<slug>/key", methods=["POST"])
+@allow(Role.LECTURER)
+def change_enrolment_key(slug: str):
+    course = teachable_course(slug)
+    form = EnrolmentKeyForm()
+    if form.validate_on_submit():
+        set_enrolment_key(course, form.key.data or "")
+        db.session.commit()
+        flash(_("Enrolment now needs a key.") if course.enrolment_key else _("Enrolment is now open to everyone."), "success")
     return redirect(url_for("courses.manage_course", slug=slug))

@@ -1,0 +1,1 @@
+"""Lesson pages, progress, completion rules and the trainee's dashboard."""

@@ -1,0 +1,216 @@
+"""Progress and completion.
+
+The completion rule: a course is complete when every lesson of its published revision is
+marked complete (or the share the course's rule asks for) and every quiz of that revision is
+passed (unless the rule says quizzes: none). Lesson completions and quiz passes belong to the
+lesson's and quiz's stable identity, so a new revision keeps them: unchanged and changed lessons
+stay complete, and lessons added later are new work. Completion is recorded once; a trainee who
+completed a course stays complete whatever later revisions add."""
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from portal.accounts.models import User
+from portal.courses.models import (
+    Course,
+    CourseRevision,
+    Enrolment,
+    EnrolmentStatus,
+    Lesson,
+    LessonVersion,
+    Module,
+    Quiz,
+    QuizVersion,
+)
+from portal.courses.services import touch_enrolment
+from portal.db_types import utcnow
+from portal.extensions import db
+from portal.learning.models import CourseCompletion, LessonCompletion
+from portal.learning.signals import course_completed
+from portal.quizzes.models import QuizAttempt
+from portal.quizzes.signals import attempt_graded
+
+
+@dataclass(frozen=True)
+class Step:
+    """One thing to do in a course: read a lesson or pass a quiz."""
+
+    kind: str  #: "lesson" or "quiz"
+    key: str
+    title: str
+    stable_id: int
+    module_key: str
+    module_title: str
+
+
+@dataclass
+class Progress:
+    steps: list[Step]
+    done_lessons: set[int] = field(default_factory=set)
+    passed_quizzes: set[int] = field(default_factory=set)
+    completion: CourseCompletion | None = None
+
+    def is_done(self, step: Step) -> bool:
+        return step.stable_id in (self.done_lessons if step.kind == "lesson" else self.passed_quizzes)
+
+    @property
+    def percent(self) -> int:
+        if self.completion is not None or not self.steps:
+            return 100 if self.completion is not None else 0
+        return round(100 * sum(self.is_done(step) for step in self.steps) / len(self.steps))
+
+    @property
+    def next_step(self) -> Step | None:
+        return next((step for step in self.steps if not self.is_done(step)), None)
+
+    def meets(self, rule: dict) -> bool:
+        lessons = [s for s in self.steps if s.kind == "lesson"]
+        quizzes = [s for s in self.steps if s.kind == "quiz"]
+        done = sum(self.is_done(s) for s in lessons)
+        if rule.get("lessons", "all") == "all":
+            lessons_ok = done == len(lessons)
+        else:
+            lessons_ok = bool(lessons) and 100 * done / len(lessons) >= rule["lessons"]
+        quizzes_ok = rule.get("quizzes", "all") == "none" or all(self.is_done(s) for s in quizzes)
+        return lessons_ok and quizzes_ok
+
+
+def outlines(revision_ids: list[int]) -> dict[int, list[Step]]:
+    """The ordered steps of each revision: per module, its lessons then its quiz. Two queries."""
+    steps: dict[int, list[tuple]] = defaultdict(list)
+    if not revision_ids:
+        return {}
+    lessons = db.session.execute(
+        select(LessonVersion.revision_id, Module.position, LessonVersion.position, Lesson.key,
+               LessonVersion.title, Lesson.id, Module.key, Module.title)
+        .join(Lesson, Lesson.id == LessonVersion.lesson_id)
+        .join(Module, Module.id == LessonVersion.module_id)
+        .where(LessonVersion.revision_id.in_(revision_ids))
+    )
+    for revision_id, module_position, position, key, title, stable_id, module_key, module_title in lessons:
+        steps[revision_id].append(((module_position, 0, position), Step("lesson", key, title, stable_id, module_key, module_title)))
+    quizzes = db.session.execute(
+        select(QuizVersion.revision_id, Module.position, Quiz.key, QuizVersion.title, Quiz.id, Module.key, Module.title)
+        .join(Quiz, Quiz.id == QuizVersion.quiz_id)
+        .join(Module, Module.id == QuizVersion.module_id)
+        .where(QuizVersion.revision_id.in_(revision_ids))
+    )
+    for revision_id, module_position, key, title, stable_id, module_key, module_title in quizzes:
+        steps[revision_id].append(((module_position, 1, 0), Step("quiz", key, title, stable_id, module_key, module_title)))
+    return {revision_id: [step for _, step in sorted(items, key=lambda item: item[0])]
+            for revision_id, items in steps.items()}
+
+
+def _done_lessons(user_id: int, course_ids: list[int]) -> dict[int, set[int]]:
+    done: dict[int, set[int]] = defaultdict(set)
+    rows = db.session.execute(
+        select(LessonCompletion.course_id, LessonCompletion.lesson_id)
+        .where(LessonCompletion.user_id == user_id, LessonCompletion.course_id.in_(course_ids))
+    )
+    for course_id, lesson_id in rows:
+        done[course_id].add(lesson_id)
+    return done
+
+
+def _passed_quizzes(user_id: int, course_ids: list[int]) -> dict[int, set[int]]:
+    passed: dict[int, set[int]] = defaultdict(set)
+    rows = db.session.execute(
+        select(QuizAttempt.course_id, QuizAttempt.quiz_id)
+        .where(QuizAttempt.user_id == user_id, QuizAttempt.course_id.in_(course_ids), QuizAttempt.passed.is_(True))
+        .distinct()
+    )
+    for course_id, quiz_id in rows:
+        passed[course_id].add(quiz_id)
+    return passed
+
+
+def _completions(user_id: int, course_ids: list[int]) -> dict[int, CourseCompletion]:
+    rows = db.session.scalars(
+        select(CourseCompletion).where(CourseCompletion.user_id == user_id, CourseCompletion.course_id.in_(course_ids))
+    )
+    return {row.course_id: row for row in rows}
+
+
+def progress_for(user_id: int, courses: list[Course]) -> dict[int, Progress]:
+    """Progress in each course against its published revision, in a fixed number of queries."""
+    published = [course for course in courses if course.published_revision_id]
+    course_ids = [course.id for course in published]
+    steps = outlines([course.published_revision_id for course in published])
+    done = _done_lessons(user_id, course_ids)
+    passed = _passed_quizzes(user_id, course_ids)
+    completions = _completions(user_id, course_ids)
+    return {
+        course.id: Progress(steps.get(course.published_revision_id, []), done[course.id], passed[course.id],
+                            completions.get(course.id))
+        for course in published
+    }
+
+
+def record_completion(user_id: int, revision: CourseRevision, progress: Progress) -> CourseCompletion | None:
+    """Record that the course is complete if the rule is met and it was not recorded yet."""
+    if progress.completion is not None or not progress.meets(revision.completion):
+        return None
+    completion = CourseCompletion(user_id=user_id, course_id=revision.course_id, revision_id=revision.id,
+                                  completed_at=utcnow())
+    try:
+        with db.session.begin_nested():
+            db.session.add(completion)
+    except IntegrityError:
+        return None
+    progress.completion = completion
+    course_completed.send(completion)
+    return completion
+
+
+def check_completion(user_id: int, course: Course) -> CourseCompletion | None:
+    return record_completion(user_id, course.published_revision, progress_for(user_id, [course])[course.id])
+
+
+def complete_lesson(user: User, course: Course, lesson_id: int) -> CourseCompletion | None:
+    """Mark a lesson complete (once); returns the course completion it brought, if any."""
+    exists = db.session.scalar(
+        select(LessonCompletion.id).where(LessonCompletion.user_id == user.id, LessonCompletion.lesson_id == lesson_id)
+    )
+    if exists is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(LessonCompletion(user_id=user.id, course_id=course.id, lesson_id=lesson_id))
+        except IntegrityError:
+            pass
+    touch_enrolment(user.id, course.id)
+    return check_completion(user.id, course)
+
+
+@attempt_graded.connect
+def _on_attempt_graded(attempt: QuizAttempt) -> None:
+    """A passed quiz may complete the course."""
+    touch_enrolment(attempt.user_id, attempt.course_id)
+    if attempt.passed:
+        course = db.session.get(Course, attempt.course_id)
+        check_completion(attempt.user_id, course)
+
+
+@dataclass
+class DashboardEntry:
+    course: Course
+    revision: CourseRevision
+    progress: Progress
+
+
+def dashboard(user: User) -> list[DashboardEntry]:
+    """The user's active courses with progress; makes up any completion that was missed."""
+    rows = db.session.execute(
+        select(Course, CourseRevision)
+        .join(Enrolment, Enrolment.course_id == Course.id)
+        .join(CourseRevision, CourseRevision.id == Course.published_revision_id)
+        .where(Enrolment.user_id == user.id, Enrolment.status == EnrolmentStatus.ACTIVE)
+        .order_by(Enrolment.last_activity_at.desc())
+    ).all()
+    progress = progress_for(user.id, [course for course, _ in rows])
+    entries = []
+    for course, revision in rows:
+        record_completion(user.id, revision, progress[course.id])
+        entries.append(DashboardEntry(course, revision, progress[course.id]))
+    return entries

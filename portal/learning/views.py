@@ -1,0 +1,97 @@
+"""The trainee's pages: the dashboard, continuing a course, lesson pages."""
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.accounts.access import SIGNED_IN, allow
+from portal.courses.models import Lesson, LessonVersion
+from portal.courses.services import enrolment_of, published_course
+from portal.extensions import db
+from portal.learning import services
+from portal.learning.forms import CompleteLessonForm
+
+bp = Blueprint("learning", __name__, template_folder="templates")
+
+
+def enrolled_course(slug: str):
+    course = published_course(slug) or abort(404)
+    enrolment = enrolment_of(current_user, course)
+    if enrolment is None or not enrolment.is_active:
+        flash(_("Enrol in the course to open its lessons."), "info")
+        return course, None
+    return course, enrolment
+
+
+def step_url(slug: str, step: services.Step) -> str:
+    endpoint = "learning.show_lesson" if step.kind == "lesson" else "quizzes.show_quiz"
+    return url_for(endpoint, slug=slug, key=step.key)
+
+
+@bp.route("/dashboard")
+@allow(SIGNED_IN)
+def show_dashboard():
+    entries = services.dashboard(current_user)
+    page = render_template("learning/dashboard.html", entries=entries, step_url=step_url)
+    db.session.commit()  # after rendering, so that the page reads nothing twice
+    return page
+
+
+@bp.route("/learn/<slug>")
+@allow(SIGNED_IN)
+def continue_course(slug: str):
+    """Go to the first unfinished step, or the first lesson when all is done."""
+    course, enrolment = enrolled_course(slug)
+    if enrolment is None:
+        return redirect(url_for("courses.show_course", slug=slug))
+    progress = services.progress_for(current_user.id, [course])[course.id]
+    step = progress.next_step or (progress.steps[0] if progress.steps else None)
+    if step is None:
+        abort(404)
+    return redirect(step_url(slug, step))
+
+
+@bp.route("/learn/<slug>/lessons/<key>")
+@allow(SIGNED_IN)
+def show_lesson(slug: str, key: str):
+    course, enrolment = enrolled_course(slug)
+    if enrolment is None:
+        return redirect(url_for("courses.show_course", slug=slug))
+    lesson = db.session.scalar(
+        select(LessonVersion).join(Lesson, Lesson.id == LessonVersion.lesson_id)
+        .where(LessonVersion.revision_id == course.published_revision_id, Lesson.key == key)
+    ) or abort(404)
+    progress = services.progress_for(current_user.id, [course])[course.id]
+    steps = progress.steps
+    index = next(i for i, step in enumerate(steps) if step.kind == "lesson" and step.key == key)
+    return render_template(
+        "learning/lesson.html", course=course, revision=course.published_revision, lesson=lesson,
+        step=steps[index], steps=steps, progress=progress,
+        previous_step=steps[index - 1] if index > 0 else None,
+        next_step=steps[index + 1] if index + 1 < len(steps) else None,
+        step_url=step_url, form=CompleteLessonForm(),
+    )
+
+
+@bp.route("/learn/<slug>/lessons/<key>/complete", methods=["POST"])
+@allow(SIGNED_IN)
+def complete_lesson(slug: str, key: str):
+    course, enrolment = enrolled_course(slug)
+    if enrolment is None:
+        return redirect(url_for("courses.show_course", slug=slug))
+    lesson_id = db.session.scalar(
+        select(Lesson.id).join(LessonVersion, LessonVersion.lesson_id == Lesson.id)
+        .where(LessonVersion.revision_id == course.published_revision_id, Lesson.key == key)
+    ) or abort(404)
+    if not CompleteLessonForm().validate_on_submit():
+        abort(400)
+    completion = services.complete_lesson(current_user, course, lesson_id)
+    db.session.commit()
+    if completion is not None:
+        flash(_("Congratulations: you have completed the course."), "success")
+        return redirect(url_for("learning.show_dashboard"))
+    steps = services.progress_for(current_user.id, [course])[course.id].steps
+    index = next(i for i, step in enumerate(steps) if step.kind == "lesson" and step.key == key)
+    if index + 1 < len(steps):
+        return redirect(step_url(slug, steps[index + 1]))
+    return redirect(url_for("learning.continue_course", slug=slug))

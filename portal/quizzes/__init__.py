@@ -1,0 +1,1 @@
+"""Quiz attempts: taking, saving, grading through the question-type registry, reviewing."""

@@ -1,0 +1,161 @@
+"""Rules for attempts: starting within the limit, saving, grading once. They flush; views commit."""
+import random
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from portal.accounts.models import User
+from portal.courses.models import Course, QuestionVersion, Quiz, QuizVersion
+from portal.db_types import utcnow
+from portal.extensions import db
+from portal.quizzes.grading import question_type
+from portal.quizzes.models import AttemptAnswer, QuizAttempt
+from portal.quizzes.signals import attempt_graded
+
+
+class AttemptLimitReached(Exception):
+    """Every attempt the quiz allows has been used."""
+
+
+def current_quiz(course: Course, key: str) -> QuizVersion | None:
+    """The quiz `key` as the published revision has it, with its questions."""
+    return db.session.scalar(
+        select(QuizVersion)
+        .join(Quiz, Quiz.id == QuizVersion.quiz_id)
+        .where(QuizVersion.revision_id == course.published_revision_id, Quiz.key == key)
+        .options(selectinload(QuizVersion.questions), selectinload(QuizVersion.module))
+    )
+
+
+def attempts_of(user: User, quiz_id: int) -> list[QuizAttempt]:
+    return list(db.session.scalars(
+        select(QuizAttempt).where(QuizAttempt.user_id == user.id, QuizAttempt.quiz_id == quiz_id)
+        .order_by(QuizAttempt.number)
+    ))
+
+
+def attempts_left(quiz_version: QuizVersion, attempts: list[QuizAttempt]) -> int | None:
+    """How many more attempts may be started; None when unlimited."""
+    if quiz_version.attempts_allowed == 0:
+        return None
+    used = sum(1 for attempt in attempts if not attempt.is_open)
+    return max(0, quiz_version.attempts_allowed - used)
+
+
+def _layout(quiz_version: QuizVersion, shuffle: bool) -> list[dict[str, Any]]:
+    """The order this attempt shows questions and choices in; drawn once, kept for reloads."""
+    chooser = random.SystemRandom()
+    questions = list(quiz_version.questions)
+    if shuffle:
+        chooser.shuffle(questions)
+    layout = []
+    for question in questions:
+        choices = question_type(question.type).choice_order(question.config)
+        if shuffle:
+            chooser.shuffle(choices)
+        layout.append({"question": question.id, "choices": choices})
+    return layout
+
+
+def start_attempt(user: User, quiz_version: QuizVersion) -> QuizAttempt:
+    """The user's open attempt at this quiz, or a new one pinned to `quiz_version`."""
+    attempts = attempts_of(user, quiz_version.quiz_id)
+    open_attempt = next((attempt for attempt in attempts if attempt.is_open), None)
+    if open_attempt is not None:
+        return open_attempt
+    if attempts_left(quiz_version, attempts) == 0:
+        raise AttemptLimitReached(quiz_version.quiz_id)
+    attempt = QuizAttempt(
+        user_id=user.id, course_id=quiz_version.quiz.course_id, quiz_id=quiz_version.quiz_id,
+        quiz_version_id=quiz_version.id, number=len(attempts) + 1,
+        layout=_layout(quiz_version, quiz_version.shuffle), answers={},
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+    except IntegrityError:
+        # Two tabs started the same attempt at once: the other one won; use it.
+        return next(a for a in attempts_of(user, quiz_version.quiz_id) if a.is_open)
+    return attempt
+
+
+def questions_of(attempt: QuizAttempt) -> list[QuestionVersion]:
+    """The attempt's questions in the order it shows them."""
+    by_id = {question.id: question for question in attempt.quiz_version.questions}
+    return [by_id[item["question"]] for item in attempt.layout if item["question"] in by_id]
+
+
+def read_answers(attempt: QuizAttempt, raw: dict[str, Any]) -> dict[str, Any]:
+    """The answers a form sent, as stored: keyed by question version id, unanswered left out."""
+    answers = {}
+    for question in questions_of(attempt):
+        response = question_type(question.type).response(raw.get(str(question.id)))
+        if response is not None:
+            answers[str(question.id)] = response
+    return answers
+
+
+def save_answers(attempt: QuizAttempt, raw: dict[str, Any]) -> bool:
+    """Keep the answers given so far, so a dropped connection loses nothing. False once submitted."""
+    saved = db.session.execute(
+        update(QuizAttempt).where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
+        .values(answers=read_answers(attempt, raw), saved_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.expire(attempt)
+    return saved == 1
+
+
+def submit_attempt(attempt: QuizAttempt, raw: dict[str, Any]) -> bool:
+    """Grade the attempt, once: a second submission (double click, back button, two tabs) is a no-op.
+
+    Returns True when this call graded it."""
+    answers = read_answers(attempt, raw)
+    claimed = db.session.execute(
+        update(QuizAttempt).where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
+        .values(submitted_at=utcnow(), answers=answers)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.expire(attempt)
+    if claimed != 1:
+        return False
+    score = maximum = 0.0
+    for question in questions_of(attempt):
+        response = answers.get(str(question.id))
+        judgement = question_type(question.type).judge(question.config, question.points, response)
+        score += judgement.score
+        maximum += judgement.max_score
+        attempt.graded_answers.append(AttemptAnswer(
+            question_id=question.question_id, question_version_id=question.id, response=response,
+            score=judgement.score, max_score=judgement.max_score, is_correct=judgement.is_correct,
+        ))
+    attempt.score, attempt.max_score = round(score, 6), maximum
+    attempt.passed = maximum > 0 and 100 * score / maximum >= attempt.quiz_version.pass_mark - 1e-9
+    db.session.flush()
+    attempt_graded.send(attempt)
+    return True
+
+
+def passed_quiz_ids(user_id: int, course_id: int) -> set[int]:
+    """The stable ids of the quizzes of a course the user has passed, in any attempt."""
+    return set(db.session.scalars(
+        select(QuizAttempt.quiz_id).where(QuizAttempt.user_id == user_id, QuizAttempt.course_id == course_id,
+                                          QuizAttempt.passed.is_(True)).distinct()
+    ))
+
+
+def best_scores(user_id: int, course_id: int) -> dict[int, float]:
+    """Best percentage per quiz (stable id) for one user on one course."""
+    rows = db.session.execute(
+        select(QuizAttempt.quiz_id, func.max(QuizAttempt.score / QuizAttempt.max_score))
+        .where(QuizAttempt.user_id == user_id, QuizAttempt.course_id == course_id,
+               QuizAttempt.max_score > 0)
+        .group_by(QuizAttempt.quiz_id)
+    )
+    return {quiz_id: 100 * best for quiz_id, best in rows}
+
+
+def graded_answers_by_question(attempt: QuizAttempt) -> dict[int, AttemptAnswer]:
+    return {answer.question_version_id: answer for answer in attempt.graded_answers}

@@ -1,0 +1,111 @@
+"""Taking quizzes: the overview, the attempt form (save or submit), and the graded review."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.accounts.access import SIGNED_IN, allow
+from portal.courses.services import enrolment_of, published_course
+from portal.extensions import db
+from portal.quizzes import services
+from portal.quizzes.forms import StartForm, attempt_form, raw_answers
+from portal.quizzes.grading import question_type
+from portal.quizzes.models import QuizAttempt
+
+bp = Blueprint("quizzes", __name__, template_folder="templates")
+
+
+def enrolled_course(slug: str):
+    """The published course, if the current user is enrolled in it; otherwise off to enrol."""
+    course = published_course(slug) or abort(404)
+    enrolment = enrolment_of(current_user, course)
+    if enrolment is None or not enrolment.is_active:
+        abort(403)
+    return course
+
+
+def own_attempt(course, attempt_id: int) -> QuizAttempt:
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    if attempt is None or attempt.user_id != current_user.id or attempt.course_id != course.id:
+        abort(404)
+    return attempt
+
+
+@bp.route("/learn/<slug>/quizzes/<key>")
+@allow(SIGNED_IN)
+def show_quiz(slug: str, key: str):
+    course = enrolled_course(slug)
+    quiz_version = services.current_quiz(course, key) or abort(404)
+    attempts = services.attempts_of(current_user, quiz_version.quiz_id)
+    return render_template(
+        "quizzes/quiz.html", course=course, quiz=quiz_version, attempts=attempts,
+        attempts_left=services.attempts_left(quiz_version, attempts),
+        open_attempt=next((a for a in attempts if a.is_open), None), form=StartForm(),
+    )
+
+
+@bp.route("/learn/<slug>/quizzes/<key>/start", methods=["POST"])
+@allow(SIGNED_IN)
+def start_quiz(slug: str, key: str):
+    course = enrolled_course(slug)
+    quiz_version = services.current_quiz(course, key) or abort(404)
+    if not StartForm().validate_on_submit():
+        abort(400)
+    try:
+        attempt = services.start_attempt(current_user, quiz_version)
+    except services.AttemptLimitReached:
+        flash(_("You have used every attempt this quiz allows."), "error")
+        return redirect(url_for("quizzes.show_quiz", slug=slug, key=key))
+    db.session.commit()
+    return redirect(url_for("quizzes.take_attempt", slug=slug, attempt_id=attempt.id))
+
+
+@bp.route("/learn/<slug>/attempts/<int:attempt_id>", methods=["GET", "POST"])
+@allow(SIGNED_IN)
+def take_attempt(slug: str, attempt_id: int):
+    course = enrolled_course(slug)
+    attempt = own_attempt(course, attempt_id)
+    if not attempt.is_open:
+        if request.method == "POST":
+            flash(_("This attempt was already submitted; here is its result."), "info")
+            return redirect(url_for("quizzes.take_attempt", slug=slug, attempt_id=attempt.id))
+        return render_review(course, attempt)
+    questions = services.questions_of(attempt)
+    form = attempt_form(attempt, questions, request.form if request.method == "POST" else None)
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        answers = raw_answers(form, questions)
+        if form.submit.data:
+            services.submit_attempt(attempt, answers)
+            db.session.commit()
+            return redirect(url_for("quizzes.take_attempt", slug=slug, attempt_id=attempt.id))
+        if services.save_answers(attempt, answers):
+            flash(_("Your answers are saved. You can come back and finish later."), "success")
+        db.session.commit()
+        return redirect(url_for("quizzes.take_attempt", slug=slug, attempt_id=attempt.id))
+    items = [(number, question, form[f"q{question.id}"]) for number, question in enumerate(questions, start=1)]
+    return render_template("quizzes/attempt.html", course=course, attempt=attempt, quiz=attempt.quiz_version,
+                           items=items, form=form)
+
+
+def render_review(course, attempt: QuizAttempt):
+    """The graded attempt: score, pass or not, and per question the feedback and a right answer."""
+    questions = services.questions_of(attempt)
+    graded = services.graded_answers_by_question(attempt)
+    reviews = []
+    for number, question in enumerate(questions, start=1):
+        kind = question_type(question.type)
+        answer = graded.get(question.id)
+        chosen = set(answer.response if isinstance(answer.response, list) else [answer.response]) if answer else set()
+        choice_feedback = [c["feedback_html"] for c in question.config.get("choices", [])
+                           if c["id"] in chosen and c.get("feedback_html")]
+        reviews.append({
+            "number": number, "question": question, "answer": answer,
+            "given": kind.describe(question.config, answer.response if answer else None),
+            "right": kind.right_answer(question.config),
+            "feedback": [question.feedback_html, *choice_feedback] if question.feedback_html else choice_feedback,
+        })
+    attempts = services.attempts_of(current_user, attempt.quiz_id)
+    return render_template("quizzes/review.html", course=course, attempt=attempt, quiz=attempt.quiz_version,
+                           reviews=reviews, attempts=attempts,
+                           attempts_left=services.attempts_left(attempt.quiz_version, attempts))

@@ -1,0 +1,180 @@
+"""Lesson pages, progress, completion once, progress across revisions, fixed query counts."""
+import pytest
+from sqlalchemy import event, func, select
+
+from portal.accounts.models import Role
+from portal.courses.models import Course
+from portal.extensions import db
+from portal.learning.models import CourseCompletion, LessonCompletion
+from portal.learning.signals import course_completed
+from tests.coursefiles import LESSON, course_files
+from tests.learning.helpers import RIGHT, WRONG, complete_lessons, take_quiz
+
+ALL_LESSONS = ["what-is-rd", "funding", "surveys"]
+
+
+@pytest.fixture
+def trainee(client, make_course, login_as):
+    make_course()
+    user = login_as(Role.TRAINEE)
+    client.submit("/courses/test-course/enrol", page="/courses/test-course")
+    return user
+
+
+def completions() -> list[CourseCompletion]:
+    return db.session.scalars(select(CourseCompletion)).all()
+
+
+def test_lesson_page_has_the_lesson_navigation_and_progress(client, trainee):
+    page = client.get("/learn/test-course/lessons/funding").get_data(as_text=True)
+    assert "<table>" in page and 'class="footnotes"' in page
+    assert 'rel="prev" href="/learn/test-course/lessons/what-is-rd"' in page
+    assert 'rel="next" href="/learn/test-course/quizzes/basics"' in page
+    assert 'value="Mark as complete"' in page
+    assert '<progress max="100" value="0"' in page
+    assert 'loading="lazy"' in page
+
+
+def test_lesson_page_is_light(client, trainee):
+    page = client.get("/learn/test-course/lessons/funding")
+    css = client.get("/static/css/portal.css")
+    assert "<script" not in page.get_data(as_text=True)
+    assert len(page.data) + len(css.data) < 50 * 1024
+
+
+def test_marking_complete_moves_on_and_counts_once(client, trainee):
+    response = client.submit("/learn/test-course/lessons/what-is-rd/complete", page="/learn/test-course/lessons/what-is-rd")
+    assert response.headers["Location"] == "/learn/test-course/lessons/funding"
+    client.submit("/learn/test-course/lessons/what-is-rd/complete", page="/learn/test-course/lessons/what-is-rd")
+    assert db.session.scalar(select(func.count()).select_from(LessonCompletion)) == 1
+    page = client.get("/learn/test-course/lessons/what-is-rd").get_data(as_text=True)
+    assert "You have completed this lesson." in page and '<progress max="100" value="25"' in page
+
+
+def test_course_is_completed_once_when_lessons_are_done_and_the_quiz_passed(client, trainee):
+    fired = []
+    course_completed.connect(fired.append, weak=False)
+    try:
+        complete_lessons(client, ALL_LESSONS)
+        take_quiz(client, WRONG)
+        assert completions() == []
+        take_quiz(client, RIGHT)
+        take_quiz(client, RIGHT)
+    finally:
+        course_completed.disconnect(fired.append)
+    [completion] = completions()
+    assert completion.user_id == trainee.id and completion.completed_at is not None
+    assert len(fired) == 1
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    assert "Completed on" in dashboard and '<progress max="100" value="100"' in dashboard
+
+
+def test_completion_by_the_last_lesson(client, trainee):
+    take_quiz(client, RIGHT)
+    complete_lessons(client, ALL_LESSONS[:2])
+    response = client.submit("/learn/test-course/lessons/surveys/complete", page="/learn/test-course/lessons/surveys")
+    assert response.headers["Location"] == "/dashboard"
+    assert len(completions()) == 1
+
+
+def test_completion_rule_of_the_course_is_followed(client, make_course, login_as):
+    rule = b"slug: test-course\ntitle: T\nsummary: s\nlanguage: en\ntopics: [t]\nestimated_hours: 1\ncompletion:\n  lessons: 60\n  quizzes: none\n"
+    make_course(course_files({"course.yaml": rule}))
+    login_as(Role.TRAINEE)
+    client.submit("/courses/test-course/enrol", page="/courses/test-course")
+    complete_lessons(client, ["what-is-rd"])
+    assert completions() == []
+    complete_lessons(client, ["funding"])
+    assert len(completions()) == 1
+
+
+def test_dashboard_continues_to_the_next_unfinished_step(client, trainee):
+    complete_lessons(client, ["what-is-rd", "funding"])
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert 'href="/learn/test-course/quizzes/basics">Continue: Check your understanding' in page
+    assert '<progress max="100" value="50"' in page
+
+
+def test_progress_survives_a_new_revision(client, trainee, make_course):
+    complete_lessons(client, ["what-is-rd", "funding"])
+    edited = LESSON.format(title="Funding R&D") + "\nRevised text.\n"
+    make_course(course_files({"01-basics/02-funding.md": edited,
+                              "02-measuring/02-innovation.md": LESSON.format(title="Innovation surveys")}))
+    page = client.get("/learn/test-course/lessons/funding").get_data(as_text=True)
+    assert "Revised text." in page and "You have completed this lesson." in page
+    assert "You have completed this lesson." in client.get("/learn/test-course/lessons/what-is-rd").get_data(as_text=True)
+    assert '<progress max="100" value="40"' in page  # 2 of 5 steps: 4 lessons and the quiz
+
+
+def test_lessons_added_later_are_required_only_from_those_not_yet_complete(client, trainee, make_course, app, make_user):
+    complete_lessons(client, ALL_LESSONS)
+    take_quiz(client, RIGHT)
+    assert len(completions()) == 1
+    make_course(course_files({"02-measuring/02-innovation.md": LESSON.format(title="Innovation surveys")}))
+    assert len(completions()) == 1
+    assert '<progress max="100" value="100"' in client.get("/dashboard").get_data(as_text=True)
+
+    other = make_user(Role.TRAINEE)
+    other_client = app.test_client()
+    other_client.submit("/login", {"email": other.email, "password": "a long enough passphrase"})
+    other_client.submit("/courses/test-course/enrol", page="/courses/test-course")
+    complete_lessons(other_client, ALL_LESSONS)
+    take_quiz(other_client, RIGHT)
+    assert len(completions()) == 1
+    complete_lessons(other_client, ["innovation"])
+    assert len(completions()) == 2
+
+
+def test_a_missed_completion_is_made_up_when_the_dashboard_loads(client, trainee):
+    complete_lessons(client, ALL_LESSONS)
+    take_quiz(client, RIGHT)
+    db.session.execute(CourseCompletion.__table__.delete())
+    db.session.commit()
+    client.get("/dashboard")
+    assert len(completions()) == 1
+
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, *args) -> None:
+        self.count += 1
+
+
+def queries_for(client, url: str) -> int:
+    counter = QueryCounter()
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", counter)
+    try:
+        response = client.get(url)
+        assert response.status_code == 200, url
+    finally:
+        event.remove(engine, "before_cursor_execute", counter)
+    return counter.count
+
+
+def extra_course(number: int) -> dict[str, bytes]:
+    course_yaml = f"slug: course-{number}\ntitle: Course {number}\nsummary: s\nlanguage: en\ntopics: [t]\nestimated_hours: 1\n"
+    files = course_files({"course.yaml": course_yaml})
+    for lesson in range(3, 3 + number):
+        files[f"01-basics/{lesson:02d}-extra-{lesson}.md"] = LESSON.format(title=f"Extra {lesson}").encode()
+    return files
+
+
+def test_pages_run_a_fixed_number_of_queries(client, trainee, make_course):
+    urls = ["/dashboard", "/courses/test-course", "/learn/test-course/lessons/funding", "/courses"]
+    complete_lessons(client, ["what-is-rd"])
+    take_quiz(client, WRONG)
+    before = {url: queries_for(client, url) for url in urls}
+
+    for number in range(1, 4):
+        make_course(extra_course(number))
+        client.submit(f"/courses/course-{number}/enrol", page=f"/courses/course-{number}")
+    make_course(course_files({"02-measuring/02-more.md": LESSON.format(title="More"),
+                              "02-measuring/03-still-more.md": LESSON.format(title="Still more")}))
+    complete_lessons(client, ["funding", "surveys", "more"])
+    take_quiz(client, WRONG)
+    after = {url: queries_for(client, url) for url in urls}
+    assert after == before, f"query counts grew: {before} -> {after}"
+    assert all(count <= 12 for count in after.values()), after

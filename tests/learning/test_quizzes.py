@@ -1,0 +1,124 @@
+"""Taking quizzes over HTTP: nothing leaks before grading, limits, double submits, resuming, pinning."""
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.accounts.models import Role
+from portal.extensions import db
+from portal.quizzes.models import AttemptAnswer, QuizAttempt
+from tests.coursefiles import QUIZ_YAML, course_files
+from tests.learning.helpers import RIGHT, WRONG, form_for, start, take_quiz
+
+
+@pytest.fixture
+def trainee(client, make_course, login_as):
+    make_course()
+    user = login_as(Role.TRAINEE)
+    client.submit("/courses/test-course/enrol", page="/courses/test-course")
+    return user
+
+
+def test_the_quiz_page_never_reveals_the_answers(client, trainee):
+    attempt_id = start(client)
+    html = client.get(f"/learn/test-course/attempts/{attempt_id}").get_data(as_text=True)
+    assert html.count("<fieldset") == 5
+    for secret in ("correct", "Oslo covers innovation", "Oslo Manual", "0.5", "0.01", "feedback", '"answers"'):
+        assert secret not in html, f"{secret!r} reached the browser before grading"
+    assert len(re.findall(r'type="radio"', html)) == 2 + 2  # single choice, true/false
+    assert len(re.findall(r'type="checkbox"', html)) == 3
+
+
+def test_passing_attempt_is_graded_on_the_server_with_feedback(client, trainee):
+    attempt = take_quiz(client, RIGHT)
+    assert (attempt.score, attempt.max_score, attempt.passed) == (6, 6, True)
+    review = client.get(f"/learn/test-course/attempts/{attempt.id}").get_data(as_text=True)
+    assert "Attempt 1: 100%" in review and "Passed" in review
+
+
+def test_failing_attempt_shows_score_feedback_and_a_right_answer(client, trainee):
+    attempt = take_quiz(client, WRONG)
+    assert attempt.score == 0 and attempt.passed is False
+    review = client.get(f"/learn/test-course/attempts/{attempt.id}").get_data(as_text=True)
+    assert "Not passed: the pass mark is 70%" in review
+    assert "Oslo covers innovation." in review  # the feedback of the wrong choice chosen
+    assert "A right answer:</strong> Oslo Manual" in review
+    assert "0.5 ± 0.01" in review
+
+
+def test_partly_right_attempt(client, trainee):
+    attempt = take_quiz(client, {**RIGHT, "instruments": ["a"], "intensity": ""})
+    assert attempt.score == 4 and attempt.passed is False  # 1 + 1 + 1 + 1 + 0 of 6 is 67%
+    scores = dict(db.session.execute(select(AttemptAnswer.max_score, AttemptAnswer.score)
+                                     .where(AttemptAnswer.max_score == 2)).all())
+    assert scores == {2: 1}
+
+
+def test_attempt_limit(client, trainee):
+    for _ in range(3):
+        take_quiz(client, WRONG)
+    page = client.get("/learn/test-course/quizzes/basics").get_data(as_text=True)
+    assert "You have used every attempt" in page
+    response = client.submit("/learn/test-course/quizzes/basics/start", page="/learn/test-course/quizzes/basics")
+    assert response.headers["Location"] == "/learn/test-course/quizzes/basics"
+    assert db.session.scalar(select(func.count()).select_from(QuizAttempt)) == 3
+
+
+def test_submitting_the_same_attempt_twice_counts_once(client, trainee):
+    attempt_id = start(client)
+    url = f"/learn/test-course/attempts/{attempt_id}"
+    token = client.csrf_token(url)
+    first = client.post(url, data={**form_for(attempt_id, WRONG), "csrf_token": token})
+    second = client.post(url, data={**form_for(attempt_id, RIGHT), "csrf_token": token})
+    assert first.status_code == second.status_code == 302
+    attempts = db.session.scalars(select(QuizAttempt)).all()
+    assert len(attempts) == 1 and attempts[0].score == 0
+    assert db.session.scalar(select(func.count()).select_from(AttemptAnswer)) == 5
+
+
+def test_unfinished_attempt_is_resumed_with_saved_answers(client, trainee):
+    attempt_id = start(client)
+    url = f"/learn/test-course/attempts/{attempt_id}"
+    client.submit(url, form_for(attempt_id, {"frascati": "a", "manual-name": "Oslo"}, action="save"))
+    assert start(client) == attempt_id  # starting again resumes
+    page = client.get(url).get_data(as_text=True)
+    assert 'value="Oslo"' in page
+    assert re.search(r'checked[^>]*value="a"|value="a"[^>]*checked', page)
+    assert db.session.get(QuizAttempt, attempt_id).submitted_at is None
+
+
+def test_shuffled_order_stays_the_same_on_reload(client, trainee):
+    attempt_id = start(client)
+    url = f"/learn/test-course/attempts/{attempt_id}"
+    first, second = client.get(url).get_data(as_text=True), client.get(url).get_data(as_text=True)
+    order = lambda html: re.findall(r'name="(q\d+)"', html)
+    assert order(first) == order(second)
+    layout = db.session.get(QuizAttempt, attempt_id).layout
+    assert [f"q{item['question']}" for item in layout] == list(dict.fromkeys(order(first)))
+
+
+def test_attempt_is_graded_against_the_revision_it_was_started_on(client, trainee, make_course):
+    attempt_id = start(client)
+    changed = QUIZ_YAML.replace("- {id: a, text: Frascati, correct: true}", "- {id: a, text: Frascati}").replace(
+        "- {id: b, text: Oslo, feedback: Oslo covers innovation.}", "- {id: b, text: Oslo, correct: true}")
+    make_course(course_files({"01-basics/quiz.yaml": changed}))
+    client.submit(f"/learn/test-course/attempts/{attempt_id}", form_for(attempt_id, RIGHT))
+    db.session.expire_all()
+    assert db.session.get(QuizAttempt, attempt_id).score == 6
+    newer = take_quiz(client, RIGHT)
+    assert newer.score == 5 and newer.quiz_version_id != db.session.get(QuizAttempt, attempt_id).quiz_version_id
+
+
+def test_other_peoples_attempts_are_not_found(client, trainee, app, make_user):
+    attempt_id = start(client)
+    other = make_user(Role.TRAINEE)
+    other_client = app.test_client()
+    other_client.submit("/login", {"email": other.email, "password": "a long enough passphrase"})
+    other_client.submit("/courses/test-course/enrol", page="/courses/test-course")
+    assert other_client.get(f"/learn/test-course/attempts/{attempt_id}").status_code == 404
+
+
+def test_quiz_needs_enrolment(client, make_course, login_as):
+    make_course()
+    login_as(Role.TRAINEE)
+    assert client.get("/learn/test-course/quizzes/basics").status_code == 403
