@@ -45,6 +45,9 @@ def continue_course(slug: str):
     if enrolment is None:
         return redirect(url_for("courses.show_course", slug=slug))
     progress = services.progress_for(current_user.id, [course])[course.id]
+    if progress.next_step is None and progress.completion is not None:
+        flash(_("Congratulations: you have completed the course."), "success")
+        return redirect(url_for("learning.show_dashboard"))
     step = progress.next_step or (progress.steps[0] if progress.steps else None)
     if step is None:
         abort(404)
