@@ -20,6 +20,7 @@ from portal import create_app
 from portal.accounts import services as account_services
 from portal.accounts.models import Role, User
 from portal.extensions import db
+from portal.learning.services import clear_outline_cache
 
 DEFAULT_PASSWORD = "a long enough passphrase"
 CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
@@ -96,6 +97,7 @@ def app(_schema, database_url, tmp_path) -> Iterator[Flask]:
         yield app
         db.session.remove()
         empty_all_tables()
+        clear_outline_cache()
         db.engine.dispose()
 
 

@@ -3,7 +3,7 @@ import secrets
 from pathlib import PurePosixPath
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from portal.accounts.models import Role, User
 from portal.content.files import read_zip, strip_common_folder
@@ -139,6 +139,14 @@ def published_course(slug: str) -> Course | None:
     return db.session.scalar(
         select(Course).where(Course.slug == slug, Course.published_revision_id.is_not(None))
         .options(selectinload(Course.published_revision), selectinload(Course.lecturers))
+    )
+
+
+def course_to_learn(slug: str) -> Course | None:
+    """A published course with its published revision, in one query, for trainees' pages."""
+    return db.session.scalar(
+        select(Course).join(Course.published_revision).where(Course.slug == slug)
+        .options(contains_eager(Course.published_revision))
     )
 
 

@@ -6,7 +6,7 @@ passed (unless the rule says quizzes: none). Lesson completions and quiz passes 
 lesson's and quiz's stable identity, so a new revision keeps them: unchanged and changed lessons
 stay complete, and lessons added later are new work. Completion is recorded once; a trainee who
 completed a course stays complete whatever later revisions add."""
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -77,11 +77,30 @@ class Progress:
         return lessons_ok and quizzes_ok
 
 
+#: Revisions never change once made, so their outlines are shared by every request of the process.
+_OUTLINES: "OrderedDict[int, list[Step]]" = OrderedDict()
+OUTLINE_CACHE_SIZE = 512
+
+
 def outlines(revision_ids: list[int]) -> dict[int, list[Step]]:
-    """The ordered steps of each revision: per module, its lessons then its quiz. Two queries."""
+    """The ordered steps of each revision: per module, its lessons then its quiz; cached per revision."""
+    missing = [revision_id for revision_id in revision_ids if revision_id not in _OUTLINES]
+    if missing:
+        for revision_id, steps in _load_outlines(missing).items():
+            _OUTLINES[revision_id] = steps
+        while len(_OUTLINES) > OUTLINE_CACHE_SIZE:
+            _OUTLINES.popitem(last=False)
+    return {revision_id: _OUTLINES.get(revision_id, []) for revision_id in revision_ids}
+
+
+def clear_outline_cache() -> None:
+    """Forget cached outlines (for tests, which empty the database and reuse row ids)."""
+    _OUTLINES.clear()
+
+
+def _load_outlines(revision_ids: list[int]) -> dict[int, list[Step]]:
+    """Two queries for any number of revisions."""
     steps: dict[int, list[tuple]] = defaultdict(list)
-    if not revision_ids:
-        return {}
     lessons = db.session.execute(
         select(LessonVersion.revision_id, Module.position, LessonVersion.position, Lesson.key,
                LessonVersion.title, Lesson.id, Module.key, Module.title)
@@ -99,8 +118,8 @@ def outlines(revision_ids: list[int]) -> dict[int, list[Step]]:
     )
     for revision_id, module_position, key, title, stable_id, module_key, module_title in quizzes:
         steps[revision_id].append(((module_position, 1, 0), Step("quiz", key, title, stable_id, module_key, module_title)))
-    return {revision_id: [step for _, step in sorted(items, key=lambda item: item[0])]
-            for revision_id, items in steps.items()}
+    return {revision_id: [step for _, step in sorted(steps[revision_id], key=lambda item: item[0])]
+            for revision_id in revision_ids}
 
 
 def _done_lessons(user_id: int, course_ids: list[int]) -> dict[int, set[int]]:

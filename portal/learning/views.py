@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from portal.accounts.access import SIGNED_IN, allow
 from portal.courses.models import Lesson, LessonVersion
-from portal.courses.services import enrolment_of, published_course
+from portal.courses.services import course_to_learn, enrolment_of
 from portal.extensions import db
 from portal.learning import services
 from portal.learning.forms import CompleteLessonForm
@@ -15,7 +15,7 @@ bp = Blueprint("learning", __name__, template_folder="templates")
 
 
 def enrolled_course(slug: str):
-    course = published_course(slug) or abort(404)
+    course = course_to_learn(slug) or abort(404)
     enrolment = enrolment_of(current_user, course)
     if enrolment is None or not enrolment.is_active:
         flash(_("Enrol in the course to open its lessons."), "info")

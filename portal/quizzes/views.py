@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.accounts.access import SIGNED_IN, allow
-from portal.courses.services import enrolment_of, published_course
+from portal.courses.services import course_to_learn, enrolment_of
 from portal.extensions import db
 from portal.quizzes import services
 from portal.quizzes.forms import StartForm, attempt_form, raw_answers
@@ -16,7 +16,7 @@ bp = Blueprint("quizzes", __name__, template_folder="templates")
 
 def enrolled_course(slug: str):
     """The published course, if the current user is enrolled in it; otherwise off to enrol."""
-    course = published_course(slug) or abort(404)
+    course = course_to_learn(slug) or abort(404)
     enrolment = enrolment_of(current_user, course)
     if enrolment is None or not enrolment.is_active:
         abort(403)

@@ -1,0 +1,38 @@
+"""The sample courses in courses/ are valid, complete, and import on this database."""
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.content.loader import course_sources, read_course
+from portal.courses.models import Course, CourseRevision
+from portal.extensions import db
+
+COURSES = Path(__file__).resolve().parents[2] / "courses"
+SAMPLES = ["ai-governance", "digital-transformation", "st-finance"]
+
+
+@pytest.mark.parametrize("slug", SAMPLES)
+def test_sample_course_is_valid_and_complete(slug):
+    [(_, files)] = course_sources(COURSES / slug)
+    spec = read_course(files)
+    assert spec.slug == slug
+    assert len(spec.modules) >= 3
+    assert len(spec.lessons) >= 8
+    assert all(module.quiz is not None and len(module.quiz.questions) >= 5 for module in spec.modules)
+    used = {question.type for quiz in spec.quizzes for question in quiz.questions}
+    assert used == {"single", "multiple", "true_false", "short_text", "numeric"}
+    assert all("<sup class=\"footnote-ref\">" in lesson.html for lesson in spec.lessons), "every lesson cites its sources"
+
+
+def test_setup_imports_the_sample_courses_once(app, runner):
+    app.config["LOAD_SAMPLE_COURSES"] = True
+    result = runner.invoke(args=["setup"])
+    assert result.exit_code == 0, result.output
+    for slug in SAMPLES:
+        assert f"Sample course {slug}: revision 1" in result.output
+    again = runner.invoke(args=["setup"])
+    assert again.exit_code == 0 and f"Sample course {SAMPLES[0]}: unchanged" in again.output
+    assert db.session.scalar(select(func.count()).select_from(CourseRevision)) == len(SAMPLES)
+    courses = db.session.scalars(select(Course)).all()
+    assert all(course.is_published and course.lecturers for course in courses)
