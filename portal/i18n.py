@@ -1,6 +1,6 @@
 """Language choice: the switcher, then the user's preference, then the browser's."""
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_login import current_user
 
 from portal.extensions import babel
@@ -31,6 +31,12 @@ def language_context() -> dict:
     }
 
 
+def format_decimal_number(value: float) -> str:
+    """A number in the reader's language, without needless decimals: 2 → "2", 0.5 → "0,5" in French."""
+    return format_decimal(value, format="#,##0.##")
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.context_processor(language_context)
+    app.add_template_filter(format_decimal_number, "decimal")
