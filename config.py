@@ -60,6 +60,10 @@ class Config:
     #: Folder of sample courses that `flask setup` imports in development.
     SAMPLE_COURSES_PATH = str(BASE_DIR / "courses")
 
+    #: The Ed25519 key that signs certificates (created in the instance folder when unset).
+    ISSUER_KEY_PATH = os.environ.get("ISSUER_KEY_PATH", "")
+    VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute")
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

@@ -63,6 +63,11 @@ class User(UserMixin, db.Model):
         return self.role == Role.ADMIN
 
     @property
+    def is_staff(self) -> bool:
+        """Coordinators and admins: they manage cohorts and certificates."""
+        return self.role in (Role.COORDINATOR, Role.ADMIN)
+
+    @property
     def can_teach(self) -> bool:
         return self.role in (Role.LECTURER, Role.ADMIN)
 

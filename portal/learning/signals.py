@@ -5,3 +5,7 @@ _signals = Namespace()
 
 #: Sent with the new CourseCompletion, once per trainee and course.
 course_completed = _signals.signal("course-completed")
+
+#: Sent with the user when their dashboard is built; each receiver may return a Markup panel
+#: (certificates list theirs), so later packages add to the page without learning importing them.
+dashboard_viewed = _signals.signal("dashboard-viewed")

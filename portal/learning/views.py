@@ -10,6 +10,7 @@ from portal.courses.services import course_to_learn, enrolment_of
 from portal.extensions import db
 from portal.learning import services
 from portal.learning.forms import CompleteLessonForm
+from portal.learning.signals import dashboard_viewed
 
 bp = Blueprint("learning", __name__, template_folder="templates")
 
@@ -32,7 +33,8 @@ def step_url(slug: str, step: services.Step) -> str:
 @allow(SIGNED_IN)
 def show_dashboard():
     entries = services.dashboard(current_user)
-    page = render_template("learning/dashboard.html", entries=entries, step_url=step_url)
+    panels = [panel for _, panel in dashboard_viewed.send(current_user) if panel]
+    page = render_template("learning/dashboard.html", entries=entries, step_url=step_url, panels=panels)
     db.session.commit()  # after rendering, so that the page reads nothing twice
     return page
 

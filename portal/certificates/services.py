@@ -1,0 +1,198 @@
+"""Issuing, finding, revoking and re-issuing certificates. These flush; the caller commits."""
+import json
+import logging
+import secrets
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import format_date
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from portal.accounts.models import User
+from portal.certificates import credentials
+from portal.certificates.codes import new_code, normalise_code
+from portal.certificates.keys import issuer_key
+from portal.certificates.models import Certificate
+from portal.certificates.pdf import CertificateText, render_pdf
+from portal.courses.models import Course, CourseRevision
+from portal.db_types import utcnow
+from portal.extensions import db
+from portal.learning.models import CourseCompletion
+
+log = logging.getLogger(__name__)
+
+
+def base_url() -> str:
+    return current_app.config["PORTAL_BASE_URL"].rstrip("/")
+
+
+def verify_url(code: str) -> str:
+    return f"{base_url()}/verify/{code}"
+
+
+def _next_status_index() -> int:
+    return (db.session.scalar(select(func.max(Certificate.status_index))) or 0) + 1
+
+
+def _signed(certificate: Certificate, user: User, revision: CourseRevision) -> None:
+    """Build and sign the certificate's Open Badges credential in both forms."""
+    key = issuer_key()
+    document = credentials.build_credential(
+        base_url=base_url(), key=key, issuer_name=certificate.issuer_name, code=certificate.code,
+        issued_at=certificate.issued_at, email=user.email, salt=secrets.token_hex(16),
+        course_url=f"{base_url()}/courses/{certificate.course_slug}", course_title=certificate.course_title,
+        course_summary=revision.summary,
+        criteria=(f"Completed every required lesson and quiz of the online course "
+                  f"\u201c{certificate.course_title}\u201d (revision {certificate.revision_number}), "
+                  f"about {certificate.hours:g} hours of study."),
+        hours=certificate.hours, status_index=certificate.status_index,
+    )
+    signed = credentials.sign_data_integrity(document, key.private_key, key.verification_method,
+                                             credentials.iso(certificate.issued_at))
+    certificate.credential_json = json.dumps(signed, ensure_ascii=False, separators=(",", ":"))
+    certificate.credential_jwt = credentials.credential_jwt(document, key)
+
+
+def _new_certificate(completion: CourseCompletion, user: User, name: str, sequence: int) -> Certificate:
+    revision = db.session.get(CourseRevision, completion.revision_id)
+    course = db.session.get(Course, completion.course_id)
+    for _attempt in range(5):
+        certificate = Certificate(
+            code=new_code(), completion_id=completion.id, sequence=sequence, user_id=user.id,
+            course_id=course.id, revision_id=revision.id, recipient_name=name, course_title=revision.title,
+            course_slug=course.slug, revision_number=revision.number, hours=revision.estimated_hours,
+            language=revision.language, issuer_name=current_app.config["PORTAL_NAME"],
+            issued_at=utcnow().replace(microsecond=0), status_index=_next_status_index(),
+        )
+        _signed(certificate, user, revision)
+        try:
+            with db.session.begin_nested():
+                db.session.add(certificate)
+            return certificate
+        except IntegrityError:
+            if sequence == 0 and _original_of(completion.id) is not None:
+                raise
+            continue  # a status index or code taken by a parallel issue: draw again
+    raise RuntimeError("could not allocate a certificate code and status index")
+
+
+def _original_of(completion_id: int) -> Certificate | None:
+    return db.session.scalar(
+        select(Certificate).where(Certificate.completion_id == completion_id, Certificate.sequence == 0)
+    )
+
+
+def issue_certificate(completion: CourseCompletion) -> Certificate:
+    """The certificate of a completion, issued once however many requests race to issue it."""
+    existing = _original_of(completion.id)
+    if existing is not None:
+        return existing
+    user = db.session.get(User, completion.user_id)
+    try:
+        return _new_certificate(completion, user, user.name, 0)
+    except IntegrityError:
+        return _original_of(completion.id)
+
+
+def issue_missing(user: User) -> list[Certificate]:
+    """Issue the certificates of any completion that lacks one (an earlier issue failed)."""
+    missing = db.session.scalars(
+        select(CourseCompletion).where(
+            CourseCompletion.user_id == user.id,
+            ~select(Certificate.id).where(Certificate.completion_id == CourseCompletion.id).exists(),
+        )
+    ).all()
+    return [issue_certificate(completion) for completion in missing]
+
+
+def certificates_of(user: User) -> list[Certificate]:
+    return list(db.session.scalars(
+        select(Certificate).where(Certificate.user_id == user.id).order_by(Certificate.issued_at.desc())
+    ))
+
+
+def find_by_code(text: str) -> Certificate | None:
+    code = normalise_code(text)
+    if code is None:
+        return None
+    return db.session.scalar(select(Certificate).where(Certificate.code == code))
+
+
+def search(query: str = ""):
+    """Certificates matching a code, name or course title, newest first (for coordinators)."""
+    statement = select(Certificate).order_by(Certificate.issued_at.desc())
+    if query:
+        code = normalise_code(query)
+        pattern = f"%{query.strip().lower()}%"
+        condition = or_(func.lower(Certificate.recipient_name).like(pattern),
+                        func.lower(Certificate.course_title).like(pattern))
+        if code:
+            condition = or_(condition, Certificate.code == code)
+        statement = statement.where(condition)
+    return statement
+
+
+def revoke(certificate: Certificate, reason: str) -> bool:
+    """Revoke with a reason; the verification page and the status list then say so. False if it already was."""
+    if certificate.is_revoked:
+        return False
+    certificate.revoked_at = utcnow()
+    certificate.revocation_reason = reason.strip()[:300]
+    db.session.flush()
+    return True
+
+
+def reissue(certificate: Certificate, name: str) -> Certificate:
+    """Correct the name: a new certificate replaces this one, which is revoked as 'reissued'."""
+    completion = db.session.get(CourseCompletion, certificate.completion_id)
+    user = db.session.get(User, certificate.user_id)
+    sequence = (db.session.scalar(select(func.max(Certificate.sequence))
+                                  .where(Certificate.completion_id == completion.id)) or 0) + 1
+    replacement = _new_certificate(completion, user, name.strip(), sequence)
+    if not certificate.is_revoked:
+        revoke(certificate, "reissued")
+    certificate.replaced_by_id = replacement.id
+    db.session.flush()
+    return replacement
+
+
+def revoked_indices() -> set[int]:
+    return set(db.session.scalars(select(Certificate.status_index).where(Certificate.revoked_at.is_not(None))))
+
+
+def status_list() -> str:
+    """The signed status list credential (VC-JWT) as it stands now."""
+    return credentials.status_list_jwt(base_url=base_url(), key=issuer_key(), revoked=revoked_indices(),
+                                       now=utcnow())
+
+
+def font_cache() -> Path:
+    return Path(current_app.instance_path) / "font-cache"
+
+
+def certificate_text(certificate: Certificate) -> CertificateText:
+    """The words on the certificate, in the course's language."""
+    with force_locale(certificate.language):
+        return CertificateText(
+            portal_name=certificate.issuer_name,
+            heading=_("Certificate of completion"),
+            certifies=_("This certifies that"),
+            recipient_name=certificate.recipient_name,
+            completed=_("has completed the online course"),
+            course_title=certificate.course_title,
+            details=_("%(hours)s hours of study · revision %(revision)d · issued on %(date)s",
+                      hours=f"{certificate.hours:g}", revision=certificate.revision_number,
+                      date=format_date(certificate.issued_at, "long")),
+            issuer_line=_("Issued by %(issuer)s", issuer=certificate.issuer_name),
+            code_label=_("Certificate code:"),
+            code=certificate.code,
+            verify_label=_("Anyone can check this certificate at:"),
+            verify_url=verify_url(certificate.code),
+        )
+
+
+def certificate_pdf(certificate: Certificate) -> bytes:
+    return render_pdf(certificate_text(certificate), font_cache())

@@ -1,0 +1,177 @@
+"""Certificates: the trainee's list and downloads, public verification, the issuer's published keys,
+the status list, and revocation by coordinators."""
+import json
+
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.accounts.access import ANYONE, SIGNED_IN, allow
+from portal.accounts.models import Role
+from portal.certificates import services
+from portal.certificates.forms import CertificateSearchForm, ReissueForm, RevokeForm, VerifyForm
+from portal.certificates.keys import issuer_key
+from portal.certificates.models import Certificate
+from portal.extensions import db, limiter
+
+bp = Blueprint("certificates", __name__, template_folder="templates")
+
+
+def verify_limit() -> str:
+    return current_app.config["VERIFY_RATE_LIMIT"]
+
+
+def own_certificate(code: str) -> Certificate:
+    """A certificate its holder (or a coordinator or admin) may download."""
+    certificate = services.find_by_code(code) or abort(404)
+    if certificate.user_id != current_user.id and not current_user.has_role(Role.COORDINATOR):
+        abort(404)
+    return certificate
+
+
+@bp.route("/certificates")
+@allow(SIGNED_IN)
+def list_my_certificates():
+    services.issue_missing(current_user)
+    certificates = services.certificates_of(current_user)
+    page = render_template("certificates/mine.html", certificates=certificates)
+    db.session.commit()
+    return page
+
+
+@bp.route("/certificates/<code>/certificate.pdf")
+@allow(SIGNED_IN)
+def download_pdf(code: str):
+    certificate = own_certificate(code)
+    response = Response(services.certificate_pdf(certificate), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="certificate-{certificate.code}.pdf"'
+    response.cache_control.private = True
+    return response
+
+
+@bp.route("/certificates/<code>/credential.json")
+@allow(SIGNED_IN)
+def download_credential(code: str):
+    certificate = own_certificate(code)
+    response = Response(certificate.credential_json, mimetype="application/vc+ld+json")
+    response.headers["Content-Disposition"] = f'attachment; filename="credential-{certificate.code}.json"'
+    return response
+
+
+@bp.route("/certificates/<code>/credential.jwt")
+@allow(SIGNED_IN)
+def download_credential_jwt(code: str):
+    certificate = own_certificate(code)
+    response = Response(certificate.credential_jwt, mimetype="application/vc+jwt")
+    response.headers["Content-Disposition"] = f'attachment; filename="credential-{certificate.code}.jwt"'
+    return response
+
+
+@bp.route("/verify")
+@allow(ANYONE)
+def verify_form():
+    form = VerifyForm(request.args)
+    if request.args.get("code") and form.validate():
+        return redirect(url_for("certificates.verify", code=form.code.data.strip()))
+    return render_template("certificates/verify_form.html", form=form)
+
+
+@bp.route("/verify/<code>")
+@allow(ANYONE)
+@limiter.limit(verify_limit, key_func=lambda: request.remote_addr or "unknown")
+def verify(code: str):
+    """The public check: valid, revoked (with date and reason) or not found. The code is the only way in."""
+    certificate = services.find_by_code(code)
+    status = 200 if certificate is not None else 404
+    return render_template("certificates/verify.html", certificate=certificate, code=code,
+                           form=VerifyForm(code=code)), status
+
+
+@bp.route("/credentials/<code>")
+@allow(ANYONE)
+def credential_id(code: str):
+    """A credential's id resolves to its public verification page."""
+    return redirect(url_for("certificates.verify", code=code))
+
+
+@bp.route("/credentials/status/1")
+@allow(ANYONE)
+def status_list():
+    response = Response(services.status_list(), mimetype="application/vc+jwt")
+    response.cache_control.max_age = 60
+    response.cache_control.public = True
+    return response
+
+
+@bp.route("/issuer")
+@allow(ANYONE)
+def issuer_profile():
+    """The issuer's profile and public key, at a stable address."""
+    key = issuer_key()
+    return jsonify({
+        "@context": ["https://www.w3.org/ns/credentials/v2",
+                     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+        "id": key.did,
+        "type": ["Profile"],
+        "name": current_app.config["PORTAL_NAME"],
+        "url": services.base_url(),
+        "verificationMethod": key.verification_method,
+        "publicKeyMultibase": key.multibase,
+        "publicKeyPem": key.public_pem,
+        "statusList": f"{services.base_url()}/credentials/status/1",
+    })
+
+
+@bp.route("/issuer/did.json")
+@allow(ANYONE)
+def issuer_did_document():
+    return Response(json.dumps(issuer_key().did_document()), mimetype="application/did+json")
+
+
+@bp.route("/certificates/manage")
+@allow(Role.COORDINATOR)
+def manage_certificates():
+    form = CertificateSearchForm(request.args)
+    page = db.paginate(services.search(form.q.data or ""), per_page=50, error_out=False)
+    return render_template("certificates/manage.html", form=form, page=page)
+
+
+@bp.route("/certificates/<code>/manage")
+@allow(Role.COORDINATOR)
+def manage_certificate(code: str):
+    certificate = services.find_by_code(code) or abort(404)
+    return render_template("certificates/manage_one.html", certificate=certificate,
+                           revoke_form=RevokeForm(), reissue_form=ReissueForm(name=certificate.recipient_name))
+
+
+@bp.route("/certificates/<code>/revoke", methods=["POST"])
+@allow(Role.COORDINATOR)
+def revoke_certificate(code: str):
+    certificate = services.find_by_code(code) or abort(404)
+    form = RevokeForm()
+    if form.validate_on_submit():
+        if services.revoke(certificate, form.reason.data):
+            db.session.commit()
+            flash(_("The certificate is revoked. Its verification page and the status list now say so."), "success")
+        else:
+            flash(_("This certificate was already revoked."), "info")
+    else:
+        flash(_("Give a reason for the revocation."), "error")
+    return redirect(url_for("certificates.manage_certificate", code=certificate.code))
+
+
+@bp.route("/certificates/<code>/reissue", methods=["POST"])
+@allow(Role.COORDINATOR)
+def reissue_certificate(code: str):
+    certificate = services.find_by_code(code) or abort(404)
+    form = ReissueForm()
+    if not form.validate_on_submit():
+        flash(_("Give the corrected name."), "error")
+        return redirect(url_for("certificates.manage_certificate", code=certificate.code))
+    if certificate.replaced_by_id is not None:
+        flash(_("This certificate was already re-issued."), "info")
+        return redirect(url_for("certificates.manage_certificate", code=certificate.replaced_by.code))
+    replacement = services.reissue(certificate, form.name.data)
+    db.session.commit()
+    flash(_("A corrected certificate was issued; the old code now points to it."), "success")
+    return redirect(url_for("certificates.manage_certificate", code=replacement.code))
