@@ -16,9 +16,9 @@ from portal.certificates import receivers as certificate_receivers  # noqa: F401
 from portal.certificates import views as certificates_views
 from portal.courses import cli as courses_cli
 from portal.courses import views as courses_views
+from portal.extensions import csrf, db, limiter, login_manager, migrate
 from portal.learning import views as learning_views
 from portal.quizzes import views as quizzes_views
-from portal.extensions import csrf, db, limiter, login_manager, migrate
 
 
 def create_app(config: str | type[Config] | None = None, overrides: Mapping[str, Any] | None = None) -> Flask:

@@ -1,6 +1,5 @@
 """Site-wide pages that belong to no domain: the home page, the health check, the language switch."""
-from flask import Blueprint, current_app, jsonify, redirect, request, session, url_for
-from flask import render_template
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError

@@ -2,6 +2,7 @@
 an auth helper, factories, a real SMTP server and a live server for the browser tests."""
 import os
 import re
+import shutil
 import socket
 import tempfile
 import threading
@@ -33,6 +34,15 @@ def pytest_configure(config) -> None:
 
 def pytest_report_header(config) -> str:
     return f"database: {'PostgreSQL (TEST_DATABASE_URL)' if os.environ.get('TEST_DATABASE_URL') else 'SQLite'}"
+
+
+def require_tool(command: str, install_hint: str) -> None:
+    """Skip when a system tool is missing, with how to install it; in CI, where it is installed, fail."""
+    if shutil.which(command) is None:
+        message = f"{command} is not installed: {install_hint}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
 
 
 @pytest.fixture(scope="session")

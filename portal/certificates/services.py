@@ -5,9 +5,8 @@ import secrets
 from pathlib import Path
 
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
-from flask_babel import format_date
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 

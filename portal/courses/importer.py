@@ -96,7 +96,7 @@ def _summarise(base: CourseRevision | None, spec: CourseSpec) -> dict[str, dict[
         old_questions = {f"{quiz}/{question}": digest for quiz, question, digest in rows}
 
     new_modules = {m.key: (m.title, m.summary) for m in spec.modules}
-    new_lessons = {l.key: (l.content_hash, m.key, l.position) for m in spec.modules for l in m.lessons}
+    new_lessons = {lesson.key: (lesson.content_hash, m.key, lesson.position) for m in spec.modules for lesson in m.lessons}
     new_quizzes = {q.key: (q.title, q.pass_mark, q.attempts_allowed, q.shuffle) for q in spec.quizzes}
     new_questions = {f"{q.key}/{x.key}": x.content_hash for q in spec.quizzes for x in q.questions}
 
@@ -178,7 +178,7 @@ def _add_files(revision: CourseRevision, spec: CourseSpec) -> None:
 
 
 def _add_content(course: Course, revision: CourseRevision, spec: CourseSpec) -> None:
-    lessons = _stable_rows(Lesson, Lesson.course_id, course.id, {l.key for l in spec.lessons})
+    lessons = _stable_rows(Lesson, Lesson.course_id, course.id, {lesson.key for lesson in spec.lessons})
     quizzes = _stable_rows(Quiz, Quiz.course_id, course.id, {q.key for q in spec.quizzes})
     for module_spec in spec.modules:
         module = Module(key=module_spec.key, position=module_spec.position, title=module_spec.title,

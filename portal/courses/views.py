@@ -3,6 +3,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from portal.accounts.access import ANYONE, SIGNED_IN, allow
 from portal.accounts.models import Role
@@ -38,7 +39,6 @@ from portal.courses.services import (
 from portal.courses.storage import blob_path
 from portal.extensions import db
 from portal.i18n import LANGUAGE_NAMES
-from wtforms.fields.choices import SelectChoice
 
 bp = Blueprint("courses", __name__, template_folder="templates")
 
@@ -164,7 +164,8 @@ def show_revision(slug: str, number: int):
 def preview_lesson(slug: str, number: int, key: str):
     course = teachable_course(slug)
     revision = find_revision(course, number) or abort(404)
-    lesson = next((l for m in revision.modules for l in m.lessons if l.lesson.key == key), None) or abort(404)
+    lesson = next((version for module in revision.modules for version in module.lessons
+                   if version.lesson.key == key), None) or abort(404)
     return render_template("courses/teach_lesson.html", course=course, revision=revision, lesson=lesson)
 
 

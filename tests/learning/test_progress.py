@@ -3,7 +3,6 @@ import pytest
 from sqlalchemy import event, func, select
 
 from portal.accounts.models import Role
-from portal.courses.models import Course
 from portal.extensions import db
 from portal.learning.models import CourseCompletion, LessonCompletion
 from portal.learning.services import clear_outline_cache
