@@ -5,6 +5,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.accounts.access import ANYONE, allow
+from portal.accounts.models import Role
+from portal.audit import recent_events
 from portal.extensions import db
 from portal.security import is_safe_next
 
@@ -28,6 +30,15 @@ def healthz():
         current_app.logger.exception("Health check: the database does not answer")
         return jsonify(status="unavailable", database="down"), 503
     return jsonify(status="ok", database="up")
+
+
+@bp.route("/admin/audit")
+@allow(Role.ADMIN)
+def list_audit_events():
+    """The audit log, newest first, filtered by kind of action."""
+    action = request.args.get("action", "")
+    page = db.paginate(recent_events(action), per_page=100, error_out=False)
+    return render_template("core/audit.html", page=page, action=action)
 
 
 @bp.route("/language/<code>")

@@ -137,25 +137,26 @@ def set_password(user: User, password: str) -> None:
     db.session.flush()
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
+INVITATION_SALT = "invitation"
+
+
+def _serializer(salt: str = RESET_SALT) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
 def _password_fingerprint(user: User) -> str:
     return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
 
 
-def make_reset_token(user: User) -> str:
+def make_reset_token(user: User, salt: str = RESET_SALT) -> str:
     """A signed token naming the user and their current password, so it works only once."""
-    return _serializer().dumps([user.id, _password_fingerprint(user)])
+    return _serializer(salt).dumps([user.id, _password_fingerprint(user)])
 
 
-def user_for_reset_token(token: str) -> User | None:
-    """The user a reset token was made for, or None if it is forged, expired or used."""
+def user_for_reset_token(token: str, salt: str = RESET_SALT, max_age_setting: str = "PASSWORD_RESET_MAX_AGE") -> User | None:
+    """The user a reset (or invitation) token was made for, or None if forged, expired or used."""
     try:
-        user_id, fingerprint = _serializer().loads(
-            token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
-        )
+        user_id, fingerprint = _serializer(salt).loads(token, max_age=current_app.config[max_age_setting])
     except (BadSignature, SignatureExpired, ValueError, TypeError):
         return None
     user = db.session.get(User, user_id)
@@ -175,6 +176,23 @@ def send_password_reset(email: str) -> None:
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
     body = render_template("accounts/email/reset_password.txt", user=user, link=link, minutes=minutes)
     send_mail(user.email, _("Reset your password"), body)
+
+
+def create_invited_user(*, email: str, name: str, **profile) -> User:
+    """An account made for someone by a coordinator: no usable password until they choose one."""
+    return create_user(email=email, name=name, password=secrets.token_urlsafe(32), **profile)
+
+
+def user_for_invitation_token(token: str) -> User | None:
+    return user_for_reset_token(token, INVITATION_SALT, "INVITATION_MAX_AGE")
+
+
+def send_invitation(user: User, cohort_name: str) -> None:
+    """Mail a link to choose a password; it expires and works once."""
+    link = url_for("accounts.accept_invitation", token=make_reset_token(user, INVITATION_SALT), _external=True)
+    days = current_app.config["INVITATION_MAX_AGE"] // 86400
+    body = render_template("accounts/email/invitation.txt", user=user, link=link, days=days, cohort=cohort_name)
+    send_mail(user.email, _("You are invited to %(cohort)s", cohort=cohort_name), body)
 
 
 def set_role(user: User, role: Role) -> None:

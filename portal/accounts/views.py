@@ -18,6 +18,7 @@ from portal.accounts.forms import (
     UserSearchForm,
 )
 from portal.accounts.models import Gender, Role, User
+from portal.audit import record
 from portal.extensions import db, limiter, login_manager
 from portal.security import is_safe_next
 
@@ -194,6 +195,24 @@ def reset_password(token: str):
     return render_template("accounts/reset_password.html", form=form)
 
 
+@bp.route("/welcome/<token>", methods=["GET", "POST"])
+@allow(ANYONE)
+def accept_invitation(token: str):
+    """An invited trainee chooses a password, and is logged in."""
+    user = services.user_for_invitation_token(token)
+    if user is None:
+        flash(_("This invitation link is invalid, expired or already used. Use 'Forgot your password?' to get a new link."), "error")
+        return redirect(url_for("accounts.forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        services.set_password(user, form.password.data)
+        db.session.commit()
+        start_session(user)
+        flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
+        return redirect(url_for("learning.show_dashboard"))
+    return render_template("accounts/accept_invitation.html", form=form, user=user)
+
+
 @bp.route("/admin/users")
 @allow(Role.ADMIN)
 def list_users():
@@ -220,7 +239,9 @@ def change_role(user_id: int):
         if user.id == current_user.id and form.role.data != Role.ADMIN:
             flash(_("You cannot remove your own administrator role."), "error")
         else:
+            previous = user.role
             services.set_role(user, Role(form.role.data))
+            record(current_user, "role.changed", user.email, role=user.role.value, previous=previous.value)
             db.session.commit()
             flash(
                 _("%(name)s is now: %(role)s.", name=user.name, role=ROLE_LABELS[user.role]),

@@ -12,6 +12,7 @@ from portal.certificates import services
 from portal.certificates.forms import CertificateSearchForm, ReissueForm, RevokeForm, VerifyForm
 from portal.certificates.keys import issuer_key
 from portal.certificates.models import Certificate
+from portal.audit import record
 from portal.extensions import db, limiter
 
 bp = Blueprint("certificates", __name__, template_folder="templates")
@@ -151,6 +152,7 @@ def revoke_certificate(code: str):
     form = RevokeForm()
     if form.validate_on_submit():
         if services.revoke(certificate, form.reason.data):
+            record(current_user, "certificate.revoked", certificate.code, reason=certificate.revocation_reason)
             db.session.commit()
             flash(_("The certificate is revoked. Its verification page and the status list now say so."), "success")
         else:
@@ -172,6 +174,8 @@ def reissue_certificate(code: str):
         flash(_("This certificate was already re-issued."), "info")
         return redirect(url_for("certificates.manage_certificate", code=certificate.replaced_by.code))
     replacement = services.reissue(certificate, form.name.data)
+    record(current_user, "certificate.reissued", certificate.code, replacement=replacement.code,
+           name=replacement.recipient_name)
     db.session.commit()
     flash(_("A corrected certificate was issued; the old code now points to it."), "success")
     return redirect(url_for("certificates.manage_certificate", code=replacement.code))

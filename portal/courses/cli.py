@@ -7,6 +7,7 @@ from flask.cli import with_appcontext
 from portal.content.loader import course_sources
 from portal.content.problems import ContentError, Problem
 from portal.courses.importer import import_course, read_spec, upload_limits
+from portal.audit import record
 from portal.extensions import db
 
 
@@ -65,6 +66,9 @@ def import_command(path: Path) -> None:
         raise click.ClickException("Two course folders use the same slug; nothing was imported.")
     try:
         results = [import_course(spec) for spec in specs]
+        for result in results:
+            record(None, "course.imported", result.course.slug, revision=result.revision.number,
+                   unchanged=result.unchanged)
         db.session.commit()
     except Exception:
         db.session.rollback()

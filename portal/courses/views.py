@@ -37,6 +37,7 @@ from portal.courses.services import (
     stage_upload,
 )
 from portal.courses.storage import blob_path
+from portal.audit import record
 from portal.extensions import db
 from portal.i18n import LANGUAGE_NAMES
 
@@ -109,11 +110,14 @@ def upload_course():
         db.session.rollback()
         flash(_("A course with the slug '%(slug)s' exists and you do not teach it.", slug=str(error)), "error")
         return render_template("courses/teach_index.html", courses=courses_taught_by(current_user), form=form), 403
+    return finish_upload(result)
+
+
+def finish_upload(result):
+    """Record the upload, commit it, and show the revision it made (or the one it equals)."""
+    record(current_user, "course.uploaded", result.course.slug, revision=result.revision.number,
+           unchanged=result.unchanged)
     db.session.commit()
-    return redirect_to_revision(result)
-
-
-def redirect_to_revision(result):
     if result.unchanged:
         flash(_("This upload is the same as revision %(number)d: nothing changed.", number=result.revision.number), "info")
     else:
@@ -146,8 +150,7 @@ def upload_revision(slug: str):
     except ContentError as error:
         db.session.rollback()
         return show_problems("courses/teach_course.html", error.problems, **context)
-    db.session.commit()
-    return redirect_to_revision(result)
+    return finish_upload(result)
 
 
 @bp.route("/teach/<slug>/revisions/<int:number>")
@@ -181,6 +184,7 @@ def publish(slug: str, number: int):
             db.session.rollback()
             flash(_("Revision %(number)d was already published or discarded.", number=number), "info")
         else:
+            record(current_user, "course.published", slug, revision=number)
             db.session.commit()
             flash(_("Revision %(number)d is published. Trainees now see it.", number=number), "success")
     return redirect(url_for("courses.manage_course", slug=slug))
@@ -198,6 +202,7 @@ def discard(slug: str, number: int):
             db.session.rollback()
             flash(_("Revision %(number)d was already published or discarded.", number=number), "info")
         else:
+            record(current_user, "course.discarded", slug, revision=number)
             db.session.commit()
             flash(_("Revision %(number)d was discarded.", number=number), "info")
     return redirect(url_for("courses.manage_course", slug=slug))
@@ -214,6 +219,7 @@ def assign_lecturer(slug: str):
         except LookupError:
             flash(_("No lecturer account uses %(email)s. Make the account a lecturer first.", email=form.email.data), "error")
         else:
+            record(current_user, "course.lecturer_assigned", slug, lecturer=user.email)
             db.session.commit()
             flash(_("%(name)s now teaches this course.", name=user.name), "success")
     else:
@@ -227,6 +233,7 @@ def unassign_lecturer(slug: str, user_id: int):
     course = teachable_course(slug)
     if DecisionForm().validate_on_submit():
         remove_lecturer(course, user_id)
+        record(current_user, "course.lecturer_removed", slug, lecturer_id=user_id)
         db.session.commit()
         flash(_("The lecturer was removed from this course."), "info")
     return redirect(url_for("courses.manage_course", slug=slug))

@@ -1,0 +1,1 @@
+"""Cohorts (one per workshop edition), bulk enrolment, progress tracking, reports and exports."""

@@ -1,0 +1,67 @@
+"""CSV and XLSX exports of the coordinators' reports, built from the same report objects as the pages."""
+import csv
+import io
+from collections.abc import Iterable
+
+from openpyxl import Workbook
+
+from portal.cohorts.reports import CohortReport
+
+
+def progress_table(report: CohortReport) -> tuple[list[str], list[list]]:
+    header = ["name", "email", "country", "gender"]
+    for key, _title in report.modules:
+        header += [f"{key}: lessons done", f"{key}: lessons", f"{key}: best quiz score %"]
+    header += ["progress %", "completed at", "certified", "last activity"]
+    rows = []
+    for row in report.rows:
+        line = [row.user.name, row.user.email, row.user.country or "", row.user.gender.value]
+        for cell in row.cells:
+            line += [cell.lessons_done, cell.lessons_total,
+                     "" if cell.best_score is None else round(cell.best_score, 1)]
+        line += [row.percent, row.completed_at.isoformat() if row.completed_at else "",
+                 "yes" if row.certified else "no", row.last_activity.isoformat() if row.last_activity else ""]
+        rows.append(line)
+    return header, rows
+
+
+def groups_table(report: CohortReport) -> tuple[list[str], list[list]]:
+    header = ["dimension", "group", "enrolled", "completed", "completion rate %", "certified", "certification rate %"]
+    rows = []
+    for dimension, groups in (("country", report.by_country()), ("gender", report.by_gender())):
+        for group in groups:
+            rows.append([dimension, group.label or "not stated", group.enrolled, group.completed,
+                         round(group.completion_rate, 1), group.certified, round(group.certification_rate, 1)])
+    rows.append(["all", "all", report.enrolled, report.completed, round(report.completion_rate, 1),
+                 report.certified, round(100 * report.certified / report.enrolled, 1) if report.enrolled else 0.0])
+    return header, rows
+
+
+def certificates_table(certificates: Iterable) -> tuple[list[str], list[list]]:
+    header = ["code", "name", "course", "revision", "hours", "issued at", "status", "revoked at", "reason"]
+    rows = [[c.code, c.recipient_name, c.course_title, c.revision_number, c.hours, c.issued_at.isoformat(),
+             "revoked" if c.is_revoked else "valid", c.revoked_at.isoformat() if c.revoked_at else "",
+             c.revocation_reason or ""] for c in certificates]
+    return header, rows
+
+
+def to_csv(header: list[str], rows: list[list]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def to_xlsx(title: str, generated: str, header: list[str], rows: list[list]) -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title[:31])
+    sheet.append([title])
+    sheet.append([f"Generated {generated}"])
+    sheet.append([])
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,38 @@
+"""Forms for cohorts: the cohort itself, a roster upload, joining by key, coordinators."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectMultipleField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+
+class CohortForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    starts_on = DateField(_l("Starts on"), validators=[DataRequired()])
+    ends_on = DateField(_l("Ends on"), validators=[DataRequired()])
+    seat_cap = IntegerField(_l("Seats (leave empty for no limit)"), validators=[Optional(), NumberRange(min=1, max=100000)])
+    enrolment_key = StringField(_l("Enrolment key (leave empty: by invitation only)"), validators=[Optional(), Length(max=100)])
+    courses = SelectMultipleField(_l("Courses"), coerce=int, validators=[DataRequired()],
+                                  widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    submit = SubmitField(_l("Save the cohort"))
+
+    def validate_ends_on(self, field) -> None:
+        if self.starts_on.data and field.data and field.data < self.starts_on.data:
+            raise ValidationError(_l("The end date is before the start date."))
+
+
+class RosterForm(FlaskForm):
+    roster = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file."))])
+    only_good_rows = BooleanField(_l("Import the good rows even if some rows have problems"))
+    submit = SubmitField(_l("Check and import"))
+
+
+class JoinForm(FlaskForm):
+    key = StringField(_l("Cohort enrolment key"), validators=[DataRequired(), Length(max=100)])
+    submit = SubmitField(_l("Join"))
+
+
+class CoordinatorForm(FlaskForm):
+    email = EmailField(_l("Coordinator's email"), validators=[DataRequired(), Email(check_deliverability=False)])
+    submit = SubmitField(_l("Add coordinator"))

@@ -1,0 +1,65 @@
+"""Cohorts and their members."""
+from datetime import date, datetime
+
+from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.accounts.models import User
+from portal.courses.models import Course
+from portal.db_types import UTCDateTime, utcnow
+from portal.extensions import db
+
+cohort_courses = Table(
+    "cohort_courses",
+    db.metadata,
+    Column("cohort_id", ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True),
+    Column("course_id", ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True),
+)
+cohort_coordinators = Table(
+    "cohort_coordinators",
+    db.metadata,
+    Column("cohort_id", ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Cohort(db.Model):
+    """One workshop edition: its courses, dates, coordinators and who may join."""
+
+    __tablename__ = "cohorts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    #: None means no limit.
+    seat_cap: Mapped[int | None]
+    #: Trainees who have it may join; without one, the cohort is by invitation only.
+    enrolment_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    courses: Mapped[list[Course]] = relationship(secondary=cohort_courses, order_by=Course.slug)
+    coordinators: Mapped[list[User]] = relationship(secondary=cohort_coordinators, order_by=User.name)
+
+    @property
+    def is_invitation_only(self) -> bool:
+        return not self.enrolment_key
+
+    def is_run_by(self, user: User) -> bool:
+        return user.is_admin or any(coordinator.id == user.id for coordinator in self.coordinators)
+
+
+class CohortMember(db.Model):
+    __tablename__ = "cohort_members"
+    __table_args__ = (UniqueConstraint("cohort_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: "csv", "key" or "manual": how the trainee came in.
+    source: Mapped[str] = mapped_column(String(10), default="manual")
+    #: Set when an invitation email was sent to a new account, cleared once a password is chosen.
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

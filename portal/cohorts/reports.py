@@ -1,0 +1,245 @@
+"""The figures coordinators report: progress grid, rates, funnel, item analysis, and counts by
+country and gender. Pages and exports are built from the same objects, so they always agree.
+
+Every report runs a fixed number of queries, whatever the number of trainees or lessons."""
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, func, select
+
+from portal.accounts.models import Gender, User
+from portal.certificates.models import Certificate
+from portal.cohorts.models import Cohort, CohortMember
+from portal.courses.models import Course, CourseRevision, Enrolment, QuestionVersion, QuizVersion
+from portal.db_types import utcnow
+from portal.extensions import db
+from portal.learning.models import CourseCompletion, LessonCompletion
+from portal.learning.services import Step, outlines
+from portal.quizzes.grading import question_type
+from portal.quizzes.models import AttemptAnswer, QuizAttempt
+
+
+@dataclass
+class ModuleCell:
+    lessons_done: int
+    lessons_total: int
+    has_quiz: bool
+    best_score: float | None = None
+    passed: bool = False
+
+
+@dataclass
+class TraineeRow:
+    user: User
+    cells: list[ModuleCell]
+    steps_done: int
+    steps_total: int
+    last_activity: datetime | None
+    completed_at: datetime | None
+    certified: bool
+    quizzes_attempted: int = 0
+    quizzes_passed: int = 0
+
+    @property
+    def percent(self) -> int:
+        if self.completed_at is not None:
+            return 100
+        return round(100 * self.steps_done / self.steps_total) if self.steps_total else 0
+
+    @property
+    def started(self) -> bool:
+        return self.steps_done > 0 or self.quizzes_attempted > 0
+
+
+@dataclass
+class GroupFigures:
+    """Counts and rates for one country or gender."""
+
+    label: str
+    enrolled: int = 0
+    completed: int = 0
+    certified: int = 0
+
+    @property
+    def completion_rate(self) -> float:
+        return 100 * self.completed / self.enrolled if self.enrolled else 0.0
+
+    @property
+    def certification_rate(self) -> float:
+        return 100 * self.certified / self.enrolled if self.enrolled else 0.0
+
+
+@dataclass
+class CohortReport:
+    cohort: Cohort
+    course: Course
+    revision: CourseRevision
+    modules: list[tuple[str, str]]
+    rows: list[TraineeRow]
+    generated_at: datetime = field(default_factory=utcnow)
+
+    @property
+    def enrolled(self) -> int:
+        return len(self.rows)
+
+    @property
+    def completed(self) -> int:
+        return sum(row.completed_at is not None for row in self.rows)
+
+    @property
+    def certified(self) -> int:
+        return sum(row.certified for row in self.rows)
+
+    @property
+    def completion_rate(self) -> float:
+        return 100 * self.completed / self.enrolled if self.enrolled else 0.0
+
+    @property
+    def pass_rate(self) -> float:
+        """Of the quizzes trainees attempted, the share they passed."""
+        attempted = sum(row.quizzes_attempted for row in self.rows)
+        return 100 * sum(row.quizzes_passed for row in self.rows) / attempted if attempted else 0.0
+
+    def funnel(self) -> list[tuple[str, int]]:
+        return [
+            ("enrolled", self.enrolled),
+            ("started", sum(row.started for row in self.rows)),
+            ("halfway", sum(row.percent >= 50 for row in self.rows)),
+            ("completed", self.completed),
+            ("certified", self.certified),
+        ]
+
+    def inactive(self, days: int) -> list[TraineeRow]:
+        """Trainees who have not completed and did nothing for `days` days (or ever)."""
+        limit = utcnow() - timedelta(days=days)
+        return [row for row in self.rows if row.completed_at is None
+                and (row.last_activity is None or row.last_activity < limit)]
+
+    def by(self, key) -> list[GroupFigures]:
+        groups: dict[str, GroupFigures] = {}
+        for row in self.rows:
+            label = key(row.user)
+            group = groups.setdefault(label, GroupFigures(label))
+            group.enrolled += 1
+            group.completed += row.completed_at is not None
+            group.certified += row.certified
+        return sorted(groups.values(), key=lambda group: (-group.enrolled, group.label))
+
+    def by_country(self) -> list[GroupFigures]:
+        return self.by(lambda user: user.country or "")
+
+    def by_gender(self) -> list[GroupFigures]:
+        return self.by(lambda user: (user.gender or Gender.NOT_STATED).value)
+
+
+def _members(cohort: Cohort):
+    return select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id)
+
+
+def cohort_report(cohort: Cohort, course: Course) -> CohortReport:
+    """Progress of every trainee of the cohort in one course, in six queries."""
+    revision = course.published_revision
+    steps: list[Step] = outlines([revision.id])[revision.id]
+    members = _members(cohort)
+    people = db.session.execute(
+        select(User, Enrolment.last_activity_at)
+        .join(CohortMember, CohortMember.user_id == User.id)
+        .outerjoin(Enrolment, (Enrolment.user_id == User.id) & (Enrolment.course_id == course.id))
+        .where(CohortMember.cohort_id == cohort.id).order_by(User.name)
+    ).all()
+    done: dict[int, set[int]] = defaultdict(set)
+    for user_id, lesson_id in db.session.execute(
+        select(LessonCompletion.user_id, LessonCompletion.lesson_id)
+        .where(LessonCompletion.course_id == course.id, LessonCompletion.user_id.in_(members))
+    ):
+        done[user_id].add(lesson_id)
+    scores: dict[int, dict[int, tuple[float, bool]]] = defaultdict(dict)
+    for user_id, quiz_id, best, passed in db.session.execute(
+        select(QuizAttempt.user_id, QuizAttempt.quiz_id, func.max(QuizAttempt.score / QuizAttempt.max_score),
+               func.max(case((QuizAttempt.passed.is_(True), 1), else_=0)))
+        .where(QuizAttempt.course_id == course.id, QuizAttempt.user_id.in_(members),
+               QuizAttempt.submitted_at.is_not(None), QuizAttempt.max_score > 0)
+        .group_by(QuizAttempt.user_id, QuizAttempt.quiz_id)
+    ):
+        scores[user_id][quiz_id] = (100 * best, bool(passed))
+    completions = dict(db.session.execute(
+        select(CourseCompletion.user_id, CourseCompletion.completed_at)
+        .where(CourseCompletion.course_id == course.id, CourseCompletion.user_id.in_(members))
+    ).all())
+    certified = set(db.session.scalars(
+        select(Certificate.user_id).where(Certificate.course_id == course.id, Certificate.user_id.in_(members),
+                                          Certificate.revoked_at.is_(None))
+    ))
+
+    module_keys = list(dict.fromkeys(step.module_key for step in steps))
+    titles = {step.module_key: step.module_title for step in steps}
+    rows = []
+    for user, last_activity in people:
+        cells = []
+        for key in module_keys:
+            lessons = [s for s in steps if s.module_key == key and s.kind == "lesson"]
+            quiz = next((s for s in steps if s.module_key == key and s.kind == "quiz"), None)
+            best, passed = scores[user.id].get(quiz.stable_id, (None, False)) if quiz else (None, False)
+            cells.append(ModuleCell(sum(s.stable_id in done[user.id] for s in lessons), len(lessons),
+                                    quiz is not None, best, passed))
+        steps_done = sum(
+            (s.stable_id in done[user.id]) if s.kind == "lesson" else scores[user.id].get(s.stable_id, (0, False))[1]
+            for s in steps
+        )
+        rows.append(TraineeRow(
+            user=user, cells=cells, steps_done=steps_done, steps_total=len(steps), last_activity=last_activity,
+            completed_at=completions.get(user.id), certified=user.id in certified,
+            quizzes_attempted=len(scores[user.id]), quizzes_passed=sum(p for _, p in scores[user.id].values()),
+        ))
+    return CohortReport(cohort, course, revision, [(key, titles[key]) for key in module_keys], rows)
+
+
+@dataclass
+class ItemFigures:
+    number: int
+    question: QuestionVersion
+    answered: int
+    right: int
+    common_wrong: str | None
+    common_wrong_count: int
+
+    @property
+    def right_share(self) -> float:
+        return 100 * self.right / self.answered if self.answered else 0.0
+
+
+def item_analysis(cohort: Cohort, course: Course) -> list[tuple[QuizVersion, list[ItemFigures]]]:
+    """For each question of each current quiz: the share answered right and the most chosen wrong answer."""
+    quizzes = db.session.scalars(
+        select(QuizVersion).where(QuizVersion.revision_id == course.published_revision_id)
+        .join(QuizVersion.module).order_by(QuizVersion.module_id)
+    ).all()
+    answers = db.session.execute(
+        select(AttemptAnswer.question_id, AttemptAnswer.is_correct, AttemptAnswer.response)
+        .join(QuizAttempt, QuizAttempt.id == AttemptAnswer.attempt_id)
+        .where(QuizAttempt.course_id == course.id, QuizAttempt.user_id.in_(_members(cohort)))
+    ).all()
+    totals: Counter = Counter()
+    rights: Counter = Counter()
+    wrongs: dict[int, Counter] = defaultdict(Counter)
+    for question_id, is_correct, response in answers:
+        totals[question_id] += 1
+        if is_correct:
+            rights[question_id] += 1
+        elif response not in (None, "", []):
+            wrongs[question_id][json.dumps(response, sort_keys=True)] += 1
+    report = []
+    for quiz in quizzes:
+        items = []
+        for number, question in enumerate(quiz.questions, start=1):
+            wrong = wrongs[question.question_id].most_common(1)
+            common, count = (wrong[0] if wrong else (None, 0))
+            label = None
+            if common is not None:
+                response = json.loads(common)
+                label = "; ".join(str(part) for part in question_type(question.type).describe(question.config, response)) or str(response)
+            items.append(ItemFigures(number, question, totals[question.question_id], rights[question.question_id], label, count))
+        report.append((quiz, items))
+    return report

@@ -1,0 +1,145 @@
+"""Reading a roster CSV (name, email, country, organisation, gender, language): every row checked,
+every problem reported with its line. No database here."""
+import csv
+import io
+from dataclasses import dataclass, field
+
+import pycountry
+from email_validator import EmailNotValidError, validate_email
+
+from portal.accounts.models import Gender
+
+COLUMNS = ("name", "email", "country", "organisation", "gender", "language")
+REQUIRED = ("name", "email")
+#: Other headings people use for the same columns.
+SYNONYMS = {
+    "full name": "name", "full_name": "name", "nom": "name",
+    "e-mail": "email", "email address": "email", "courriel": "email",
+    "organization": "organisation", "institution": "organisation",
+    "sex": "gender", "genre": "gender",
+    "preferred language": "language", "langue": "language",
+    "pays": "country",
+}
+GENDERS = {
+    "female": Gender.FEMALE, "f": Gender.FEMALE, "woman": Gender.FEMALE, "femme": Gender.FEMALE,
+    "male": Gender.MALE, "m": Gender.MALE, "man": Gender.MALE, "homme": Gender.MALE,
+    "other": Gender.OTHER, "another gender": Gender.OTHER, "autre": Gender.OTHER,
+    "not_stated": Gender.NOT_STATED, "not stated": Gender.NOT_STATED, "prefer not to say": Gender.NOT_STATED, "": Gender.NOT_STATED,
+}
+LANGUAGES = {"en": "en", "english": "en", "fr": "fr", "french": "fr", "français": "fr", "francais": "fr",
+             "ar": "ar", "arabic": "ar", "العربية": "ar", "zh": "zh", "chinese": "zh", "中文": "zh", "": "en"}
+
+
+class RosterError(Exception):
+    """The file as a whole cannot be read: not CSV, not UTF-8, no header."""
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    line: int
+    name: str
+    email: str
+    country: str | None
+    organisation: str
+    gender: Gender
+    language: str
+
+
+@dataclass
+class Roster:
+    rows: list[RosterRow] = field(default_factory=list)
+    problems: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def bad_lines(self) -> set[int]:
+        return {line for line, _ in self.problems}
+
+    @property
+    def good_rows(self) -> list[RosterRow]:
+        return [row for row in self.rows if row.line not in self.bad_lines]
+
+
+def _decode(data: bytes) -> str:
+    if not data.strip():
+        raise RosterError("The file is empty.")
+    if data.startswith(b"PK\x03\x04"):
+        raise RosterError("This is an Excel or zip file, not CSV. In Excel, use File > Save As > CSV UTF-8.")
+    if data.startswith(b"%PDF") or b"\x00" in data[:4096]:
+        raise RosterError("This is not a CSV file. Save the list as CSV UTF-8 and upload that.")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise RosterError(
+            f"The file is not UTF-8 text (line {line} has a character in another encoding). "
+            "In Excel, use File > Save As > CSV UTF-8; in LibreOffice, choose the character set Unicode (UTF-8)."
+        ) from None
+
+
+def _country(value: str) -> str | None:
+    if not value:
+        return None
+    try:
+        return pycountry.countries.lookup(value.strip()).alpha_2
+    except LookupError:
+        raise ValueError(f"unknown country '{value}': use a country name in English or its two-letter ISO code") from None
+
+
+def read_roster(data: bytes) -> Roster:
+    """Every row of a roster file, and every problem with its line (the header is line 1)."""
+    text = _decode(data)
+    first_line = text.splitlines()[0] if text.splitlines() else ""
+    delimiter = max((",", ";", "\t"), key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error):
+        raise RosterError("The file has no header line.") from None
+    names = [SYNONYMS.get(h.strip().lower(), h.strip().lower()) for h in header]
+    missing = [column for column in REQUIRED if column not in names]
+    if missing:
+        raise RosterError(
+            f"The header line (line 1) lacks the column(s) {', '.join(missing)}. "
+            f"Expected columns: {', '.join(COLUMNS)}."
+        )
+    roster, first_seen = Roster(), {}
+    try:
+        for values in reader:
+            line = reader.line_num
+            if not any(value.strip() for value in values):
+                continue
+            record = {name: (values[i].strip() if i < len(values) else "") for i, name in enumerate(names)}
+            problems = []
+            name = record.get("name", "")
+            if not name:
+                problems.append("the name is missing")
+            elif len(name) > 200:
+                problems.append("the name is longer than 200 characters")
+            email = ""
+            try:
+                email = validate_email(record.get("email", ""), check_deliverability=False).normalized.lower()
+            except EmailNotValidError:
+                problems.append(f"'{record.get('email', '')}' is not a valid email address")
+            if email and email in first_seen:
+                problems.append(f"the email {email} is already on line {first_seen[email]}")
+            elif email:
+                first_seen[email] = line
+            try:
+                country = _country(record.get("country", ""))
+            except ValueError as error:
+                problems.append(str(error))
+                country = None
+            gender = GENDERS.get(record.get("gender", "").lower())
+            if gender is None:
+                problems.append(f"unknown gender '{record['gender']}': use female, male, other or not_stated")
+            language = LANGUAGES.get(record.get("language", "").lower())
+            if language is None:
+                problems.append(f"unknown language '{record['language']}': use en, fr, ar or zh")
+            roster.problems.extend((line, problem) for problem in problems)
+            roster.rows.append(RosterRow(line, name, email, country, record.get("organisation", "")[:200],
+                                         gender or Gender.NOT_STATED, language or "en"))
+    except csv.Error as error:
+        raise RosterError(f"The CSV is malformed near line {reader.line_num}: {error}.") from None
+    if not roster.rows:
+        raise RosterError("The file has a header but no rows.")
+    return roster

@@ -1,0 +1,248 @@
+"""Coordinators' pages: cohorts, roster imports, progress dashboards, item analysis, exports."""
+import logging
+from dataclasses import dataclass
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from portal.accounts.access import SIGNED_IN, allow
+from portal.accounts.countries import country_name
+from portal.accounts.forms import GENDER_LABELS
+from portal.accounts.models import Role, User
+from portal.accounts.services import send_invitation
+from portal.certificates.models import Certificate
+from portal.cohorts import exports, reports, services
+from portal.cohorts.forms import CohortForm, CoordinatorForm, JoinForm, RosterForm
+from portal.cohorts.models import Cohort, CohortMember
+from portal.cohorts.roster import RosterError, read_roster
+from portal.courses.models import Course
+from portal.extensions import db
+
+bp = Blueprint("cohorts", __name__, template_folder="templates")
+log = logging.getLogger(__name__)
+
+
+def own_cohort(cohort_id: int) -> Cohort:
+    """A cohort the current user runs; others get 404 (not even its existence leaks)."""
+    cohort = db.session.get(Cohort, cohort_id) or abort(404)
+    if not cohort.is_run_by(current_user):
+        abort(404)
+    return cohort
+
+
+def chosen_course(cohort: Cohort) -> Course:
+    published = [course for course in cohort.courses if course.is_published]
+    if not published:
+        abort(404)
+    slug = request.args.get("course")
+    return next((course for course in published if course.slug == slug), published[0])
+
+
+def course_choices(form: CohortForm) -> None:
+    form.courses.choices = [SelectChoice(course.id, course.published_revision.title)
+                            for course in services.published_courses()]
+
+
+@bp.route("/cohorts")
+@allow(Role.COORDINATOR)
+def list_cohorts():
+    cohorts = services.cohorts_run_by(current_user)
+    return render_template("cohorts/list.html", cohorts=cohorts,
+                           counts=services.member_counts([c.id for c in cohorts]))
+
+
+@bp.route("/cohorts/new", methods=["GET", "POST"])
+@allow(Role.COORDINATOR)
+def create_cohort():
+    form = CohortForm()
+    course_choices(form)
+    if form.validate_on_submit():
+        return save(None, form)
+    return render_template("cohorts/form.html", form=form, cohort=None)
+
+
+@bp.route("/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
+@allow(Role.COORDINATOR)
+def edit_cohort(cohort_id: int):
+    cohort = own_cohort(cohort_id)
+    form = CohortForm(obj=cohort)
+    course_choices(form)
+    if request.method == "GET":
+        form.courses.data = [course.id for course in cohort.courses]
+    if form.validate_on_submit():
+        return save(cohort, form)
+    return render_template("cohorts/form.html", form=form, cohort=cohort)
+
+
+def save(cohort: Cohort | None, form: CohortForm):
+    courses = list(db.session.scalars(select(Course).where(Course.id.in_(form.courses.data))))
+    key = (form.enrolment_key.data or "").strip()
+    taken = key and db.session.scalar(select(Cohort.id).where(Cohort.enrolment_key == key,
+                                                             Cohort.id != (cohort.id if cohort else 0)))
+    if taken:
+        form.enrolment_key.errors.append(_("Another cohort uses this key. Choose another."))
+        return render_template("cohorts/form.html", form=form, cohort=cohort), 400
+    cohort = services.save_cohort(cohort, name=form.name.data, starts_on=form.starts_on.data,
+                                  ends_on=form.ends_on.data, seat_cap=form.seat_cap.data, enrolment_key=key,
+                                  courses=courses, coordinator=current_user)
+    db.session.commit()
+    flash(_("The cohort is saved."), "success")
+    return redirect(url_for("cohorts.show_cohort", cohort_id=cohort.id))
+
+
+@bp.route("/cohorts/<int:cohort_id>")
+@allow(Role.COORDINATOR)
+def show_cohort(cohort_id: int):
+    cohort = own_cohort(cohort_id)
+    if not any(course.is_published for course in cohort.courses):
+        return render_template("cohorts/empty.html", cohort=cohort)
+    course = chosen_course(cohort)
+    days = request.args.get("inactive_days", 14, type=int)
+    report = reports.cohort_report(cohort, course)
+    return render_template("cohorts/dashboard.html", cohort=cohort, course=course, report=report,
+                           inactive=report.inactive(days), days=days, coordinator_form=CoordinatorForm(),
+                           funnel=funnel_rows(report), breakdowns=breakdowns(report))
+
+
+def funnel_rows(report: reports.CohortReport) -> list[tuple[str, int]]:
+    names = {"enrolled": _("Enrolled"), "started": _("Started"), "halfway": _("Halfway"),
+             "completed": _("Completed"), "certified": _("Certified")}
+    return [(names[stage], count) for stage, count in report.funnel()]
+
+
+@dataclass
+class GroupLine:
+    figures: reports.GroupFigures
+    name: str
+
+    @property
+    def bar(self) -> tuple[str, int]:
+        return self.name, self.figures.enrolled
+
+
+def breakdowns(report: reports.CohortReport) -> list[tuple[str, str, list[GroupLine]]]:
+    """Country and gender groups with names in the reader's language, for tables and charts."""
+    locale = str(get_locale() or "en")
+    genders = {g.value: str(label) for g, label in GENDER_LABELS.items()}
+    countries = [GroupLine(g, country_name(g.label, locale) or _("Not stated")) for g in report.by_country()]
+    gender_lines = [GroupLine(g, genders.get(g.label, g.label)) for g in report.by_gender()]
+    return [("country", _("Country"), countries), ("gender", _("Gender"), gender_lines)]
+
+
+@bp.route("/cohorts/<int:cohort_id>/import", methods=["GET", "POST"])
+@allow(Role.COORDINATOR)
+def import_roster(cohort_id: int):
+    cohort = own_cohort(cohort_id)
+    form = RosterForm()
+    if not form.validate_on_submit():
+        return render_template("cohorts/import.html", cohort=cohort, form=form), 400 if request.method == "POST" else 200
+    try:
+        roster = read_roster(form.roster.data.read())
+    except RosterError as error:
+        return render_template("cohorts/import.html", cohort=cohort, form=form, file_error=str(error)), 422
+    try:
+        result = services.import_roster(cohort, roster, current_user, only_good_rows=form.only_good_rows.data)
+    except services.RosterRejected as error:
+        db.session.rollback()
+        seats = str(error).startswith("seats")
+        return render_template("cohorts/import.html", cohort=cohort, form=form, roster=roster,
+                               seats_problem=str(error) if seats else None), 422
+    db.session.commit()
+    for user in result.created:
+        try:
+            send_invitation(user, cohort.name)
+        except Exception:  # noqa: BLE001 - the import stands; the trainee can use "Forgot your password?"
+            log.exception("Could not send the invitation to %s", user.email)
+    return render_template("cohorts/import.html", cohort=cohort, form=RosterForm(), result=result, roster=roster)
+
+
+@bp.route("/cohorts/<int:cohort_id>/trainees/<int:user_id>")
+@allow(Role.COORDINATOR)
+def show_trainee(cohort_id: int, user_id: int):
+    cohort = own_cohort(cohort_id)
+    if user_id not in services.member_ids(cohort):
+        abort(404)
+    user = db.session.get(User, user_id)
+    course_reports = [(course, next(r for r in reports.cohort_report(cohort, course).rows if r.user.id == user_id))
+                      for course in cohort.courses if course.is_published]
+    return render_template("cohorts/trainee.html", cohort=cohort, user=user, course_reports=course_reports)
+
+
+@bp.route("/cohorts/<int:cohort_id>/items")
+@allow(Role.COORDINATOR)
+def show_items(cohort_id: int):
+    cohort = own_cohort(cohort_id)
+    course = chosen_course(cohort)
+    return render_template("cohorts/items.html", cohort=cohort, course=course,
+                           quizzes=reports.item_analysis(cohort, course))
+
+
+@bp.route("/cohorts/<int:cohort_id>/export/<kind>.<fmt>")
+@allow(Role.COORDINATOR)
+def export(cohort_id: int, kind: str, fmt: str):
+    cohort = own_cohort(cohort_id)
+    course = chosen_course(cohort)
+    report = reports.cohort_report(cohort, course)
+    if kind == "progress":
+        header, rows = exports.progress_table(report)
+    elif kind == "groups":
+        header, rows = exports.groups_table(report)
+    elif kind == "certificates":
+        certificates = db.session.scalars(
+            select(Certificate).where(Certificate.course_id == course.id,
+                                      Certificate.user_id.in_(select(CohortMember.user_id)
+                                                              .where(CohortMember.cohort_id == cohort.id)))
+            .order_by(Certificate.issued_at)
+        )
+        header, rows = exports.certificates_table(certificates)
+    else:
+        abort(404)
+    stamp = report.generated_at.strftime("%Y%m%dT%H%MZ")
+    filename = f"cohort-{cohort.id}-{course.slug}-{kind}-{stamp}.{fmt}"
+    if fmt == "csv":
+        body, mimetype = exports.to_csv(header, rows), "text/csv"
+    elif fmt == "xlsx":
+        body = exports.to_xlsx(f"{cohort.name} – {kind}", report.generated_at.isoformat(), header, rows)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        abort(404)
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.route("/cohorts/<int:cohort_id>/coordinators", methods=["POST"])
+@allow(Role.COORDINATOR)
+def add_coordinator(cohort_id: int):
+    cohort = own_cohort(cohort_id)
+    form = CoordinatorForm()
+    if form.validate_on_submit():
+        user = db.session.scalar(select(User).where(User.email == form.email.data.strip().lower()))
+        if user is None or not user.is_staff:
+            flash(_("No coordinator account uses %(email)s.", email=form.email.data), "error")
+        else:
+            if user not in cohort.coordinators:
+                cohort.coordinators.append(user)
+            db.session.commit()
+            flash(_("%(name)s now coordinates this cohort.", name=user.name), "success")
+    return redirect(url_for("cohorts.show_cohort", cohort_id=cohort.id))
+
+
+@bp.route("/cohorts/join", methods=["GET", "POST"])
+@allow(SIGNED_IN)
+def join_cohort():
+    form = JoinForm()
+    if form.validate_on_submit():
+        try:
+            cohort = services.join_with_key(current_user, form.key.data)
+        except LookupError:
+            form.key.errors.append(_("No cohort has this key. Check it with your coordinator."))
+        except services.CohortFull:
+            form.key.errors.append(_("This cohort is full. Contact your coordinator."))
+        else:
+            db.session.commit()
+            flash(_("You have joined %(name)s. Its courses are on your dashboard.", name=cohort.name), "success")
+            return redirect(url_for("learning.show_dashboard"))
+    return render_template("cohorts/join.html", form=form)

@@ -1,0 +1,270 @@
+"""Coordinators over HTTP: cohorts, roster imports, invitations, joining, dashboards, exports, audit."""
+import csv
+import io
+import re
+from datetime import timedelta
+
+import openpyxl
+import pytest
+from sqlalchemy import event, func, select
+
+from portal.accounts.models import Gender, Role, User
+from portal.audit import AuditEvent
+from portal.cohorts.models import Cohort, CohortMember
+from portal.courses.models import Course, Enrolment
+from portal.db_types import utcnow
+from portal.extensions import db
+from portal.learning.services import clear_outline_cache
+from tests.learning.helpers import RIGHT, WRONG, complete_lessons, take_quiz
+
+ROSTER = ("name,email,country,organisation,gender,language\n"
+          "Amina Haddad,amina@example.org,DZ,Ministry of Higher Education,female,fr\n"
+          "Bilal Khan,bilal@example.org,PK,Planning Commission,male,en\n"
+          "Broken Row,not-an-email,EG,,female,en\n")
+FIXED = ROSTER.replace("Broken Row,not-an-email", "Dalia Farouk,dalia@example.org")
+
+
+def upload(client, cohort_id: int, text: str, only_good_rows: bool = False):
+    data = {"roster": (io.BytesIO(text.encode()), "roster.csv")}
+    if only_good_rows:
+        data["only_good_rows"] = "y"
+    return client.submit(f"/cohorts/{cohort_id}/import", data, content_type="multipart/form-data")
+
+
+def members() -> list[str]:
+    db.session.expire_all()
+    return sorted(db.session.scalars(select(User.email).join(CohortMember, CohortMember.user_id == User.id)))
+
+
+@pytest.fixture
+def coordinator(login_as, make_course):
+    make_course()
+    return login_as(Role.COORDINATOR, name="Carmen Coordinator")
+
+
+@pytest.fixture
+def cohort_id(client, coordinator) -> int:
+    course_id = db.session.scalar(select(Course.id))
+    response = client.submit("/cohorts/new", {
+        "name": "12th International Training Workshop on STI Policy: AI capacity",
+        "starts_on": "2026-12-01", "ends_on": "2026-12-12", "seat_cap": "30", "enrolment_key": "AI-WORKSHOP-12",
+        "courses": str(course_id)})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return int(response.headers["Location"].rsplit("/", 1)[1])
+
+
+def test_coordinator_creates_a_cohort_and_others_cannot_see_it(app, client, cohort_id, make_user):
+    cohort = db.session.get(Cohort, cohort_id)
+    assert cohort.seat_cap == 30 and [c.slug for c in cohort.courses] == ["test-course"]
+    assert "12th International Training Workshop" in client.get("/cohorts").get_data(as_text=True)
+    other = make_user(Role.COORDINATOR)
+    stranger = app.test_client()
+    stranger.submit("/login", {"email": other.email, "password": "a long enough passphrase"})
+    assert stranger.get(f"/cohorts/{cohort_id}").status_code == 404
+    assert "12th International" not in stranger.get("/cohorts").get_data(as_text=True)
+    admin = make_user(Role.ADMIN)
+    boss = app.test_client()
+    boss.submit("/login", {"email": admin.email, "password": "a long enough passphrase"})
+    assert boss.get(f"/cohorts/{cohort_id}").status_code == 200
+
+
+def test_end_before_start_is_refused(client, coordinator):
+    course_id = db.session.scalar(select(Course.id))
+    response = client.submit("/cohorts/new", {"name": "x", "starts_on": "2026-12-12", "ends_on": "2026-12-01",
+                                              "courses": str(course_id)})
+    assert "The end date is before the start date." in response.get_data(as_text=True)
+
+
+def test_bad_row_blocks_the_import_until_fixed_then_the_same_file_changes_nothing(client, cohort_id, smtp_server):
+    response = upload(client, cohort_id, ROSTER)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "1 problem: nothing was imported" in body and "Line 4:" in body and "not-an-email" in body
+    assert members() == [] and smtp_server.messages == []
+
+    response = upload(client, cohort_id, FIXED)
+    assert response.status_code == 200
+    assert "New accounts invited: 3" in response.get_data(as_text=True)
+    assert members() == ["amina@example.org", "bilal@example.org", "dalia@example.org"]
+    assert db.session.scalar(select(func.count()).select_from(Enrolment)) == 3
+    assert sorted(message["To"] for message in smtp_server.messages) == members()
+    amina = db.session.scalar(select(User).where(User.email == "amina@example.org"))
+    assert (amina.country, amina.gender, amina.language, amina.organisation) == (
+        "DZ", Gender.FEMALE, "fr", "Ministry of Higher Education")
+
+    again = upload(client, cohort_id, FIXED)
+    assert "Nothing changed" in again.get_data(as_text=True)
+    assert len(smtp_server.messages) == 3 and len(members()) == 3
+
+
+def test_only_good_rows_when_the_coordinator_asks(client, cohort_id):
+    response = upload(client, cohort_id, ROSTER, only_good_rows=True)
+    assert "Rows left out because of problems: lines 4." in response.get_data(as_text=True)
+    assert members() == ["amina@example.org", "bilal@example.org"]
+
+
+def test_existing_accounts_are_enrolled_not_recreated(client, cohort_id, make_user):
+    existing = make_user(Role.TRAINEE, email="bilal@example.org", name="Bilal K.", country="GB")
+    upload(client, cohort_id, FIXED)
+    db.session.refresh(existing)
+    assert existing.name == "Bilal K." and existing.country == "GB"
+    assert db.session.scalar(select(func.count()).select_from(User).where(User.email == "bilal@example.org")) == 1
+
+
+def test_invited_trainee_chooses_a_password_and_finds_the_course(app, client, cohort_id, smtp_server):
+    upload(client, cohort_id, FIXED)
+    mail = smtp_server.last_to("amina@example.org")
+    link = re.search(r"http://localhost(/welcome/\S+)", mail.get_content()).group(1)
+    trainee = app.test_client()
+    response = trainee.submit(link, {"password": "sahara dunes at noon", "confirm": "sahara dunes at noon"})
+    assert response.headers["Location"] == "/dashboard"
+    assert "Testing STI policy" in trainee.get("/dashboard").get_data(as_text=True)
+    assert trainee.get(link).headers["Location"] == "/password/forgot"
+
+
+def test_seat_cap_is_enforced(client, cohort_id):
+    cohort = db.session.get(Cohort, cohort_id)
+    cohort.seat_cap = 2
+    db.session.commit()
+    response = upload(client, cohort_id, FIXED)
+    assert response.status_code == 422 and "not have enough seats" in response.get_data(as_text=True)
+    assert members() == []
+
+
+def test_trainee_joins_with_the_cohort_key(app, cohort_id, make_user):
+    trainee = make_user(Role.TRAINEE)
+    other = app.test_client()
+    other.submit("/login", {"email": trainee.email, "password": "a long enough passphrase"})
+    wrong = other.submit("/cohorts/join", {"key": "guess"})
+    assert "No cohort has this key" in wrong.get_data(as_text=True)
+    assert other.submit("/cohorts/join", {"key": "AI-WORKSHOP-12"}).headers["Location"] == "/dashboard"
+    assert trainee.email in members()
+    assert db.session.scalar(select(Enrolment.course_id).where(Enrolment.user_id == trainee.id)) is not None
+
+
+def trainee_client(app, email: str):
+    from portal.accounts.services import set_password
+
+    user = db.session.scalar(select(User).where(User.email == email))
+    set_password(user, "a long enough passphrase")
+    db.session.commit()
+    client = app.test_client()
+    client.submit("/login", {"email": email, "password": "a long enough passphrase"})
+    return client
+
+
+@pytest.fixture
+def busy_cohort(app, client, cohort_id):
+    """Amina completes the course and is certified, Bilal half-fails the quiz, Dalia does nothing."""
+    upload(client, cohort_id, FIXED)
+    amina = trainee_client(app, "amina@example.org")
+    complete_lessons(amina, ["what-is-rd", "funding", "surveys"])
+    take_quiz(amina, RIGHT)
+    bilal = trainee_client(app, "bilal@example.org")
+    complete_lessons(bilal, ["what-is-rd"])
+    take_quiz(bilal, {**WRONG, "frascati": "a"})
+    dalia = db.session.scalar(select(User).where(User.email == "dalia@example.org"))
+    db.session.execute(Enrolment.__table__.update().where(Enrolment.user_id == dalia.id)
+                       .values(last_activity_at=utcnow() - timedelta(days=30)))
+    db.session.commit()
+    return cohort_id
+
+
+def test_dashboard_shows_progress_rates_and_groups(client, busy_cohort):
+    page = client.get(f"/cohorts/{busy_cohort}").get_data(as_text=True)
+    assert re.search(r'data-figure="enrolled">3<', page) and re.search(r'data-figure="completed">1<', page)
+    assert re.search(r'data-figure="completion_rate">33.3%', page)
+    assert re.search(r'data-figure="pass_rate">50.0%', page)
+    assert "<svg" in page and "<script" not in page
+    assert "Amina Haddad" in page and "3/3 · 100%" not in page
+    inactive = page.split("Inactive trainees", 1)[1]
+    assert "Dalia Farouk" in inactive and "Bilal Khan" not in inactive and "Amina Haddad" not in inactive
+
+
+def html_groups(page: str) -> dict[tuple[str, str], list[str]]:
+    figures = {}
+    for dimension, table in re.findall(r'<table class="groups" data-dimension="(\w+)">(.*?)</table>', page, re.S):
+        for group, cells in re.findall(r'<tr data-group="([^"]*)">(.*?)</tr>', table, re.S):
+            values = re.findall(r"<td>(.*?)</td>", cells)[1:]
+            figures[(dimension, group or "not stated")] = values
+    return figures
+
+
+def test_each_export_carries_the_same_figures_as_its_page(client, busy_cohort):
+    page = client.get(f"/cohorts/{busy_cohort}").get_data(as_text=True)
+    on_page = html_groups(page)
+    assert on_page[("gender", "female")] == ["2", "1", "50.0", "1", "50.0"]
+
+    response = client.get(f"/cohorts/{busy_cohort}/export/groups.csv")
+    assert re.search(r'filename="cohort-\d+-test-course-groups-\d{8}T\d{4}Z\.csv"', response.headers["Content-Disposition"])
+    exported = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    in_csv = {(row[0], row[1]): [row[2], row[3], f"{float(row[4]):.1f}", row[5], f"{float(row[6]):.1f}"]
+              for row in exported[1:] if row[0] != "all"}
+    assert in_csv == on_page
+
+    workbook = openpyxl.load_workbook(io.BytesIO(client.get(f"/cohorts/{busy_cohort}/export/groups.xlsx").data))
+    sheet_rows = list(workbook.active.iter_rows(values_only=True))
+    assert sheet_rows[1][0].startswith("Generated ")
+    def same(value):
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            return str(value)
+
+    assert [[same(v) for v in row] for row in sheet_rows[3:]] == [[same(v) for v in row] for row in exported]
+
+    progress = list(csv.reader(io.StringIO(client.get(f"/cohorts/{busy_cohort}/export/progress.csv").data.decode("utf-8-sig"))))
+    by_name = {row[0]: row for row in progress[1:]}
+    grid = page.split('id="grid"', 1)[1]
+    for name, row in by_name.items():
+        percent = row[progress[0].index("progress %")]
+        assert re.search(rf">{re.escape(name)}</a></td>.*?<td>{percent}%", grid, re.S), name
+
+    certificates = list(csv.reader(io.StringIO(client.get(f"/cohorts/{busy_cohort}/export/certificates.csv").data.decode("utf-8-sig"))))
+    assert len(certificates) == 2 and certificates[1][1] == "Amina Haddad"
+
+
+def test_item_analysis(client, busy_cohort):
+    page = client.get(f"/cohorts/{busy_cohort}/items").get_data(as_text=True)
+    row = re.search(r"Which manual defines R&amp;D\?</td>\s*<td>(\d+)</td>\s*<td>(\d+)%</td>", page)
+    assert row and row.groups() == ("2", "100")
+    gerd = re.search(r"GERD counts R&amp;D performed in a country.</td>\s*<td>2</td>\s*<td>50%</td>\s*<td>(.*?)</td>", page)
+    assert gerd and gerd.group(1) == "False (1)"
+
+
+def test_trainee_page(client, busy_cohort):
+    bilal = db.session.scalar(select(User).where(User.email == "bilal@example.org"))
+    page = client.get(f"/cohorts/{busy_cohort}/trainees/{bilal.id}").get_data(as_text=True)
+    assert "Bilal Khan" in page and "1 / 2" in page
+
+
+def test_dashboard_runs_a_fixed_number_of_queries(app, client, cohort_id):
+    def count_queries() -> int:
+        clear_outline_cache()
+        statements = []
+        listener = lambda *args: statements.append(1)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get(f"/cohorts/{cohort_id}").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    upload(client, cohort_id, FIXED)
+    few = count_queries()
+    rows = "".join(f"Trainee {n},t{n}@example.org,NG,,other,en\n" for n in range(20))
+    upload(client, cohort_id, "name,email,country,organisation,gender,language\n" + rows)
+    assert count_queries() == few
+
+
+def test_audit_log_records_who_did_what(app, client, busy_cohort, make_user):
+    admin = make_user(Role.ADMIN)
+    boss = app.test_client()
+    boss.submit("/login", {"email": admin.email, "password": "a long enough passphrase"})
+    victim = make_user(Role.TRAINEE)
+    boss.submit(f"/admin/users/{victim.id}/role", {"role": "lecturer"}, page="/admin/users")
+    actions = set(db.session.scalars(select(AuditEvent.action)))
+    assert {"cohort.imported", "role.changed"} <= actions
+    page = boss.get("/admin/audit").get_data(as_text=True)
+    assert "role.changed" in page and victim.email in page and "Carmen Coordinator" in page
+    assert client.get("/admin/audit").status_code == 403

@@ -1,0 +1,52 @@
+"""Reading roster files: every row checked, every problem with its line, whole-file errors made plain."""
+import pytest
+
+from portal.accounts.models import Gender
+from portal.cohorts.roster import RosterError, read_roster
+
+HEADER = "name,email,country,organisation,gender,language\n"
+
+
+def test_a_good_roster_is_read_with_names_codes_and_defaults():
+    roster = read_roster((HEADER + "Amina Haddad,Amina@Example.org,Algeria,Ministry,F,Français\n"
+                          "Tek Lim,tek@example.org,TL,,,\n").encode())
+    first, second = roster.rows
+    assert (first.email, first.country, first.gender, first.language) == ("amina@example.org", "DZ", Gender.FEMALE, "fr")
+    assert (second.country, second.gender, second.language) == ("TL", Gender.NOT_STATED, "en")
+    assert roster.problems == []
+
+
+def test_every_problem_is_listed_with_its_line():
+    roster = read_roster((HEADER + "Good,good@example.org,EG,,male,ar\n"
+                          ",not-an-email,Atlantis,,robot,klingon\n"
+                          "\n"
+                          "Again,GOOD@example.org,EG,,,\n").encode())
+    assert roster.problems == [
+        (3, "the name is missing"),
+        (3, "'not-an-email' is not a valid email address"),
+        (3, "unknown country 'Atlantis': use a country name in English or its two-letter ISO code"),
+        (3, "unknown gender 'robot': use female, male, other or not_stated"),
+        (3, "unknown language 'klingon': use en, fr, ar or zh"),
+        (5, "the email good@example.org is already on line 2"),
+    ]
+    assert [row.line for row in roster.good_rows] == [2]
+
+
+def test_semicolons_synonyms_and_a_byte_order_mark_are_understood():
+    roster = read_roster("\ufeffNom;E-mail;Pays;Organization;Sex;Langue\nAïcha;a@example.org;Maroc;X;female;fr\n".encode()
+                         .replace("Maroc".encode(), b"MA"))
+    assert roster.rows[0].name == "Aïcha" and roster.rows[0].country == "MA"
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"", "The file is empty."),
+    (b"PK\x03\x04\x14\x00\x06\x00", "This is an Excel or zip file, not CSV."),
+    (b"%PDF-1.7\n", "This is not a CSV file."),
+    ("name,email\nRenée,renee@example.org\n".encode("latin-1"), "The file is not UTF-8 text (line 2"),
+    (b"full name,country\nA,DZ\n", "The header line (line 1) lacks the column(s) email."),
+    (HEADER.encode(), "The file has a header but no rows."),
+])
+def test_whole_file_problems_get_a_clear_message(data, message):
+    with pytest.raises(RosterError) as caught:
+        read_roster(data)
+    assert str(caught.value).startswith(message)
