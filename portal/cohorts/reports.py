@@ -175,23 +175,26 @@ def cohort_report(cohort: Cohort, course: Course) -> CohortReport:
 
     module_keys = list(dict.fromkeys(step.module_key for step in steps))
     titles = {step.module_key: step.module_title for step in steps}
+    module_lessons = {key: [s.stable_id for s in steps if s.module_key == key and s.kind == "lesson"] for key in module_keys}
+    module_quiz = {key: next((s.stable_id for s in steps if s.module_key == key and s.kind == "quiz"), None)
+                   for key in module_keys}
+    quiz_ids = [s.stable_id for s in steps if s.kind == "quiz"]
     rows = []
     for user, last_activity in people:
+        user_done, user_scores = done[user.id], scores[user.id]
         cells = []
         for key in module_keys:
-            lessons = [s for s in steps if s.module_key == key and s.kind == "lesson"]
-            quiz = next((s for s in steps if s.module_key == key and s.kind == "quiz"), None)
-            best, passed = scores[user.id].get(quiz.stable_id, (None, False)) if quiz else (None, False)
-            cells.append(ModuleCell(sum(s.stable_id in done[user.id] for s in lessons), len(lessons),
-                                    quiz is not None, best, passed))
-        steps_done = sum(
-            (s.stable_id in done[user.id]) if s.kind == "lesson" else scores[user.id].get(s.stable_id, (0, False))[1]
-            for s in steps
-        )
+            quiz_id = module_quiz[key]
+            best, passed = user_scores.get(quiz_id, (None, False)) if quiz_id else (None, False)
+            lessons = module_lessons[key]
+            cells.append(ModuleCell(sum(lesson in user_done for lesson in lessons), len(lessons),
+                                    quiz_id is not None, best, passed))
+        steps_done = (sum(cell.lessons_done for cell in cells)
+                      + sum(user_scores.get(quiz_id, (0, False))[1] for quiz_id in quiz_ids))
         rows.append(TraineeRow(
             user=user, cells=cells, steps_done=steps_done, steps_total=len(steps), last_activity=last_activity,
             completed_at=completions.get(user.id), certified=user.id in certified,
-            quizzes_attempted=len(scores[user.id]), quizzes_passed=sum(p for _, p in scores[user.id].values()),
+            quizzes_attempted=len(user_scores), quizzes_passed=sum(p for _, p in user_scores.values()),
         ))
     return CohortReport(cohort, course, revision, [(key, titles[key]) for key in module_keys], rows)
 
