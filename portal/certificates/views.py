@@ -40,32 +40,32 @@ def list_my_certificates():
     return page
 
 
+def attachment(body: str | bytes, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.cache_control.private = True
+    return response
+
+
 @bp.route("/certificates/<code>/certificate.pdf")
 @allow(SIGNED_IN)
 def download_pdf(code: str):
     certificate = own_certificate(code)
-    response = Response(services.certificate_pdf(certificate), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="certificate-{certificate.code}.pdf"'
-    response.cache_control.private = True
-    return response
+    return attachment(services.certificate_pdf(certificate), "application/pdf", f"certificate-{certificate.code}.pdf")
 
 
 @bp.route("/certificates/<code>/credential.json")
 @allow(SIGNED_IN)
 def download_credential(code: str):
     certificate = own_certificate(code)
-    response = Response(certificate.credential_json, mimetype="application/vc+ld+json")
-    response.headers["Content-Disposition"] = f'attachment; filename="credential-{certificate.code}.json"'
-    return response
+    return attachment(certificate.credential_json, "application/vc+ld+json", f"credential-{certificate.code}.json")
 
 
 @bp.route("/certificates/<code>/credential.jwt")
 @allow(SIGNED_IN)
 def download_credential_jwt(code: str):
     certificate = own_certificate(code)
-    response = Response(certificate.credential_jwt, mimetype="application/vc+jwt")
-    response.headers["Content-Disposition"] = f'attachment; filename="credential-{certificate.code}.jwt"'
-    return response
+    return attachment(certificate.credential_jwt, "application/vc+jwt", f"credential-{certificate.code}.jwt")
 
 
 @bp.route("/verify")
