@@ -144,15 +144,20 @@ def revoke(certificate: Certificate, reason: str) -> bool:
     return True
 
 
+class CertificateRevoked(Exception):
+    """A revoked certificate cannot be re-issued: that would bring it back to life."""
+
+
 def reissue(certificate: Certificate, name: str) -> Certificate:
     """Correct the name: a new certificate replaces this one, which is revoked as 'reissued'."""
+    if certificate.is_revoked:
+        raise CertificateRevoked(certificate.code)
     completion = db.session.get(CourseCompletion, certificate.completion_id)
     user = db.session.get(User, certificate.user_id)
     sequence = (db.session.scalar(select(func.max(Certificate.sequence))
                                   .where(Certificate.completion_id == completion.id)) or 0) + 1
     replacement = _new_certificate(completion, user, name.strip(), sequence)
-    if not certificate.is_revoked:
-        revoke(certificate, "reissued")
+    revoke(certificate, "reissued")
     certificate.replaced_by_id = replacement.id
     db.session.flush()
     return replacement

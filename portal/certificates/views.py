@@ -173,6 +173,9 @@ def reissue_certificate(code: str):
     if certificate.replaced_by_id is not None:
         flash(_("This certificate was already re-issued."), "info")
         return redirect(url_for("certificates.manage_certificate", code=certificate.replaced_by.code))
+    if certificate.is_revoked:
+        flash(_("A revoked certificate cannot be re-issued."), "error")
+        return redirect(url_for("certificates.manage_certificate", code=certificate.code))
     replacement = services.reissue(certificate, form.name.data)
     record(current_user, "certificate.reissued", certificate.code, replacement=replacement.code,
            name=replacement.recipient_name)

@@ -45,22 +45,41 @@ def certificates_table(certificates: Iterable) -> tuple[list[str], list[list]]:
     return header, rows
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """Text that a spreadsheet would run as a formula (a name like '=HYPERLINK(…)') is kept as text."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def safe_rows(rows: list[list]) -> list[list]:
+    return [[safe_cell(value) for value in row] for row in rows]
+
+
+def sheet_title(title: str) -> str:
+    """Excel refuses some characters in sheet names, and more than 31 of them."""
+    return "".join(char for char in title if char not in '/\\?*[]:')[:31] or "Report"
+
+
 def to_csv(header: list[str], rows: list[list]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows(safe_rows(rows))
     return buffer.getvalue().encode("utf-8-sig")
 
 
 def to_xlsx(title: str, generated: str, header: list[str], rows: list[list]) -> bytes:
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31])
-    sheet.append([title])
+    sheet = workbook.create_sheet(sheet_title(title))
+    sheet.append([safe_cell(title)])
     sheet.append([f"Generated {generated}"])
     sheet.append([])
     sheet.append(header)
-    for row in rows:
+    for row in safe_rows(rows):
         sheet.append(row)
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import Gender, User
 from portal.certificates.models import Certificate
@@ -217,7 +218,7 @@ def item_analysis(cohort: Cohort, course: Course) -> list[tuple[QuizVersion, lis
     """For each question of each current quiz: the share answered right and the most chosen wrong answer."""
     quizzes = db.session.scalars(
         select(QuizVersion).where(QuizVersion.revision_id == course.published_revision_id)
-        .join(QuizVersion.module).order_by(QuizVersion.module_id)
+        .join(QuizVersion.module).order_by(QuizVersion.module_id).options(selectinload(QuizVersion.questions))
     ).all()
     answers = db.session.execute(
         select(AttemptAnswer.question_id, AttemptAnswer.is_correct, AttemptAnswer.response)

@@ -30,6 +30,10 @@ LANGUAGES = {"en": "en", "english": "en", "fr": "fr", "french": "fr", "français
              "ar": "ar", "arabic": "ar", "العربية": "ar", "zh": "zh", "chinese": "zh", "中文": "zh", "": "en"}
 
 
+#: More rows than any workshop has: a larger file is refused before anything is read into accounts.
+MAX_ROWS = 5000
+
+
 class RosterError(Exception):
     """The file as a whole cannot be read: not CSV, not UTF-8, no header."""
 
@@ -108,6 +112,8 @@ def read_roster(data: bytes) -> Roster:
             line = reader.line_num
             if not any(value.strip() for value in values):
                 continue
+            if len(roster.rows) >= MAX_ROWS:
+                raise RosterError(f"The file has more than {MAX_ROWS} rows. Split it into smaller files.")
             record = {name: (values[i].strip() if i < len(values) else "") for i, name in enumerate(names)}
             problems = []
             name = record.get("name", "")

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from portal.accounts import services as accounts
@@ -87,14 +88,21 @@ def add_member(cohort: Cohort, user: User, source: str, invited: bool = False) -
 
 def join_with_key(user: User, key: str) -> Cohort:
     """A trainee joins a cohort by its enrolment key."""
-    cohort = db.session.scalar(select(Cohort).where(Cohort.enrolment_key == key.strip())) if key.strip() else None
+    if not key.strip():
+        raise LookupError(key)
+    # Lock the cohort row (on PostgreSQL) so that two joins cannot both take the last seat.
+    cohort = db.session.scalar(select(Cohort).where(Cohort.enrolment_key == key.strip()).with_for_update())
     if cohort is None:
         raise LookupError(key)
     if user.id in member_ids(cohort):
         return cohort
     if seats_left(cohort) == 0:
         raise CohortFull(cohort.id)
-    add_member(cohort, user, "key")
+    try:
+        with db.session.begin_nested():
+            add_member(cohort, user, "key")
+    except IntegrityError:
+        pass  # the same person joined from another tab a moment ago
     return cohort
 
 
@@ -124,6 +132,9 @@ def import_roster(cohort: Cohort, roster: Roster, actor: User, only_good_rows: b
     if left is not None and len(newcomers) > left:
         raise RosterRejected(f"seats: {len(newcomers)} new trainees, {left} seats left")
     result = RosterResult(skipped_lines=sorted(roster.bad_lines) if only_good_rows else [])
+    staff = [row for row in rows if row.email in existing and existing[row.email].role != Role.TRAINEE]
+    if staff:
+        raise RosterRejected("staff: " + ", ".join(f"line {row.line} ({row.email})" for row in staff))
     for row in rows:
         user = existing.get(row.email)
         if user is not None and user.id in current:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -20,7 +21,7 @@ from portal.cohorts.forms import CohortForm, CoordinatorForm, JoinForm, RosterFo
 from portal.cohorts.models import Cohort, CohortMember
 from portal.cohorts.roster import RosterError, read_roster
 from portal.courses.models import Course
-from portal.extensions import db
+from portal.extensions import db, limiter
 
 bp = Blueprint("cohorts", __name__, template_folder="templates")
 log = logging.getLogger(__name__)
@@ -101,7 +102,7 @@ def show_cohort(cohort_id: int):
     if not any(course.is_published for course in cohort.courses):
         return render_template("cohorts/empty.html", cohort=cohort)
     course = chosen_course(cohort)
-    days = request.args.get("inactive_days", 14, type=int)
+    days = min(max(request.args.get("inactive_days", 14, type=int), 1), 3650)
     report = reports.cohort_report(cohort, course)
     return render_template("cohorts/dashboard.html", cohort=cohort, course=course, report=report,
                            inactive=report.inactive(days), days=days, coordinator_form=CoordinatorForm(),
@@ -148,9 +149,10 @@ def import_roster(cohort_id: int):
         result = services.import_roster(cohort, roster, current_user, only_good_rows=form.only_good_rows.data)
     except services.RosterRejected as error:
         db.session.rollback()
-        seats = str(error).startswith("seats")
+        reason = str(error)
         return render_template("cohorts/import.html", cohort=cohort, form=form, roster=roster,
-                               seats_problem=str(error) if seats else None), 422
+                               seats_problem=reason if reason.startswith("seats") else None,
+                               staff_problem=reason.removeprefix("staff: ") if reason.startswith("staff") else None), 422
     db.session.commit()
     for user in result.created:
         try:
@@ -232,6 +234,7 @@ def add_coordinator(cohort_id: int):
 
 @bp.route("/cohorts/join", methods=["GET", "POST"])
 @allow(SIGNED_IN)
+@limiter.limit("20 per hour", methods=["POST"], key_func=get_remote_address)
 def join_cohort():
     form = JoinForm()
     if form.validate_on_submit():

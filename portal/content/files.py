@@ -73,9 +73,11 @@ def read_folder(root: Path, limits: Limits = Limits()) -> dict[str, bytes]:
 
 
 def _unsafe_name(name: str) -> bool:
-    if name.startswith(("/", "\\")) or "\\" in name or ":" in PurePosixPath(name).parts[0]:
+    """Absolute, drive-letter, backslash, empty, '.' or '..' parts: anything that is not a plain path."""
+    if not name or name.startswith(("/", "\\")) or "\\" in name or "\x00" in name:
         return True
-    return any(part == ".." for part in PurePosixPath(name).parts)
+    parts = name.rstrip("/").split("/")
+    return ":" in parts[0] or any(part in ("", ".", "..") for part in parts)
 
 
 def read_zip(data: bytes | io.IOBase, name: str = "upload.zip", limits: Limits = Limits()) -> dict[str, bytes]:
@@ -85,7 +87,7 @@ def read_zip(data: bytes | io.IOBase, name: str = "upload.zip", limits: Limits =
     except (zipfile.BadZipFile, OSError):
         raise ContentError([Problem(name, None, "this is not a zip archive")]) from None
     with archive:
-        members = [info for info in archive.infolist() if not info.is_dir()]
+        members = [info for info in archive.infolist() if not info.filename.endswith("/")]
         if len(members) > limits.max_files:
             raise ContentError([Problem(name, None, f"too many files: {len(members)} (at most {limits.max_files})")])
         declared = sum(info.file_size for info in members)

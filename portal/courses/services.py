@@ -16,6 +16,8 @@ from portal.courses.models import (
     CourseRevision,
     Enrolment,
     EnrolmentStatus,
+    Module,
+    QuizVersion,
     RevisionStatus,
 )
 from portal.courses.storage import read_blob
@@ -135,10 +137,16 @@ class EnrolmentRefused(Exception):
 
 
 def published_course(slug: str) -> Course | None:
-    """A course trainees may see, with its published revision."""
+    """A course trainees may see, with its published revision and syllabus loaded in a fixed number of queries."""
     return db.session.scalar(
         select(Course).where(Course.slug == slug, Course.published_revision_id.is_not(None))
-        .options(selectinload(Course.published_revision), selectinload(Course.lecturers))
+        .options(
+            selectinload(Course.published_revision).selectinload(CourseRevision.modules).options(
+                selectinload(Module.lessons),
+                selectinload(Module.quiz).selectinload(QuizVersion.questions),
+            ),
+            selectinload(Course.lecturers),
+        )
     )
 
 

@@ -1,6 +1,7 @@
 """Course pages for lecturers and admins, and course media."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -38,7 +39,7 @@ from portal.courses.services import (
 )
 from portal.courses.storage import blob_path
 from portal.audit import record
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.i18n import LANGUAGE_NAMES
 
 bp = Blueprint("courses", __name__, template_folder="templates")
@@ -263,6 +264,7 @@ def show_course(slug: str):
 
 @bp.route("/courses/<slug>/enrol", methods=["POST"])
 @allow(SIGNED_IN)
+@limiter.limit("20 per hour", methods=["POST"], key_func=get_remote_address)
 def enrol_in_course(slug: str):
     course = published_course(slug) or abort(404)
     form = EnrolForm()

@@ -106,6 +106,8 @@ def render_review(course, attempt: QuizAttempt):
             "feedback": [question.feedback_html, *choice_feedback] if question.feedback_html else choice_feedback,
         })
     attempts = services.attempts_of(current_user, attempt.quiz_id)
+    attempts_left = services.attempts_left(attempt.quiz_version, attempts)
     return render_template("quizzes/review.html", course=course, attempt=attempt, quiz=attempt.quiz_version,
-                           reviews=reviews, attempts=attempts,
-                           attempts_left=services.attempts_left(attempt.quiz_version, attempts))
+                           reviews=reviews, attempts=attempts, attempts_left=attempts_left,
+                           # Right answers would give the next attempt away: shown once passed or out of tries.
+                           reveal_answers=attempt.passed or attempts_left == 0)

@@ -186,3 +186,13 @@ def test_pdf_names_render_in_every_script_and_its_qr_code_opens_the_verification
         assert "Certificate of completion" in text and certificate.code in text
         assert qr_codes_in(pdf) == [f"https://learn.example.org/verify/{certificate.code}"]
     db.session.rollback()
+
+
+def test_a_revoked_certificate_cannot_be_brought_back_by_a_reissue(app, completed, make_user):
+    [certificate] = certificates()
+    admin = make_user(Role.ADMIN)
+    staff = app.test_client()
+    staff.submit("/login", {"email": admin.email, "password": "a long enough passphrase"})
+    staff.submit(f"/certificates/{certificate.code}/revoke", {"reason": "cheating"}, page=f"/certificates/{certificate.code}/manage")
+    staff.submit(f"/certificates/{certificate.code}/reissue", {"name": "Someone"}, page="/certificates/manage")
+    assert len(certificates()) == 1 and certificates()[0].is_revoked

@@ -268,3 +268,25 @@ def test_audit_log_records_who_did_what(app, client, busy_cohort, make_user):
     page = boss.get("/admin/audit").get_data(as_text=True)
     assert "role.changed" in page and victim.email in page and "Carmen Coordinator" in page
     assert client.get("/admin/audit").status_code == 403
+
+
+def test_a_roster_cannot_pull_in_staff_accounts(client, cohort_id, make_user):
+    make_user(Role.LECTURER, email="bilal@example.org")
+    response = upload(client, cohort_id, FIXED)
+    assert response.status_code == 422
+    assert "lecturer, coordinator or administrator accounts" in response.get_data(as_text=True)
+    assert "line 3 (bilal@example.org)" in response.get_data(as_text=True)
+    assert members() == []
+
+
+def test_exports_keep_formulas_as_text_and_odd_cohort_names_work(client, cohort_id):
+    cohort = db.session.get(Cohort, cohort_id)
+    cohort.name = "C/1: [test]?"
+    db.session.commit()
+    upload(client, cohort_id, "name,email,country,organisation,gender,language\n"
+                              "\"=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\",evil@example.org,DZ,,,\n")
+    exported = client.get(f"/cohorts/{cohort_id}/export/progress.csv").data.decode("utf-8-sig")
+    assert "'=HYPERLINK" in exported
+    workbook = openpyxl.load_workbook(io.BytesIO(client.get(f"/cohorts/{cohort_id}/export/progress.xlsx").data))
+    assert workbook.active.title == "C1 test – progress"
+    assert workbook.active.cell(row=5, column=1).value.startswith("'=HYPERLINK")

@@ -68,3 +68,8 @@ def test_folder_with_a_link_is_refused(tmp_path):
     (tmp_path / "01-a" / "01-x.md").symlink_to("/etc/passwd")
     with pytest.raises(ContentError, match="links are not allowed"):
         read_folder(tmp_path)
+
+
+def test_odd_member_names_are_refused_not_crashed_on():
+    for name in ("./01-basics/01-x.md", "01-basics//01-x.md", "01-basics/./01-x.md"):
+        assert refusal(zip_bytes({name: b"x"})) == [f"{name}: this path points outside the course"]

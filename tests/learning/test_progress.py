@@ -7,7 +7,7 @@ from portal.extensions import db
 from portal.learning.models import CourseCompletion, LessonCompletion
 from portal.learning.services import clear_outline_cache
 from portal.learning.signals import course_completed
-from tests.coursefiles import LESSON, course_files
+from tests.coursefiles import LESSON, QUIZ_YAML, course_files
 from tests.learning.helpers import RIGHT, WRONG, complete_lessons, take_quiz
 
 ALL_LESSONS = ["what-is-rd", "funding", "surveys"]
@@ -174,7 +174,13 @@ def test_pages_run_a_fixed_number_of_queries(client, trainee, make_course):
         make_course(extra_course(number))
         client.submit(f"/courses/course-{number}/enrol", page=f"/courses/course-{number}")
     make_course(course_files({"02-measuring/02-more.md": LESSON.format(title="More"),
-                              "02-measuring/03-still-more.md": LESSON.format(title="Still more")}))
+                              "02-measuring/03-still-more.md": LESSON.format(title="Still more"),
+                              "03-policy/module.yaml": "title: Policy\n",
+                              "03-policy/01-mixes.md": LESSON.format(title="Mixes"),
+                              "03-policy/quiz.yaml": QUIZ_YAML,
+                              "04-impact/module.yaml": "title: Impact\n",
+                              "04-impact/01-impact.md": LESSON.format(title="Impact"),
+                              "04-impact/quiz.yaml": QUIZ_YAML}))
     complete_lessons(client, ["funding", "surveys", "more"])
     take_quiz(client, WRONG)
     after = {url: queries_for(client, url) for url in urls}
