@@ -129,5 +129,8 @@ def render_pdf(text: CertificateText, font_cache: Path) -> bytes:
     pdf.cell(200, 6, text.verify_label)
     pdf.set_xy(25, 173)
     pdf.set_text_color(*BRAND)
+    # The address is plain ASCII: shaping it after a fallback font was used garbles its spacing.
+    pdf.set_text_shaping(False)
     pdf.cell(200, 6, text.verify_url, link=text.verify_url)
+    pdf.set_text_shaping(True)
     return bytes(pdf.output())
