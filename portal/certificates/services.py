@@ -113,11 +113,12 @@ def certificates_of(user: User) -> list[Certificate]:
     ))
 
 
-def find_by_code(text: str) -> Certificate | None:
+def find_by_code(text: str, for_update: bool = False) -> Certificate | None:
     code = normalise_code(text)
     if code is None:
         return None
-    return db.session.scalar(select(Certificate).where(Certificate.code == code))
+    statement = select(Certificate).where(Certificate.code == code)
+    return db.session.scalar(statement.with_for_update() if for_update else statement)
 
 
 def search(query: str = ""):

@@ -165,7 +165,8 @@ def revoke_certificate(code: str):
 @bp.route("/certificates/<code>/reissue", methods=["POST"])
 @allow(Role.COORDINATOR)
 def reissue_certificate(code: str):
-    certificate = services.find_by_code(code) or abort(404)
+    # Locked (on PostgreSQL) so that two re-issues of the same certificate cannot race.
+    certificate = services.find_by_code(code, for_update=True) or abort(404)
     form = ReissueForm()
     if not form.validate_on_submit():
         flash(_("Give the corrected name."), "error")
