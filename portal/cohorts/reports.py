@@ -135,20 +135,21 @@ class CohortReport:
         return self.by(lambda user: (user.gender or Gender.NOT_STATED).value)
 
 
-def _members(cohort: Cohort):
-    return select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id)
+def _members(cohort: Cohort, only_user: int | None = None):
+    statement = select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id)
+    return statement.where(CohortMember.user_id == only_user) if only_user is not None else statement
 
 
-def cohort_report(cohort: Cohort, course: Course) -> CohortReport:
-    """Progress of every trainee of the cohort in one course, in six queries."""
+def cohort_report(cohort: Cohort, course: Course, only_user: int | None = None) -> CohortReport:
+    """Progress of every trainee of the cohort (or of one) in one course, in six queries."""
     revision = course.published_revision
     steps: list[Step] = outlines([revision.id])[revision.id]
-    members = _members(cohort)
+    members = _members(cohort, only_user)
     people = db.session.execute(
         select(User, Enrolment.last_activity_at)
         .join(CohortMember, CohortMember.user_id == User.id)
         .outerjoin(Enrolment, (Enrolment.user_id == User.id) & (Enrolment.course_id == course.id))
-        .where(CohortMember.cohort_id == cohort.id).order_by(User.name)
+        .where(CohortMember.cohort_id == cohort.id, CohortMember.user_id.in_(members)).order_by(User.name)
     ).all()
     done: dict[int, set[int]] = defaultdict(set)
     for user_id, lesson_id in db.session.execute(

@@ -169,7 +169,7 @@ def show_trainee(cohort_id: int, user_id: int):
     if user_id not in services.member_ids(cohort):
         abort(404)
     user = db.session.get(User, user_id)
-    course_reports = [(course, next(r for r in reports.cohort_report(cohort, course).rows if r.user.id == user_id))
+    course_reports = [(course, reports.cohort_report(cohort, course, only_user=user_id).rows[0])
                       for course in cohort.courses if course.is_published]
     return render_template("cohorts/trainee.html", cohort=cohort, user=user, course_reports=course_reports)
 
