@@ -8,11 +8,11 @@ from flask_login import current_user
 
 from portal.accounts.access import ANYONE, SIGNED_IN, allow
 from portal.accounts.models import Role
+from portal.audit import record
 from portal.certificates import services
 from portal.certificates.forms import CertificateSearchForm, ReissueForm, RevokeForm, VerifyForm
 from portal.certificates.keys import issuer_key
 from portal.certificates.models import Certificate
-from portal.audit import record
 from portal.extensions import db, limiter
 
 bp = Blueprint("certificates", __name__, template_folder="templates")

@@ -4,10 +4,10 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from portal.audit import record
 from portal.content.loader import course_sources
 from portal.content.problems import ContentError, Problem
 from portal.courses.importer import import_course, read_spec, upload_limits
-from portal.audit import record
 from portal.extensions import db
 
 

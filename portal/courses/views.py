@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 
 from portal.accounts.access import ANYONE, SIGNED_IN, allow
 from portal.accounts.models import Role
+from portal.audit import record
 from portal.content.problems import ContentError
 from portal.courses.forms import (
     CatalogueSearchForm,
@@ -38,7 +39,6 @@ from portal.courses.services import (
     stage_upload,
 )
 from portal.courses.storage import blob_path
-from portal.audit import record
 from portal.extensions import db, limiter
 from portal.i18n import LANGUAGE_NAMES
 
