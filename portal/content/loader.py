@@ -8,7 +8,7 @@ from typing import Any
 from portal.content.files import Limits, MediaInfo, is_hidden, read_folder, read_zip, sniff_media, strip_common_folder
 from portal.content.markdown import ResolvedMedia, render_markdown
 from portal.content.problems import ContentError, Problem
-from portal.content.questions import QUESTION_TYPES, READERS, TYPE_FIELDS
+from portal.content.questions import QUESTION_TYPES, READERS, TYPE_FIELDS, feedback_html
 from portal.content.spec import CourseSpec, LessonSpec, MediaSpec, ModuleSpec, QuestionSpec, QuizSpec
 from portal.content.yamlfile import Located, load_yaml
 
@@ -351,8 +351,7 @@ class _Reader:
             self.problem(path, line, message)
         feedback = str(entry.get("feedback") or "")
         fingerprint = sha256(repr((kind, float(points), text, feedback, sorted(config.items()))).encode())
-        return QuestionSpec(key, position, kind, float(points), rendered.html,
-                            render_markdown(feedback, lambda relative: None).html if feedback else "",
+        return QuestionSpec(key, position, kind, float(points), rendered.html, feedback_html(feedback),
                             config, fingerprint)
 
 

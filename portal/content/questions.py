@@ -14,7 +14,8 @@ Report = Callable[[int, str], None]
 QUESTION_TYPES = ("single", "multiple", "true_false", "short_text", "numeric")
 
 
-def _feedback_html(value: Any) -> str:
+def feedback_html(value: Any) -> str:
+    """Feedback Markdown as safe HTML; empty when there is none."""
     return render_markdown(str(value), lambda path: None).html if value else ""
 
 
@@ -46,7 +47,7 @@ def _read_choices(entry: Located, report: Report) -> list[dict[str, Any]]:
             "id": choice_id,
             "html": render_inline(str(item["text"])),
             "correct": correct is True,
-            "feedback_html": _feedback_html(item.get("feedback")),
+            "feedback_html": feedback_html(item.get("feedback")),
         })
     return choices
 

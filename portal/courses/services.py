@@ -190,6 +190,12 @@ def enrolment_of(user: User, course: Course) -> Enrolment | None:
     return db.session.scalar(select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id))
 
 
+def is_enrolled(user: User, course: Course) -> bool:
+    """Whether the user is on the course now (not never enrolled, not left)."""
+    enrolment = enrolment_of(user, course)
+    return enrolment is not None and enrolment.is_active
+
+
 def enrol(user: User, course: Course, key: str = "", check_key: bool = True) -> Enrolment:
     """Put a trainee on a published course (again, after leaving); checks the enrolment key
     unless the enrolment comes from somewhere that already vouched for it (a cohort)."""

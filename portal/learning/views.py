@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from portal.accounts.access import SIGNED_IN, allow
 from portal.courses.models import Lesson, LessonVersion
-from portal.courses.services import course_to_learn, enrolment_of
+from portal.courses.services import course_to_learn, is_enrolled
 from portal.extensions import db
 from portal.learning import services
 from portal.learning.forms import CompleteLessonForm
@@ -16,12 +16,12 @@ bp = Blueprint("learning", __name__, template_folder="templates")
 
 
 def enrolled_course(slug: str):
+    """The published course, and whether the current user may open its lessons (with a hint if not)."""
     course = course_to_learn(slug) or abort(404)
-    enrolment = enrolment_of(current_user, course)
-    if enrolment is None or not enrolment.is_active:
+    if not is_enrolled(current_user, course):
         flash(_("Enrol in the course to open its lessons."), "info")
-        return course, None
-    return course, enrolment
+        return course, False
+    return course, True
 
 
 def step_url(slug: str, step: services.Step) -> str:
@@ -43,8 +43,8 @@ def show_dashboard():
 @allow(SIGNED_IN)
 def continue_course(slug: str):
     """Go to the first unfinished step, or the first lesson when all is done."""
-    course, enrolment = enrolled_course(slug)
-    if enrolment is None:
+    course, enrolled = enrolled_course(slug)
+    if not enrolled:
         return redirect(url_for("courses.show_course", slug=slug))
     progress = services.progress_for(current_user.id, [course])[course.id]
     if progress.next_step is None and progress.completion is not None:
@@ -59,8 +59,8 @@ def continue_course(slug: str):
 @bp.route("/learn/<slug>/lessons/<key>")
 @allow(SIGNED_IN)
 def show_lesson(slug: str, key: str):
-    course, enrolment = enrolled_course(slug)
-    if enrolment is None:
+    course, enrolled = enrolled_course(slug)
+    if not enrolled:
         return redirect(url_for("courses.show_course", slug=slug))
     lesson = db.session.scalar(
         select(LessonVersion).join(Lesson, Lesson.id == LessonVersion.lesson_id)
@@ -81,8 +81,8 @@ def show_lesson(slug: str, key: str):
 @bp.route("/learn/<slug>/lessons/<key>/complete", methods=["POST"])
 @allow(SIGNED_IN)
 def complete_lesson(slug: str, key: str):
-    course, enrolment = enrolled_course(slug)
-    if enrolment is None:
+    course, enrolled = enrolled_course(slug)
+    if not enrolled:
         return redirect(url_for("courses.show_course", slug=slug))
     lesson_id = db.session.scalar(
         select(Lesson.id).join(LessonVersion, LessonVersion.lesson_id == Lesson.id)
@@ -95,7 +95,7 @@ def complete_lesson(slug: str, key: str):
     if completion is not None:
         flash(_("Congratulations: you have completed the course."), "success")
         return redirect(url_for("learning.show_dashboard"))
-    steps = services.progress_for(current_user.id, [course])[course.id].steps
+    steps = services.outlines([course.published_revision_id])[course.published_revision_id]
     index = next(i for i, step in enumerate(steps) if step.kind == "lesson" and step.key == key)
     if index + 1 < len(steps):
         return redirect(step_url(slug, steps[index + 1]))

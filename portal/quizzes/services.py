@@ -2,7 +2,7 @@
 import random
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -136,25 +136,6 @@ def submit_attempt(attempt: QuizAttempt, raw: dict[str, Any]) -> bool:
     db.session.flush()
     attempt_graded.send(attempt)
     return True
-
-
-def passed_quiz_ids(user_id: int, course_id: int) -> set[int]:
-    """The stable ids of the quizzes of a course the user has passed, in any attempt."""
-    return set(db.session.scalars(
-        select(QuizAttempt.quiz_id).where(QuizAttempt.user_id == user_id, QuizAttempt.course_id == course_id,
-                                          QuizAttempt.passed.is_(True)).distinct()
-    ))
-
-
-def best_scores(user_id: int, course_id: int) -> dict[int, float]:
-    """Best percentage per quiz (stable id) for one user on one course."""
-    rows = db.session.execute(
-        select(QuizAttempt.quiz_id, func.max(QuizAttempt.score / QuizAttempt.max_score))
-        .where(QuizAttempt.user_id == user_id, QuizAttempt.course_id == course_id,
-               QuizAttempt.max_score > 0)
-        .group_by(QuizAttempt.quiz_id)
-    )
-    return {quiz_id: 100 * best for quiz_id, best in rows}
 
 
 def graded_answers_by_question(attempt: QuizAttempt) -> dict[int, AttemptAnswer]:

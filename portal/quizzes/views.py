@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.accounts.access import SIGNED_IN, allow
-from portal.courses.services import course_to_learn, enrolment_of
+from portal.courses.services import course_to_learn, is_enrolled
 from portal.extensions import db
 from portal.quizzes import services
 from portal.quizzes.forms import StartForm, attempt_form, raw_answers
@@ -15,10 +15,9 @@ bp = Blueprint("quizzes", __name__, template_folder="templates")
 
 
 def enrolled_course(slug: str):
-    """The published course, if the current user is enrolled in it; otherwise off to enrol."""
+    """The published course, if the current user is enrolled in it; 403 otherwise."""
     course = course_to_learn(slug) or abort(404)
-    enrolment = enrolment_of(current_user, course)
-    if enrolment is None or not enrolment.is_active:
+    if not is_enrolled(current_user, course):
         abort(403)
     return course
 
