@@ -170,6 +170,19 @@ def login_as(make_user, auth):
     return login
 
 
+@pytest.fixture
+def client_for(app):
+    """A second browser: a new client logged in as `user` (for tests with two people at once)."""
+
+    def log_in(user: User) -> PortalClient:
+        other = app.test_client()
+        response = other.submit("/login", {"email": user.email, "password": DEFAULT_PASSWORD})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return other
+
+    return log_in
+
+
 @dataclass
 class Mailbox:
     messages: list[Message] = field(default_factory=list)

@@ -69,11 +69,10 @@ def test_dashboard_and_my_certificates_list_them_with_their_downloads(client, co
     assert client.get(f"/certificates/{certificate.code}/credential.jwt").data.count(b".") == 2
 
 
-def test_others_cannot_download_someone_elses_certificate(app, completed, make_user):
+def test_others_cannot_download_someone_elses_certificate(app, completed, make_user, client_for):
     [certificate] = certificates()
     other = make_user(Role.TRAINEE)
-    stranger = app.test_client()
-    stranger.submit("/login", {"email": other.email, "password": "a long enough passphrase"})
+    stranger = client_for(other)
     assert stranger.get(f"/certificates/{certificate.code}/certificate.pdf").status_code == 404
     assert stranger.get(f"/certificates/{certificate.code}/credential.json").status_code == 404
 
@@ -103,11 +102,10 @@ def test_verification_is_rate_limited(app, completed):
     assert statuses == [404] * 5 + [429]
 
 
-def test_coordinator_revokes_with_a_reason(app, client, completed, make_user):
+def test_coordinator_revokes_with_a_reason(app, client, completed, make_user, client_for):
     [certificate] = certificates()
     coordinator = make_user(Role.COORDINATOR)
-    staff = app.test_client()
-    staff.submit("/login", {"email": coordinator.email, "password": "a long enough passphrase"})
+    staff = client_for(coordinator)
     assert client.post(f"/certificates/{certificate.code}/revoke", data={"reason": "x"}).status_code in (400, 403)
     staff.submit(f"/certificates/{certificate.code}/revoke", {"reason": "Attendance was not confirmed"},
                  page=f"/certificates/{certificate.code}/manage")
@@ -117,11 +115,10 @@ def test_coordinator_revokes_with_a_reason(app, client, completed, make_user):
     assert certificate.status_index in services.revoked_indices()
 
 
-def test_correcting_a_name_reissues_and_points_the_old_code_to_the_new(app, completed, make_user):
+def test_correcting_a_name_reissues_and_points_the_old_code_to_the_new(app, completed, make_user, client_for):
     [old] = certificates()
     admin = make_user(Role.ADMIN)
-    staff = app.test_client()
-    staff.submit("/login", {"email": admin.email, "password": "a long enough passphrase"})
+    staff = client_for(admin)
     staff.submit(f"/certificates/{old.code}/reissue", {"name": "Aïcha Ben Ali"}, page=f"/certificates/{old.code}/manage")
     old_row, new = certificates()
     assert (old_row.revocation_reason, old_row.replaced_by_id) == ("reissued", new.id)
@@ -188,11 +185,10 @@ def test_pdf_names_render_in_every_script_and_its_qr_code_opens_the_verification
     db.session.rollback()
 
 
-def test_a_revoked_certificate_cannot_be_brought_back_by_a_reissue(app, completed, make_user):
+def test_a_revoked_certificate_cannot_be_brought_back_by_a_reissue(app, completed, make_user, client_for):
     [certificate] = certificates()
     admin = make_user(Role.ADMIN)
-    staff = app.test_client()
-    staff.submit("/login", {"email": admin.email, "password": "a long enough passphrase"})
+    staff = client_for(admin)
     staff.submit(f"/certificates/{certificate.code}/revoke", {"reason": "cheating"}, page=f"/certificates/{certificate.code}/manage")
     staff.submit(f"/certificates/{certificate.code}/reissue", {"name": "Someone"}, page="/certificates/manage")
     assert len(certificates()) == 1 and certificates()[0].is_revoked

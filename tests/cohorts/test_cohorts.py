@@ -53,18 +53,16 @@ def cohort_id(client, coordinator) -> int:
     return int(response.headers["Location"].rsplit("/", 1)[1])
 
 
-def test_coordinator_creates_a_cohort_and_others_cannot_see_it(app, client, cohort_id, make_user):
+def test_coordinator_creates_a_cohort_and_others_cannot_see_it(app, client, cohort_id, make_user, client_for):
     cohort = db.session.get(Cohort, cohort_id)
     assert cohort.seat_cap == 30 and [c.slug for c in cohort.courses] == ["test-course"]
     assert "12th International Training Workshop" in client.get("/cohorts").get_data(as_text=True)
     other = make_user(Role.COORDINATOR)
-    stranger = app.test_client()
-    stranger.submit("/login", {"email": other.email, "password": "a long enough passphrase"})
+    stranger = client_for(other)
     assert stranger.get(f"/cohorts/{cohort_id}").status_code == 404
     assert "12th International" not in stranger.get("/cohorts").get_data(as_text=True)
     admin = make_user(Role.ADMIN)
-    boss = app.test_client()
-    boss.submit("/login", {"email": admin.email, "password": "a long enough passphrase"})
+    boss = client_for(admin)
     assert boss.get(f"/cohorts/{cohort_id}").status_code == 200
 
 
@@ -131,10 +129,9 @@ def test_seat_cap_is_enforced(client, cohort_id):
     assert members() == []
 
 
-def test_trainee_joins_with_the_cohort_key(app, cohort_id, make_user):
+def test_trainee_joins_with_the_cohort_key(app, cohort_id, make_user, client_for):
     trainee = make_user(Role.TRAINEE)
-    other = app.test_client()
-    other.submit("/login", {"email": trainee.email, "password": "a long enough passphrase"})
+    other = client_for(trainee)
     wrong = other.submit("/cohorts/join", {"key": "guess"})
     assert "No cohort has this key" in wrong.get_data(as_text=True)
     assert other.submit("/cohorts/join", {"key": "AI-WORKSHOP-12"}).headers["Location"] == "/dashboard"
@@ -257,10 +254,9 @@ def test_dashboard_runs_a_fixed_number_of_queries(app, client, cohort_id):
     assert count_queries() == few
 
 
-def test_audit_log_records_who_did_what(app, client, busy_cohort, make_user):
+def test_audit_log_records_who_did_what(app, client, busy_cohort, make_user, client_for):
     admin = make_user(Role.ADMIN)
-    boss = app.test_client()
-    boss.submit("/login", {"email": admin.email, "password": "a long enough passphrase"})
+    boss = client_for(admin)
     victim = make_user(Role.TRAINEE)
     boss.submit(f"/admin/users/{victim.id}/role", {"role": "lecturer"}, page="/admin/users")
     actions = set(db.session.scalars(select(AuditEvent.action)))

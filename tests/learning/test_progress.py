@@ -106,7 +106,7 @@ def test_progress_survives_a_new_revision(client, trainee, make_course):
     assert '<progress max="100" value="40"' in page  # 2 of 5 steps: 4 lessons and the quiz
 
 
-def test_lessons_added_later_are_required_only_from_those_not_yet_complete(client, trainee, make_course, app, make_user):
+def test_lessons_added_later_are_required_only_from_those_not_yet_complete(client, trainee, make_course, app, make_user, client_for):
     complete_lessons(client, ALL_LESSONS)
     take_quiz(client, RIGHT)
     assert len(completions()) == 1
@@ -115,8 +115,7 @@ def test_lessons_added_later_are_required_only_from_those_not_yet_complete(clien
     assert '<progress max="100" value="100"' in client.get("/dashboard").get_data(as_text=True)
 
     other = make_user(Role.TRAINEE)
-    other_client = app.test_client()
-    other_client.submit("/login", {"email": other.email, "password": "a long enough passphrase"})
+    other_client = client_for(other)
     other_client.submit("/courses/test-course/enrol", page="/courses/test-course")
     complete_lessons(other_client, ALL_LESSONS)
     take_quiz(other_client, RIGHT)

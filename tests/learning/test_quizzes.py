@@ -113,11 +113,10 @@ def test_attempt_is_graded_against_the_revision_it_was_started_on(client, traine
     assert newer.score == 5 and newer.quiz_version_id != db.session.get(QuizAttempt, attempt_id).quiz_version_id
 
 
-def test_other_peoples_attempts_are_not_found(client, trainee, app, make_user):
+def test_other_peoples_attempts_are_not_found(client, trainee, app, make_user, client_for):
     attempt_id = start(client)
     other = make_user(Role.TRAINEE)
-    other_client = app.test_client()
-    other_client.submit("/login", {"email": other.email, "password": "a long enough passphrase"})
+    other_client = client_for(other)
     other_client.submit("/courses/test-course/enrol", page="/courses/test-course")
     assert other_client.get(f"/learn/test-course/attempts/{attempt_id}").status_code == 404
 
