@@ -35,3 +35,14 @@ test: $(VENV)/.dev translations
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
+
+.PHONY: lint lock
+# Lint and type checks, as CI runs them.
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+# Regenerate the pinned requirements from requirements.in and requirements-dev.in.
+lock: $(VENV)/.dev
+	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links requirements.in
+	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links requirements-dev.in
