@@ -8,6 +8,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from portal.accounts.models import Role, User
 from portal.content.files import read_zip, strip_common_folder
 from portal.content.loader import MODULE_FOLDER
+from portal.content.messages import N_
 from portal.content.problems import ContentError, Problem
 from portal.courses.importer import ImportResult, read_spec, stage_revision, upload_limits
 from portal.courses.models import (
@@ -73,11 +74,12 @@ def merge_module(course_files: dict[str, bytes], module_files: dict[str, bytes],
     folders = {PurePosixPath(path).parts[0] for path in module_files if "/" in path}
     if len(folders) != 1 or any("/" not in path for path in module_files):
         raise ContentError([Problem(upload_name, None,
-                                    "a module zip holds exactly one module folder, such as 03-regulation/")])
+                                    N_("a module zip holds exactly one module folder, such as 03-regulation/"))])
     folder = folders.pop()
     match = MODULE_FOLDER.match(folder)
     if not match:
-        raise ContentError([Problem(folder, None, "module folders are named like 01-introduction (two digits, a hyphen, a key)")])
+        raise ContentError([Problem(folder, None,
+                                    N_("module folders are named like 01-introduction (two digits, a hyphen, a key)"))])
     key = match.group(2)
     kept = {}
     for path, data in course_files.items():
@@ -105,7 +107,8 @@ def stage_upload(user: User, data: bytes, filename: str, course: Course | None =
     spec = read_spec(files)
     if course is not None and spec.slug != course.slug:
         raise ContentError([Problem("course.yaml", None,
-                                    f"this zip is the course '{spec.slug}', not '{course.slug}'")])
+                                    N_("this zip is the course '%(found)s', not '%(wanted)s'"),
+                                    {"found": spec.slug, "wanted": course.slug})])
     existing = course or find_course(spec.slug)
     if existing is not None and not existing.is_taught_by(user):
         raise NotYourCourse(spec.slug)
