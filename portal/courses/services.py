@@ -2,7 +2,8 @@
 import secrets
 from pathlib import PurePosixPath
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, and_, case, cast, func, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.orm import contains_eager, selectinload
 
 from portal.accounts.models import Role, User
@@ -161,18 +162,44 @@ def course_to_learn(slug: str) -> Course | None:
     )
 
 
+#: PostgreSQL's text-search configuration for each course language; "simple" where it has no stemmer.
+SEARCH_CONFIGS = {"en": "english", "fr": "french"}
+#: Words of a search beyond these are ignored, so that a pasted paragraph stays one cheap query.
+MAX_SEARCH_WORDS = 12
+
+
+def _every_word_in(words: list[str], *columns) -> ColumnElement[bool]:
+    """Each word appears in one of the columns (any case, any place): words ANDed, columns ORed."""
+    return and_(*(or_(*(func.lower(column).contains(word, autoescape=True) for column in columns))
+                  for word in words))
+
+
+def _text_search(query: str) -> tuple[ColumnElement[bool], ColumnElement[float]]:
+    """PostgreSQL full-text search on title and summary in the course's language: a match, and a rank."""
+    config = cast(case(SEARCH_CONFIGS, value=CourseRevision.language, else_="simple"), REGCONFIG)
+    document = func.to_tsvector(config, CourseRevision.title + literal(" ") + CourseRevision.summary)
+    wanted = func.websearch_to_tsquery(config, query)
+    return document.bool_op("@@")(wanted), func.ts_rank(document, wanted)
+
+
 def catalogue(query: str = "", topic: str = "", language: str = ""):
-    """Published courses matching a text, a topic and a language, by title; one query."""
+    """Published courses matching every word of a text, a topic and a language; one query.
+
+    Every word must appear in the title or the summary. On PostgreSQL full-text search also
+    matches other forms of a word ("policies" finds "policy") and puts the best matches first."""
     statement = (
         select(Course, CourseRevision)
         .join(CourseRevision, CourseRevision.id == Course.published_revision_id)
         .order_by(CourseRevision.title)
     )
-    if query:
-        pattern = f"%{query.strip().lower()}%"
-        statement = statement.where(
-            func.lower(CourseRevision.title).like(pattern) | func.lower(CourseRevision.summary).like(pattern)
-        )
+    words = query.lower().split()[:MAX_SEARCH_WORDS]
+    if words:
+        matches = _every_word_in(words, CourseRevision.title, CourseRevision.summary)
+        if db.session.get_bind().dialect.name == "postgresql":
+            found, rank = _text_search(" ".join(words))
+            matches = found | matches
+            statement = statement.order_by(None).order_by(rank.desc(), CourseRevision.title)
+        statement = statement.where(matches)
     if language:
         statement = statement.where(CourseRevision.language == language)
     rows = db.session.execute(statement).all()
