@@ -212,3 +212,13 @@ def render_markdown(text: str, resolve_media: MediaResolver, line_offset: int = 
 def render_inline(text: str) -> str:
     """Render a short piece of Markdown (a quiz choice) without paragraphs."""
     return sanitise(_MARKDOWN.renderInline(text))
+
+
+#: Where Markdown's footnotes start in rendered HTML; lecturers cannot write an <hr> themselves.
+FOOTNOTES_START = '<hr class="footnotes-sep">'
+
+
+def split_footnotes(html: str) -> tuple[str, str]:
+    """A rendered lesson's text and its footnotes (empty when it has none), to show apart."""
+    text, _, notes = html.partition(FOOTNOTES_START)
+    return text, notes.strip()
