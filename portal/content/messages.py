@@ -5,6 +5,6 @@ so that `pybabel extract -k N_` finds it, keeps the values apart from the templa
 pages translate the template before filling the values in."""
 
 
-def N_(message: str) -> str:  # noqa: N802 (the name gettext tools know)
+def N_(message: str) -> str:
     """The message itself: marks it for extraction."""
     return message

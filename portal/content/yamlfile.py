@@ -26,13 +26,15 @@ class Located(dict):
 class Refused(yaml.YAMLError):
     """YAML that is valid but not allowed in a course file, with where it is."""
 
-    def __init__(self, message: str, mark: yaml.Mark | None, **params: Any) -> None:
+    def __init__(self, message: str, mark: Any, **params: Any) -> None:
         super().__init__(message % params)
         self.message, self.params, self.problem_mark = message, params, mark
 
 
 class _LineLoader(yaml.SafeLoader):
     """Refuses anchors and aliases: by reference, 300 bytes of them expand to gigabytes."""
+
+    duplicates: list[tuple[int, Any]]
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         event = self.peek_event()

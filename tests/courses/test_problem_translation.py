@@ -46,6 +46,6 @@ def test_extraction_finds_the_course_file_messages(tmp_path):
                     "this zip is the course '%(found)s', not '%(wanted)s'",
                     "choice %(number)d needs a text",
                     "unsafe HTML: <%(tag)s> is not allowed",
-                    "the image %(url)s is on another site, and the portal's pages show no image from another site: "
-                    "put it in the module's media/ folder and write ![text](media/name.png)"):
+                    ("the image %(url)s is on another site, and the portal's pages show no image from another "
+                     "site: put it in the module's media/ folder and write ![text](media/name.png)")):
         assert message in found

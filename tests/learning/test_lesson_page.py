@@ -4,7 +4,7 @@ import pytest
 
 from portal.accounts.models import Role
 from portal.content.markdown import split_footnotes
-from tests.coursefiles import LESSON, course_files
+from tests.coursefiles import course_files
 
 
 @pytest.fixture
