@@ -2,10 +2,11 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+TRANSLATIONS := portal/translations
 export FLASK_APP := wsgi
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test setup translations clean
+.PHONY: run test setup translations clean lint lock
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
@@ -20,8 +21,10 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(VENV)/.runtime $@
 
+# Quiet when the catalogues compile; a broken one (bad syntax, a wrong placeholder) stops `make run` and `make test`.
 translations: $(VENV)/.runtime
-	$(BIN)/pybabel compile --statistics -d portal/translations 2>&1 | grep -v '^compiling' || true
+	@problems=$$($(BIN)/pybabel -q compile -d $(TRANSLATIONS) 2>&1) && [ -z "$$problems" ] || \
+		{ printf '%s\n' "$$problems" >&2; echo "The translation catalogues in $(TRANSLATIONS) have problems." >&2; exit 1; }
 
 setup: $(VENV)/.runtime translations
 	$(BIN)/flask db upgrade
@@ -33,10 +36,12 @@ run: setup
 test: $(VENV)/.dev translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Removes only what `make` builds. Never instance/: it holds the database and the key that signs every certificate.
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache
+	find $(TRANSLATIONS) -name '*.mo' -type f -delete
+	find portal tests migrations bench -name __pycache__ -type d -prune -exec rm -rf {} +
 
-.PHONY: lint lock
 # Lint and type checks, as CI runs them.
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -8,6 +8,8 @@ from portal.accounts.access import ANYONE, allow
 from portal.accounts.models import Role
 from portal.audit import recent_events
 from portal.extensions import db
+from portal.learning.services import enrolled_courses
+from portal.learning.views import step_url
 from portal.security import is_safe_next
 
 bp = Blueprint("core", __name__)
@@ -16,7 +18,9 @@ bp = Blueprint("core", __name__)
 @bp.route("/")
 @allow(ANYONE)
 def index():
-    return render_template("core/index.html")
+    """The home page; a signed-in person sees their courses and the next step in each."""
+    entries = enrolled_courses(current_user) if current_user.is_authenticated else []
+    return render_template("core/index.html", entries=entries, step_url=step_url)
 
 
 @bp.route("/healthz")

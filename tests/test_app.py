@@ -178,7 +178,7 @@ def test_french_catalogue_translates_every_string(tmp_path):
     template = tmp_path / "messages.pot"
     subprocess.run(
         [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
-         "-k", "_l", "-k", "lazy_gettext", "-o", str(template), "--no-location", "."],
+         "-k", "_l", "-k", "lazy_gettext", "-k", "N_", "-o", str(template), "--no-location", "."],
         cwd=ROOT, check=True, capture_output=True,
     )
     wanted = _catalogue(template)

@@ -8,6 +8,7 @@ from pathlib import Path, PurePosixPath
 import filetype
 from PIL import Image, UnidentifiedImageError
 
+from portal.content.messages import N_
 from portal.content.problems import ContentError, Problem
 
 #: Media types a course may carry, judged by content, with the file endings each may use.
@@ -56,7 +57,7 @@ def read_folder(root: Path, limits: Limits = Limits()) -> dict[str, bytes]:
         if is_hidden(relative):
             continue
         if path.is_symlink():
-            problems.append(Problem(relative, None, "links are not allowed in a course"))
+            problems.append(Problem(relative, None, N_("links are not allowed in a course")))
             continue
         if not path.is_file():
             continue
@@ -64,9 +65,11 @@ def read_folder(root: Path, limits: Limits = Limits()) -> dict[str, bytes]:
         total += len(data)
         files[relative] = data
     if len(files) > limits.max_files:
-        problems.append(Problem(root.name, None, f"too many files: {len(files)} (at most {limits.max_files})"))
+        problems.append(Problem(root.name, None, N_("too many files: %(count)d (at most %(max)d)"),
+                                {"count": len(files), "max": limits.max_files}))
     if total > limits.max_unpacked_bytes:
-        problems.append(Problem(root.name, None, f"too large: {total} bytes (at most {limits.max_unpacked_bytes})"))
+        problems.append(Problem(root.name, None, N_("too large: %(size)d bytes (at most %(max)d)"),
+                                {"size": total, "max": limits.max_unpacked_bytes}))
     if problems:
         raise ContentError(problems)
     return files
@@ -85,22 +88,24 @@ def read_zip(data: bytes | io.IOBase, name: str = "upload.zip", limits: Limits =
     try:
         archive = zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data)
     except (zipfile.BadZipFile, OSError):
-        raise ContentError([Problem(name, None, "this is not a zip archive")]) from None
+        raise ContentError([Problem(name, None, N_("this is not a zip archive"))]) from None
     with archive:
         members = [info for info in archive.infolist() if not info.filename.endswith("/")]
         if len(members) > limits.max_files:
-            raise ContentError([Problem(name, None, f"too many files: {len(members)} (at most {limits.max_files})")])
+            raise ContentError([Problem(name, None, N_("too many files: %(count)d (at most %(max)d)"),
+                                        {"count": len(members), "max": limits.max_files})])
         declared = sum(info.file_size for info in members)
         if declared > limits.max_unpacked_bytes:
-            raise ContentError([Problem(name, None, f"unpacks to {declared} bytes, more than the {limits.max_unpacked_bytes} allowed")])
+            raise ContentError([Problem(name, None, N_("unpacks to %(size)d bytes, more than the %(max)d allowed"),
+                                        {"size": declared, "max": limits.max_unpacked_bytes})])
         problems = []
         for info in members:
             if _unsafe_name(info.filename):
-                problems.append(Problem(info.filename, None, "this path points outside the course"))
+                problems.append(Problem(info.filename, None, N_("this path points outside the course")))
             elif stat.S_ISLNK(info.external_attr >> 16):
-                problems.append(Problem(info.filename, None, "links are not allowed in a course"))
+                problems.append(Problem(info.filename, None, N_("links are not allowed in a course")))
             elif info.flag_bits & 0x1:
-                problems.append(Problem(info.filename, None, "encrypted files are not allowed"))
+                problems.append(Problem(info.filename, None, N_("encrypted files are not allowed")))
         if problems:
             raise ContentError(problems)
         files: dict[str, bytes] = {}
@@ -122,10 +127,10 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int, n
             while chunk := member.read(65536):
                 size += len(chunk)
                 if size > budget:
-                    raise ContentError([Problem(name, None, "unpacks to more bytes than allowed")])
+                    raise ContentError([Problem(name, None, N_("unpacks to more bytes than allowed"))])
                 chunks.append(chunk)
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError):
-        raise ContentError([Problem(info.filename, None, "this file in the zip is damaged")]) from None
+        raise ContentError([Problem(info.filename, None, N_("this file in the zip is damaged"))]) from None
     return b"".join(chunks)
 
 
@@ -141,26 +146,31 @@ def strip_common_folder(files: dict[str, bytes], marker: str) -> dict[str, bytes
     return files
 
 
-def sniff_media(path: str, data: bytes, limits: Limits = Limits()) -> tuple[MediaInfo | None, str | None]:
+def sniff_media(path: str, data: bytes, limits: Limits = Limits()) -> tuple[MediaInfo | None, Problem | None]:
     """The media type of a file by its content, or why it is refused."""
     kind = filetype.guess(data)
     media_type = kind.mime if kind else None
     if media_type == "audio/wav":
         media_type = "audio/x-wav"
     if media_type not in MEDIA_TYPES:
-        found = f" (its content is {media_type})" if media_type else ""
-        return None, f"not an allowed media type{found}; allowed are PNG, JPEG, GIF, WebP, PDF, MP3, Ogg, M4A and WAV"
+        if media_type:
+            return None, Problem(path, None, N_("not an allowed media type (its content is %(type)s); allowed are "
+                                                "PNG, JPEG, GIF, WebP, PDF, MP3, Ogg, M4A and WAV"), {"type": media_type})
+        return None, Problem(path, None, N_("not an allowed media type; allowed are PNG, JPEG, GIF, WebP, PDF, MP3, "
+                                            "Ogg, M4A and WAV"))
     suffix = PurePosixPath(path).suffix.lower()
     if suffix not in MEDIA_TYPES[media_type]:
-        return None, f"its content is {media_type} but its name ends in '{suffix}'; use {MEDIA_TYPES[media_type][0]}"
+        return None, Problem(path, None, N_("its content is %(type)s but its name ends in '%(suffix)s'; use %(wanted)s"),
+                             {"type": media_type, "suffix": suffix, "wanted": MEDIA_TYPES[media_type][0]})
     if media_type not in IMAGE_TYPES:
         return MediaInfo(media_type), None
     try:
         with Image.open(io.BytesIO(data)) as image:
             width, height = image.size
             if width * height > limits.max_image_pixels:
-                return None, f"the image is too large ({width}×{height} pixels)"
+                return None, Problem(path, None, N_("the image is too large (%(width)d×%(height)d pixels)"),
+                                     {"width": width, "height": height})
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        return None, "the image is damaged or unreadable"
+        return None, Problem(path, None, N_("the image is damaged or unreadable"))
     return MediaInfo(media_type, width, height), None

@@ -1,5 +1,6 @@
 """Read a course folder's files into a CourseSpec, collecting every problem at once."""
 import hashlib
+import math
 import re
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
@@ -7,6 +8,7 @@ from typing import Any
 
 from portal.content.files import Limits, MediaInfo, is_hidden, read_folder, read_zip, sniff_media, strip_common_folder
 from portal.content.markdown import ResolvedMedia, render_markdown
+from portal.content.messages import N_
 from portal.content.problems import ContentError, Problem
 from portal.content.questions import QUESTION_TYPES, READERS, TYPE_FIELDS, feedback_html
 from portal.content.spec import CourseSpec, LessonSpec, MediaSpec, ModuleSpec, QuestionSpec, QuizSpec
@@ -54,15 +56,16 @@ class _Reader:
         self.problems: list[Problem] = []
         self.media: dict[str, MediaSpec] = {}
 
-    def problem(self, file: str, line: int | None, message: str) -> None:
-        self.problems.append(Problem(file, line, message))
+    def problem(self, file: str, line: int | None, message: str, **params: Any) -> None:
+        """Add a problem: `message` is a template marked with N_, `params` its values."""
+        self.problems.append(Problem(file, line, message, params))
 
     def text(self, path: str) -> str | None:
         try:
             return self.files[path].decode("utf-8-sig")
         except UnicodeDecodeError as error:
             line = self.files[path][: error.start].count(b"\n") + 1
-            self.problem(path, line, "is not UTF-8 text")
+            self.problem(path, line, N_("is not UTF-8 text"))
             return None
 
     def yaml_mapping(self, path: str) -> Located | None:
@@ -72,34 +75,42 @@ class _Reader:
         data = load_yaml(text, path, self.problems)
         if data is None:
             if not any(p.file == path for p in self.problems):
-                self.problem(path, None, "is empty")
+                self.problem(path, None, N_("is empty"))
             return None
         if not isinstance(data, Located):
-            self.problem(path, 1, "must be a mapping of fields (name: value)")
+            self.problem(path, 1, N_("must be a mapping of fields (name: value)"))
             return None
         return data
 
     def required_text(self, data: Located, file: str, name: str, max_length: int = 300) -> str:
         value = data.get(name)
-        if value is None or not str(value).strip():
-            self.problem(file, data.line, f"missing field '{name}'")
+        if value is None or (isinstance(value, str) and not value.strip()):
+            self.problem(file, data.line, N_("missing field '%(name)s'"), name=name)
             return ""
-        if not isinstance(value, (str, int, float)):
-            self.problem(file, data.line_of(name), f"'{name}' must be text")
+        return self.optional_text(data, file, name, max_length)
+
+    def optional_text(self, data: Located, file: str, name: str, max_length: int = 300) -> str:
+        """A field's text, or "" when it is not given; checked to be text before it is used as text."""
+        value = data.get(name)
+        if value is None:
+            return ""
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            self.problem(file, data.line_of(name), N_("'%(name)s' must be text"), name=name)
             return ""
         value = str(value).strip()
         if len(value) > max_length:
-            self.problem(file, data.line_of(name), f"'{name}' is longer than {max_length} characters")
+            self.problem(file, data.line_of(name), N_("'%(name)s' is longer than %(max)d characters"),
+                         name=name, max=max_length)
         return value
 
     def unknown_fields(self, data: Located, file: str, allowed: set[str]) -> None:
         for name in data:
             if name not in allowed:
-                self.problem(file, data.line_of(name), f"unknown field '{name}'")
+                self.problem(file, data.line_of(name), N_("unknown field '%(name)s'"), name=str(name))
 
     def read(self) -> CourseSpec | None:
         if "course.yaml" not in self.files:
-            self.problem("course.yaml", None, "missing: a course folder needs a course.yaml")
+            self.problem("course.yaml", None, N_("missing: a course folder needs a course.yaml"))
             return None
         course = self.yaml_mapping("course.yaml")
         self.read_media()
@@ -114,24 +125,26 @@ class _Reader:
         self.unknown_fields(data, file, COURSE_FIELDS)
         slug = self.required_text(data, file, "slug", 80)
         if slug and not SLUG.match(slug):
-            self.problem(file, data.line_of("slug"), f"slug '{slug}' must be lower-case letters, digits and hyphens")
+            self.problem(file, data.line_of("slug"), N_("slug '%(slug)s' must be lower-case letters, digits and hyphens"),
+                         slug=slug)
         language = self.required_text(data, file, "language", 5)
         if language and language not in LANGUAGES:
-            self.problem(file, data.line_of("language"), f"language must be one of {', '.join(LANGUAGES)}")
+            self.problem(file, data.line_of("language"), N_("language must be one of %(languages)s"),
+                         languages=", ".join(LANGUAGES))
         topics = data.get("topics")
         if not isinstance(topics, list) or not topics or not all(isinstance(t, str) and SLUG.match(t) for t in topics):
-            self.problem(file, data.line_of("topics"), "topics must be a list of lower-case words joined by hyphens")
+            self.problem(file, data.line_of("topics"), N_("topics must be a list of lower-case words joined by hyphens"))
             topics = []
         hours = data.get("estimated_hours")
-        if isinstance(hours, bool) or not isinstance(hours, (int, float)) or hours <= 0:
-            self.problem(file, data.line_of("estimated_hours"), "estimated_hours must be a positive number")
+        if isinstance(hours, bool) or not isinstance(hours, (int, float)) or not 0 < hours < math.inf:
+            self.problem(file, data.line_of("estimated_hours"), N_("estimated_hours must be a positive number"))
             hours = 0
         lecturers = data.get("lecturers", [])
         if not isinstance(lecturers, list) or not all(isinstance(e, str) and EMAIL.match(e) for e in lecturers):
-            self.problem(file, data.line_of("lecturers"), "lecturers must be a list of email addresses")
+            self.problem(file, data.line_of("lecturers"), N_("lecturers must be a list of email addresses"))
             lecturers = []
         if not modules and not any(p.file != file for p in self.problems):
-            self.problem(file, None, "the course has no modules (folders such as 01-introduction/)")
+            self.problem(file, None, N_("the course has no modules (folders such as 01-introduction/)"))
         return CourseSpec(
             slug=slug,
             title=self.required_text(data, file, "title", 200),
@@ -154,17 +167,18 @@ class _Reader:
         if completion is None:
             return rule
         if not isinstance(completion, Located):
-            self.problem("course.yaml", data.line_of("completion"), "completion must be a mapping")
+            self.problem("course.yaml", data.line_of("completion"), N_("completion must be a mapping"))
             return rule
         self.unknown_fields(completion, "course.yaml", {"lessons", "quizzes"})
         lessons = completion.get("lessons", "all")
         if lessons != "all" and (isinstance(lessons, bool) or not isinstance(lessons, int) or not 1 <= lessons <= 100):
-            self.problem("course.yaml", completion.line_of("lessons"), "completion lessons must be 'all' or a percentage from 1 to 100")
+            self.problem("course.yaml", completion.line_of("lessons"),
+                         N_("completion lessons must be 'all' or a percentage from 1 to 100"))
         else:
             rule["lessons"] = lessons
         quizzes = completion.get("quizzes", "all")
         if quizzes not in ("all", "none"):
-            self.problem("course.yaml", completion.line_of("quizzes"), "completion quizzes must be 'all' or 'none'")
+            self.problem("course.yaml", completion.line_of("quizzes"), N_("completion quizzes must be 'all' or 'none'"))
         else:
             rule["quizzes"] = quizzes
         return rule
@@ -174,10 +188,11 @@ class _Reader:
         if certificate is None:
             return {}
         if not isinstance(certificate, Located):
-            self.problem("course.yaml", data.line_of("certificate"), "certificate must be a mapping")
+            self.problem("course.yaml", data.line_of("certificate"), N_("certificate must be a mapping"))
             return {}
         self.unknown_fields(certificate, "course.yaml", {"title", "wording"})
-        return {str(k): str(v) for k, v in certificate.items()}
+        texts = {name: self.optional_text(certificate, "course.yaml", name, 2000) for name in ("title", "wording")}
+        return {name: text for name, text in texts.items() if name in certificate}
 
     def read_media(self) -> None:
         for path, data in sorted(self.files.items()):
@@ -185,7 +200,7 @@ class _Reader:
             if len(parts) >= 3 and parts[1] == "media":
                 info, refusal = sniff_media(path, data, self.limits)
                 if refusal:
-                    self.problem(path, None, refusal)
+                    self.problems.append(refusal)
                     continue
                 assert isinstance(info, MediaInfo)
                 self.media[path] = MediaSpec(path, sha256(data), info.media_type, len(data), info.width, info.height)
@@ -210,11 +225,11 @@ class _Reader:
         for folder in sorted(folders):
             match = MODULE_FOLDER.match(folder)
             if not match:
-                self.problem(folder, None, "module folders are named like 01-introduction (two digits, a hyphen, a key)")
+                self.problem(folder, None, N_("module folders are named like 01-introduction (two digits, a hyphen, a key)"))
                 continue
             key = match.group(2)
             if key in keys:
-                self.problem(folder, None, f"module key '{key}' is used by two folders")
+                self.problem(folder, None, N_("module key '%(key)s' is used by two folders"), key=key)
             keys.add(key)
             module = self.read_module(folder, int(match.group(1)), key, folders[folder])
             if module:
@@ -225,7 +240,7 @@ class _Reader:
         meta_path = f"{folder}/module.yaml"
         meta = self.yaml_mapping(meta_path) if "module.yaml" in names else None
         if "module.yaml" not in names:
-            self.problem(meta_path, None, "missing: each module needs a module.yaml with its title")
+            self.problem(meta_path, None, N_("missing: each module needs a module.yaml with its title"))
         lessons, lesson_keys = [], set()
         quiz = None
         for name in sorted(names):
@@ -237,16 +252,16 @@ class _Reader:
                 continue
             match = LESSON_FILE.match(name)
             if not match:
-                self.problem(path, None, "unexpected file: lessons are named like 01-key.md, media go in media/")
+                self.problem(path, None, N_("unexpected file: lessons are named like 01-key.md, media go in media/"))
                 continue
             if match.group(2) in lesson_keys:
-                self.problem(path, None, f"lesson key '{match.group(2)}' is used twice in this module")
+                self.problem(path, None, N_("lesson key '%(key)s' is used twice in this module"), key=match.group(2))
             lesson_keys.add(match.group(2))
             lesson = self.read_lesson(path, folder, int(match.group(1)), match.group(2))
             if lesson:
                 lessons.append(lesson)
         if not lessons:
-            self.problem(folder, None, "the module has no lessons")
+            self.problem(folder, None, N_("the module has no lessons"))
         if meta is None:
             return None
         self.unknown_fields(meta, meta_path, {"title", "summary"})
@@ -255,7 +270,7 @@ class _Reader:
             position=position,
             folder=folder,
             title=self.required_text(meta, meta_path, "title", 200),
-            summary=str(meta.get("summary") or "").strip(),
+            summary=self.optional_text(meta, meta_path, "summary", 2000),
             lessons=tuple(lessons),
             quiz=quiz,
         )
@@ -266,30 +281,31 @@ class _Reader:
             return None
         lines = text.splitlines()
         if not lines or lines[0].strip() != "---":
-            self.problem(path, 1, "a lesson starts with front matter: a line '---', title and minutes, then '---'")
+            self.problem(path, 1, N_("a lesson starts with front matter: a line '---', title and minutes, then '---'"))
             return None
         try:
             end = next(i for i, line in enumerate(lines[1:], start=1) if line.strip() == "---")
         except StopIteration:
-            self.problem(path, 1, "the front matter is not closed by a line '---'")
+            self.problem(path, 1, N_("the front matter is not closed by a line '---'"))
             return None
         meta = load_yaml("\n".join(lines[1:end]), path, self.problems, line_offset=1)
         if not isinstance(meta, Located):
             if meta is not None:
-                self.problem(path, 2, "the front matter must give title and minutes")
+                self.problem(path, 2, N_("the front matter must give title and minutes"))
             return None
         self.unknown_fields(meta, path, {"title", "minutes"})
         title = self.required_text(meta, path, "title", 200)
         minutes = meta.get("minutes")
         if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes <= 0:
-            self.problem(path, meta.line_of("minutes") if "minutes" in meta else 2, "minutes must be a whole number above zero")
+            self.problem(path, meta.line_of("minutes") if "minutes" in meta else 2,
+                         N_("minutes must be a whole number above zero"))
             minutes = 0
         body = "\n".join(lines[end + 1:])
         rendered = render_markdown(body, self.resolver(folder), line_offset=end + 1)
-        for line, message in rendered.problems:
-            self.problem(path, line, message)
+        for line, message, params in rendered.problems:
+            self.problem(path, line, message, **params)
         if not body.strip():
-            self.problem(path, end + 1, "the lesson has no text")
+            self.problem(path, end + 1, N_("the lesson has no text"))
         return LessonSpec(key, position, title, minutes, rendered.html, sha256(self.files[path]))
 
     def read_quiz(self, path: str, module_key: str) -> QuizSpec | None:
@@ -300,18 +316,18 @@ class _Reader:
         title = self.required_text(data, path, "title", 200)
         pass_mark = data.get("pass_mark")
         if isinstance(pass_mark, bool) or not isinstance(pass_mark, (int, float)) or not 0 <= pass_mark <= 100:
-            self.problem(path, data.line_of("pass_mark"), "pass_mark must be a percentage from 0 to 100")
+            self.problem(path, data.line_of("pass_mark"), N_("pass_mark must be a percentage from 0 to 100"))
             pass_mark = 0
         attempts = data.get("attempts")
         if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 0:
-            self.problem(path, data.line_of("attempts"), "attempts must be a whole number (0 for unlimited)")
+            self.problem(path, data.line_of("attempts"), N_("attempts must be a whole number (0 for unlimited)"))
             attempts = 0
         shuffle = data.get("shuffle", False)
         if not isinstance(shuffle, bool):
-            self.problem(path, data.line_of("shuffle"), "shuffle must be true or false")
+            self.problem(path, data.line_of("shuffle"), N_("shuffle must be true or false"))
         raw_questions = data.get("questions")
         if not isinstance(raw_questions, list) or not raw_questions:
-            self.problem(path, data.line_of("questions"), "a quiz needs a list of questions")
+            self.problem(path, data.line_of("questions"), N_("a quiz needs a list of questions"))
             raw_questions = []
         questions, keys = [], set()
         for position, entry in enumerate(raw_questions, start=1):
@@ -319,7 +335,7 @@ class _Reader:
             if question is None:
                 continue
             if question.key in keys:
-                self.problem(path, entry.line_of("id"), f"question id '{question.key}' is used twice")
+                self.problem(path, entry.line_of("id"), N_("question id '%(id)s' is used twice"), id=question.key)
             keys.add(question.key)
             questions.append(question)
         return QuizSpec(module_key, title, float(pass_mark), attempts, shuffle is True, tuple(questions),
@@ -327,29 +343,33 @@ class _Reader:
 
     def read_question(self, path: str, position: int, entry: Any) -> QuestionSpec | None:
         if not isinstance(entry, Located):
-            self.problem(path, None, f"question {position} must be a mapping of fields")
+            self.problem(path, None, N_("question %(number)d must be a mapping of fields"), number=position)
             return None
         kind = entry.get("type")
         if kind not in QUESTION_TYPES:
-            self.problem(path, entry.line_of("type"),
-                         f"unknown question type '{kind}'; use one of {', '.join(QUESTION_TYPES)}")
+            self.problem(path, entry.line_of("type"), N_("unknown question type '%(type)s'; use one of %(types)s"),
+                         type=str(kind)[:40], types=", ".join(QUESTION_TYPES))
             return None
         self.unknown_fields(entry, path, QUESTION_FIELDS | TYPE_FIELDS[kind])
-        key = str(entry.get("id", "")).strip()
-        if not key:
-            self.problem(path, entry.line, f"question {position} needs an id")
+        key = self.optional_text(entry, path, "id", 80)
+        if not key and isinstance(entry.get("id", ""), str):
+            self.problem(path, entry.line, N_("question %(number)d needs an id"), number=position)
         elif not QUESTION_ID.match(key):
-            self.problem(path, entry.line_of("id"), f"question id '{key}' must be lower-case letters, digits, - or _")
+            self.problem(path, entry.line_of("id"), N_("question id '%(id)s' must be lower-case letters, digits, - or _"),
+                         id=key)
         points = entry.get("points", 1)
-        if isinstance(points, bool) or not isinstance(points, (int, float)) or points <= 0:
-            self.problem(path, entry.line_of("points"), "points must be a number above zero")
+        if isinstance(points, bool) or not isinstance(points, (int, float)) or not 0 < points < math.inf:
+            self.problem(path, entry.line_of("points"), N_("points must be a number above zero"))
             points = 1
         text = self.required_text(entry, path, "text", 5000)
-        config = READERS[kind](entry, lambda line, message: self.problem(path, line, message))
+        config = READERS[kind](entry, lambda line, message, **params: self.problem(path, line, message, **params))
         rendered = render_markdown(text, lambda relative: None, line_offset=entry.line_of("text") - 1)
-        for line, message in rendered.problems:
-            self.problem(path, line, message)
-        feedback = str(entry.get("feedback") or "")
+        for line, message, params in rendered.problems:
+            self.problem(path, line, message, **params)
+        feedback = self.optional_text(entry, path, "feedback", 5000)
+        for line, message, params in render_markdown(feedback, lambda relative: None,
+                                                     line_offset=entry.line_of("feedback") - 1).problems:
+            self.problem(path, line, message, **params)
         fingerprint = sha256(repr((kind, float(points), text, feedback, sorted(config.items()))).encode())
         return QuestionSpec(key, position, kind, float(points), rendered.html, feedback_html(feedback),
                             config, fingerprint)
@@ -373,13 +393,13 @@ def course_sources(path: Path, limits: Limits = Limits()) -> list[tuple[str, dic
             return [(path.name, files)]
         tops = sorted({p.split("/", 1)[0] for p in files if p.count("/") == 1 and p.endswith("/course.yaml")})
         if not tops:
-            raise ContentError([Problem(path.name, None, "no course.yaml in this zip")])
+            raise ContentError([Problem(path.name, None, N_("no course.yaml in this zip"))])
         return [(top, {p[len(top) + 1:]: d for p, d in files.items() if p.startswith(top + "/")}) for top in tops]
     if not path.is_dir():
-        raise ContentError([Problem(str(path), None, "no such file or folder")])
+        raise ContentError([Problem(str(path), None, N_("no such file or folder"))])
     if (path / "course.yaml").is_file():
         return [(path.name, read_folder(path, limits))]
     folders = sorted(child for child in path.iterdir() if (child / "course.yaml").is_file())
     if not folders:
-        raise ContentError([Problem(str(path), None, "no course.yaml here or in its folders")])
+        raise ContentError([Problem(str(path), None, N_("no course.yaml here or in its folders"))])
     return [(folder.name, read_folder(folder, limits)) for folder in folders]

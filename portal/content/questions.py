@@ -7,9 +7,11 @@ from collections.abc import Callable
 from typing import Any
 
 from portal.content.markdown import render_inline, render_markdown
+from portal.content.messages import N_
 from portal.content.yamlfile import Located
 
-Report = Callable[[int, str], None]
+#: report(line, template marked with N_, **values)
+Report = Callable[..., None]
 
 QUESTION_TYPES = ("single", "multiple", "true_false", "short_text", "numeric")
 
@@ -26,23 +28,23 @@ def _is_number(value: Any) -> bool:
 def _read_choices(entry: Located, report: Report) -> list[dict[str, Any]]:
     raw = entry.get("choices")
     if not isinstance(raw, list) or len(raw) < 2:
-        report(entry.line_of("choices"), "needs a list of at least two choices")
+        report(entry.line_of("choices"), N_("needs a list of at least two choices"))
         return []
     choices, seen = [], set()
     for index, item in enumerate(raw):
         if not isinstance(item, Located) or not str(item.get("text", "")).strip():
-            report(entry.line_of("choices"), f"choice {index + 1} needs a text")
+            report(entry.line_of("choices"), N_("choice %(number)d needs a text"), number=index + 1)
             continue
         unknown = set(item) - {"id", "text", "correct", "feedback"}
         if unknown:
-            report(item.line, f"unknown field(s) in a choice: {', '.join(sorted(map(str, unknown)))}")
+            report(item.line, N_("unknown field(s) in a choice: %(names)s"), names=", ".join(sorted(map(str, unknown))))
         choice_id = str(item.get("id", string.ascii_lowercase[index % 26]))
         if choice_id in seen:
-            report(item.line, f"choice id '{choice_id}' is used twice")
+            report(item.line, N_("choice id '%(id)s' is used twice"), id=choice_id)
         seen.add(choice_id)
         correct = item.get("correct", False)
         if not isinstance(correct, bool):
-            report(item.line_of("correct"), "correct must be true or false")
+            report(item.line_of("correct"), N_("correct must be true or false"))
         choices.append({
             "id": choice_id,
             "html": render_inline(str(item["text"])),
@@ -56,28 +58,28 @@ def read_single(entry: Located, report: Report) -> dict[str, Any]:
     choices = _read_choices(entry, report)
     correct = sum(choice["correct"] for choice in choices)
     if choices and correct != 1:
-        report(entry.line, f"a single-choice question needs exactly one correct choice, not {correct}")
+        report(entry.line, N_("a single-choice question needs exactly one correct choice, not %(count)d"), count=correct)
     return {"choices": choices}
 
 
 def read_multiple(entry: Located, report: Report) -> dict[str, Any]:
     choices = _read_choices(entry, report)
     if choices and not any(choice["correct"] for choice in choices):
-        report(entry.line, "a multiple-choice question needs at least one correct choice")
+        report(entry.line, N_("a multiple-choice question needs at least one correct choice"))
     return {"choices": choices}
 
 
 def read_true_false(entry: Located, report: Report) -> dict[str, Any]:
     answer = entry.get("answer")
     if not isinstance(answer, bool):
-        report(entry.line_of("answer"), "a true/false question needs answer: true or answer: false")
+        report(entry.line_of("answer"), N_("a true/false question needs answer: true or answer: false"))
     return {"answer": answer is True}
 
 
 def read_short_text(entry: Located, report: Report) -> dict[str, Any]:
     answers = entry.get("answers")
     if not isinstance(answers, list) or not answers or not all(str(a).strip() for a in answers):
-        report(entry.line_of("answers"), "a short-text question needs a list of accepted answers")
+        report(entry.line_of("answers"), N_("a short-text question needs a list of accepted answers"))
         return {"answers": []}
     return {"answers": [str(answer) for answer in answers]}
 
@@ -85,10 +87,10 @@ def read_short_text(entry: Located, report: Report) -> dict[str, Any]:
 def read_numeric(entry: Located, report: Report) -> dict[str, Any]:
     answer, tolerance = entry.get("answer"), entry.get("tolerance", 0)
     if not _is_number(answer):
-        report(entry.line_of("answer"), "a numeric question needs a number as its answer")
+        report(entry.line_of("answer"), N_("a numeric question needs a number as its answer"))
         answer = 0
     if not _is_number(tolerance) or tolerance < 0:
-        report(entry.line_of("tolerance"), "tolerance must be a number, zero or more")
+        report(entry.line_of("tolerance"), N_("tolerance must be a number, zero or more"))
         tolerance = 0
     return {"answer": float(answer), "tolerance": float(tolerance)}
 

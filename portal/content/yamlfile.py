@@ -3,7 +3,11 @@ from typing import Any
 
 import yaml
 
+from portal.content.messages import N_
 from portal.content.problems import Problem
+
+#: Longer numbers are refused: Python will not even print an integer of more than 4,300 digits.
+MAX_NUMBER_LENGTH = 100
 
 
 class Located(dict):
@@ -19,8 +23,34 @@ class Located(dict):
         return self.lines.get(key, self.line)
 
 
+class Refused(yaml.YAMLError):
+    """YAML that is valid but not allowed in a course file, with where it is."""
+
+    def __init__(self, message: str, mark: Any, **params: Any) -> None:
+        super().__init__(message % params)
+        self.message, self.params, self.problem_mark = message, params, mark
+
+
 class _LineLoader(yaml.SafeLoader):
-    pass
+    """Refuses anchors and aliases: by reference, 300 bytes of them expand to gigabytes."""
+
+    duplicates: list[tuple[int, Any]]
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise Refused(N_("the alias *%(name)s is not allowed: course files may not use anchors (&) "
+                             "or aliases (*); write the value out"), event.start_mark, name=event.anchor)
+        if getattr(event, "anchor", None) is not None:
+            raise Refused(N_("the anchor &%(name)s is not allowed: course files may not use anchors (&) "
+                             "or aliases (*); write the value out"), event.start_mark, name=event.anchor)
+        return super().compose_node(parent, index)
+
+
+def _construct_int(loader: _LineLoader, node: yaml.ScalarNode) -> int:
+    if len(str(node.value)) > MAX_NUMBER_LENGTH:
+        raise Refused(N_("this number is longer than %(max)d characters"), node.start_mark, max=MAX_NUMBER_LENGTH)
+    return loader.construct_yaml_int(node)
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> Located:
@@ -29,6 +59,8 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> Located:
     mapping.line = node.start_mark.line + 1
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, (list, dict)):
+            raise Refused(N_("a key must be a plain name, not a list or mapping"), key_node.start_mark)
         line = key_node.start_mark.line + 1
         if key in mapping:
             loader.duplicates.append((line, key))
@@ -38,6 +70,7 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> Located:
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 def load_yaml(text: str, file: str, problems: list[Problem], line_offset: int = 0) -> Any:
@@ -46,16 +79,20 @@ def load_yaml(text: str, file: str, problems: list[Problem], line_offset: int = 
     loader.duplicates = []
     try:
         data = loader.get_single_data()
+    except Refused as error:
+        line = error.problem_mark.line + 1 + line_offset if error.problem_mark else None
+        problems.append(Problem(file, line, error.message, error.params))
+        return None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 + line_offset if mark else None
         reason = getattr(error, "problem", None) or str(error)
-        problems.append(Problem(file, line, f"invalid YAML: {reason}"))
+        problems.append(Problem(file, line, N_("invalid YAML: %(reason)s"), {"reason": reason}))
         return None
     finally:
         loader.dispose()
     for line, key in loader.duplicates:
-        problems.append(Problem(file, line + line_offset, f"'{key}' is given twice"))
+        problems.append(Problem(file, line + line_offset, N_("'%(key)s' is given twice"), {"key": str(key)}))
     if line_offset:
         _shift(data, line_offset)
     return data

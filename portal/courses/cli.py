@@ -1,4 +1,5 @@
-"""`flask courses validate|import PATH`: course files from the shell."""
+"""`flask courses validate|import PATH`: course files from the shell (in English)."""
+import dataclasses
 from pathlib import Path
 
 import click
@@ -27,7 +28,7 @@ def _read_all(path: Path):
         try:
             specs.append(read_spec(files))
         except ContentError as error:
-            problems.extend(Problem(f"{name}/{p.file}", p.line, p.message) for p in error.problems)
+            problems.extend(dataclasses.replace(p, file=f"{name}/{p.file}") for p in error.problems)
     return specs, problems
 
 

@@ -2,12 +2,14 @@
 import secrets
 from pathlib import PurePosixPath
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, and_, case, cast, func, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.orm import contains_eager, selectinload
 
 from portal.accounts.models import Role, User
 from portal.content.files import read_zip, strip_common_folder
 from portal.content.loader import MODULE_FOLDER
+from portal.content.messages import N_
 from portal.content.problems import ContentError, Problem
 from portal.courses.importer import ImportResult, read_spec, stage_revision, upload_limits
 from portal.courses.models import (
@@ -73,11 +75,12 @@ def merge_module(course_files: dict[str, bytes], module_files: dict[str, bytes],
     folders = {PurePosixPath(path).parts[0] for path in module_files if "/" in path}
     if len(folders) != 1 or any("/" not in path for path in module_files):
         raise ContentError([Problem(upload_name, None,
-                                    "a module zip holds exactly one module folder, such as 03-regulation/")])
+                                    N_("a module zip holds exactly one module folder, such as 03-regulation/"))])
     folder = folders.pop()
     match = MODULE_FOLDER.match(folder)
     if not match:
-        raise ContentError([Problem(folder, None, "module folders are named like 01-introduction (two digits, a hyphen, a key)")])
+        raise ContentError([Problem(folder, None,
+                                    N_("module folders are named like 01-introduction (two digits, a hyphen, a key)"))])
     key = match.group(2)
     kept = {}
     for path, data in course_files.items():
@@ -105,7 +108,8 @@ def stage_upload(user: User, data: bytes, filename: str, course: Course | None =
     spec = read_spec(files)
     if course is not None and spec.slug != course.slug:
         raise ContentError([Problem("course.yaml", None,
-                                    f"this zip is the course '{spec.slug}', not '{course.slug}'")])
+                                    N_("this zip is the course '%(found)s', not '%(wanted)s'"),
+                                    {"found": spec.slug, "wanted": course.slug})])
     existing = course or find_course(spec.slug)
     if existing is not None and not existing.is_taught_by(user):
         raise NotYourCourse(spec.slug)
@@ -158,18 +162,44 @@ def course_to_learn(slug: str) -> Course | None:
     )
 
 
+#: PostgreSQL's text-search configuration for each course language; "simple" where it has no stemmer.
+SEARCH_CONFIGS = {"en": "english", "fr": "french"}
+#: Words of a search beyond these are ignored, so that a pasted paragraph stays one cheap query.
+MAX_SEARCH_WORDS = 12
+
+
+def _every_word_in(words: list[str], *columns) -> ColumnElement[bool]:
+    """Each word appears in one of the columns (any case, any place): words ANDed, columns ORed."""
+    return and_(*(or_(*(func.lower(column).contains(word, autoescape=True) for column in columns))
+                  for word in words))
+
+
+def _text_search(query: str) -> tuple[ColumnElement[bool], ColumnElement[float]]:
+    """PostgreSQL full-text search on title and summary in the course's language: a match, and a rank."""
+    config = cast(case(SEARCH_CONFIGS, value=CourseRevision.language, else_="simple"), REGCONFIG)
+    document = func.to_tsvector(config, CourseRevision.title + literal(" ") + CourseRevision.summary)
+    wanted = func.websearch_to_tsquery(config, query)
+    return document.bool_op("@@")(wanted), func.ts_rank(document, wanted)
+
+
 def catalogue(query: str = "", topic: str = "", language: str = ""):
-    """Published courses matching a text, a topic and a language, by title; one query."""
+    """Published courses matching every word of a text, a topic and a language; one query.
+
+    Every word must appear in the title or the summary. On PostgreSQL full-text search also
+    matches other forms of a word ("policies" finds "policy") and puts the best matches first."""
     statement = (
         select(Course, CourseRevision)
         .join(CourseRevision, CourseRevision.id == Course.published_revision_id)
         .order_by(CourseRevision.title)
     )
-    if query:
-        pattern = f"%{query.strip().lower()}%"
-        statement = statement.where(
-            func.lower(CourseRevision.title).like(pattern) | func.lower(CourseRevision.summary).like(pattern)
-        )
+    words = query.lower().split()[:MAX_SEARCH_WORDS]
+    if words:
+        matches = _every_word_in(words, CourseRevision.title, CourseRevision.summary)
+        if db.session.get_bind().dialect.name == "postgresql":
+            found, rank = _text_search(" ".join(words))
+            matches = found | matches
+            statement = statement.order_by(None).order_by(rank.desc(), CourseRevision.title)
+        statement = statement.where(matches)
     if language:
         statement = statement.where(CourseRevision.language == language)
     rows = db.session.execute(statement).all()

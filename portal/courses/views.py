@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from portal.accounts.access import ANYONE, SIGNED_IN, allow
 from portal.accounts.models import Role
 from portal.audit import record
-from portal.content.problems import ContentError
+from portal.content.problems import ContentError, Problem
 from portal.courses.forms import (
     CatalogueSearchForm,
     CourseUploadForm,
@@ -80,6 +80,12 @@ def teachable_course(slug: str) -> Course:
     if not course.is_taught_by(current_user):
         abort(403)
     return course
+
+
+@bp.app_template_filter("problem_message")
+def problem_message(problem: Problem) -> str:
+    """A course-file problem in the reader's language: the template is translated, then filled in."""
+    return _(problem.message, **problem.params)
 
 
 def show_problems(template: str, problems, status: int = 422, **context):

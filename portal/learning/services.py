@@ -218,8 +218,8 @@ class DashboardEntry:
     progress: Progress
 
 
-def dashboard(user: User) -> list[DashboardEntry]:
-    """The user's active courses with progress; makes up any completion that was missed."""
+def enrolled_courses(user: User) -> list[DashboardEntry]:
+    """The user's active courses with progress, most recently active first; reads, never writes."""
     rows = db.session.execute(
         select(Course, CourseRevision)
         .join(Enrolment, Enrolment.course_id == Course.id)
@@ -228,8 +228,12 @@ def dashboard(user: User) -> list[DashboardEntry]:
         .order_by(Enrolment.last_activity_at.desc())
     ).all()
     progress = progress_for(user.id, [course for course, _ in rows])
-    entries = []
-    for course, revision in rows:
-        record_completion(user.id, revision, progress[course.id])
-        entries.append(DashboardEntry(course, revision, progress[course.id]))
+    return [DashboardEntry(course, revision, progress[course.id]) for course, revision in rows]
+
+
+def dashboard(user: User) -> list[DashboardEntry]:
+    """The user's active courses with progress; makes up any completion that was missed."""
+    entries = enrolled_courses(user)
+    for entry in entries:
+        record_completion(user.id, entry.revision, entry.progress)
     return entries

@@ -5,6 +5,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.accounts.access import SIGNED_IN, allow
+from portal.content.markdown import split_footnotes
 from portal.courses.models import Lesson, LessonVersion
 from portal.courses.services import course_to_learn, is_enrolled
 from portal.extensions import db
@@ -69,8 +70,10 @@ def show_lesson(slug: str, key: str):
     progress = services.progress_for(current_user.id, [course])[course.id]
     steps = progress.steps
     index = next(i for i, step in enumerate(steps) if step.kind == "lesson" and step.key == key)
+    text, footnotes = split_footnotes(lesson.html)
     return render_template(
         "learning/lesson.html", course=course, revision=course.published_revision, lesson=lesson,
+        text=text, footnotes=footnotes,
         step=steps[index], steps=steps, progress=progress,
         previous_step=steps[index - 1] if index > 0 else None,
         next_step=steps[index + 1] if index + 1 < len(steps) else None,

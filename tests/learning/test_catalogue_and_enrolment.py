@@ -81,3 +81,42 @@ def test_lecturer_sets_the_enrolment_key(client, make_user, make_course, login_a
     assert db.session.scalar(select(Course.enrolment_key)) == "cohort-12"
     client.submit("/teach/test-course/key", {"key": ""}, page="/teach/test-course")
     assert db.session.scalar(select(Course.enrolment_key)) is None
+
+
+GOVERNANCE = (b"slug: ai-governance\ntitle: AI governance for public officials\nsummary: How a national policy "
+              b"on artificial intelligence is written, funded and evaluated.\nlanguage: en\ntopics: [ai]\n"
+              b"estimated_hours: 4\n")
+CHINESE = ("slug: zh-course\ntitle: 人工智能治理\nsummary: 面向公职人员的课程。\nlanguage: zh\ntopics: [ai]\n"
+           "estimated_hours: 2\n").encode()
+
+
+def titles_found(client, query: str) -> set[str]:
+    page = client.get("/courses", query_string={"q": query}).get_data(as_text=True)
+    return {title for title in ("AI governance for public officials", "Testing STI policy",
+                                "Open science in practice", "人工智能治理") if title in page}
+
+
+def test_catalogue_search_matches_every_word_wherever_it_is(client, make_course):
+    make_course()
+    make_course(course_files({"course.yaml": OTHER}))
+    make_course(course_files({"course.yaml": GOVERNANCE}))
+    make_course(course_files({"course.yaml": CHINESE}))
+    assert titles_found(client, "governance policy") == {"AI governance for public officials"}
+    assert titles_found(client, "  POLICY   governance ") == {"AI governance for public officials"}
+    assert titles_found(client, "policy") == {"AI governance for public officials", "Testing STI policy"}
+    assert titles_found(client, "governance sharing") == set()
+    assert titles_found(client, "智能") == {"人工智能治理"}
+    assert titles_found(client, "100%") == set()  # a wildcard is a character like any other
+
+
+def test_on_postgresql_the_search_knows_other_forms_of_a_word(app, client, make_course):
+    import pytest
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("full-text search is PostgreSQL's")
+    make_course()
+    make_course(course_files({"course.yaml": GOVERNANCE}))
+    assert titles_found(client, "policies officials") == {"AI governance for public officials"}
+    assert titles_found(client, "evaluating national policies") == {"AI governance for public officials"}
+    page = client.get("/courses", query_string={"q": "policy"}).get_data(as_text=True)
+    assert page.index("AI governance for public officials") < page.index("Testing STI policy")

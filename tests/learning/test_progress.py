@@ -164,7 +164,7 @@ def extra_course(number: int) -> dict[str, bytes]:
 
 
 def test_pages_run_a_fixed_number_of_queries(client, trainee, make_course):
-    urls = ["/dashboard", "/courses/test-course", "/learn/test-course/lessons/funding", "/courses"]
+    urls = ["/dashboard", "/courses/test-course", "/learn/test-course/lessons/funding", "/courses", "/"]
     complete_lessons(client, ["what-is-rd"])
     take_quiz(client, WRONG)
     before = {url: queries_for(client, url) for url in urls}

@@ -1,0 +1,61 @@
+"""The home page: a signed-in trainee finds their courses and what to continue, read without a write."""
+import pytest
+from sqlalchemy import event
+
+from portal.accounts.models import Role
+from portal.extensions import db
+from tests.learning.helpers import complete_lessons
+from tests.learning.test_progress import extra_course, queries_for
+
+
+@pytest.fixture
+def trainee(client, make_course, login_as):
+    make_course()
+    user = login_as(Role.TRAINEE, name="Amina Diallo")
+    client.submit("/courses/test-course/enrol", page="/courses/test-course")
+    return user
+
+
+def test_signed_in_home_page_shows_the_courses_and_what_to_continue(client, trainee):
+    complete_lessons(client, ["what-is-rd"])
+    page = client.get("/").get_data(as_text=True)
+    assert "Welcome back, Amina Diallo." in page
+    assert "Testing STI policy" in page
+    assert 'href="/learn/test-course/lessons/funding">Continue: Funding R&amp;D</a>' in page
+    assert 'href="/dashboard"' in page
+
+
+def test_home_page_without_courses_points_to_the_catalogue(client, login_as):
+    login_as(Role.TRAINEE)
+    page = client.get("/").get_data(as_text=True)
+    assert "You are not enrolled in any course yet." in page and 'href="/courses"' in page
+
+
+def test_anonymous_home_page_is_unchanged(client, make_course):
+    make_course()
+    page = client.get("/").get_data(as_text=True)
+    assert "Create an account" in page and "Testing STI policy" not in page
+
+
+def test_home_page_runs_the_same_queries_for_one_course_or_four(client, trainee, make_course):
+    before = queries_for(client, "/")
+    for number in range(1, 4):
+        make_course(extra_course(number))
+        client.submit(f"/courses/course-{number}/enrol", page=f"/courses/course-{number}")
+    complete_lessons(client, ["what-is-rd"], slug="course-2")
+    assert queries_for(client, "/") == before
+
+
+def test_home_page_writes_nothing(client, trainee):
+    complete_lessons(client, ["what-is-rd", "funding", "surveys"])
+    statements: list[str] = []
+
+    def remember(conn, cursor, statement, *args) -> None:
+        statements.append(statement.lstrip().split(None, 1)[0].upper())
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        assert client.get("/").status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
+    assert statements and set(statements) <= {"SELECT"}, statements
