@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Text, cast, func, or_, select
+from sqlalchemy import Text, cast, delete, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from portal.accounts.models import Gender, Role, User
@@ -19,8 +19,16 @@ from portal.accounts.services import NO_PASSWORD
 from portal.audit import AuditEvent, record
 from portal.certificates.models import Certificate
 from portal.certificates.services import verify_url
-from portal.cohorts.models import Cohort, CohortMember
-from portal.courses.models import Course, CourseRevision, Enrolment, Lesson, Question, Quiz
+from portal.cohorts.models import Cohort, CohortMember, cohort_coordinators
+from portal.courses.models import (
+    Course,
+    CourseRevision,
+    Enrolment,
+    Lesson,
+    Question,
+    Quiz,
+    course_lecturers,
+)
 from portal.db_types import utcnow
 from portal.extensions import db
 from portal.learning.models import CourseCompletion, LessonCompletion
@@ -161,11 +169,15 @@ def personal_data(user: User) -> dict[str, Any]:
         )
     ]
 
-    audit = [
-        _row(at=event.at, by_you=event.actor_id == user.id, action=event.action, subject=event.subject,
-             details=event.details)
-        for event in audit_events_about(user, _identifying_terms(user, (c.recipient_name for c in issued)))
-    ]
+    terms = _identifying_terms(user, (c.recipient_name for c in issued))
+    patterns = _patterns(terms, "")
+    audit = []
+    for event in audit_events_about(user, terms):
+        if _scrub([event.subject, event.details], patterns) != [event.subject, event.details]:
+            audit.append(_row(at=event.at, by_you=event.actor_id == user.id, action=event.action,
+                              subject=event.subject, details=event.details))
+        else:  # something they did to someone else: what and when, not whom
+            audit.append(_row(at=event.at, by_you=True, action=event.action))
 
     return {
         "profile.json": profile,
@@ -216,11 +228,18 @@ def _scrub(value: Any, patterns: list[tuple[re.Pattern[str], str]]) -> Any:
     return value
 
 
+def _patterns(terms: list[str], placeholder: str) -> list[tuple[re.Pattern[str], str]]:
+    """Replacements for the email (the first term), anywhere, and for the names, as whole words."""
+    email, *names = terms
+    patterns = [(re.compile(re.escape(email), re.IGNORECASE), placeholder)]
+    patterns += [(re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE), DELETED_NAME) for name in names]
+    return patterns
+
+
 def _anonymise_audit(user: User, placeholder: str) -> None:
-    """Replace the person's email and names in audit subjects and details, whole words only."""
+    """Replace the person's email and names in audit subjects and details."""
     terms = _identifying_terms(user)
-    patterns = [(re.compile(re.escape(user.email), re.IGNORECASE), placeholder)]
-    patterns += [(re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE), DELETED_NAME) for name in terms[1:]]
+    patterns = _patterns(terms, placeholder)
     for event in audit_events_about(user, terms):
         subject = _scrub_text(event.subject, patterns)
         details = _scrub(event.details, patterns)
@@ -251,4 +270,7 @@ def delete_account(user: User) -> None:
     user.last_login_at = None
     user.is_active = False
     user.deleted_at = utcnow()
+    # A former lecturer or coordinator (changed to trainee before deleting) leaves their courses and cohorts.
+    db.session.execute(delete(course_lecturers).where(course_lecturers.c.user_id == user.id))
+    db.session.execute(delete(cohort_coordinators).where(cohort_coordinators.c.user_id == user.id))
     db.session.flush()

@@ -1,5 +1,13 @@
 """Privacy pages: the notice, the download of one's own data, and account deletion."""
-from flask import Blueprint, Response, flash, redirect, render_template, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
