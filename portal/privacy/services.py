@@ -254,6 +254,8 @@ def delete_account(user: User) -> None:
 
     The row stays (attempts, progress and completions point at it) but no longer says who it was;
     certificates keep the name they were issued with, which their verification page shows."""
+    # Locked and read afresh: a second deletion from another tab, or a profile edit, waits for this one.
+    db.session.refresh(user, with_for_update=True)
     if not can_delete_itself(user):
         raise DeletionRefused(user.id)
     placeholder = placeholder_email(user.id)

@@ -1,13 +1,17 @@
 """Personal data: the privacy notice, downloading one's data, deleting one's account."""
 import io
 import json
+import threading
+import time
 import zipfile
 from datetime import date
 
 import pytest
 from sqlalchemy import event, func, select
 
+from portal import create_app
 from portal.accounts.models import Gender, Role, User
+from portal.accounts.services import AccountDeleted, update_profile
 from portal.audit import AuditEvent, record
 from portal.certificates.models import Certificate
 from portal.cohorts.models import Cohort, CohortMember
@@ -313,3 +317,48 @@ def test_the_profile_links_to_the_download_and_the_deletion(client, login_as):
     login_as(Role.TRAINEE)
     page = client.get("/profile").get_data(as_text=True)
     assert 'href="/profile/my-data.zip"' in page and 'href="/profile/delete"' in page
+
+
+def test_a_profile_edit_racing_the_deletion_cannot_write_the_name_back(app, database_url, make_user):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the race is tested on PostgreSQL (run with TEST_DATABASE_URL)")
+    user_id = make_user(Role.TRAINEE, email=AICHA["email"], name=AICHA["name"]).id
+    locked, editing, outcome = threading.Event(), threading.Event(), {}
+
+    def worker(job) -> None:
+        worker_app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
+        with worker_app.app_context(), worker_app.test_request_context():
+            try:
+                job(db.session.get(User, user_id))
+            finally:
+                db.session.remove()
+                db.engine.dispose()
+
+    def delete_it(user: User) -> None:
+        services.delete_account(user)
+        locked.set()
+        editing.wait(10)
+        time.sleep(0.5)  # the edit is now waiting for the row
+        db.session.commit()
+
+    def edit_it(user: User) -> None:
+        locked.wait(10)
+        assert not user.is_deleted  # it read the row before the deletion committed
+        editing.set()
+        try:
+            update_profile(user, name=AICHA["name"], email=AICHA["email"], organisation=AICHA["organisation"])
+            db.session.commit()
+            outcome["edit"] = "saved"
+        except AccountDeleted:
+            db.session.rollback()
+            outcome["edit"] = "refused"
+
+    threads = [threading.Thread(target=worker, args=(job,)) for job in (delete_it, edit_it)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    db.session.expire_all()
+    user = db.session.get(User, user_id)
+    assert outcome == {"edit": "refused"}
+    assert (user.name, user.email, user.organisation) == ("Deleted account", f"deleted-{user_id}@deleted.invalid", "")
