@@ -45,6 +45,7 @@ class DeletionRefused(Exception):
 
 
 def _json_value(value: Any) -> Any:
+    """A value as JSON can hold it: dates as ISO 8601, enums as their strings."""
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, (Role, Gender)):
@@ -53,6 +54,7 @@ def _json_value(value: Any) -> Any:
 
 
 def _row(**fields: Any) -> dict[str, Any]:
+    """One record of the download, ready for JSON."""
     return {name: _json_value(value) for name, value in fields.items()}
 
 
@@ -213,12 +215,14 @@ def can_delete_itself(user: User) -> bool:
 
 
 def _scrub_text(text: str, patterns: list[tuple[re.Pattern[str], str]]) -> str:
+    """The text with every pattern replaced."""
     for pattern, replacement in patterns:
         text = pattern.sub(replacement, text)
     return text
 
 
 def _scrub(value: Any, patterns: list[tuple[re.Pattern[str], str]]) -> Any:
+    """A JSON value with every pattern replaced in its strings, however deeply nested."""
     if isinstance(value, str):
         return _scrub_text(value, patterns)
     if isinstance(value, list):
