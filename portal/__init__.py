@@ -19,6 +19,7 @@ from portal.courses import cli as courses_cli
 from portal.courses import views as courses_views
 from portal.extensions import csrf, db, limiter, login_manager, migrate
 from portal.learning import views as learning_views
+from portal.privacy import views as privacy_views
 from portal.quizzes import views as quizzes_views
 
 
@@ -57,6 +58,7 @@ def create_app(config: str | type[Config] | None = None, overrides: Mapping[str,
     app.register_blueprint(learning_views.bp)
     app.register_blueprint(certificates_views.bp)
     app.register_blueprint(cohorts_views.bp)
+    app.register_blueprint(privacy_views.bp)
     app.cli.add_command(accounts_cli.users)
     app.cli.add_command(courses_cli.courses)
     app.cli.add_command(cli.setup)

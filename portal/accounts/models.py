@@ -53,10 +53,16 @@ class User(UserMixin, db.Model):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Set when the person deleted their account: the row stays, anonymised, for aggregates.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def has_role(self, *roles: Role) -> bool:
         """Admins hold every role; anyone else only their own."""
         return self.role == Role.ADMIN or self.role in roles
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
 
     @property
     def is_admin(self) -> bool:

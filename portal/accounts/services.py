@@ -24,6 +24,10 @@ class EmailTaken(Exception):
     """Another account already uses this email address."""
 
 
+class AccountDeleted(Exception):
+    """The account was deleted (perhaps a moment ago, from another tab): it takes no more changes."""
+
+
 @lru_cache(maxsize=1)
 def common_passwords() -> frozenset[str]:
     """The 30,000 most common passwords from leaked lists, as zxcvbn ranks them."""
@@ -122,7 +126,11 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def update_profile(user: User, **fields: object) -> None:
-    """Change profile fields; a new email must be free, whatever its case."""
+    """Change profile fields; a new email must be free, whatever its case.
+
+    The row is locked first, so that an edit racing the account's deletion cannot write the name back."""
+    if db.session.scalar(select(User.deleted_at).where(User.id == user.id).with_for_update()) is not None:
+        raise AccountDeleted(user.id)
     new_email = normalise_email(str(fields.pop("email", user.email)))
     if new_email != user.email:
         if find_user_by_email(new_email) is not None:

@@ -141,6 +141,10 @@ def edit_profile():
         except services.EmailTaken:
             db.session.rollback()
             form.email.errors.append(_("Another account already uses this email."))
+        except services.AccountDeleted:
+            db.session.rollback()
+            logout_user()
+            return redirect(url_for("core.index"))
         else:
             db.session.commit()
             session["language"] = current_user.language

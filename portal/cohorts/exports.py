@@ -2,7 +2,9 @@
 import csv
 import io
 from collections.abc import Iterable
+from datetime import datetime
 
+from flask_babel import gettext as _
 from openpyxl import Workbook
 
 from portal.cohorts.reports import CohortReport
@@ -64,19 +66,25 @@ def sheet_title(title: str) -> str:
     return "".join(char for char in title if char not in '/\\?*[]:')[:31] or "Report"
 
 
-def to_csv(header: list[str], rows: list[list]) -> bytes:
+def exported_on(moment: datetime) -> str:
+    """The line that dates an export, so that a file found later says when its figures were true."""
+    return _("Exported on %(date)s UTC", date=moment.strftime("%Y-%m-%d %H:%M"))
+
+
+def to_csv(header: list[str], rows: list[list], exported: datetime) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
+    writer.writerow([exported_on(exported)])
     writer.writerow(header)
     writer.writerows(safe_rows(rows))
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def to_xlsx(title: str, generated: str, header: list[str], rows: list[list]) -> bytes:
+def to_xlsx(title: str, exported: datetime, header: list[str], rows: list[list]) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title(title))
     sheet.append([safe_cell(title)])
-    sheet.append([f"Generated {generated}"])
+    sheet.append([exported_on(exported)])
     sheet.append([])
     sheet.append(header)
     for row in safe_rows(rows):

@@ -206,9 +206,9 @@ def export(cohort_id: int, kind: str, fmt: str):
     stamp = report.generated_at.strftime("%Y%m%dT%H%MZ")
     filename = f"cohort-{cohort.id}-{course.slug}-{kind}-{stamp}.{fmt}"
     if fmt == "csv":
-        body, mimetype = exports.to_csv(header, rows), "text/csv"
+        body, mimetype = exports.to_csv(header, rows, report.generated_at), "text/csv"
     elif fmt == "xlsx":
-        body = exports.to_xlsx(f"{cohort.name} – {kind}", report.generated_at.isoformat(), header, rows)
+        body = exports.to_xlsx(f"{cohort.name} – {kind}", report.generated_at, header, rows)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
         abort(404)

@@ -45,4 +45,5 @@ def test_coordinator_enrols_a_cohort_from_csv_and_exports_it(page, make_user, ma
     path = tmp_path / "export.csv"
     download_info.value.save_as(path)
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
-    assert sorted(row[0] for row in rows[1:]) == ["Amina Haddad", "Bilal Khan", "Tek Lim"]
+    assert rows[0][0].startswith("Exported on ")
+    assert sorted(row[0] for row in rows[2:]) == ["Amina Haddad", "Bilal Khan", "Tek Lim"]

@@ -195,30 +195,34 @@ def test_each_export_carries_the_same_figures_as_its_page(client, busy_cohort):
     response = client.get(f"/cohorts/{busy_cohort}/export/groups.csv")
     assert re.search(r'filename="cohort-\d+-test-course-groups-\d{8}T\d{4}Z\.csv"', response.headers["Content-Disposition"])
     exported = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    stamp = re.search(r"-(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)Z\.csv", response.headers["Content-Disposition"]).groups()
+    assert exported[0] == ["Exported on {}-{}-{} {}:{} UTC".format(*stamp)]
     in_csv = {(row[0], row[1]): [row[2], row[3], f"{float(row[4]):.1f}", row[5], f"{float(row[6]):.1f}"]
-              for row in exported[1:] if row[0] != "all"}
+              for row in exported[2:] if row[0] != "all"}
     assert in_csv == on_page
 
     workbook = openpyxl.load_workbook(io.BytesIO(client.get(f"/cohorts/{busy_cohort}/export/groups.xlsx").data))
     sheet_rows = list(workbook.active.iter_rows(values_only=True))
-    assert sheet_rows[1][0].startswith("Generated ")
+    assert re.fullmatch(r"Exported on \d{4}-\d\d-\d\d \d\d:\d\d UTC", sheet_rows[1][0])
     def same(value):
         try:
             return float(value)
         except (TypeError, ValueError):
             return str(value)
 
-    assert [[same(v) for v in row] for row in sheet_rows[3:]] == [[same(v) for v in row] for row in exported]
+    assert [[same(v) for v in row] for row in sheet_rows[3:]] == [[same(v) for v in row] for row in exported[1:]]
 
     progress = list(csv.reader(io.StringIO(client.get(f"/cohorts/{busy_cohort}/export/progress.csv").data.decode("utf-8-sig"))))
-    by_name = {row[0]: row for row in progress[1:]}
+    assert progress[0][0].startswith("Exported on ")
+    by_name = {row[0]: row for row in progress[2:]}
     grid = page.split('id="grid"', 1)[1]
     for name, row in by_name.items():
-        percent = row[progress[0].index("progress %")]
+        percent = row[progress[1].index("progress %")]
         assert re.search(rf">{re.escape(name)}</a></td>.*?<td>{percent}%", grid, re.S), name
 
     certificates = list(csv.reader(io.StringIO(client.get(f"/cohorts/{busy_cohort}/export/certificates.csv").data.decode("utf-8-sig"))))
-    assert len(certificates) == 2 and certificates[1][1] == "Amina Haddad"
+    assert certificates[0][0].startswith("Exported on ")
+    assert len(certificates) == 3 and certificates[2][1] == "Amina Haddad"
 
 
 def test_item_analysis(client, busy_cohort):

@@ -1,0 +1,282 @@
+"""Personal data: what the portal holds about a person, and erasing it when they delete their account.
+
+It reads every domain (accounts up to cohorts), so it sits above them all. These flush; views commit."""
+import io
+import json
+import re
+import zipfile
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Text, cast, delete, func, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from portal.accounts.models import Gender, Role, User
+from portal.accounts.services import NO_PASSWORD
+from portal.audit import AuditEvent, record
+from portal.certificates.models import Certificate
+from portal.certificates.services import verify_url
+from portal.cohorts.models import Cohort, CohortMember, cohort_coordinators
+from portal.courses.models import (
+    Course,
+    CourseRevision,
+    Enrolment,
+    Lesson,
+    Question,
+    Quiz,
+    course_lecturers,
+)
+from portal.db_types import utcnow
+from portal.extensions import db
+from portal.learning.models import CourseCompletion, LessonCompletion
+from portal.quizzes.models import AttemptAnswer, QuizAttempt
+
+#: The name a deleted account keeps: it says the person left, and nothing about who they were.
+DELETED_NAME = "Deleted account"
+#: Addresses under the reserved .invalid domain (RFC 2606) can never receive mail nor be signed up with.
+DELETED_EMAIL_DOMAIN = "deleted.invalid"
+
+
+class DeletionRefused(Exception):
+    """This account cannot delete itself: staff accounts are changed to trainee by an administrator first."""
+
+
+def _json_value(value: Any) -> Any:
+    """A value as JSON can hold it: dates as ISO 8601, enums as their strings."""
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, (Role, Gender)):
+        return value.value
+    return value
+
+
+def _row(**fields: Any) -> dict[str, Any]:
+    """One record of the download, ready for JSON."""
+    return {name: _json_value(value) for name, value in fields.items()}
+
+
+def placeholder_email(user_id: int) -> str:
+    """The address a deleted account keeps: unique per account, never routable."""
+    return f"deleted-{user_id}@{DELETED_EMAIL_DOMAIN}"
+
+
+def _identifying_terms(user: User, certificate_names: Iterable[str] | None = None) -> list[str]:
+    """The words that name the person: their email, their name, and the names on their certificates."""
+    if certificate_names is None:
+        certificate_names = db.session.scalars(select(Certificate.recipient_name).where(Certificate.user_id == user.id))
+    names = {user.name, *certificate_names}
+    return [user.email, *sorted(name for name in names if name.strip())]
+
+
+def _mentions(term: str) -> list[ColumnElement[bool]]:
+    """SQL conditions: an audit event's subject or details contain the term, in any case.
+
+    JSON is stored with non-ASCII characters escaped, so the details are searched for both forms."""
+    lowered = term.lower()
+    escaped = json.dumps(lowered)[1:-1]
+    details = func.lower(cast(AuditEvent.details, Text))
+    return [
+        func.lower(AuditEvent.subject).contains(lowered, autoescape=True),
+        details.contains(lowered, autoescape=True),
+        details.contains(escaped, autoescape=True),
+    ]
+
+
+def audit_events_about(user: User, terms: Iterable[str] | None = None) -> list[AuditEvent]:
+    """Audit events the person did, or that name them (by email, name or certificate name)."""
+    conditions: list[ColumnElement[bool]] = [AuditEvent.actor_id == user.id]
+    for term in terms if terms is not None else _identifying_terms(user):
+        conditions += _mentions(term)
+    return list(db.session.scalars(select(AuditEvent).where(or_(*conditions)).order_by(AuditEvent.at, AuditEvent.id)))
+
+
+def personal_data(user: User) -> dict[str, Any]:
+    """Everything the portal holds about the person, one query per table, ready to write as JSON."""
+    profile = _row(id=user.id, email=user.email, name=user.name, role=user.role, country=user.country,
+                   organisation=user.organisation, job_title=user.job_title, gender=user.gender,
+                   language=user.language, created_at=user.created_at, last_login_at=user.last_login_at)
+
+    enrolments = [
+        _row(course=slug, course_title=title, status=enrolment.status.value, enrolled_at=enrolment.enrolled_at,
+             left_at=enrolment.left_at, last_activity_at=enrolment.last_activity_at)
+        for enrolment, slug, title in db.session.execute(
+            select(Enrolment, Course.slug, CourseRevision.title)
+            .join(Course, Course.id == Enrolment.course_id)
+            .outerjoin(CourseRevision, CourseRevision.id == Course.published_revision_id)
+            .where(Enrolment.user_id == user.id).order_by(Enrolment.enrolled_at, Enrolment.id)
+        )
+    ]
+
+    lessons = [
+        _row(course=slug, lesson=key, completed_at=completed_at)
+        for slug, key, completed_at in db.session.execute(
+            select(Course.slug, Lesson.key, LessonCompletion.completed_at)
+            .join(Course, Course.id == LessonCompletion.course_id)
+            .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
+            .where(LessonCompletion.user_id == user.id).order_by(LessonCompletion.completed_at, LessonCompletion.id)
+        )
+    ]
+
+    completions = [
+        _row(course=slug, completed_at=completed_at)
+        for slug, completed_at in db.session.execute(
+            select(Course.slug, CourseCompletion.completed_at)
+            .join(Course, Course.id == CourseCompletion.course_id)
+            .where(CourseCompletion.user_id == user.id).order_by(CourseCompletion.completed_at)
+        )
+    ]
+
+    graded: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for answer, question_key in db.session.execute(
+        select(AttemptAnswer, Question.key)
+        .join(Question, Question.id == AttemptAnswer.question_id)
+        .join(QuizAttempt, QuizAttempt.id == AttemptAnswer.attempt_id)
+        .where(QuizAttempt.user_id == user.id).order_by(AttemptAnswer.id)
+    ):
+        graded[answer.attempt_id].append(_row(question=question_key, response=answer.response, score=answer.score,
+                                              max_score=answer.max_score, is_correct=answer.is_correct))
+    attempts = [
+        _row(course=slug, quiz=quiz_key, number=attempt.number, started_at=attempt.started_at,
+             saved_at=attempt.saved_at, submitted_at=attempt.submitted_at, score=attempt.score,
+             max_score=attempt.max_score, passed=attempt.passed, saved_answers=attempt.answers,
+             graded_answers=graded.get(attempt.id, []))
+        for attempt, slug, quiz_key in db.session.execute(
+            select(QuizAttempt, Course.slug, Quiz.key)
+            .join(Course, Course.id == QuizAttempt.course_id)
+            .join(Quiz, Quiz.id == QuizAttempt.quiz_id)
+            .where(QuizAttempt.user_id == user.id).order_by(QuizAttempt.started_at, QuizAttempt.id)
+        )
+    ]
+
+    issued = list(db.session.scalars(
+        select(Certificate).where(Certificate.user_id == user.id).order_by(Certificate.issued_at, Certificate.id)
+    ))
+    certificates = [
+        _row(code=c.code, verify_url=verify_url(c.code), recipient_name=c.recipient_name, course=c.course_slug,
+             course_title=c.course_title, revision=c.revision_number, hours=c.hours, issued_at=c.issued_at,
+             revoked_at=c.revoked_at, revocation_reason=c.revocation_reason)
+        for c in issued
+    ]
+
+    cohorts = [
+        _row(cohort=name, starts_on=starts_on, ends_on=ends_on, joined_at=member.joined_at, source=member.source,
+             invited_at=member.invited_at)
+        for member, name, starts_on, ends_on in db.session.execute(
+            select(CohortMember, Cohort.name, Cohort.starts_on, Cohort.ends_on)
+            .join(Cohort, Cohort.id == CohortMember.cohort_id)
+            .where(CohortMember.user_id == user.id).order_by(CohortMember.joined_at, CohortMember.id)
+        )
+    ]
+
+    terms = _identifying_terms(user, (c.recipient_name for c in issued))
+    patterns = _patterns(terms, "")
+    audit = []
+    for event in audit_events_about(user, terms):
+        if _scrub([event.subject, event.details], patterns) != [event.subject, event.details]:
+            audit.append(_row(at=event.at, by_you=event.actor_id == user.id, action=event.action,
+                              subject=event.subject, details=event.details))
+        else:  # something they did to someone else: what and when, not whom
+            audit.append(_row(at=event.at, by_you=True, action=event.action))
+
+    return {
+        "profile.json": profile,
+        "enrolments.json": enrolments,
+        "lesson-progress.json": lessons,
+        "course-completions.json": completions,
+        "quiz-attempts.json": attempts,
+        "certificates.json": certificates,
+        "cohorts.json": cohorts,
+        "audit-events.json": audit,
+    }
+
+
+def export_archive(user: User) -> bytes:
+    """A zip of JSON files holding everything the portal holds about the person."""
+    data = personal_data(user)
+    readme = (
+        f"Personal data held by {current_app.config['PORTAL_NAME']} about account {user.id}, "
+        f"exported on {utcnow().strftime('%Y-%m-%d %H:%M')} UTC.\n"
+        "Each .json file holds one kind of record; times are in UTC (ISO 8601).\n"
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("README.txt", readme)
+        for filename, content in data.items():
+            archive.writestr(filename, json.dumps(content, ensure_ascii=False, indent=2))
+    return buffer.getvalue()
+
+
+def can_delete_itself(user: User) -> bool:
+    """Trainees delete their own accounts; staff accounts are first changed to trainee by an administrator."""
+    return user.role == Role.TRAINEE and not user.is_deleted
+
+
+def _scrub_text(text: str, patterns: list[tuple[re.Pattern[str], str]]) -> str:
+    """The text with every pattern replaced."""
+    for pattern, replacement in patterns:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _scrub(value: Any, patterns: list[tuple[re.Pattern[str], str]]) -> Any:
+    """A JSON value with every pattern replaced in its strings, however deeply nested."""
+    if isinstance(value, str):
+        return _scrub_text(value, patterns)
+    if isinstance(value, list):
+        return [_scrub(item, patterns) for item in value]
+    if isinstance(value, dict):
+        return {key: _scrub(item, patterns) for key, item in value.items()}
+    return value
+
+
+def _patterns(terms: list[str], placeholder: str) -> list[tuple[re.Pattern[str], str]]:
+    """Replacements for the email (the first term), anywhere, and for the names, as whole words."""
+    email, *names = terms
+    patterns = [(re.compile(re.escape(email), re.IGNORECASE), placeholder)]
+    patterns += [(re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE), DELETED_NAME) for name in names]
+    return patterns
+
+
+def _anonymise_audit(user: User, placeholder: str) -> None:
+    """Replace the person's email and names in audit subjects and details."""
+    terms = _identifying_terms(user)
+    patterns = _patterns(terms, placeholder)
+    for event in audit_events_about(user, terms):
+        subject = _scrub_text(event.subject, patterns)
+        details = _scrub(event.details, patterns)
+        if subject != event.subject:
+            event.subject = subject
+        if details != event.details:
+            event.details = details
+
+
+def delete_account(user: User) -> None:
+    """Erase the person's data and anonymise what aggregates still count; issued certificates stay verifiable.
+
+    The row stays (attempts, progress and completions point at it) but no longer says who it was;
+    certificates keep the name they were issued with, which their verification page shows."""
+    # Locked and read afresh: a second deletion from another tab, or a profile edit, waits for this one.
+    db.session.refresh(user, with_for_update=True)
+    if not can_delete_itself(user):
+        raise DeletionRefused(user.id)
+    placeholder = placeholder_email(user.id)
+    _anonymise_audit(user, placeholder)
+    record(user, "account.deleted", placeholder)
+    user.email = placeholder
+    user.name = DELETED_NAME
+    user.password_hash = NO_PASSWORD
+    user.country = None
+    user.organisation = ""
+    user.job_title = ""
+    user.gender = Gender.NOT_STATED
+    user.language = current_app.config["BABEL_DEFAULT_LOCALE"]
+    user.last_login_at = None
+    user.is_active = False
+    user.deleted_at = utcnow()
+    # A former lecturer or coordinator (changed to trainee before deleting) leaves their courses and cohorts.
+    db.session.execute(delete(course_lecturers).where(course_lecturers.c.user_id == user.id))
+    db.session.execute(delete(cohort_coordinators).where(cohort_coordinators.c.user_id == user.id))
+    db.session.flush()
