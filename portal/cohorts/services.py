@@ -2,6 +2,7 @@
 These flush and never commit; views commit, then send the invitations."""
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -19,7 +20,13 @@ from portal.extensions import db
 
 
 class RosterRejected(Exception):
-    """Nothing was imported, for the reason given."""
+    """Nothing was imported: `reason` is "problems", "seats" or "staff", with its details kept apart
+    (numbers, lines and addresses) so that the page words them in the reader's language."""
+
+    def __init__(self, reason: str, **details: Any) -> None:
+        super().__init__(reason, details)
+        self.reason = reason
+        self.details = details
 
 
 class CohortFull(Exception):
@@ -130,11 +137,11 @@ def import_roster(cohort: Cohort, roster: Roster, actor: User, only_good_rows: b
     newcomers = [row for row in rows if row.email not in existing or existing[row.email].id not in current]
     left = seats_left(cohort)
     if left is not None and len(newcomers) > left:
-        raise RosterRejected(f"seats: {len(newcomers)} new trainees, {left} seats left")
+        raise RosterRejected("seats", needed=len(newcomers), left=left)
     result = RosterResult(skipped_lines=sorted(roster.bad_lines) if only_good_rows else [])
     staff = [row for row in rows if row.email in existing and existing[row.email].role != Role.TRAINEE]
     if staff:
-        raise RosterRejected("staff: " + ", ".join(f"line {row.line} ({row.email})" for row in staff))
+        raise RosterRejected("staff", rows=[(row.line, row.email) for row in staff])
     for row in rows:
         user = existing.get(row.email)
         if user is not None and user.id in current:

@@ -149,10 +149,8 @@ def import_roster(cohort_id: int):
         result = services.import_roster(cohort, roster, current_user, only_good_rows=form.only_good_rows.data)
     except services.RosterRejected as error:
         db.session.rollback()
-        reason = str(error)
         return render_template("cohorts/import.html", cohort=cohort, form=form, roster=roster,
-                               seats_problem=reason if reason.startswith("seats") else None,
-                               staff_problem=reason.removeprefix("staff: ") if reason.startswith("staff") else None), 422
+                               rejection=error), 422
     db.session.commit()
     for user in result.created:
         try:

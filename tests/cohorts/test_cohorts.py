@@ -4,8 +4,10 @@ import io
 import re
 from datetime import timedelta
 
+import flask_babel
 import openpyxl
 import pytest
+from babel import support
 from sqlalchemy import event, func, select
 
 from portal.accounts.models import Gender, Role, User
@@ -286,3 +288,52 @@ def test_exports_keep_formulas_as_text_and_odd_cohort_names_work(client, cohort_
     workbook = openpyxl.load_workbook(io.BytesIO(client.get(f"/cohorts/{cohort_id}/export/progress.xlsx").data))
     assert workbook.active.title == "C1 test – progress"
     assert workbook.active.cell(row=5, column=1).value.startswith("'=HYPERLINK")
+
+
+def test_a_nul_byte_deep_in_the_roster_is_a_problem_not_a_server_error(client, cohort_id):
+    rows = "".join(f"Trainee {n},t{n}@example.org,DZ,,,\n" for n in range(200))
+    response = upload(client, cohort_id, "name,email,country,organisation,gender,language\n" + rows
+                      + "Nul,nul@example.org,DZ,Min\x00istry,,\n")
+    assert response.status_code == 422
+    assert "Line 202 holds a control character (U+0000)" in response.get_data(as_text=True)
+    assert members() == []
+
+
+class MarkedTranslations(support.NullTranslations):
+    """Marks every translated string, so a test sees which text went through gettext."""
+
+    def gettext(self, message: str) -> str:
+        return "[tr] " + message
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return "[tr] " + (singular if n == 1 else plural)
+
+    ugettext, ungettext = gettext, ngettext
+
+
+@pytest.fixture
+def marked(monkeypatch):
+    monkeypatch.setattr(flask_babel.Domain, "get_translations", lambda self: MarkedTranslations())
+
+
+def test_every_roster_message_is_translated(client, cohort_id, make_user, marked):
+    bad = ("name,email,country,organisation,gender,language\n"
+           ",not-an-email,Atlantis,,robot,klingon\nA,a@example.org,DZ,,,\nB,A@example.org,DZ,,,\n")
+    page = upload(client, cohort_id, bad).get_data(as_text=True)
+    problems = re.findall(r"<li>\[tr\] Line \d+: (.*?)</li>", page)
+    assert len(problems) == 6 and all(problem.startswith("[tr] ") for problem in problems), problems
+    assert "[tr] the email a@example.org is already on line 3" in problems
+
+    page = upload(client, cohort_id, "").get_data(as_text=True)
+    assert "[tr] The file is empty." in page
+
+    make_user(Role.LECTURER, email="bilal@example.org")
+    page = upload(client, cohort_id, FIXED).get_data(as_text=True)
+    assert "[tr] line 3 (bilal@example.org)" in page
+
+    cohort = db.session.get(Cohort, cohort_id)
+    cohort.seat_cap = 1
+    db.session.commit()
+    page = upload(client, cohort_id, ROSTER.replace("Broken Row,not-an-email", "Dalia,dalia@example.org")
+                  .replace("bilal@", "bilal2@")).get_data(as_text=True)
+    assert "[tr] Nothing was imported: the cohort does not have enough seats left (3 new trainees, 1 seats left)." in page
