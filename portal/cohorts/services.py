@@ -51,17 +51,49 @@ def member_counts(cohort_ids: list[int]) -> dict[int, int]:
 
 def save_cohort(cohort: Cohort | None, *, name: str, starts_on: date, ends_on: date, seat_cap: int | None,
                 enrolment_key: str, courses: list[Course], coordinator: User) -> Cohort:
-    """Create or update a cohort; its creator becomes one of its coordinators."""
+    """Create or update a cohort, with an audit record of what changed; its creator becomes one of its coordinators."""
+    created = cohort is None
     if cohort is None:
         cohort = Cohort()
         db.session.add(cohort)
         if coordinator.role == Role.COORDINATOR:
             cohort.coordinators.append(coordinator)
+        before: dict[str, Any] = {}
+        old_key = None
+    else:
+        before = _audited_fields(cohort)
+        old_key = cohort.enrolment_key
     cohort.name, cohort.starts_on, cohort.ends_on = name.strip(), starts_on, ends_on
     cohort.seat_cap, cohort.enrolment_key = seat_cap, enrolment_key.strip() or None
     cohort.courses = courses
     db.session.flush()
+    after = _audited_fields(cohort)
+    if created:
+        record(coordinator, "cohort.created", cohort.name, cohort_id=cohort.id, **after)
+    else:
+        changes = {key: [before[key], value] for key, value in after.items() if before[key] != value}
+        if changes:
+            record(coordinator, "cohort.updated", cohort.name, cohort_id=cohort.id, **changes)
+    if old_key != cohort.enrolment_key:
+        # The key itself is a shared secret: the log says what happened to it, not what it is.
+        change = "set" if old_key is None else "removed" if cohort.enrolment_key is None else "changed"
+        record(coordinator, "cohort.key_changed", cohort.name, cohort_id=cohort.id, change=change)
     return cohort
+
+
+def _audited_fields(cohort: Cohort) -> dict[str, Any]:
+    return {"name": cohort.name, "starts_on": cohort.starts_on.isoformat(), "ends_on": cohort.ends_on.isoformat(),
+            "seat_cap": cohort.seat_cap, "courses": sorted(course.slug for course in cohort.courses)}
+
+
+def add_coordinator(cohort: Cohort, user: User, actor: User) -> bool:
+    """Let a staff member coordinate the cohort too; False when they already do."""
+    if any(coordinator.id == user.id for coordinator in cohort.coordinators):
+        return False
+    cohort.coordinators.append(user)
+    record(actor, "cohort.coordinator_added", cohort.name, cohort_id=cohort.id, coordinator=user.email)
+    db.session.flush()
+    return True
 
 
 def published_courses() -> list[Course]:

@@ -223,8 +223,7 @@ def add_coordinator(cohort_id: int):
         if user is None or not user.is_staff:
             flash(_("No coordinator account uses %(email)s.", email=form.email.data), "error")
         else:
-            if user not in cohort.coordinators:
-                cohort.coordinators.append(user)
+            services.add_coordinator(cohort, user, current_user)
             db.session.commit()
             flash(_("%(name)s now coordinates this cohort.", name=user.name), "success")
     return redirect(url_for("cohorts.show_cohort", cohort_id=cohort.id))

@@ -337,3 +337,55 @@ def test_every_roster_message_is_translated(client, cohort_id, make_user, marked
     page = upload(client, cohort_id, ROSTER.replace("Broken Row,not-an-email", "Dalia,dalia@example.org")
                   .replace("bilal@", "bilal2@")).get_data(as_text=True)
     assert "[tr] Nothing was imported: the cohort does not have enough seats left (3 new trainees, 1 seats left)." in page
+
+
+def audit_events(action: str) -> list[AuditEvent]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
+
+
+def test_creating_and_editing_a_cohort_and_its_key_are_audited(client, cohort_id, coordinator):
+    [created] = audit_events("cohort.created")
+    assert created.actor_id == coordinator.id and created.details["seat_cap"] == 30
+    assert created.details["courses"] == ["test-course"] and "AI-WORKSHOP-12" not in str(created.details)
+    assert [event.details["change"] for event in audit_events("cohort.key_changed")] == ["set"]
+
+    course_id = db.session.scalar(select(Course.id))
+    form = {"name": "12th International Training Workshop on STI Policy: AI capacity", "starts_on": "2026-12-01",
+            "ends_on": "2026-12-19", "seat_cap": "40", "enrolment_key": "AI-WORKSHOP-12", "courses": str(course_id)}
+    assert client.submit(f"/cohorts/{cohort_id}/edit", form).status_code == 302
+    [updated] = audit_events("cohort.updated")
+    assert updated.actor_id == coordinator.id
+    assert updated.details == {"cohort_id": cohort_id, "ends_on": ["2026-12-12", "2026-12-19"], "seat_cap": [30, 40]}
+    assert len(audit_events("cohort.key_changed")) == 1
+
+    client.submit(f"/cohorts/{cohort_id}/edit", {**form, "enrolment_key": "AI-WORKSHOP-12-B"})
+    client.submit(f"/cohorts/{cohort_id}/edit", {**form, "enrolment_key": ""})
+    assert [event.details["change"] for event in audit_events("cohort.key_changed")] == ["set", "changed", "removed"]
+    client.submit(f"/cohorts/{cohort_id}/edit", {**form, "enrolment_key": ""})
+    assert len(audit_events("cohort.updated")) == 1 and len(audit_events("cohort.key_changed")) == 3
+
+
+def test_adding_a_coordinator_is_audited(client, cohort_id, coordinator, make_user):
+    colleague = make_user(Role.COORDINATOR, email="colleague@example.org")
+    page = f"/cohorts/{cohort_id}"
+    client.submit(f"/cohorts/{cohort_id}/coordinators", {"email": "colleague@example.org"}, page=page)
+    client.submit(f"/cohorts/{cohort_id}/coordinators", {"email": "colleague@example.org"}, page=page)
+    [added] = audit_events("cohort.coordinator_added")
+    assert added.actor_id == coordinator.id and added.details["coordinator"] == colleague.email
+    assert colleague in db.session.get(Cohort, cohort_id).coordinators
+
+
+def test_role_changes_are_audited_by_the_service(app, make_user):
+    from portal.accounts.services import set_role
+
+    admin, trainee = make_user(Role.ADMIN), make_user(Role.TRAINEE)
+    set_role(trainee, Role.COORDINATOR, admin)
+    set_role(trainee, Role.COORDINATOR, admin)
+    set_role(trainee, Role.LECTURER, None)
+    db.session.commit()
+    events = audit_events("role.changed")
+    assert [(event.actor_id, event.subject, event.details) for event in events] == [
+        (admin.id, trainee.email, {"role": "coordinator", "previous": "trainee"}),
+        (None, trainee.email, {"role": "lecturer", "previous": "coordinator"}),
+    ]
