@@ -389,3 +389,85 @@ def test_role_changes_are_audited_by_the_service(app, make_user):
         (admin.id, trainee.email, {"role": "coordinator", "previous": "trainee"}),
         (None, trainee.email, {"role": "lecturer", "previous": "coordinator"}),
     ]
+
+
+def test_an_existing_account_is_invited_and_its_progress_stays_private_until_it_accepts(
+        app, client, cohort_id, make_user, client_for, smtp_server):
+    bilal = make_user(Role.TRAINEE, email="bilal@example.org", name="Bilal K.", country="GB")
+    bilal_client = client_for(bilal)
+    course_slug = db.session.scalar(select(Course.slug))
+    assert bilal_client.submit(f"/courses/{course_slug}/enrol", {}, page=f"/courses/{course_slug}").status_code == 302
+    complete_lessons(bilal_client, ["what-is-rd"])
+
+    response = upload(client, cohort_id, FIXED)
+    assert "Existing accounts invited to join: 1" in response.get_data(as_text=True)
+    member = db.session.scalar(select(CohortMember).where(CohortMember.user_id == bilal.id))
+    assert member.state == "pending"
+    grid = client.get(f"/cohorts/{cohort_id}").get_data(as_text=True).split('id="grid"', 1)[1]
+    bilal_row = re.search(r"Bilal K\.</a></td>(.*?)</tr>", grid, re.S).group(1)
+    assert "invitation pending" in bilal_row and "1/" not in bilal_row and "%" not in bilal_row
+    assert re.search(r'data-figure="enrolled">2<', client.get(f"/cohorts/{cohort_id}").get_data(as_text=True))
+    trainee_page = client.get(f"/cohorts/{cohort_id}/trainees/{bilal.id}").get_data(as_text=True)
+    assert "Invitation pending" in trainee_page and "Lessons done" not in trainee_page
+    progress = client.get(f"/cohorts/{cohort_id}/export/progress.csv").data.decode("utf-8-sig")
+    assert "Bilal" not in progress and "bilal@example.org" not in progress
+
+    mail = smtp_server.last_to("bilal@example.org")
+    link = re.search(r"http://localhost(/\S+)", mail.get_content()).group(1)
+    assert link == "/cohorts/invitations"
+    dashboard = bilal_client.get("/dashboard").get_data(as_text=True)
+    assert "Invitations to cohorts" in dashboard and "12th International Training Workshop" in dashboard
+    assert "12th International Training Workshop" in bilal_client.get(link).get_data(as_text=True)
+    accepted = bilal_client.submit(f"/cohorts/invitations/{cohort_id}/accept", {}, page=link)
+    assert accepted.headers["Location"] == "/dashboard"
+    db.session.expire_all()
+    assert db.session.get(CohortMember, member.id).state == "active"
+    assert "Invitations to cohorts" not in bilal_client.get("/dashboard").get_data(as_text=True)
+    grid = client.get(f"/cohorts/{cohort_id}").get_data(as_text=True).split('id="grid"', 1)[1]
+    assert "invitation pending" not in grid and re.search(r"Bilal K\.</a></td>\s*<td>1/", grid)
+    assert "bilal@example.org" in client.get(f"/cohorts/{cohort_id}/export/progress.csv").data.decode("utf-8-sig")
+    assert audit_events("cohort.invitation_accepted")[0].actor_id == bilal.id
+    again = bilal_client.submit(f"/cohorts/invitations/{cohort_id}/accept", {}, page=link)
+    assert again.status_code == 302 and len(audit_events("cohort.invitation_accepted")) == 1
+
+
+def test_a_declined_invitation_leaves_the_trainee_out(app, client, cohort_id, make_user, client_for):
+    bilal = make_user(Role.TRAINEE, email="bilal@example.org")
+    upload(client, cohort_id, FIXED)
+    bilal_client = client_for(bilal)
+    response = bilal_client.submit(f"/cohorts/invitations/{cohort_id}/decline", {}, page="/cohorts/invitations")
+    assert response.headers["Location"] == "/dashboard"
+    assert "bilal@example.org" not in members()
+    assert db.session.scalar(select(func.count()).select_from(Enrolment).where(Enrolment.user_id == bilal.id)) == 0
+    assert "Bilal" not in client.get(f"/cohorts/{cohort_id}").get_data(as_text=True)
+    assert client.get(f"/cohorts/{cohort_id}/trainees/{bilal.id}").status_code == 404
+    stranger = client_for(make_user(Role.TRAINEE))
+    refused = stranger.submit(f"/cohorts/invitations/{cohort_id}/accept", {}, page="/cohorts/invitations")
+    assert refused.status_code == 302 and len(members()) == 2
+
+
+def test_the_cohort_key_accepts_a_pending_invitation(app, client, cohort_id, make_user, client_for):
+    bilal = make_user(Role.TRAINEE, email="bilal@example.org")
+    upload(client, cohort_id, FIXED)
+    client_for(bilal).submit("/cohorts/join", {"key": "AI-WORKSHOP-12"})
+    db.session.expire_all()
+    assert db.session.scalar(select(CohortMember.state).where(CohortMember.user_id == bilal.id)) == "active"
+
+
+def test_existing_accounts_keep_their_country_and_gender_and_the_page_says_so(client, cohort_id, make_user):
+    make_user(Role.TRAINEE, email="amina@example.org", country="MA", gender=Gender.FEMALE)
+    make_user(Role.TRAINEE, email="bilal@example.org", country="PK", gender=Gender.OTHER)
+    make_user(Role.TRAINEE, email="dalia@example.org", country="EG", gender=Gender.FEMALE)
+    page = upload(client, cohort_id, FIXED).get_data(as_text=True)
+    notice = re.search(r'<p id="kept-profile">(.*?)</p>', page, re.S).group(1)
+    assert "2 existing accounts kept their own country and gender" in notice
+    assert "amina@example.org" in notice and "bilal@example.org" in notice and "dalia@example.org" not in notice
+
+
+def test_a_trainee_who_never_came_shows_never_as_last_activity(client, cohort_id):
+    upload(client, cohort_id, FIXED)
+    page = client.get(f"/cohorts/{cohort_id}").get_data(as_text=True)
+    grid = page.split('id="grid"', 1)[1].split("</table>", 1)[0]
+    assert grid.count("<td>never</td>") == 3
+    dalia = db.session.scalar(select(User).where(User.email == "dalia@example.org"))
+    assert "Last activity: never" in client.get(f"/cohorts/{cohort_id}/trainees/{dalia.id}").get_data(as_text=True)
