@@ -271,7 +271,7 @@ def import_roster(cohort: Cohort, roster: Roster, actor: User, only_good_rows: b
                                                         organisation=row.organisation, gender=row.gender,
                                                         language=row.language)
                     add_member(cohort, user, "csv", invited=True)
-            except IntegrityError:
+            except (IntegrityError, accounts.EmailTaken):
                 # Another import created this account a moment ago: from here on it is an existing one.
                 user = accounts.find_user_by_email(row.email)
                 if user is None:

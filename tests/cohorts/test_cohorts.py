@@ -2,6 +2,7 @@
 import csv
 import io
 import re
+import threading
 from datetime import timedelta
 
 import flask_babel
@@ -471,3 +472,45 @@ def test_a_trainee_who_never_came_shows_never_as_last_activity(client, cohort_id
     assert grid.count("<td>never</td>") == 3
     dalia = db.session.scalar(select(User).where(User.email == "dalia@example.org"))
     assert "Last activity: never" in client.get(f"/cohorts/{cohort_id}/trainees/{dalia.id}").get_data(as_text=True)
+
+
+def test_parallel_imports_of_the_same_roster_answer_and_enrol_each_person_once(
+        app, client, database_url, cohort_id, coordinator, make_user, client_for):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("parallel imports are tested on PostgreSQL (run with TEST_DATABASE_URL)")
+    course_id = db.session.scalar(select(Course.id))
+    second = client.submit("/cohorts/new", {"name": "Second edition", "starts_on": "2027-01-01",
+                                            "ends_on": "2027-01-12", "courses": str(course_id)})
+    second_id = int(second.headers["Location"].rsplit("/", 1)[1])
+    make_user(Role.TRAINEE, email="known@example.org")
+    roster = ("name,email,country,organisation,gender,language\nKnown,known@example.org,DZ,,,\n"
+              + "".join(f"Trainee {n},t{n}@example.org,NG,,other,en\n" for n in range(20)))
+    # Four requests into each cohort: the same cohort's imports meet on its row, the two cohorts on the accounts.
+    targets = [cohort_id, second_id] * 4
+    clients = [client_for(coordinator) for _ in targets]
+    tokens = [each.csrf_token(f"/cohorts/{target}/import") for each, target in zip(clients, targets)]
+    barrier, statuses, errors = threading.Barrier(len(targets)), [], []
+
+    def post(each, target: int, token: str) -> None:
+        try:
+            barrier.wait()
+            response = each.post(f"/cohorts/{target}/import", content_type="multipart/form-data",
+                                 data={"csrf_token": token, "roster": (io.BytesIO(roster.encode()), "roster.csv")})
+            statuses.append(response.status_code)
+        except Exception as error:  # noqa: BLE001 - collected and shown below
+            errors.append(error)
+
+    threads = [threading.Thread(target=post, args=args) for args in zip(clients, targets, tokens)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors and statuses == [200] * len(targets), (statuses, errors)
+    db.session.expire_all()
+    emails = list(db.session.scalars(select(User.email).where(User.email.like("t%@example.org"))))
+    assert sorted(emails) == sorted(f"t{n}@example.org" for n in range(20))
+    for target in (cohort_id, second_id):
+        people = list(db.session.scalars(select(CohortMember.user_id).where(CohortMember.cohort_id == target)))
+        assert len(people) == len(set(people)) == 21
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action == "cohort.imported")) == len(targets)
