@@ -218,7 +218,7 @@ def list_users():
     form = UserSearchForm(request.args)
     role = Role(form.role.data) if form.role.data in Role._value2member_map_ else None
     page = db.paginate(
-        services.search_users(form.q.data or "", role), per_page=50, error_out=False
+        services.search_users(form.q.data or "", role), per_page=current_app.config["PAGE_SIZE"], error_out=False
     )
     return render_template(
         "accounts/admin_users.html",

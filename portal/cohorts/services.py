@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import render_template, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -36,15 +36,16 @@ class CohortFull(Exception):
     """The cohort has no seat left."""
 
 
-def cohorts_run_by(user: User) -> list[Cohort]:
-    """The cohorts a coordinator runs (all of them, for an admin), newest first."""
+def cohorts_run_by(user: User) -> Select[tuple[Cohort]]:
+    """A select() of the cohorts a coordinator runs (all of them, for an admin), newest first."""
     statement = select(Cohort).options(selectinload(Cohort.courses)).order_by(Cohort.starts_on.desc(), Cohort.id.desc())
     if not user.is_admin:
         statement = statement.where(Cohort.coordinators.any(User.id == user.id))
-    return list(db.session.scalars(statement))
+    return statement
 
 
 def member_counts(cohort_ids: list[int]) -> dict[int, int]:
+    """How many members (invited ones included) each of these cohorts has."""
     rows = db.session.execute(
         select(CohortMember.cohort_id, func.count()).where(CohortMember.cohort_id.in_(cohort_ids))
         .group_by(CohortMember.cohort_id)

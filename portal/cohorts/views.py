@@ -2,7 +2,7 @@
 import logging
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
@@ -51,9 +51,9 @@ def course_choices(form: CohortForm) -> None:
 @bp.route("/cohorts")
 @allow(Role.COORDINATOR)
 def list_cohorts():
-    cohorts = services.cohorts_run_by(current_user)
-    return render_template("cohorts/list.html", cohorts=cohorts,
-                           counts=services.member_counts([c.id for c in cohorts]))
+    page = db.paginate(services.cohorts_run_by(current_user), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template("cohorts/list.html", page=page,
+                           counts=services.member_counts([c.id for c in page.items]))
 
 
 @bp.route("/cohorts/new", methods=["GET", "POST"])
