@@ -18,7 +18,7 @@ from portal.learning.models import CourseCompletion
 
 
 def next_link(page: str) -> str:
-    match = re.search(r'<nav aria-label="Pages" class="pager">.*?<a rel="next" href="([^"]+)">', page, re.S)
+    match = re.search(r'<nav aria-label="Pages" class="pager">.*?<a rel="next" href="([^"]+)">', page, re.DOTALL)
     assert match, "page 1 has no link to the next page"
     return html.unescape(match.group(1))
 

@@ -405,7 +405,7 @@ def test_an_existing_account_is_invited_and_its_progress_stays_private_until_it_
     member = db.session.scalar(select(CohortMember).where(CohortMember.user_id == bilal.id))
     assert member.state == "pending"
     grid = client.get(f"/cohorts/{cohort_id}").get_data(as_text=True).split('id="grid"', 1)[1]
-    bilal_row = re.search(r"Bilal K\.</a></td>(.*?)</tr>", grid, re.S).group(1)
+    bilal_row = re.search(r"Bilal K\.</a></td>(.*?)</tr>", grid, re.DOTALL).group(1)
     assert "invitation pending" in bilal_row and "1/" not in bilal_row and "%" not in bilal_row
     assert re.search(r'data-figure="enrolled">2<', client.get(f"/cohorts/{cohort_id}").get_data(as_text=True))
     trainee_page = client.get(f"/cohorts/{cohort_id}/trainees/{bilal.id}").get_data(as_text=True)
@@ -460,7 +460,7 @@ def test_existing_accounts_keep_their_country_and_gender_and_the_page_says_so(cl
     make_user(Role.TRAINEE, email="bilal@example.org", country="PK", gender=Gender.OTHER)
     make_user(Role.TRAINEE, email="dalia@example.org", country="EG", gender=Gender.FEMALE)
     page = upload(client, cohort_id, FIXED).get_data(as_text=True)
-    notice = re.search(r'<p id="kept-profile">(.*?)</p>', page, re.S).group(1)
+    notice = re.search(r'<p id="kept-profile">(.*?)</p>', page, re.DOTALL).group(1)
     assert "2 existing accounts kept their own country and gender" in notice
     assert "amina@example.org" in notice and "bilal@example.org" in notice and "dalia@example.org" not in notice
 
