@@ -107,13 +107,8 @@ def published_courses() -> list[Course]:
 
 
 def member_ids(cohort: Cohort) -> set[int]:
-    """The users who are members of the cohort: active ones, and pending ones too when asked."""
+    """The users who are in the cohort or invited to it (active or pending)."""
     return set(members_by_state(cohort))
-
-
-def active_member_ids(cohort: Cohort) -> set[int]:
-    """The users who accepted (or needed no invitation): the only ones whose progress coordinators see."""
-    return {user_id for user_id, state in members_by_state(cohort).items() if state == MembershipState.ACTIVE}
 
 
 def members_by_state(cohort: Cohort) -> dict[int, MembershipState]:
