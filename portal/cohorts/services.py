@@ -5,6 +5,7 @@ from datetime import date
 from typing import Any
 
 from flask import render_template, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -188,10 +189,12 @@ def decline_invitation(user: User, cohort_id: int) -> Cohort:
 
 
 def send_membership_invitation(user: User, cohort: Cohort) -> None:
-    """Mail an existing account the invitation to join a cohort, with a link to answer it."""
+    """Mail an existing account the invitation to join a cohort, in their language, with a link to answer it."""
     link = url_for("cohorts.list_invitations", _external=True)
-    body = render_template("cohorts/email/membership_invitation.txt", user=user, cohort=cohort, link=link)
-    send_mail(user.email, _("You are invited to join %(cohort)s", cohort=cohort.name), body)
+    with force_locale(user.language or "en"):
+        body = render_template("cohorts/email/membership_invitation.txt", user=user, cohort=cohort, link=link)
+        subject = _("You are invited to join %(cohort)s", cohort=cohort.name)
+    send_mail(user.email, subject, body)
 
 
 def join_with_key(user: User, key: str) -> Cohort:
