@@ -64,6 +64,8 @@ class Config:
     #: The Ed25519 key that signs certificates (created in the instance folder when unset).
     ISSUER_KEY_PATH = os.environ.get("ISSUER_KEY_PATH", "")
     VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute")
+    #: Rows on one page of a long list (users, audit log, cohorts); the pager links to the others.
+    PAGE_SIZE = 50
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

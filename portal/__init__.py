@@ -14,6 +14,7 @@ from portal.accounts import cli as accounts_cli
 from portal.accounts import views as accounts_views
 from portal.certificates import receivers as certificate_receivers  # noqa: F401  (connects signals)
 from portal.certificates import views as certificates_views
+from portal.cohorts import receivers as cohorts_receivers
 from portal.cohorts import views as cohorts_views
 from portal.courses import cli as courses_cli
 from portal.courses import views as courses_views
@@ -59,6 +60,7 @@ def create_app(config: str | type[Config] | None = None, overrides: Mapping[str,
     app.register_blueprint(certificates_views.bp)
     app.register_blueprint(cohorts_views.bp)
     app.register_blueprint(privacy_views.bp)
+    cohorts_receivers.init_app(app)
     app.cli.add_command(accounts_cli.users)
     app.cli.add_command(courses_cli.courses)
     app.cli.add_command(cli.setup)

@@ -41,7 +41,7 @@ def healthz():
 def list_audit_events():
     """The audit log, newest first, filtered by kind of action."""
     action = request.args.get("action", "")
-    page = db.paginate(recent_events(action), per_page=100, error_out=False)
+    page = db.paginate(recent_events(action), per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template("core/audit.html", page=page, action=action)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from portal.accounts.models import Gender, Role, User
+from portal.audit import record
 from portal.db_types import utcnow
 from portal.extensions import db
 from portal.mail import send_mail
@@ -213,9 +214,13 @@ def send_invitation(user: User, cohort_name: str) -> None:
     send_mail(user.email, _("You are invited to %(cohort)s", cohort=cohort_name), body)
 
 
-def set_role(user: User, role: Role) -> None:
-    """Give the user a new role."""
+def set_role(user: User, role: Role, actor: User | None) -> None:
+    """Give the user a new role, and say who did it in the audit log (None: the command line)."""
+    previous = user.role
+    if previous == role:
+        return
     user.role = role
+    record(actor, "role.changed", user.email, role=role.value, previous=previous.value)
     db.session.flush()
 
 

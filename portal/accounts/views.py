@@ -18,7 +18,6 @@ from portal.accounts.forms import (
     UserSearchForm,
 )
 from portal.accounts.models import Gender, Role, User
-from portal.audit import record
 from portal.extensions import db, limiter, login_manager
 from portal.security import is_safe_next
 
@@ -223,7 +222,7 @@ def list_users():
     form = UserSearchForm(request.args)
     role = Role(form.role.data) if form.role.data in Role._value2member_map_ else None
     page = db.paginate(
-        services.search_users(form.q.data or "", role), per_page=50, error_out=False
+        services.search_users(form.q.data or "", role), per_page=current_app.config["PAGE_SIZE"], error_out=False
     )
     return render_template(
         "accounts/admin_users.html",
@@ -243,9 +242,7 @@ def change_role(user_id: int):
         if user.id == current_user.id and form.role.data != Role.ADMIN:
             flash(_("You cannot remove your own administrator role."), "error")
         else:
-            previous = user.role
-            services.set_role(user, Role(form.role.data))
-            record(current_user, "role.changed", user.email, role=user.role.value, previous=previous.value)
+            services.set_role(user, Role(form.role.data), current_user)
             db.session.commit()
             flash(
                 _("%(name)s is now: %(role)s.", name=user.name, role=ROLE_LABELS[user.role]),

@@ -36,3 +36,7 @@ class JoinForm(FlaskForm):
 class CoordinatorForm(FlaskForm):
     email = EmailField(_l("Coordinator's email"), validators=[DataRequired(), Email(check_deliverability=False)])
     submit = SubmitField(_l("Add coordinator"))
+
+
+class AnswerForm(FlaskForm):
+    """Accepting or declining an invitation: nothing to fill in but the CSRF token."""

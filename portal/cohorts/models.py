@@ -1,10 +1,11 @@
 """Cohorts and their members."""
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.accounts.models import User
+from portal.accounts.models import User, string_enum
 from portal.courses.models import Course
 from portal.db_types import UTCDateTime, utcnow
 from portal.extensions import db
@@ -49,6 +50,12 @@ class Cohort(db.Model):
         return user.is_admin or any(coordinator.id == user.id for coordinator in self.coordinators)
 
 
+class MembershipState(StrEnum):
+    #: An existing account was put on a roster: invited, not yet a member until they accept.
+    PENDING = "pending"
+    ACTIVE = "active"
+
+
 class CohortMember(db.Model):
     __tablename__ = "cohort_members"
     __table_args__ = (UniqueConstraint("cohort_id", "user_id"),)
@@ -61,5 +68,13 @@ class CohortMember(db.Model):
     source: Mapped[str] = mapped_column(String(10), default="manual")
     #: Set when an invitation email was sent to a new account, cleared once a password is chosen.
     invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Pending members hold a seat but are on no course, and coordinators see none of their progress.
+    state: Mapped[MembershipState] = mapped_column(string_enum(MembershipState), default=MembershipState.ACTIVE,
+                                                   server_default=MembershipState.ACTIVE.value)
 
     user: Mapped[User] = relationship()
+    cohort: Mapped[Cohort] = relationship()
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == MembershipState.PENDING

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import Gender, User
 from portal.certificates.models import Certificate
-from portal.cohorts.models import Cohort, CohortMember
+from portal.cohorts.models import Cohort, CohortMember, MembershipState
 from portal.courses.models import Course, CourseRevision, Enrolment, QuestionVersion, QuizVersion
 from portal.db_types import utcnow
 from portal.extensions import db
@@ -79,6 +79,8 @@ class CohortReport:
     revision: CourseRevision
     modules: list[tuple[str, str]]
     rows: list[TraineeRow]
+    #: Members invited from a roster who have not accepted: listed, with none of their progress.
+    pending: list[User] = field(default_factory=list)
     generated_at: datetime = field(default_factory=utcnow)
 
     @property
@@ -136,7 +138,9 @@ class CohortReport:
 
 
 def _members(cohort: Cohort, only_user: int | None = None):
-    statement = select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id)
+    """Active members only: the progress of trainees who have not accepted their invitation is not read."""
+    statement = select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id,
+                                                   CohortMember.state == MembershipState.ACTIVE)
     return statement.where(CohortMember.user_id == only_user) if only_user is not None else statement
 
 
@@ -145,12 +149,23 @@ def cohort_report(cohort: Cohort, course: Course, only_user: int | None = None) 
     revision = course.published_revision
     steps: list[Step] = outlines([revision.id])[revision.id]
     members = _members(cohort, only_user)
-    people = db.session.execute(
-        select(User, Enrolment.last_activity_at)
+    people = (
+        select(User, CohortMember.state, Enrolment.enrolled_at, Enrolment.last_activity_at)
         .join(CohortMember, CohortMember.user_id == User.id)
         .outerjoin(Enrolment, (Enrolment.user_id == User.id) & (Enrolment.course_id == course.id))
-        .where(CohortMember.cohort_id == cohort.id, CohortMember.user_id.in_(members)).order_by(User.name)
-    ).all()
+        .where(CohortMember.cohort_id == cohort.id).order_by(User.name, User.id)
+    )
+    if only_user is not None:
+        people = people.where(CohortMember.user_id == only_user)
+    active: list[tuple[User, datetime | None]] = []
+    pending: list[User] = []
+    for user, state, enrolled_at, last_activity_at in db.session.execute(people):
+        if state == MembershipState.PENDING:
+            pending.append(user)
+        else:
+            # Enrolling sets the activity time; only activity after it is the trainee's own.
+            active.append((user, last_activity_at if enrolled_at and last_activity_at
+                           and last_activity_at > enrolled_at else None))
     done: dict[int, set[int]] = defaultdict(set)
     for user_id, lesson_id in db.session.execute(
         select(LessonCompletion.user_id, LessonCompletion.lesson_id)
@@ -182,7 +197,7 @@ def cohort_report(cohort: Cohort, course: Course, only_user: int | None = None) 
                    for key in module_keys}
     quiz_ids = [s.stable_id for s in steps if s.kind == "quiz"]
     rows = []
-    for user, last_activity in people:
+    for user, last_activity in active:
         user_done, user_scores = done[user.id], scores[user.id]
         cells = []
         for key in module_keys:
@@ -198,7 +213,7 @@ def cohort_report(cohort: Cohort, course: Course, only_user: int | None = None) 
             completed_at=completions.get(user.id), certified=user.id in certified,
             quizzes_attempted=len(user_scores), quizzes_passed=sum(p for _, p in user_scores.values()),
         ))
-    return CohortReport(cohort, course, revision, [(key, titles[key]) for key in module_keys], rows)
+    return CohortReport(cohort, course, revision, [(key, titles[key]) for key in module_keys], rows, pending)
 
 
 @dataclass

@@ -1,11 +1,17 @@
 """Reading a roster CSV (name, email, country, organisation, gender, language): every row checked,
-every problem reported with its line. No database here."""
+every problem reported with its line. No database here.
+
+Messages are lazy strings: the template and its parameters are kept apart and translated when
+shown, in the reader's language."""
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 
 import pycountry
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 
 from portal.accounts.models import Gender
 
@@ -32,6 +38,9 @@ LANGUAGES = {"en": "en", "english": "en", "fr": "fr", "french": "fr", "français
 
 #: More rows than any workshop has: a larger file is refused before anything is read into accounts.
 MAX_ROWS = 5000
+#: C0 control characters other than tab, line feed and carriage return: no roster needs them, and
+#: PostgreSQL cannot store U+0000 at all.
+CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 class RosterError(Exception):
@@ -52,7 +61,7 @@ class RosterRow:
 @dataclass
 class Roster:
     rows: list[RosterRow] = field(default_factory=list)
-    problems: list[tuple[int, str]] = field(default_factory=list)
+    problems: list[tuple[int, LazyString]] = field(default_factory=list)
 
     @property
     def bad_lines(self) -> set[int]:
@@ -65,19 +74,29 @@ class Roster:
 
 def _decode(data: bytes) -> str:
     if not data.strip():
-        raise RosterError("The file is empty.")
+        raise RosterError(_l("The file is empty."))
     if data.startswith(b"PK\x03\x04"):
-        raise RosterError("This is an Excel or zip file, not CSV. In Excel, use File > Save As > CSV UTF-8.")
+        raise RosterError(_l("This is an Excel or zip file, not CSV. In Excel, use File > Save As > CSV UTF-8."))
     if data.startswith(b"%PDF") or b"\x00" in data[:4096]:
-        raise RosterError("This is not a CSV file. Save the list as CSV UTF-8 and upload that.")
+        raise RosterError(_l("This is not a CSV file. Save the list as CSV UTF-8 and upload that."))
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        raise RosterError(
-            f"The file is not UTF-8 text (line {line} has a character in another encoding). "
-            "In Excel, use File > Save As > CSV UTF-8; in LibreOffice, choose the character set Unicode (UTF-8)."
-        ) from None
+        raise RosterError(_l(
+            "The file is not UTF-8 text (line %(line)d has a character in another encoding). "
+            "In Excel, use File > Save As > CSV UTF-8; in LibreOffice, choose the character set Unicode (UTF-8).",
+            line=line,
+        )) from None
+    control = CONTROL_CHARACTER.search(text)
+    if control is not None:
+        line = text.count("\n", 0, control.start()) + 1
+        raise RosterError(_l(
+            "Line %(line)d holds a control character (%(code)s), which a CSV file of names and addresses "
+            "cannot contain. Save the list again as CSV UTF-8 from your spreadsheet and upload that.",
+            line=line, code=f"U+{ord(control.group()):04X}",
+        ))
+    return text
 
 
 def _country(value: str) -> str | None:
@@ -86,7 +105,7 @@ def _country(value: str) -> str | None:
     try:
         return pycountry.countries.lookup(value.strip()).alpha_2
     except LookupError:
-        raise ValueError(f"unknown country '{value}': use a country name in English or its two-letter ISO code") from None
+        raise ValueError(value) from None
 
 
 def read_roster(data: bytes) -> Roster:
@@ -98,14 +117,12 @@ def read_roster(data: bytes) -> Roster:
     try:
         header = next(reader)
     except (StopIteration, csv.Error):
-        raise RosterError("The file has no header line.") from None
+        raise RosterError(_l("The file has no header line.")) from None
     names = [SYNONYMS.get(h.strip().lower(), h.strip().lower()) for h in header]
     missing = [column for column in REQUIRED if column not in names]
     if missing:
-        raise RosterError(
-            f"The header line (line 1) lacks the column(s) {', '.join(missing)}. "
-            f"Expected columns: {', '.join(COLUMNS)}."
-        )
+        raise RosterError(_l("The header line (line 1) lacks the column(s) %(missing)s. Expected columns: %(expected)s.",
+                                 missing=", ".join(missing), expected=", ".join(COLUMNS)))
     roster, first_seen = Roster(), {}
     try:
         for values in reader:
@@ -113,39 +130,42 @@ def read_roster(data: bytes) -> Roster:
             if not any(value.strip() for value in values):
                 continue
             if len(roster.rows) >= MAX_ROWS:
-                raise RosterError(f"The file has more than {MAX_ROWS} rows. Split it into smaller files.")
+                raise RosterError(_l("The file has more than %(count)d rows. Split it into smaller files.", count=MAX_ROWS))
             record = {name: (values[i].strip() if i < len(values) else "") for i, name in enumerate(names)}
-            problems = []
+            problems: list[LazyString] = []
             name = record.get("name", "")
             if not name:
-                problems.append("the name is missing")
+                problems.append(_l("the name is missing"))
             elif len(name) > 200:
-                problems.append("the name is longer than 200 characters")
+                problems.append(_l("the name is longer than 200 characters"))
             email = ""
             try:
                 email = validate_email(record.get("email", ""), check_deliverability=False).normalized.lower()
             except EmailNotValidError:
-                problems.append(f"'{record.get('email', '')}' is not a valid email address")
+                problems.append(_l("'%(email)s' is not a valid email address", email=record.get("email", "")))
             if email and email in first_seen:
-                problems.append(f"the email {email} is already on line {first_seen[email]}")
+                problems.append(_l("the email %(email)s is already on line %(line)d", email=email, line=first_seen[email]))
             elif email:
                 first_seen[email] = line
             try:
                 country = _country(record.get("country", ""))
-            except ValueError as error:
-                problems.append(str(error))
+            except ValueError:
+                problems.append(_l("unknown country '%(country)s': use a country name in English or its two-letter ISO code",
+                                   country=record.get("country", "")))
                 country = None
             gender = GENDERS.get(record.get("gender", "").lower())
             if gender is None:
-                problems.append(f"unknown gender '{record['gender']}': use female, male, other or not_stated")
+                problems.append(_l("unknown gender '%(gender)s': use female, male, other or not_stated",
+                                   gender=record["gender"]))
             language = LANGUAGES.get(record.get("language", "").lower())
             if language is None:
-                problems.append(f"unknown language '{record['language']}': use en, fr, ar or zh")
+                problems.append(_l("unknown language '%(language)s': use en, fr, ar or zh", language=record["language"]))
             roster.problems.extend((line, problem) for problem in problems)
             roster.rows.append(RosterRow(line, name, email, country, record.get("organisation", "")[:200],
                                          gender or Gender.NOT_STATED, language or "en"))
     except csv.Error as error:
-        raise RosterError(f"The CSV is malformed near line {reader.line_num}: {error}.") from None
+        raise RosterError(_l("The CSV is malformed near line %(line)d: %(error)s.", line=reader.line_num,
+                             error=str(error))) from None
     if not roster.rows:
-        raise RosterError("The file has a header but no rows.")
+        raise RosterError(_l("The file has a header but no rows."))
     return roster

@@ -2,39 +2,51 @@
 These flush and never commit; views commit, then send the invitations."""
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from sqlalchemy import func, select
+from flask import render_template, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from portal.accounts import services as accounts
-from portal.accounts.models import Role, User
+from portal.accounts.models import Gender, Role, User
 from portal.audit import record
-from portal.cohorts.models import Cohort, CohortMember
-from portal.cohorts.roster import Roster
+from portal.cohorts.models import Cohort, CohortMember, MembershipState
+from portal.cohorts.roster import Roster, RosterRow
 from portal.courses.models import Course
 from portal.courses.services import enrol
 from portal.db_types import utcnow
 from portal.extensions import db
+from portal.mail import send_mail
 
 
 class RosterRejected(Exception):
-    """Nothing was imported, for the reason given."""
+    """Nothing was imported: `reason` is "problems", "seats" or "staff", with its details kept apart
+    (numbers, lines and addresses) so that the page words them in the reader's language."""
+
+    def __init__(self, reason: str, **details: Any) -> None:
+        super().__init__(reason, details)
+        self.reason = reason
+        self.details = details
 
 
 class CohortFull(Exception):
     """The cohort has no seat left."""
 
 
-def cohorts_run_by(user: User) -> list[Cohort]:
-    """The cohorts a coordinator runs (all of them, for an admin), newest first."""
+def cohorts_run_by(user: User) -> Select[tuple[Cohort]]:
+    """A select() of the cohorts a coordinator runs (all of them, for an admin), newest first."""
     statement = select(Cohort).options(selectinload(Cohort.courses)).order_by(Cohort.starts_on.desc(), Cohort.id.desc())
     if not user.is_admin:
         statement = statement.where(Cohort.coordinators.any(User.id == user.id))
-    return list(db.session.scalars(statement))
+    return statement
 
 
 def member_counts(cohort_ids: list[int]) -> dict[int, int]:
+    """How many members (invited ones included) each of these cohorts has."""
     rows = db.session.execute(
         select(CohortMember.cohort_id, func.count()).where(CohortMember.cohort_id.in_(cohort_ids))
         .group_by(CohortMember.cohort_id)
@@ -44,17 +56,49 @@ def member_counts(cohort_ids: list[int]) -> dict[int, int]:
 
 def save_cohort(cohort: Cohort | None, *, name: str, starts_on: date, ends_on: date, seat_cap: int | None,
                 enrolment_key: str, courses: list[Course], coordinator: User) -> Cohort:
-    """Create or update a cohort; its creator becomes one of its coordinators."""
+    """Create or update a cohort, with an audit record of what changed; its creator becomes one of its coordinators."""
+    created = cohort is None
     if cohort is None:
         cohort = Cohort()
         db.session.add(cohort)
         if coordinator.role == Role.COORDINATOR:
             cohort.coordinators.append(coordinator)
+        before: dict[str, Any] = {}
+        old_key = None
+    else:
+        before = _audited_fields(cohort)
+        old_key = cohort.enrolment_key
     cohort.name, cohort.starts_on, cohort.ends_on = name.strip(), starts_on, ends_on
     cohort.seat_cap, cohort.enrolment_key = seat_cap, enrolment_key.strip() or None
     cohort.courses = courses
     db.session.flush()
+    after = _audited_fields(cohort)
+    if created:
+        record(coordinator, "cohort.created", cohort.name, cohort_id=cohort.id, **after)
+    else:
+        changes = {key: [before[key], value] for key, value in after.items() if before[key] != value}
+        if changes:
+            record(coordinator, "cohort.updated", cohort.name, cohort_id=cohort.id, **changes)
+    if old_key != cohort.enrolment_key:
+        # The key itself is a shared secret: the log says what happened to it, not what it is.
+        change = "set" if old_key is None else "removed" if cohort.enrolment_key is None else "changed"
+        record(coordinator, "cohort.key_changed", cohort.name, cohort_id=cohort.id, change=change)
     return cohort
+
+
+def _audited_fields(cohort: Cohort) -> dict[str, Any]:
+    return {"name": cohort.name, "starts_on": cohort.starts_on.isoformat(), "ends_on": cohort.ends_on.isoformat(),
+            "seat_cap": cohort.seat_cap, "courses": sorted(course.slug for course in cohort.courses)}
+
+
+def add_coordinator(cohort: Cohort, user: User, actor: User) -> bool:
+    """Let a staff member coordinate the cohort too; False when they already do."""
+    if any(coordinator.id == user.id for coordinator in cohort.coordinators):
+        return False
+    cohort.coordinators.append(user)
+    record(actor, "cohort.coordinator_added", cohort.name, cohort_id=cohort.id, coordinator=user.email)
+    db.session.flush()
+    return True
 
 
 def published_courses() -> list[Course]:
@@ -64,37 +108,107 @@ def published_courses() -> list[Course]:
 
 
 def member_ids(cohort: Cohort) -> set[int]:
-    return set(db.session.scalars(select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id)))
+    """The users who are in the cohort or invited to it (active or pending)."""
+    return set(members_by_state(cohort))
+
+
+def members_by_state(cohort: Cohort) -> dict[int, MembershipState]:
+    """Every member's user id and whether they are active or still invited."""
+    rows = db.session.execute(select(CohortMember.user_id, CohortMember.state).where(CohortMember.cohort_id == cohort.id))
+    return {user_id: MembershipState(state) for user_id, state in rows.all()}
 
 
 def seats_left(cohort: Cohort) -> int | None:
+    """Seats not taken by members, invited ones included; None when the cohort has no cap."""
     if cohort.seat_cap is None:
         return None
-    taken = db.session.scalar(select(func.count()).select_from(CohortMember).where(CohortMember.cohort_id == cohort.id))
+    taken = db.session.scalar(select(func.count()).select_from(CohortMember).where(CohortMember.cohort_id == cohort.id)) or 0
     return max(0, cohort.seat_cap - taken)
 
 
-def add_member(cohort: Cohort, user: User, source: str, invited: bool = False) -> CohortMember:
-    """Put a trainee in the cohort and on each of its courses."""
+def add_member(cohort: Cohort, user: User, source: str, invited: bool = False, pending: bool = False) -> CohortMember:
+    """Put a trainee in the cohort and on each of its courses; a pending member only holds a seat until they accept."""
     member = CohortMember(cohort_id=cohort.id, user_id=user.id, source=source,
-                          invited_at=utcnow() if invited else None)
+                          invited_at=utcnow() if invited or pending else None,
+                          state=MembershipState.PENDING if pending else MembershipState.ACTIVE)
     db.session.add(member)
-    for course in cohort.courses:
-        if course.is_published:
-            enrol(user, course, check_key=False)
+    if not pending:
+        _enrol_in_courses(cohort, user)
     db.session.flush()
     return member
 
 
+def _enrol_in_courses(cohort: Cohort, user: User) -> None:
+    for course in cohort.courses:
+        if course.is_published:
+            enrol(user, course, check_key=False)
+
+
+def _membership(user: User, cohort_id: int) -> CohortMember | None:
+    return db.session.scalar(select(CohortMember).where(CohortMember.cohort_id == cohort_id,
+                                                        CohortMember.user_id == user.id))
+
+
+def pending_invitations(user: User) -> list[CohortMember]:
+    """The cohorts a trainee was invited to and has not answered yet, oldest invitation first."""
+    return list(db.session.scalars(
+        select(CohortMember).where(CohortMember.user_id == user.id, CohortMember.state == MembershipState.PENDING)
+        .options(selectinload(CohortMember.cohort)).order_by(CohortMember.invited_at, CohortMember.id)
+    ))
+
+
+def accept_invitation(user: User, cohort_id: int) -> Cohort:
+    """The trainee agrees to join: the membership becomes active and they are put on the cohort's courses.
+
+    Raises LookupError when there is no pending invitation (answered already, or never sent)."""
+    member = _membership(user, cohort_id)
+    if member is None or not member.is_pending:
+        raise LookupError(cohort_id)
+    claimed = db.session.execute(
+        update(CohortMember).where(CohortMember.id == member.id, CohortMember.state == MembershipState.PENDING)
+        .values(state=MembershipState.ACTIVE, joined_at=utcnow()).execution_options(synchronize_session=False)
+    )
+    db.session.refresh(member)
+    if claimed.rowcount == 1:  # type: ignore[attr-defined]
+        _enrol_in_courses(member.cohort, user)
+        record(user, "cohort.invitation_accepted", member.cohort.name, cohort_id=cohort_id)
+    db.session.flush()
+    return member.cohort
+
+
+def decline_invitation(user: User, cohort_id: int) -> Cohort:
+    """The trainee says no: they are not a member, and the seat is free again."""
+    member = _membership(user, cohort_id)
+    if member is None or not member.is_pending:
+        raise LookupError(cohort_id)
+    cohort = member.cohort
+    db.session.delete(member)
+    record(user, "cohort.invitation_declined", cohort.name, cohort_id=cohort_id)
+    db.session.flush()
+    return cohort
+
+
+def send_membership_invitation(user: User, cohort: Cohort) -> None:
+    """Mail an existing account the invitation to join a cohort, in their language, with a link to answer it."""
+    link = url_for("cohorts.list_invitations", _external=True)
+    with force_locale(user.language or "en"):
+        body = render_template("cohorts/email/membership_invitation.txt", user=user, cohort=cohort, link=link)
+        subject = _("You are invited to join %(cohort)s", cohort=cohort.name)
+    send_mail(user.email, subject, body)
+
+
 def join_with_key(user: User, key: str) -> Cohort:
-    """A trainee joins a cohort by its enrolment key."""
+    """A trainee joins a cohort by its enrolment key (which also accepts a pending invitation to it)."""
     if not key.strip():
         raise LookupError(key)
     # Lock the cohort row (on PostgreSQL) so that two joins cannot both take the last seat.
     cohort = db.session.scalar(select(Cohort).where(Cohort.enrolment_key == key.strip()).with_for_update())
     if cohort is None:
         raise LookupError(key)
-    if user.id in member_ids(cohort):
+    state = members_by_state(cohort).get(user.id)
+    if state == MembershipState.PENDING:
+        return accept_invitation(user, cohort.id)
+    if state is not None:
         return cohort
     if seats_left(cohort) == 0:
         raise CohortFull(cohort.id)
@@ -108,49 +222,79 @@ def join_with_key(user: User, key: str) -> Cohort:
 
 @dataclass
 class RosterResult:
-    enrolled_existing: list[str] = field(default_factory=list)
+    #: Existing accounts, invited to join (they become members once they accept).
+    invited_existing: list[User] = field(default_factory=list)
     created: list[User] = field(default_factory=list)
     already_members: list[str] = field(default_factory=list)
     skipped_lines: list[int] = field(default_factory=list)
+    #: Existing accounts whose roster row gave another country or gender: the account's own are kept.
+    kept_profile: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return bool(self.enrolled_existing or self.created)
+        return bool(self.invited_existing or self.created)
+
+
+def _differs(row: RosterRow, user: User) -> bool:
+    """Whether the row states a country or gender other than the account's own."""
+    return ((row.country is not None and row.country != user.country)
+            or (row.gender != Gender.NOT_STATED and row.gender != user.gender))
 
 
 def import_roster(cohort: Cohort, roster: Roster, actor: User, only_good_rows: bool = False) -> RosterResult:
-    """Enrol everyone on the roster: existing accounts join, new ones are created (to be invited).
+    """Enrol everyone on the roster: new accounts are created (to be invited) and join; existing ones are
+    invited to join and become members when they accept.
 
-    All or nothing unless `only_good_rows`; the same file again changes nothing."""
+    All or nothing unless `only_good_rows`; the same file again changes nothing. Imports into the
+    same cohort wait for each other; a person created meanwhile by another import counts as existing."""
     if roster.problems and not only_good_rows:
         raise RosterRejected("problems")
+    db.session.execute(select(Cohort.id).where(Cohort.id == cohort.id).with_for_update())
     rows = roster.good_rows if only_good_rows else roster.rows
     existing = {user.email: user for user in db.session.scalars(select(User).where(User.email.in_([r.email for r in rows])))}
     current = member_ids(cohort)
     newcomers = [row for row in rows if row.email not in existing or existing[row.email].id not in current]
     left = seats_left(cohort)
     if left is not None and len(newcomers) > left:
-        raise RosterRejected(f"seats: {len(newcomers)} new trainees, {left} seats left")
+        raise RosterRejected("seats", needed=len(newcomers), left=left)
     result = RosterResult(skipped_lines=sorted(roster.bad_lines) if only_good_rows else [])
     staff = [row for row in rows if row.email in existing and existing[row.email].role != Role.TRAINEE]
     if staff:
-        raise RosterRejected("staff: " + ", ".join(f"line {row.line} ({row.email})" for row in staff))
+        raise RosterRejected("staff", rows=[(row.line, row.email) for row in staff])
     for row in rows:
         user = existing.get(row.email)
-        if user is not None and user.id in current:
+        if user is None:
+            try:
+                with db.session.begin_nested():
+                    user = accounts.create_invited_user(email=row.email, name=row.name, country=row.country,
+                                                        organisation=row.organisation, gender=row.gender,
+                                                        language=row.language)
+                    add_member(cohort, user, "csv", invited=True)
+            except (IntegrityError, accounts.EmailTaken):
+                # Another import created this account a moment ago: from here on it is an existing one.
+                user = accounts.find_user_by_email(row.email)
+                if user is None:
+                    raise
+                if user.role != Role.TRAINEE:
+                    raise RosterRejected("staff", rows=[(row.line, row.email)]) from None
+            else:
+                result.created.append(user)
+                current.add(user.id)
+                continue
+        if _differs(row, user):
+            result.kept_profile.append(row.email)
+        if user.id in current:
             result.already_members.append(row.email)
             continue
-        if user is None:
-            user = accounts.create_invited_user(email=row.email, name=row.name, country=row.country,
-                                                organisation=row.organisation, gender=row.gender,
-                                                language=row.language)
-            result.created.append(user)
-            add_member(cohort, user, "csv", invited=True)
+        try:
+            with db.session.begin_nested():
+                add_member(cohort, user, "csv", pending=True)
+        except IntegrityError:
+            result.already_members.append(row.email)  # the same roster, imported at the same moment
         else:
-            result.enrolled_existing.append(row.email)
-            add_member(cohort, user, "csv")
+            result.invited_existing.append(user)
         current.add(user.id)
-    record(actor, "cohort.imported", cohort.name, enrolled=len(result.enrolled_existing),
+    record(actor, "cohort.imported", cohort.name, invited_existing=len(result.invited_existing),
            created=len(result.created), already_members=len(result.already_members),
            skipped_lines=result.skipped_lines)
     db.session.flush()

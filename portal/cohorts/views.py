@@ -2,7 +2,7 @@
 import logging
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
@@ -17,8 +17,8 @@ from portal.accounts.models import Role, User
 from portal.accounts.services import send_invitation
 from portal.certificates.models import Certificate
 from portal.cohorts import exports, reports, services
-from portal.cohorts.forms import CohortForm, CoordinatorForm, JoinForm, RosterForm
-from portal.cohorts.models import Cohort, CohortMember
+from portal.cohorts.forms import AnswerForm, CohortForm, CoordinatorForm, JoinForm, RosterForm
+from portal.cohorts.models import Cohort, CohortMember, MembershipState
 from portal.cohorts.roster import RosterError, read_roster
 from portal.courses.models import Course
 from portal.extensions import db, limiter
@@ -51,9 +51,9 @@ def course_choices(form: CohortForm) -> None:
 @bp.route("/cohorts")
 @allow(Role.COORDINATOR)
 def list_cohorts():
-    cohorts = services.cohorts_run_by(current_user)
-    return render_template("cohorts/list.html", cohorts=cohorts,
-                           counts=services.member_counts([c.id for c in cohorts]))
+    page = db.paginate(services.cohorts_run_by(current_user), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template("cohorts/list.html", page=page,
+                           counts=services.member_counts([c.id for c in page.items]))
 
 
 @bp.route("/cohorts/new", methods=["GET", "POST"])
@@ -149,16 +149,19 @@ def import_roster(cohort_id: int):
         result = services.import_roster(cohort, roster, current_user, only_good_rows=form.only_good_rows.data)
     except services.RosterRejected as error:
         db.session.rollback()
-        reason = str(error)
         return render_template("cohorts/import.html", cohort=cohort, form=form, roster=roster,
-                               seats_problem=reason if reason.startswith("seats") else None,
-                               staff_problem=reason.removeprefix("staff: ") if reason.startswith("staff") else None), 422
+                               rejection=error), 422
     db.session.commit()
     for user in result.created:
         try:
             send_invitation(user, cohort.name)
         except Exception:  # noqa: BLE001 - the import stands; the trainee can use "Forgot your password?"
             log.exception("Could not send the invitation to %s", user.email)
+    for user in result.invited_existing:
+        try:
+            services.send_membership_invitation(user, cohort)
+        except Exception:  # noqa: BLE001 - the import stands; the invitation waits on the trainee's dashboard
+            log.exception("Could not send the cohort invitation to %s", user.email)
     return render_template("cohorts/import.html", cohort=cohort, form=RosterForm(), result=result, roster=roster)
 
 
@@ -166,9 +169,10 @@ def import_roster(cohort_id: int):
 @allow(Role.COORDINATOR)
 def show_trainee(cohort_id: int, user_id: int):
     cohort = own_cohort(cohort_id)
-    if user_id not in services.member_ids(cohort):
-        abort(404)
+    state = services.members_by_state(cohort).get(user_id) or abort(404)
     user = db.session.get(User, user_id)
+    if state == MembershipState.PENDING:
+        return render_template("cohorts/trainee.html", cohort=cohort, user=user, course_reports=[], pending=True)
     course_reports = [(course, reports.cohort_report(cohort, course, only_user=user_id).rows[0])
                       for course in cohort.courses if course.is_published]
     return render_template("cohorts/trainee.html", cohort=cohort, user=user, course_reports=course_reports)
@@ -196,8 +200,9 @@ def export(cohort_id: int, kind: str, fmt: str):
     elif kind == "certificates":
         certificates = db.session.scalars(
             select(Certificate).where(Certificate.course_id == course.id,
-                                      Certificate.user_id.in_(select(CohortMember.user_id)
-                                                              .where(CohortMember.cohort_id == cohort.id)))
+                                      Certificate.user_id.in_(select(CohortMember.user_id).where(
+                                          CohortMember.cohort_id == cohort.id,
+                                          CohortMember.state == MembershipState.ACTIVE)))
             .order_by(Certificate.issued_at)
         )
         header, rows = exports.certificates_table(certificates)
@@ -225,8 +230,7 @@ def add_coordinator(cohort_id: int):
         if user is None or not user.is_staff:
             flash(_("No coordinator account uses %(email)s.", email=form.email.data), "error")
         else:
-            if user not in cohort.coordinators:
-                cohort.coordinators.append(user)
+            services.add_coordinator(cohort, user, current_user)
             db.session.commit()
             flash(_("%(name)s now coordinates this cohort.", name=user.name), "success")
     return redirect(url_for("cohorts.show_cohort", cohort_id=cohort.id))
@@ -249,3 +253,37 @@ def join_cohort():
             flash(_("You have joined %(name)s. Its courses are on your dashboard.", name=cohort.name), "success")
             return redirect(url_for("learning.show_dashboard"))
     return render_template("cohorts/join.html", form=form)
+
+
+@bp.route("/cohorts/invitations")
+@allow(SIGNED_IN)
+def list_invitations():
+    """The cohorts the trainee is invited to, to accept or decline."""
+    return render_template("cohorts/invitations.html", invitations=services.pending_invitations(current_user),
+                           form=AnswerForm())
+
+
+@bp.route("/cohorts/invitations/<int:cohort_id>/<answer>", methods=["POST"])
+@allow(SIGNED_IN)
+def answer_invitation(cohort_id: int, answer: str):
+    """Accept or decline an invitation to a cohort; answering twice, or without one, says so."""
+    form = AnswerForm()
+    if answer not in ("accept", "decline"):
+        abort(404)
+    if not form.validate_on_submit():
+        flash(_("The form expired. Please send it again."), "error")
+        return redirect(url_for("cohorts.list_invitations"))
+    try:
+        if answer == "accept":
+            cohort = services.accept_invitation(current_user, cohort_id)
+        else:
+            cohort = services.decline_invitation(current_user, cohort_id)
+    except LookupError:
+        flash(_("This invitation is no longer open."), "info")
+        return redirect(url_for("learning.show_dashboard"))
+    db.session.commit()
+    if answer == "accept":
+        flash(_("You have joined %(name)s. Its courses are on your dashboard.", name=cohort.name), "success")
+    else:
+        flash(_("You declined the invitation to %(name)s.", name=cohort.name), "info")
+    return redirect(url_for("learning.show_dashboard"))

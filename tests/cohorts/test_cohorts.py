@@ -2,10 +2,13 @@
 import csv
 import io
 import re
+import threading
 from datetime import timedelta
 
+import flask_babel
 import openpyxl
 import pytest
+from babel import support
 from sqlalchemy import event, func, select
 
 from portal.accounts.models import Gender, Role, User
@@ -290,3 +293,228 @@ def test_exports_keep_formulas_as_text_and_odd_cohort_names_work(client, cohort_
     workbook = openpyxl.load_workbook(io.BytesIO(client.get(f"/cohorts/{cohort_id}/export/progress.xlsx").data))
     assert workbook.active.title == "C1 test – progress"
     assert workbook.active.cell(row=5, column=1).value.startswith("'=HYPERLINK")
+
+
+def test_a_nul_byte_deep_in_the_roster_is_a_problem_not_a_server_error(client, cohort_id):
+    rows = "".join(f"Trainee {n},t{n}@example.org,DZ,,,\n" for n in range(200))
+    response = upload(client, cohort_id, "name,email,country,organisation,gender,language\n" + rows
+                      + "Nul,nul@example.org,DZ,Min\x00istry,,\n")
+    assert response.status_code == 422
+    assert "Line 202 holds a control character (U+0000)" in response.get_data(as_text=True)
+    assert members() == []
+
+
+class MarkedTranslations(support.NullTranslations):
+    """Marks every translated string, so a test sees which text went through gettext."""
+
+    def gettext(self, message: str) -> str:
+        return "[tr] " + message
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return "[tr] " + (singular if n == 1 else plural)
+
+    ugettext, ungettext = gettext, ngettext
+
+
+@pytest.fixture
+def marked(monkeypatch):
+    monkeypatch.setattr(flask_babel.Domain, "get_translations", lambda self: MarkedTranslations())
+
+
+def test_every_roster_message_is_translated(client, cohort_id, make_user, marked):
+    bad = ("name,email,country,organisation,gender,language\n"
+           ",not-an-email,Atlantis,,robot,klingon\nA,a@example.org,DZ,,,\nB,A@example.org,DZ,,,\n")
+    page = upload(client, cohort_id, bad).get_data(as_text=True)
+    problems = re.findall(r"<li>\[tr\] Line \d+: (.*?)</li>", page)
+    assert len(problems) == 6 and all(problem.startswith("[tr] ") for problem in problems), problems
+    assert "[tr] the email a@example.org is already on line 3" in problems
+
+    page = upload(client, cohort_id, "").get_data(as_text=True)
+    assert "[tr] The file is empty." in page
+
+    make_user(Role.LECTURER, email="bilal@example.org")
+    page = upload(client, cohort_id, FIXED).get_data(as_text=True)
+    assert "[tr] line 3 (bilal@example.org)" in page
+
+    cohort = db.session.get(Cohort, cohort_id)
+    cohort.seat_cap = 1
+    db.session.commit()
+    page = upload(client, cohort_id, ROSTER.replace("Broken Row,not-an-email", "Dalia,dalia@example.org")
+                  .replace("bilal@", "bilal2@")).get_data(as_text=True)
+    assert "[tr] Nothing was imported: the cohort does not have enough seats left (3 new trainees, 1 seats left)." in page
+
+
+def audit_events(action: str) -> list[AuditEvent]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
+
+
+def test_creating_and_editing_a_cohort_and_its_key_are_audited(client, cohort_id, coordinator):
+    [created] = audit_events("cohort.created")
+    assert created.actor_id == coordinator.id and created.details["seat_cap"] == 30
+    assert created.details["courses"] == ["test-course"] and "AI-WORKSHOP-12" not in str(created.details)
+    assert [event.details["change"] for event in audit_events("cohort.key_changed")] == ["set"]
+
+    course_id = db.session.scalar(select(Course.id))
+    form = {"name": "12th International Training Workshop on STI Policy: AI capacity", "starts_on": "2026-12-01",
+            "ends_on": "2026-12-19", "seat_cap": "40", "enrolment_key": "AI-WORKSHOP-12", "courses": str(course_id)}
+    assert client.submit(f"/cohorts/{cohort_id}/edit", form).status_code == 302
+    [updated] = audit_events("cohort.updated")
+    assert updated.actor_id == coordinator.id
+    assert updated.details == {"cohort_id": cohort_id, "ends_on": ["2026-12-12", "2026-12-19"], "seat_cap": [30, 40]}
+    assert len(audit_events("cohort.key_changed")) == 1
+
+    client.submit(f"/cohorts/{cohort_id}/edit", {**form, "enrolment_key": "AI-WORKSHOP-12-B"})
+    client.submit(f"/cohorts/{cohort_id}/edit", {**form, "enrolment_key": ""})
+    assert [event.details["change"] for event in audit_events("cohort.key_changed")] == ["set", "changed", "removed"]
+    client.submit(f"/cohorts/{cohort_id}/edit", {**form, "enrolment_key": ""})
+    assert len(audit_events("cohort.updated")) == 1 and len(audit_events("cohort.key_changed")) == 3
+
+
+def test_adding_a_coordinator_is_audited(client, cohort_id, coordinator, make_user):
+    colleague = make_user(Role.COORDINATOR, email="colleague@example.org")
+    page = f"/cohorts/{cohort_id}"
+    client.submit(f"/cohorts/{cohort_id}/coordinators", {"email": "colleague@example.org"}, page=page)
+    client.submit(f"/cohorts/{cohort_id}/coordinators", {"email": "colleague@example.org"}, page=page)
+    [added] = audit_events("cohort.coordinator_added")
+    assert added.actor_id == coordinator.id and added.details["coordinator"] == colleague.email
+    assert colleague in db.session.get(Cohort, cohort_id).coordinators
+
+
+def test_role_changes_are_audited_by_the_service(app, make_user):
+    from portal.accounts.services import set_role
+
+    admin, trainee = make_user(Role.ADMIN), make_user(Role.TRAINEE)
+    set_role(trainee, Role.COORDINATOR, admin)
+    set_role(trainee, Role.COORDINATOR, admin)
+    set_role(trainee, Role.LECTURER, None)
+    db.session.commit()
+    events = audit_events("role.changed")
+    assert [(event.actor_id, event.subject, event.details) for event in events] == [
+        (admin.id, trainee.email, {"role": "coordinator", "previous": "trainee"}),
+        (None, trainee.email, {"role": "lecturer", "previous": "coordinator"}),
+    ]
+
+
+def test_an_existing_account_is_invited_and_its_progress_stays_private_until_it_accepts(
+        app, client, cohort_id, make_user, client_for, smtp_server):
+    bilal = make_user(Role.TRAINEE, email="bilal@example.org", name="Bilal K.", country="GB")
+    bilal_client = client_for(bilal)
+    course_slug = db.session.scalar(select(Course.slug))
+    assert bilal_client.submit(f"/courses/{course_slug}/enrol", {}, page=f"/courses/{course_slug}").status_code == 302
+    complete_lessons(bilal_client, ["what-is-rd"])
+
+    response = upload(client, cohort_id, FIXED)
+    assert "Existing accounts invited to join: 1" in response.get_data(as_text=True)
+    member = db.session.scalar(select(CohortMember).where(CohortMember.user_id == bilal.id))
+    assert member.state == "pending"
+    grid = client.get(f"/cohorts/{cohort_id}").get_data(as_text=True).split('id="grid"', 1)[1]
+    bilal_row = re.search(r"Bilal K\.</a></td>(.*?)</tr>", grid, re.DOTALL).group(1)
+    assert "invitation pending" in bilal_row and "1/" not in bilal_row and "%" not in bilal_row
+    assert re.search(r'data-figure="enrolled">2<', client.get(f"/cohorts/{cohort_id}").get_data(as_text=True))
+    trainee_page = client.get(f"/cohorts/{cohort_id}/trainees/{bilal.id}").get_data(as_text=True)
+    assert "Invitation pending" in trainee_page and "Lessons done" not in trainee_page
+    progress = client.get(f"/cohorts/{cohort_id}/export/progress.csv").data.decode("utf-8-sig")
+    assert "Bilal" not in progress and "bilal@example.org" not in progress
+
+    mail = smtp_server.last_to("bilal@example.org")
+    link = re.search(r"http://localhost(/\S+)", mail.get_content()).group(1)
+    assert link == "/cohorts/invitations"
+    dashboard = bilal_client.get("/dashboard").get_data(as_text=True)
+    assert "Invitations to cohorts" in dashboard and "12th International Training Workshop" in dashboard
+    assert "12th International Training Workshop" in bilal_client.get(link).get_data(as_text=True)
+    accepted = bilal_client.submit(f"/cohorts/invitations/{cohort_id}/accept", {}, page=link)
+    assert accepted.headers["Location"] == "/dashboard"
+    db.session.expire_all()
+    assert db.session.get(CohortMember, member.id).state == "active"
+    assert "Invitations to cohorts" not in bilal_client.get("/dashboard").get_data(as_text=True)
+    grid = client.get(f"/cohorts/{cohort_id}").get_data(as_text=True).split('id="grid"', 1)[1]
+    assert "invitation pending" not in grid and re.search(r"Bilal K\.</a></td>\s*<td>1/", grid)
+    assert "bilal@example.org" in client.get(f"/cohorts/{cohort_id}/export/progress.csv").data.decode("utf-8-sig")
+    assert audit_events("cohort.invitation_accepted")[0].actor_id == bilal.id
+    again = bilal_client.submit(f"/cohorts/invitations/{cohort_id}/accept", {}, page=link)
+    assert again.status_code == 302 and len(audit_events("cohort.invitation_accepted")) == 1
+
+
+def test_a_declined_invitation_leaves_the_trainee_out(app, client, cohort_id, make_user, client_for):
+    bilal = make_user(Role.TRAINEE, email="bilal@example.org")
+    upload(client, cohort_id, FIXED)
+    bilal_client = client_for(bilal)
+    response = bilal_client.submit(f"/cohorts/invitations/{cohort_id}/decline", {}, page="/cohorts/invitations")
+    assert response.headers["Location"] == "/dashboard"
+    assert "bilal@example.org" not in members()
+    assert db.session.scalar(select(func.count()).select_from(Enrolment).where(Enrolment.user_id == bilal.id)) == 0
+    assert "Bilal" not in client.get(f"/cohorts/{cohort_id}").get_data(as_text=True)
+    assert client.get(f"/cohorts/{cohort_id}/trainees/{bilal.id}").status_code == 404
+    stranger = client_for(make_user(Role.TRAINEE))
+    refused = stranger.submit(f"/cohorts/invitations/{cohort_id}/accept", {}, page="/cohorts/invitations")
+    assert refused.status_code == 302 and len(members()) == 2
+
+
+def test_the_cohort_key_accepts_a_pending_invitation(app, client, cohort_id, make_user, client_for):
+    bilal = make_user(Role.TRAINEE, email="bilal@example.org")
+    upload(client, cohort_id, FIXED)
+    client_for(bilal).submit("/cohorts/join", {"key": "AI-WORKSHOP-12"})
+    db.session.expire_all()
+    assert db.session.scalar(select(CohortMember.state).where(CohortMember.user_id == bilal.id)) == "active"
+
+
+def test_existing_accounts_keep_their_country_and_gender_and_the_page_says_so(client, cohort_id, make_user):
+    make_user(Role.TRAINEE, email="amina@example.org", country="MA", gender=Gender.FEMALE)
+    make_user(Role.TRAINEE, email="bilal@example.org", country="PK", gender=Gender.OTHER)
+    make_user(Role.TRAINEE, email="dalia@example.org", country="EG", gender=Gender.FEMALE)
+    page = upload(client, cohort_id, FIXED).get_data(as_text=True)
+    notice = re.search(r'<p id="kept-profile">(.*?)</p>', page, re.DOTALL).group(1)
+    assert "2 existing accounts kept their own country and gender" in notice
+    assert "amina@example.org" in notice and "bilal@example.org" in notice and "dalia@example.org" not in notice
+
+
+def test_a_trainee_who_never_came_shows_never_as_last_activity(client, cohort_id):
+    upload(client, cohort_id, FIXED)
+    page = client.get(f"/cohorts/{cohort_id}").get_data(as_text=True)
+    grid = page.split('id="grid"', 1)[1].split("</table>", 1)[0]
+    assert grid.count("<td>never</td>") == 3
+    dalia = db.session.scalar(select(User).where(User.email == "dalia@example.org"))
+    assert "Last activity: never" in client.get(f"/cohorts/{cohort_id}/trainees/{dalia.id}").get_data(as_text=True)
+
+
+def test_parallel_imports_of_the_same_roster_answer_and_enrol_each_person_once(
+        app, client, database_url, cohort_id, coordinator, make_user, client_for):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("parallel imports are tested on PostgreSQL (run with TEST_DATABASE_URL)")
+    course_id = db.session.scalar(select(Course.id))
+    second = client.submit("/cohorts/new", {"name": "Second edition", "starts_on": "2027-01-01",
+                                            "ends_on": "2027-01-12", "courses": str(course_id)})
+    second_id = int(second.headers["Location"].rsplit("/", 1)[1])
+    make_user(Role.TRAINEE, email="known@example.org")
+    roster = ("name,email,country,organisation,gender,language\nKnown,known@example.org,DZ,,,\n"
+              + "".join(f"Trainee {n},t{n}@example.org,NG,,other,en\n" for n in range(20)))
+    # Four requests into each cohort: the same cohort's imports meet on its row, the two cohorts on the accounts.
+    targets = [cohort_id, second_id] * 4
+    clients = [client_for(coordinator) for _ in targets]
+    tokens = [each.csrf_token(f"/cohorts/{target}/import") for each, target in zip(clients, targets)]
+    barrier, statuses, errors = threading.Barrier(len(targets)), [], []
+
+    def post(each, target: int, token: str) -> None:
+        try:
+            barrier.wait()
+            response = each.post(f"/cohorts/{target}/import", content_type="multipart/form-data",
+                                 data={"csrf_token": token, "roster": (io.BytesIO(roster.encode()), "roster.csv")})
+            statuses.append(response.status_code)
+        except Exception as error:  # noqa: BLE001 - collected and shown below
+            errors.append(error)
+
+    threads = [threading.Thread(target=post, args=args) for args in zip(clients, targets, tokens)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors and statuses == [200] * len(targets), (statuses, errors)
+    db.session.expire_all()
+    emails = list(db.session.scalars(select(User.email).where(User.email.like("t%@example.org"))))
+    assert sorted(emails) == sorted(f"t{n}@example.org" for n in range(20))
+    for target in (cohort_id, second_id):
+        people = list(db.session.scalars(select(CohortMember.user_id).where(CohortMember.cohort_id == target)))
+        assert len(people) == len(set(people)) == 21
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action == "cohort.imported")) == len(targets)

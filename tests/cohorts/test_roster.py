@@ -50,3 +50,18 @@ def test_whole_file_problems_get_a_clear_message(data, message):
     with pytest.raises(RosterError) as caught:
         read_roster(data)
     assert str(caught.value).startswith(message)
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x01", "\x0b", "\x1b", "\x1f"])
+def test_control_characters_anywhere_are_refused_with_their_line(character):
+    rows = "".join(f"Trainee {n},t{n}@example.org,DZ,,,\n" for n in range(200))
+    data = (HEADER + rows + f"Late,late@example.org,DZ,Min{character}istry,,\n").encode()
+    assert len(data) > 4096
+    with pytest.raises(RosterError) as caught:
+        read_roster(data)
+    assert str(caught.value).startswith(f"Line 202 holds a control character (U+{ord(character):04X})")
+
+
+def test_tabs_and_both_line_endings_are_not_control_problems():
+    roster = read_roster((HEADER + "Amina,amina@example.org,DZ,Ministry\tof X,,\r\nTek,tek@example.org,TL,,,\n").encode())
+    assert [row.email for row in roster.rows] == ["amina@example.org", "tek@example.org"] and not roster.problems
