@@ -1,7 +1,7 @@
 """Cohort members invited from a roster are pending until they accept
 
 Revision ID: 0011
-Revises: 0005
+Revises: 0008
 Create Date: 2026-12-02 04:20:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0011'
-down_revision = '0005'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
