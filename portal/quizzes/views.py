@@ -70,21 +70,28 @@ def take_attempt(slug: str, attempt_id: int):
         return render_review(course, attempt)
     questions = services.questions_of(attempt)
     form = attempt_form(attempt, questions, request.form if request.method == "POST" else None)
+    status = 200
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
         answers = raw_answers(form, questions)
-        if form.submit.data:
-            services.submit_attempt(attempt, answers)
+        try:
+            if form.submit.data:
+                services.submit_attempt(attempt, answers)
+                db.session.commit()
+                return redirect(url_for("quizzes.take_attempt", slug=slug, attempt_id=attempt.id))
+            if services.save_answers(attempt, answers):
+                flash(_("Your answers are saved. You can come back and finish later."), "success")
             db.session.commit()
             return redirect(url_for("quizzes.take_attempt", slug=slug, attempt_id=attempt.id))
-        if services.save_answers(attempt, answers):
-            flash(_("Your answers are saved. You can come back and finish later."), "success")
-        db.session.commit()
-        return redirect(url_for("quizzes.take_attempt", slug=slug, attempt_id=attempt.id))
+        except services.AnswersRefused as refused:
+            # Nothing was kept: show the page again with what was sent and why it was refused.
+            for question_id, message in refused.problems.items():
+                form[f"q{question_id}"].errors = [message]
+            status = 422
     items = [(number, question, form[f"q{question.id}"]) for number, question in enumerate(questions, start=1)]
     return render_template("quizzes/attempt.html", course=course, attempt=attempt, quiz=attempt.quiz_version,
-                           items=items, form=form)
+                           items=items, form=form), status
 
 
 def render_review(course, attempt: QuizAttempt):
