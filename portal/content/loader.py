@@ -8,7 +8,7 @@ from typing import Any
 from portal.content.files import Limits, MediaInfo, is_hidden, read_folder, read_zip, sniff_media, strip_common_folder
 from portal.content.markdown import ResolvedMedia, render_markdown
 from portal.content.problems import ContentError, Problem
-from portal.content.questions import QUESTION_TYPES, READERS, TYPE_FIELDS, feedback_html
+from portal.content.questions import QUESTION_TYPES, READERS, TYPE_FIELDS, feedback_html, read_hint
 from portal.content.spec import CourseSpec, LessonSpec, MediaSpec, ModuleSpec, QuestionSpec, QuizSpec
 from portal.content.yamlfile import Located, load_yaml
 
@@ -22,7 +22,7 @@ LANGUAGES = ("en", "fr", "ar", "zh")
 COURSE_FIELDS = {"slug", "title", "summary", "language", "topics", "estimated_hours", "lecturers",
                  "completion", "certificate"}
 QUIZ_FIELDS = {"title", "pass_mark", "attempts", "shuffle", "questions"}
-QUESTION_FIELDS = {"id", "type", "points", "text", "feedback"}
+QUESTION_FIELDS = {"id", "type", "points", "text", "feedback", "hint"}
 
 #: Makes the URL of a course media file from its spec; the default serves validation alone.
 MediaUrl = Callable[[MediaSpec], str]
@@ -350,9 +350,12 @@ class _Reader:
         for line, message in rendered.problems:
             self.problem(path, line, message)
         feedback = str(entry.get("feedback") or "")
-        fingerprint = sha256(repr((kind, float(points), text, feedback, sorted(config.items()))).encode())
+        hint_html = read_hint(entry, lambda line, message: self.problem(path, line, message))
+        # Questions without a hint keep the fingerprint they had before hints existed.
+        parts = (kind, float(points), text, feedback, sorted(config.items())) + ((hint_html,) if hint_html else ())
+        fingerprint = sha256(repr(parts).encode())
         return QuestionSpec(key, position, kind, float(points), rendered.html, feedback_html(feedback),
-                            config, fingerprint)
+                            config, fingerprint, hint_html)
 
 
 def read_course(files: dict[str, bytes], media_url: MediaUrl = placeholder_media_url,

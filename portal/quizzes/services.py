@@ -56,6 +56,13 @@ def attempts_left(quiz_version: QuizVersion, attempts: list[QuizAttempt]) -> int
     return max(0, quiz_version.attempts_allowed - used)
 
 
+def reveals_answers(quiz_version: QuizVersion, attempts: list[QuizAttempt]) -> bool:
+    """Whether reviews may show right answers and the feedback that can give them away: once the
+    trainee has passed the quiz or has no attempts left, as before that they would give the next
+    attempt away."""
+    return any(attempt.passed for attempt in attempts) or attempts_left(quiz_version, attempts) == 0
+
+
 def _layout(quiz_version: QuizVersion, shuffle: bool) -> list[dict[str, Any]]:
     """The order this attempt shows questions and choices in; drawn once, kept for reloads."""
     chooser = random.SystemRandom()
