@@ -6,8 +6,8 @@ from wtforms import SubmitField
 
 from portal.courses.models import QuestionVersion
 from portal.quizzes.grading import question_type
-from portal.quizzes.services import choice_values, saved_form_data
 from portal.quizzes.models import QuizAttempt
+from portal.quizzes.services import choice_values, saved_form_data
 
 
 class StartForm(FlaskForm):

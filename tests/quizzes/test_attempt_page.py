@@ -129,7 +129,7 @@ def test_answers_longer_than_their_type_allows_are_refused_not_stored(client, tr
     response = client.submit(url, {names[question]: "9" * 100_000, action: "1"})
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert f"at most {limit} characters" in page
+    assert f"at most {limit} characters" in page and "Please correct the fields marked below." in page
     assert 'aria-invalid="true"' in page and "9" * 100_000 in page  # kept for the trainee to shorten
     db.session.expire_all()
     attempt = db.session.get(QuizAttempt, attempt_id)
