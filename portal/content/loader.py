@@ -10,7 +10,7 @@ from portal.content.files import Limits, MediaInfo, is_hidden, read_folder, read
 from portal.content.markdown import ResolvedMedia, render_markdown
 from portal.content.messages import N_
 from portal.content.problems import ContentError, Problem
-from portal.content.questions import QUESTION_TYPES, READERS, TYPE_FIELDS, feedback_html
+from portal.content.questions import QUESTION_TYPES, READERS, TYPE_FIELDS, feedback_html, read_hint
 from portal.content.spec import CourseSpec, LessonSpec, MediaSpec, ModuleSpec, QuestionSpec, QuizSpec
 from portal.content.yamlfile import Located, load_yaml
 
@@ -24,7 +24,7 @@ LANGUAGES = ("en", "fr", "ar", "zh")
 COURSE_FIELDS = {"slug", "title", "summary", "language", "topics", "estimated_hours", "lecturers",
                  "completion", "certificate"}
 QUIZ_FIELDS = {"title", "pass_mark", "attempts", "shuffle", "questions"}
-QUESTION_FIELDS = {"id", "type", "points", "text", "feedback"}
+QUESTION_FIELDS = {"id", "type", "points", "text", "feedback", "hint"}
 
 #: Makes the URL of a course media file from its spec; the default serves validation alone.
 MediaUrl = Callable[[MediaSpec], str]
@@ -370,9 +370,12 @@ class _Reader:
         for line, message, params in render_markdown(feedback, lambda relative: None,
                                                      line_offset=entry.line_of("feedback") - 1).problems:
             self.problem(path, line, message, **params)
-        fingerprint = sha256(repr((kind, float(points), text, feedback, sorted(config.items()))).encode())
+        hint_html = read_hint(entry, lambda line, message, **params: self.problem(path, line, message, **params))
+        # Questions without a hint keep the fingerprint they had before hints existed.
+        parts = (kind, float(points), text, feedback, sorted(config.items())) + ((hint_html,) if hint_html else ())
+        fingerprint = sha256(repr(parts).encode())
         return QuestionSpec(key, position, kind, float(points), rendered.html, feedback_html(feedback),
-                            config, fingerprint)
+                            config, fingerprint, hint_html)
 
 
 def read_course(files: dict[str, bytes], media_url: MediaUrl = placeholder_media_url,

@@ -14,11 +14,35 @@ from portal.content.yamlfile import Located
 Report = Callable[..., None]
 
 QUESTION_TYPES = ("single", "multiple", "true_false", "short_text", "numeric")
+HINT_MAX_LENGTH = 2000
 
 
 def feedback_html(value: Any) -> str:
     """Feedback Markdown as safe HTML; empty when there is none."""
     return render_markdown(str(value), lambda path: None).html if value else ""
+
+
+def read_hint(entry: Located, report: Report) -> str:
+    """The question's optional hint as safe HTML: what a trainee sees after a wrong answer while the
+    feedback that would give the right one away is held back. Empty when there is none."""
+    if "hint" not in entry:
+        return ""
+    value, line = entry.get("hint"), entry.line_of("hint")
+    if not isinstance(value, str):
+        report(line, N_("'hint' must be text (Markdown)"))
+        return ""
+    if not value.strip():
+        report(line, N_("'hint' is empty: give a hint or leave the field out"))
+        return ""
+    if len(value) > HINT_MAX_LENGTH:
+        report(line, N_("'hint' is longer than %(limit)s characters"), limit=HINT_MAX_LENGTH)
+        return ""
+    # A block scalar (`hint: |` or `>`, which end with a newline) starts on the line after the key.
+    offset = line if value.endswith("\n") else line - 1
+    rendered = render_markdown(value, lambda path: None, line_offset=offset)
+    for problem_line, message, params in rendered.problems:
+        report(problem_line or line, message, **params)
+    return rendered.html
 
 
 def _is_number(value: Any) -> bool:

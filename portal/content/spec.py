@@ -33,6 +33,7 @@ class QuestionSpec:
     feedback_html: str
     config: dict[str, Any]  #: the type's own settings, answers included: never sent before grading
     content_hash: str
+    hint_html: str = ""     #: shown after a wrong answer while feedback that gives the answer is held back
 
 
 @dataclass(frozen=True)

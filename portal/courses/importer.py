@@ -202,7 +202,7 @@ def _add_content(course: Course, revision: CourseRevision, spec: CourseSpec) -> 
             questions=[
                 QuestionVersion(
                     question=questions[q.key], position=q.position, type=q.type, points=q.points,
-                    text_html=q.text_html, feedback_html=q.feedback_html, config=q.config,
+                    text_html=q.text_html, feedback_html=q.feedback_html, hint_html=q.hint_html, config=q.config,
                     content_hash=q.content_hash,
                 )
                 for q in quiz_spec.questions

@@ -219,6 +219,8 @@ class QuestionVersion(db.Model):
     points: Mapped[float]
     text_html: Mapped[str] = mapped_column(Text)
     feedback_html: Mapped[str] = mapped_column(Text, default="")
+    #: Shown after a wrong answer while the feedback, which may give the answer away, is held back.
+    hint_html: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: The type's settings, right answers included: never sent to a browser before grading.
     config: Mapped[dict[str, Any]] = mapped_column(JSON)
     content_hash: Mapped[str] = mapped_column(String(64))

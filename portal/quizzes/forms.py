@@ -7,6 +7,7 @@ from wtforms import SubmitField
 from portal.courses.models import QuestionVersion
 from portal.quizzes.grading import question_type
 from portal.quizzes.models import QuizAttempt
+from portal.quizzes.services import choice_values, saved_form_data
 
 
 class StartForm(FlaskForm):
@@ -21,7 +22,8 @@ class AttemptFormBase(FlaskForm):
 def attempt_form(attempt: QuizAttempt, questions: list[QuestionVersion], formdata=None) -> FlaskForm:
     """A form with one field per question, named by the question version's id, in the attempt's order.
 
-    Only the question text and the choices' text reach the page: never which answer is right."""
+    Only the question text and the choices' text reach the page, the choices named by this attempt's
+    own values (see `choice_values`): never which answer is right, nor the quiz file's choice ids."""
     orders = {item["question"]: item["choices"] for item in attempt.layout}
 
     class AttemptForm(AttemptFormBase):
@@ -29,9 +31,9 @@ def attempt_form(attempt: QuizAttempt, questions: list[QuestionVersion], formdat
 
     for question in questions:
         field = question_type(question.type).field(Markup(question.text_html), question.config,
-                                                   orders.get(question.id, []))
+                                                   orders.get(question.id, []), choice_values(attempt, question))
         setattr(AttemptForm, f"q{question.id}", field)
-    saved = {f"q{key}": value for key, value in (attempt.answers or {}).items()}
+    saved = {f"q{key}": value for key, value in saved_form_data(attempt, questions).items()}
     return AttemptForm(formdata=formdata, data=saved)
 
 

@@ -1,7 +1,11 @@
 """Rules for attempts: starting within the limit, saving, grading once. They flush; views commit."""
+import base64
+import hashlib
+import hmac
 import random
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -10,13 +14,21 @@ from portal.accounts.models import User
 from portal.courses.models import Course, QuestionVersion, Quiz, QuizVersion
 from portal.db_types import utcnow
 from portal.extensions import db
-from portal.quizzes.grading import question_type
+from portal.quizzes.grading import AnswerRefused, question_type
 from portal.quizzes.models import AttemptAnswer, QuizAttempt
 from portal.quizzes.signals import attempt_graded
 
 
 class AttemptLimitReached(Exception):
     """Every attempt the quiz allows has been used."""
+
+
+class AnswersRefused(Exception):
+    """Some answers a form sent cannot be kept; `problems` says why, by question version id."""
+
+    def __init__(self, problems: dict[int, str]) -> None:
+        super().__init__(problems)
+        self.problems = problems
 
 
 def current_quiz(course: Course, key: str) -> QuizVersion | None:
@@ -42,6 +54,13 @@ def attempts_left(quiz_version: QuizVersion, attempts: list[QuizAttempt]) -> int
         return None
     used = sum(1 for attempt in attempts if not attempt.is_open)
     return max(0, quiz_version.attempts_allowed - used)
+
+
+def reveals_answers(quiz_version: QuizVersion, attempts: list[QuizAttempt]) -> bool:
+    """Whether reviews may show right answers and the feedback that can give them away: once the
+    trainee has passed the quiz or has no attempts left, as before that they would give the next
+    attempt away."""
+    return any(attempt.passed for attempt in attempts) or attempts_left(quiz_version, attempts) == 0
 
 
 def _layout(quiz_version: QuizVersion, shuffle: bool) -> list[dict[str, Any]]:
@@ -87,18 +106,54 @@ def questions_of(attempt: QuizAttempt) -> list[QuestionVersion]:
     return [by_id[item["question"]] for item in attempt.layout if item["question"] in by_id]
 
 
+def choice_values(attempt: QuizAttempt, question: QuestionVersion) -> dict[str, str]:
+    """What this attempt's form calls each choice of `question`: {choice id: value}.
+
+    The quiz file's ids (a, b, c) would give the answer away, as authors tend to put it first; the
+    value is a keyed hash of attempt, question and choice, so it differs between attempts and means
+    nothing without the secret key, and needs nothing stored."""
+    secret = current_app.config["SECRET_KEY"]
+    key = secret.encode() if isinstance(secret, str) else bytes(secret)
+    values: dict[str, str] = {}
+    for choice_id in question_type(question.type).choice_order(question.config):
+        message = f"quiz-choice\x00{attempt.id}\x00{question.id}\x00{choice_id}".encode()
+        digest = hmac.new(key, message, hashlib.sha256).digest()
+        values[choice_id] = base64.urlsafe_b64encode(digest[:12]).decode()
+    return values
+
+
 def read_answers(attempt: QuizAttempt, raw: dict[str, Any]) -> dict[str, Any]:
-    """The answers a form sent, as stored: keyed by question version id, unanswered left out."""
-    answers = {}
+    """The answers a form sent, as stored: keyed by question version id, unanswered left out.
+
+    Raises AnswersRefused when any answer is too long or names a choice this attempt never offered."""
+    answers: dict[str, Any] = {}
+    problems: dict[int, str] = {}
     for question in questions_of(attempt):
-        response = question_type(question.type).response(raw.get(str(question.id)))
+        try:
+            response = question_type(question.type).response(raw.get(str(question.id)),
+                                                             choice_values(attempt, question))
+        except AnswerRefused as refused:
+            problems[question.id] = refused.message
+            continue
         if response is not None:
             answers[str(question.id)] = response
+    if problems:
+        raise AnswersRefused(problems)
     return answers
 
 
+def saved_form_data(attempt: QuizAttempt, questions: list[QuestionVersion]) -> dict[str, Any]:
+    """The answers saved so far, as the attempt's form shows them again: keyed by question version id."""
+    saved = attempt.answers or {}
+    return {str(question.id): question_type(question.type).form_data(saved[str(question.id)],
+                                                                     choice_values(attempt, question))
+            for question in questions if str(question.id) in saved}
+
+
 def save_answers(attempt: QuizAttempt, raw: dict[str, Any]) -> bool:
-    """Keep the answers given so far, so a dropped connection loses nothing. False once submitted."""
+    """Keep the answers given so far, so a dropped connection loses nothing. False once submitted.
+
+    Raises AnswersRefused, keeping nothing, when any answer cannot be kept."""
     saved = db.session.execute(
         update(QuizAttempt).where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
         .values(answers=read_answers(attempt, raw), saved_at=utcnow())
@@ -111,7 +166,8 @@ def save_answers(attempt: QuizAttempt, raw: dict[str, Any]) -> bool:
 def submit_attempt(attempt: QuizAttempt, raw: dict[str, Any]) -> bool:
     """Grade the attempt, once: a second submission (double click, back button, two tabs) is a no-op.
 
-    Returns True when this call graded it."""
+    Returns True when this call graded it; raises AnswersRefused, grading nothing, when any answer
+    cannot be kept."""
     answers = read_answers(attempt, raw)
     claimed = db.session.execute(
         update(QuizAttempt).where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))

@@ -70,43 +70,57 @@ def take_attempt(slug: str, attempt_id: int):
         return render_review(course, attempt)
     questions = services.questions_of(attempt)
     form = attempt_form(attempt, questions, request.form if request.method == "POST" else None)
+    status = 200
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
         answers = raw_answers(form, questions)
-        if form.submit.data:
-            services.submit_attempt(attempt, answers)
+        try:
+            if form.submit.data:
+                services.submit_attempt(attempt, answers)
+                db.session.commit()
+                return redirect(url_for("quizzes.take_attempt", slug=slug, attempt_id=attempt.id))
+            if services.save_answers(attempt, answers):
+                flash(_("Your answers are saved. You can come back and finish later."), "success")
             db.session.commit()
             return redirect(url_for("quizzes.take_attempt", slug=slug, attempt_id=attempt.id))
-        if services.save_answers(attempt, answers):
-            flash(_("Your answers are saved. You can come back and finish later."), "success")
-        db.session.commit()
-        return redirect(url_for("quizzes.take_attempt", slug=slug, attempt_id=attempt.id))
+        except services.AnswersRefused as refused:
+            # Nothing was kept: show the page again with what was sent and why it was refused.
+            for question_id, message in refused.problems.items():
+                form[f"q{question_id}"].errors = [message]
+            status = 422
     items = [(number, question, form[f"q{question.id}"]) for number, question in enumerate(questions, start=1)]
     return render_template("quizzes/attempt.html", course=course, attempt=attempt, quiz=attempt.quiz_version,
-                           items=items, form=form)
+                           items=items, form=form), status
 
 
 def render_review(course, attempt: QuizAttempt):
-    """The graded attempt: score, pass or not, and per question the feedback and a right answer."""
+    """The graded attempt: score, pass or not, and per question how it went and its feedback.
+
+    Until the trainee passes or runs out of attempts, a question not answered right shows its hint
+    instead of the feedback, which often states the right answer, and no right answer."""
     questions = services.questions_of(attempt)
     graded = services.graded_answers_by_question(attempt)
+    attempts = services.attempts_of(current_user, attempt.quiz_id)
+    attempts_left = services.attempts_left(attempt.quiz_version, attempts)
+    reveal = services.reveals_answers(attempt.quiz_version, attempts)
     reviews = []
     for number, question in enumerate(questions, start=1):
         kind = question_type(question.type)
         answer = graded.get(question.id)
+        is_right = answer is not None and answer.is_correct
         chosen = set(answer.response if isinstance(answer.response, list) else [answer.response]) if answer else set()
         choice_feedback = [c["feedback_html"] for c in question.config.get("choices", [])
                            if c["id"] in chosen and c.get("feedback_html")]
+        feedback = [question.feedback_html, *choice_feedback] if question.feedback_html else choice_feedback
+        held_back = not (reveal or is_right)
         reviews.append({
             "number": number, "question": question, "answer": answer,
+            "verdict": "right" if is_right else "partly" if answer and answer.score > 0 else "wrong",
             "given": kind.describe(question.config, answer.response if answer else None),
-            "right": kind.right_answer(question.config),
-            "feedback": [question.feedback_html, *choice_feedback] if question.feedback_html else choice_feedback,
+            "right": kind.right_answer(question.config) if reveal and not is_right else [],
+            "feedback": [] if held_back else feedback,
+            "hint": question.hint_html if held_back else "",
         })
-    attempts = services.attempts_of(current_user, attempt.quiz_id)
-    attempts_left = services.attempts_left(attempt.quiz_version, attempts)
     return render_template("quizzes/review.html", course=course, attempt=attempt, quiz=attempt.quiz_version,
-                           reviews=reviews, attempts=attempts, attempts_left=attempts_left,
-                           # Right answers would give the next attempt away: shown once passed or out of tries.
-                           reveal_answers=attempt.passed or attempts_left == 0)
+                           reviews=reviews, attempts=attempts, attempts_left=attempts_left)

@@ -9,6 +9,8 @@ from portal.courses.importer import import_course, read_spec
 from portal.courses.models import QuestionVersion
 from portal.extensions import db
 from portal.learning.models import CourseCompletion
+from portal.quizzes.models import QuizAttempt
+from portal.quizzes.services import choice_values
 
 SAMPLE = Path(__file__).resolve().parents[2] / "courses" / "st-finance"
 
@@ -16,13 +18,15 @@ SAMPLE = Path(__file__).resolve().parents[2] / "courses" / "st-finance"
 def answer(page, right: bool) -> None:
     """Fill every question of the attempt on screen, rightly or wrongly."""
     names = sorted(set(re.findall(r'name="(q\d+)"', page.content())))
+    attempt = db.session.get(QuizAttempt, int(re.search(r"/attempts/(\d+)", page.url).group(1)))
     for name in names:
         question = db.session.get(QuestionVersion, int(name[1:]))
         config = question.config
         if question.type in ("single", "multiple"):
+            values = choice_values(attempt, question)  # the page names choices by the attempt's own values
             wanted = [c["id"] for c in config["choices"] if c["correct"] == right]
             for choice_id in wanted[:1] if question.type == "single" else wanted:
-                page.locator(f'input[name="{name}"][value="{choice_id}"]').check()
+                page.locator(f'input[name="{name}"][value="{values[choice_id]}"]').check()
         elif question.type == "true_false":
             value = "true" if config["answer"] == right else "false"
             page.locator(f'input[name="{name}"][value="{value}"]').check()

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from portal.courses.models import Question, QuestionVersion, QuizVersion
 from portal.extensions import db
 from portal.quizzes.models import QuizAttempt
+from portal.quizzes.services import choice_values
 
 RIGHT = {"frascati": "a", "instruments": ["a", "b"], "gerd": "true", "manual-name": " oslo ", "intensity": "0,5"}
 WRONG = {"frascati": "b", "instruments": ["c"], "gerd": "false", "manual-name": "Frascati", "intensity": "7"}
@@ -19,10 +20,19 @@ def field_names(quiz_version_id: int) -> dict[str, str]:
     return {key: f"q{version_id}" for key, version_id in rows}
 
 
+def form_value(attempt: QuizAttempt, key: str, answer):
+    """What the attempt's form sends for `answer`: choices by this attempt's values, not the file's ids."""
+    question = next(q for q in attempt.quiz_version.questions if q.question.key == key)
+    values = choice_values(attempt, question)
+    if not values:
+        return answer
+    return [values[a] for a in answer] if isinstance(answer, list) else values[answer]
+
+
 def form_for(attempt_id: int, answers: dict, action: str = "submit") -> dict:
     attempt = db.session.get(QuizAttempt, attempt_id)
     names = field_names(attempt.quiz_version_id)
-    data = {names[key]: value for key, value in answers.items()}
+    data = {names[key]: form_value(attempt, key, value) for key, value in answers.items()}
     data[action] = "1"
     return data
 

@@ -1,7 +1,7 @@
 """Each question type judges answers, with the edge cases trainees actually produce."""
 import pytest
 
-from portal.quizzes.grading import REGISTRY, parse_number
+from portal.quizzes.grading import REGISTRY, AnswerRefused, parse_number
 
 CHOICES = {"choices": [
     {"id": "a", "html": "Grants", "correct": True, "feedback_html": ""},
@@ -16,10 +16,12 @@ SINGLE = {"choices": [
 
 
 def score(kind: str, config: dict, response, points: float = 1.0) -> float:
-    return REGISTRY[kind].judge(config, points, REGISTRY[kind].response(response)).score
+    question_type = REGISTRY[kind]
+    values = {choice_id: choice_id for choice_id in question_type.choice_order(config)}
+    return question_type.judge(config, points, question_type.response(response, values)).score
 
 
-@pytest.mark.parametrize(("response", "expected"), [("a", 2), ("b", 0), (None, 0), ("", 0), ("zz", 0)])
+@pytest.mark.parametrize(("response", "expected"), [("a", 2), ("b", 0), (None, 0), ("", 0)])
 def test_single_choice(response, expected):
     assert score("single", SINGLE, response, points=2) == expected
 
@@ -45,7 +47,7 @@ def test_multiple_choice_with_every_choice_right():
     assert score("multiple", config, ["a", "b"]) == 1 and score("multiple", config, ["a"]) == 0.5
 
 
-@pytest.mark.parametrize(("response", "expected"), [("true", 1), ("false", 0), (None, 0), ("yes", 0)])
+@pytest.mark.parametrize(("response", "expected"), [("true", 1), ("false", 0), (None, 0), ("", 0)])
 def test_true_false(response, expected):
     assert score("true_false", {"answer": True}, response) == expected
 
@@ -76,3 +78,34 @@ def test_parse_number():
     assert parse_number("-2,25") == -2.25
     assert parse_number("1,000.5") is None
     assert parse_number("1e3") == 1000
+
+
+VALUES = {"a": "Xq3v", "b": "7pLk", "c": "m0Zr", "d": "Tt9w"}
+
+
+def test_choices_are_read_back_from_the_attempt_values_and_stored_by_id():
+    assert REGISTRY["single"].response("7pLk", VALUES) == "b"
+    assert REGISTRY["multiple"].response(["m0Zr", "Xq3v", "Xq3v"], VALUES) == ["a", "c"]
+    assert REGISTRY["multiple"].form_data(["a", "c"], VALUES) == ["Xq3v", "m0Zr"]
+    assert REGISTRY["single"].form_data("b", VALUES) == "7pLk"
+
+
+@pytest.mark.parametrize(("kind", "raw"), [
+    ("single", "a"),                          # the quiz file's id is not a value this attempt gave
+    ("single", "nope"),
+    ("single", ["Xq3v"]),
+    ("multiple", ["Xq3v", "b"]),
+    ("multiple", ["Xq3v"] * 5),               # more ticks than the question has choices
+    ("true_false", "yes"),
+    ("short_text", "x" * 301),
+    ("numeric", "1" * 41),
+    ("numeric", ["1"]),
+])
+def test_answers_no_honest_form_sends_are_refused(kind, raw):
+    with pytest.raises(AnswerRefused):
+        REGISTRY[kind].response(raw, VALUES)
+
+
+def test_text_limits_count_what_is_kept():
+    assert REGISTRY["short_text"].response("  " + "x" * 300 + "  ", {}) == "x" * 300
+    assert REGISTRY["numeric"].response("1" * 40, {}) == "1" * 40
