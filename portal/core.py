@@ -8,6 +8,7 @@ from portal.accounts.access import ANYONE, allow
 from portal.accounts.models import Role
 from portal.audit import recent_events
 from portal.extensions import db
+from portal.inputs import page_number
 from portal.security import is_safe_next
 
 bp = Blueprint("core", __name__)
@@ -37,7 +38,7 @@ def healthz():
 def list_audit_events():
     """The audit log, newest first, filtered by kind of action."""
     action = request.args.get("action", "")
-    page = db.paginate(recent_events(action), per_page=100, error_out=False)
+    page = db.paginate(recent_events(action), page=page_number(), per_page=100, error_out=False)
     return render_template("core/audit.html", page=page, action=action)
 
 

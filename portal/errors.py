@@ -7,6 +7,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from portal.extensions import db
+from portal.inputs import ControlCharacters
 
 
 def _titles() -> dict[int, str]:
@@ -57,6 +58,9 @@ def handle_http_exception(error: HTTPException):
     message = None
     if isinstance(error, RateLimitExceeded) and error.limit.error_message:
         message = error.description
+    elif isinstance(error, ControlCharacters):
+        message = _("What you sent holds characters that are not allowed, such as invisible control "
+                    "characters. Please remove them and try again.")
     elif isinstance(error, CSRFError):
         message = _("This form has expired or was sent from another site. Please reload the page and try again.")
     elif error.code == 413:

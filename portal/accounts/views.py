@@ -20,6 +20,7 @@ from portal.accounts.forms import (
 from portal.accounts.models import Gender, Role, User
 from portal.audit import record
 from portal.extensions import db, limiter, login_manager
+from portal.inputs import page_number
 from portal.security import is_safe_next
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
@@ -219,7 +220,7 @@ def list_users():
     form = UserSearchForm(request.args)
     role = Role(form.role.data) if form.role.data in Role._value2member_map_ else None
     page = db.paginate(
-        services.search_users(form.q.data or "", role), per_page=50, error_out=False
+        services.search_users(form.q.data or "", role), page=page_number(), per_page=50, error_out=False
     )
     return render_template(
         "accounts/admin_users.html",
