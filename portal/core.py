@@ -7,7 +7,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from portal.accounts.access import ANYONE, allow
 from portal.accounts.models import Role
 from portal.audit import recent_events
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.inputs import page_number
 from portal.security import is_safe_next
 
@@ -23,14 +23,27 @@ def index():
 @bp.route("/healthz")
 @allow(ANYONE)
 def healthz():
-    """200 when the database answers, 503 when it does not: for load balancers and monitors."""
+    """200 while the database answers (saying "degraded" when Redis does not), 503 when it does not:
+    for load balancers and monitors."""
+    redis = redis_state()
     try:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError:
         db.session.rollback()
         current_app.logger.exception("Health check: the database does not answer")
-        return jsonify(status="unavailable", database="down"), 503
-    return jsonify(status="ok", database="up")
+        return jsonify(status="unavailable", database="down", redis=redis), 503
+    if redis == "down":
+        current_app.logger.warning("Health check: Redis does not answer; rate limits are kept per process")
+        return jsonify(status="degraded", database="up", redis=redis,
+                       message="Redis does not answer: rate limits are kept in each process until it does.")
+    return jsonify(status="ok", database="up", redis=redis)
+
+
+def redis_state() -> str:
+    """'up' or 'down' when rate limits are kept in Redis, 'unused' when they are kept in memory."""
+    if not current_app.config["RATELIMIT_STORAGE_URI"].startswith(("redis", "valkey")):
+        return "unused"
+    return "up" if limiter.storage.check() else "down"
 
 
 @bp.route("/admin/audit")
