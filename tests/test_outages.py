@@ -4,8 +4,13 @@ import os
 
 import pytest
 import redis
+from flask_login import current_user
+from sqlalchemy import create_engine, text
 
 from portal import create_app
+from portal.accounts.access import SIGNED_IN, allow
+from portal.accounts.models import Role
+from portal.extensions import db
 from tests.conftest import DEFAULT_PASSWORD, AuthActions, PortalClient, free_port
 
 
@@ -61,3 +66,83 @@ def test_health_check_says_ok_while_redis_answers(app):
     response = with_redis.test_client().get("/healthz")
     assert response.status_code == 200
     assert response.json == {"status": "ok", "database": "up", "redis": "up"}
+
+
+def dead_database_url(app, tmp_path) -> str:
+    """An address of the same kind of database where nothing answers."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        return f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/gone?connect_timeout=2"
+    return f"sqlite:///{tmp_path}/missing/dir/portal.sqlite3"
+
+
+@pytest.fixture
+def stop_database(app, tmp_path, monkeypatch):
+    """Make the portal's database unreachable from now on: its engine is swapped for a dead one."""
+    def stop() -> None:
+        dead = create_engine(dead_database_url(app, tmp_path))
+        monkeypatch.setitem(db._app_engines[app], None, dead)
+
+    yield stop
+    monkeypatch.undo()
+
+
+def assert_database_page(response) -> None:
+    body = response.get_data(as_text=True)
+    assert response.status_code == 503, body[:300]
+    assert "Nothing you saved is lost" in body
+    assert 'id="main"' in body and "Traceback" not in body
+    assert response.headers["Retry-After"]
+
+
+ANYONE_PAGES = ["/courses", "/courses?q=policy", "/courses/test-course"]
+PAGES = ["/", "/courses", "/courses/test-course", "/dashboard", "/profile", "/certificates", "/cohorts"]
+
+
+@pytest.mark.parametrize("role", [None, Role.TRAINEE, Role.COORDINATOR, Role.ADMIN],
+                         ids=lambda r: r.value if r else "anonymous")
+def test_while_the_database_is_down_every_page_is_the_503_page(app, client, login_as, make_course,
+                                                               stop_database, role):
+    make_course()
+    if role is not None:
+        login_as(role, name="Amina Haddad")
+    stop_database()
+    for url in PAGES if role is not None else ANYONE_PAGES:
+        assert_database_page(client.get(url))
+    if role is None:
+        assert client.get("/").status_code == 200  # the home page needs no database
+    assert_database_page(client.submit("/login", {"email": "a@example.org", "password": "x" * 12},
+                                       page="/password/forgot"))
+
+
+def test_the_503_page_keeps_the_users_language(app, client, login_as, stop_database):
+    login_as(Role.TRAINEE)
+    client.get("/language/ar")
+    stop_database()
+    response = client.get("/dashboard")
+    assert response.status_code == 503
+    assert '<html lang="ar" dir="rtl">' in response.get_data(as_text=True)
+
+
+def test_a_database_lost_after_the_user_was_loaded_gives_the_503_page(app, client, login_as, stop_database):
+    """The error handler rolls back, which expires the signed-in user: the page must not reload them."""
+    @app.route("/test/loses-database")
+    @allow(SIGNED_IN)
+    def loses_database():
+        assert current_user.name == "Carmen Coordinator"
+        db.session.commit()  # expires the user, as any commit does
+        stop_database()
+        db.session.execute(text("SELECT 1"))
+        return "unreachable"
+
+    login_as(Role.COORDINATOR, name="Carmen Coordinator")
+    response = client.get("/test/loses-database")
+    assert_database_page(response)
+    body = response.get_data(as_text=True)
+    assert "/cohorts" in body  # the layout still knows who is looking
+
+
+def test_health_check_is_503_when_the_database_is_down(app, client, stop_database):
+    stop_database()
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json["database"] == "down"

@@ -22,6 +22,7 @@ from portal.audit import record
 from portal.extensions import db, limiter, login_manager
 from portal.inputs import page_number
 from portal.security import is_safe_next
+from portal.viewer import remember_viewer
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
@@ -31,7 +32,10 @@ PROFILE_FIELDS = ("name", "email", "country", "organisation", "job_title", "gend
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     user = db.session.get(User, int(user_id))
-    return user if user is not None and user.is_active else None
+    if user is None or not user.is_active:
+        return None
+    remember_viewer(user)
+    return user
 
 
 def login_account_key() -> str:
@@ -63,6 +67,7 @@ def redirect_next(default: str = "core.index"):
 
 def start_session(user: User, remember: bool = False) -> None:
     login_user(user, remember=remember)
+    remember_viewer(user)
     session["language"] = user.language
 
 
