@@ -96,9 +96,22 @@ def discard_session() -> None:
     """Roll back what the failed request did; a connection that is gone cannot roll back, and need not."""
     try:
         db.session.rollback()
-    except SQLAlchemyError:
-        current_app.logger.warning("Could not roll back after a database error; discarding the session")
-        db.session.close()
+    except SQLAlchemyError as error:
+        if not is_database_gone(error):
+            raise
+        current_app.logger.warning("The database connection was lost; nothing to roll back")
+
+
+def remove_session(error: BaseException | None = None) -> None:
+    """End the request's session. Runs before Flask-SQLAlchemy's own teardown, so that a connection
+    the database dropped after the response was made cannot turn that response into a 500."""
+    try:
+        db.session.remove()
+    except SQLAlchemyError as lost:
+        if not is_database_gone(lost):
+            raise
+        current_app.logger.warning("The database connection was lost at the end of a request")
+        db.session.registry.clear()
 
 
 def is_database_gone(error: SQLAlchemyError) -> bool:
@@ -148,3 +161,4 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(SQLAlchemyError, handle_database_error)
     app.register_error_handler(Exception, handle_unexpected)
+    app.teardown_appcontext(remove_session)

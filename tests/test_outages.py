@@ -1,11 +1,15 @@
 """Outages: Redis or the database going away gives a working portal or a clear 503 page, never a bare 500."""
 import logging
 import os
+import socket
+import threading
+import time
+from collections import Counter
 
 import pytest
 import redis
 from flask_login import current_user
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from portal import create_app
 from portal.accounts.access import SIGNED_IN, allow
@@ -146,3 +150,126 @@ def test_health_check_is_503_when_the_database_is_down(app, client, stop_databas
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json["database"] == "down"
+
+
+class CuttableProxy:
+    """A TCP proxy between the portal and PostgreSQL that can drop every connection at once and
+    refuse new ones for a while, as a database restart does."""
+
+    def __init__(self, upstream: tuple[str, int]) -> None:
+        self.upstream = upstream
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.is_cut = threading.Event()
+        self.is_closed = False
+        self.lock = threading.Lock()
+        self.sockets: list[socket.socket] = []
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self) -> None:
+        while not self.is_closed:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if self.is_cut.is_set():
+                client.close()
+                continue
+            try:
+                server = socket.create_connection(self.upstream)
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.sockets += [client, server]
+            for source, target in ((client, server), (server, client)):
+                threading.Thread(target=self.pump, args=(source, target), daemon=True).start()
+
+    @staticmethod
+    def pump(source: socket.socket, target: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                target.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, target):
+                try:
+                    end.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def cut(self) -> None:
+        self.is_cut.set()
+        with self.lock:
+            sockets, self.sockets = self.sockets, []
+        for end in sockets:
+            try:
+                end.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            end.close()
+
+    def restore(self) -> None:
+        self.is_cut.clear()
+
+    def close(self) -> None:
+        self.is_closed = True
+        self.cut()
+        self.listener.close()
+
+
+def test_a_database_restart_under_load_gives_503_pages_never_a_500(app, database_url, make_user, make_course):
+    url = make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        pytest.skip("a database restart is tested on PostgreSQL (run with TEST_DATABASE_URL)")
+    make_course()
+    users = [make_user(role) for role in (Role.TRAINEE, Role.TRAINEE, Role.COORDINATOR, Role.ADMIN)]
+    proxy = CuttableProxy((url.host or "127.0.0.1", url.port or 5432))
+    through_proxy = url.set(host="127.0.0.1", port=proxy.port, query={"connect_timeout": "2"})
+    portal = create_app("testing", {"SQLALCHEMY_DATABASE_URI": through_proxy.render_as_string(hide_password=False)})
+    portal.test_client_class = PortalClient
+    clients = []
+    for user in users:
+        client = portal.test_client()
+        assert client.submit("/login", {"email": user.email, "password": DEFAULT_PASSWORD}).status_code == 302
+        clients.append(client)
+
+    statuses: list[tuple[int, str, str]] = []
+    running = threading.Event()
+    running.set()
+
+    def browse(client: PortalClient) -> None:
+        while running.is_set():
+            for page in ("/dashboard", "/courses", "/courses/test-course", "/profile"):
+                try:
+                    response = client.get(page)
+                except Exception as error:  # noqa: BLE001 - what a WSGI server turns into a bare 500
+                    statuses.append((500, page, repr(error)))
+                else:
+                    statuses.append((response.status_code, page, response.get_data(as_text=True)))
+
+    workers = [threading.Thread(target=browse, args=(client,)) for client in clients]
+    try:
+        for worker in workers:
+            worker.start()
+        time.sleep(1.0)
+        proxy.cut()
+        time.sleep(1.5)
+        proxy.restore()
+        time.sleep(1.5)
+    finally:
+        running.clear()
+        for worker in workers:
+            worker.join(timeout=30)
+        proxy.close()
+        with portal.app_context():
+            db.engine.dispose()
+
+    codes = Counter(code for code, _, _ in statuses)
+    assert set(codes) <= {200, 503}, (codes, [body[:300] for code, _, body in statuses if code == 500][:3])
+    assert codes[503] > 0, f"the cut did not reach any request: {codes}"
+    for code, page, body in statuses:
+        if code == 503:
+            assert "Nothing you saved is lost" in body, page
+    assert [code for code, _, _ in statuses[-len(clients):]] == [200] * len(clients), "no recovery"
