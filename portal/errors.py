@@ -1,5 +1,5 @@
 """Error pages in the site's layout, or JSON for clients that ask for it; never a stack trace."""
-from flask import Flask, current_app, g, jsonify, make_response, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 from flask_login import AnonymousUserMixin, current_user
@@ -12,7 +12,7 @@ from sqlalchemy.exc import (
     SQLAlchemyError,
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, ServiceUnavailable
 
 from portal.extensions import db
 from portal.inputs import ControlCharacters
@@ -55,7 +55,7 @@ def wants_json() -> bool:
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
-def render_error(code: int, message: str | None = None):
+def render_error(code: int, message: str | None = None) -> Response:
     title = _titles().get(code, _("Error"))
     message = message or _explanations().get(code, "")
     if wants_json():
@@ -134,12 +134,12 @@ def handle_http_exception(error: HTTPException):
         limit_mb = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) / (1024 * 1024)
         message = _("The file you sent is too large. The limit is %(size).0f MB.", size=limit_mb)
     response = render_error(error.code, message)
-    if error.code == 405 and error.valid_methods:
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)
     return response
 
 
-def handle_database_error(error: SQLAlchemyError):
+def handle_database_error(error: SQLAlchemyError) -> Response:
     if not is_database_gone(error):
         return handle_unexpected(error)
     g.database_gone = True
@@ -151,7 +151,7 @@ def handle_database_error(error: SQLAlchemyError):
     return response
 
 
-def handle_unexpected(error: Exception):
+def handle_unexpected(error: Exception) -> Response:
     discard_session()
     current_app.logger.exception("Unhandled error on %s", request.path)
     return render_error(InternalServerError.code)

@@ -23,7 +23,7 @@ def race(clients: list[PortalClient], url: str, page: str) -> list[int]:
         except Exception:  # noqa: BLE001 - what a WSGI server turns into a bare 500
             statuses.append(500)
 
-    threads = [threading.Thread(target=send, args=pair) for pair in zip(clients, tokens)]
+    threads = [threading.Thread(target=send, args=pair) for pair in zip(clients, tokens, strict=True)]
     for thread in threads:
         thread.start()
     for thread in threads:
