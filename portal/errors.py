@@ -70,12 +70,15 @@ def render_error(code: int, message: str | None = None) -> Response:
 def page_viewer() -> Viewer:
     """Who the error page is for, from plain values: never an ORM object that a rollback has expired
     and that would ask a database that may be gone."""
+    # Flask-Login keeps the request's user in g._login_user once it has loaded it (or logged them out).
+    loaded = g.get("_login_user")
+    if isinstance(loaded, AnonymousUserMixin):
+        return ANONYMOUS
     viewer = remembered_viewer()
     if viewer is not None:
         return viewer
-    # Flask-Login keeps the request's user in g._login_user once it has loaded it.
-    if "_login_user" in g:
-        return ANONYMOUS if isinstance(g._login_user, AnonymousUserMixin) else unverified_viewer()
+    if loaded is not None:
+        return unverified_viewer()
     if g.get("database_gone"):
         return unverified_viewer()
     try:
