@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, make_url, text
 from portal import create_app
 from portal.accounts.access import SIGNED_IN, allow
 from portal.accounts.models import Role
-from portal.extensions import db
+from portal.extensions import db, limiter
 from tests.conftest import DEFAULT_PASSWORD, AuthActions, PortalClient, free_port
 
 
@@ -27,7 +27,9 @@ def app_without_redis(app):
         "LOGIN_LIMIT_PER_ACCOUNT": "3 per 15 minutes",
     })
     broken.test_client_class = PortalClient
-    return broken
+    yield broken
+    # One limiter object serves every app the tests create: forget this app's dead Redis.
+    limiter._storage_dead = False
 
 
 def test_with_redis_down_people_still_log_in(app_without_redis, make_user, caplog):
