@@ -8,7 +8,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import DEVELOPMENT_SECRET_KEY, Config, ProductionConfig, config_for
-from portal import cli, core, errors, i18n, security
+from portal import cli, core, errors, i18n, inputs, security
 from portal.accounts import access
 from portal.accounts import cli as accounts_cli
 from portal.accounts import views as accounts_views
@@ -49,6 +49,7 @@ def create_app(config: str | type[Config] | None = None, overrides: Mapping[str,
     login_manager.login_message = None
     i18n.init_app(app)
     security.init_app(app)
+    inputs.init_app(app)
     errors.init_app(app)
 
     access.init_app(app)

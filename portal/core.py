@@ -7,7 +7,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from portal.accounts.access import ANYONE, allow
 from portal.accounts.models import Role
 from portal.audit import recent_events
-from portal.extensions import db
+from portal.extensions import db, limiter
+from portal.inputs import page_number
 from portal.learning.services import enrolled_courses
 from portal.learning.views import step_url
 from portal.security import is_safe_next
@@ -26,14 +27,27 @@ def index():
 @bp.route("/healthz")
 @allow(ANYONE)
 def healthz():
-    """200 when the database answers, 503 when it does not: for load balancers and monitors."""
+    """200 while the database answers (saying "degraded" when Redis does not), 503 when it does not:
+    for load balancers and monitors."""
+    redis = redis_state()
     try:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError:
         db.session.rollback()
         current_app.logger.exception("Health check: the database does not answer")
-        return jsonify(status="unavailable", database="down"), 503
-    return jsonify(status="ok", database="up")
+        return jsonify(status="unavailable", database="down", redis=redis), 503
+    if redis == "down":
+        current_app.logger.warning("Health check: Redis does not answer; rate limits are kept per process")
+        return jsonify(status="degraded", database="up", redis=redis,
+                       message="Redis does not answer: rate limits are kept in each process until it does.")
+    return jsonify(status="ok", database="up", redis=redis)
+
+
+def redis_state() -> str:
+    """'up' or 'down' when rate limits are kept in Redis, 'unused' when they are kept in memory."""
+    if not current_app.config["RATELIMIT_STORAGE_URI"].startswith(("redis", "valkey")):
+        return "unused"
+    return "up" if limiter.storage.check() else "down"
 
 
 @bp.route("/admin/audit")
@@ -41,7 +55,8 @@ def healthz():
 def list_audit_events():
     """The audit log, newest first, filtered by kind of action."""
     action = request.args.get("action", "")
-    page = db.paginate(recent_events(action), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = db.paginate(recent_events(action), page=page_number(), per_page=current_app.config["PAGE_SIZE"],
+                       error_out=False)
     return render_template("core/audit.html", page=page, action=action)
 
 

@@ -40,7 +40,7 @@ def test_postgresql_url_selects_psycopg3():
 def test_health_check_answers_when_the_database_does(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "database": "up"}
+    assert response.json == {"status": "ok", "database": "up", "redis": "unused"}
 
 
 def test_health_check_answers_503_when_the_database_is_gone(tmp_path):

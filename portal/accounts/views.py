@@ -19,7 +19,9 @@ from portal.accounts.forms import (
 )
 from portal.accounts.models import Gender, Role, User
 from portal.extensions import db, limiter, login_manager
+from portal.inputs import page_number
 from portal.security import is_safe_next
+from portal.viewer import remember_viewer
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
@@ -29,7 +31,10 @@ PROFILE_FIELDS = ("name", "email", "country", "organisation", "job_title", "gend
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     user = db.session.get(User, int(user_id))
-    return user if user is not None and user.is_active else None
+    if user is None or not user.is_active:
+        return None
+    remember_viewer(user)
+    return user
 
 
 def login_account_key() -> str:
@@ -61,6 +66,7 @@ def redirect_next(default: str = "core.index"):
 
 def start_session(user: User, remember: bool = False) -> None:
     login_user(user, remember=remember)
+    remember_viewer(user)
     session["language"] = user.language
 
 
@@ -222,7 +228,8 @@ def list_users():
     form = UserSearchForm(request.args)
     role = Role(form.role.data) if form.role.data in Role._value2member_map_ else None
     page = db.paginate(
-        services.search_users(form.q.data or "", role), per_page=current_app.config["PAGE_SIZE"], error_out=False
+        services.search_users(form.q.data or "", role), page=page_number(),
+        per_page=current_app.config["PAGE_SIZE"], error_out=False
     )
     return render_template(
         "accounts/admin_users.html",

@@ -14,6 +14,7 @@ from portal.certificates.forms import CertificateSearchForm, ReissueForm, Revoke
 from portal.certificates.keys import issuer_key
 from portal.certificates.models import Certificate
 from portal.extensions import db, limiter
+from portal.inputs import page_number
 
 bp = Blueprint("certificates", __name__, template_folder="templates")
 
@@ -133,7 +134,8 @@ def issuer_did_document():
 @allow(Role.COORDINATOR)
 def manage_certificates():
     form = CertificateSearchForm(request.args)
-    page = db.paginate(services.search(form.q.data or ""), per_page=50, error_out=False)
+    page = db.paginate(services.search(form.q.data or ""), page=page_number(), per_page=50,
+                       error_out=False)
     return render_template("certificates/manage.html", form=form, page=page)
 
 

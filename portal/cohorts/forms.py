@@ -2,16 +2,19 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectMultipleField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+from wtforms import BooleanField, DateField, EmailField, SelectMultipleField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.inputs import BoundedIntegerField
 
 
 class CohortForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     starts_on = DateField(_l("Starts on"), validators=[DataRequired()])
     ends_on = DateField(_l("Ends on"), validators=[DataRequired()])
-    seat_cap = IntegerField(_l("Seats (leave empty for no limit)"), validators=[Optional(), NumberRange(min=1, max=100000)])
+    seat_cap = BoundedIntegerField(_l("Seats (leave empty for no limit)"), validators=[Optional()],
+                                   minimum=1, maximum=100000)
     enrolment_key = StringField(_l("Enrolment key (leave empty: by invitation only)"), validators=[Optional(), Length(max=100)])
     courses = SelectMultipleField(_l("Courses"), coerce=int, validators=[DataRequired()],
                                   widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())

@@ -22,6 +22,7 @@ from portal.cohorts.models import Cohort, CohortMember, MembershipState
 from portal.cohorts.roster import RosterError, read_roster
 from portal.courses.models import Course
 from portal.extensions import db, limiter
+from portal.inputs import page_number
 
 bp = Blueprint("cohorts", __name__, template_folder="templates")
 log = logging.getLogger(__name__)
@@ -51,7 +52,8 @@ def course_choices(form: CohortForm) -> None:
 @bp.route("/cohorts")
 @allow(Role.COORDINATOR)
 def list_cohorts():
-    page = db.paginate(services.cohorts_run_by(current_user), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = db.paginate(services.cohorts_run_by(current_user), page=page_number(),
+                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template("cohorts/list.html", page=page,
                            counts=services.member_counts([c.id for c in page.items]))
 

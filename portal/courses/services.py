@@ -4,6 +4,7 @@ from pathlib import PurePosixPath
 
 from sqlalchemy import ColumnElement, and_, case, cast, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import REGCONFIG
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, selectinload
 
 from portal.accounts.models import Role, User
@@ -237,7 +238,15 @@ def enrol(user: User, course: Course, key: str = "", check_key: bool = True) -> 
     now = utcnow()
     if enrolment is None:
         enrolment = Enrolment(user_id=user.id, course_id=course.id, enrolled_at=now, last_activity_at=now)
-        db.session.add(enrolment)
+        try:
+            with db.session.begin_nested():
+                db.session.add(enrolment)
+        except IntegrityError:
+            # The same person enrolled from another tab or request a moment ago: theirs stands.
+            won = enrolment_of(user, course)
+            if won is None:
+                raise
+            return won
     elif not enrolment.is_active:
         enrolment.status, enrolment.left_at, enrolment.last_activity_at = EnrolmentStatus.ACTIVE, None, now
     db.session.flush()

@@ -1,0 +1,86 @@
+"""Limits on what people send: no control characters in text, numbers within bounds before they
+are converted, so hostile or mistyped input gets a clear answer instead of a database error."""
+import re
+from typing import Any
+
+from flask import Flask, abort, request
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import BadRequest
+from werkzeug.routing import IntegerConverter, Map
+from wtforms import IntegerField
+from wtforms.validators import NumberRange
+
+#: C0 control characters other than tab, line feed and carriage return. PostgreSQL text cannot
+#: hold NUL at all, and none of them belongs in a name, a search or a key.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+#: The largest value of a database integer column (and so of any id in an address).
+MAX_ID = 2**31 - 1
+#: The highest page number a list accepts in its `page` query argument.
+MAX_PAGE = 100_000
+
+
+class ControlCharacters(BadRequest):
+    """A form field, query argument or address holds a control character."""
+
+
+def has_control_characters(value: str) -> bool:
+    return CONTROL_CHARACTERS.search(value) is not None
+
+
+def refuse_control_characters() -> None:
+    """Answer 400 to any request whose address, query or form holds a control character."""
+    values: list[str] = [value for value in (request.view_args or {}).values() if isinstance(value, str)]
+    for source in (request.args, request.form):
+        for key, items in source.lists():
+            values.append(key)
+            values.extend(items)
+    if any(has_control_characters(value) for value in values):
+        raise ControlCharacters()
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in addresses: no more than a database integer holds, so that an id of 400 digits
+    is a 404 rather than an overflow in the database driver."""
+
+    regex = r"\d{1,10}"
+
+    def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None,  # noqa: A002
+                 max: int | None = MAX_ID, signed: bool = False) -> None:  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def page_number() -> int:
+    """The `page` query argument of a long list: 1 when absent or not a number, 404 when out of range."""
+    raw = request.args.get("page", "").strip()
+    digits = raw[1:] if raw.startswith("-") else raw
+    if not digits.isdigit():
+        return 1
+    if raw.startswith("-") or len(digits) > len(str(MAX_PAGE)) or not 1 <= int(digits) <= MAX_PAGE:
+        abort(404)
+    return int(digits)
+
+
+class BoundedIntegerField(IntegerField):
+    """A whole number between `minimum` and `maximum`: longer input is refused before it is
+    converted, so that a 400-digit number is a form error, not an OverflowError."""
+
+    def __init__(self, label: Any = None, validators: list | None = None, *, minimum: int, maximum: int,
+                 **kwargs: Any) -> None:
+        message = _l("Enter a whole number from %(min)s to %(max)s.", min=minimum, max=maximum)
+        super().__init__(label, [*(validators or []), NumberRange(min=minimum, max=maximum, message=message)],
+                         **kwargs)
+        self.max_length = max(len(str(minimum)), len(str(maximum)))
+        self.bounds_message = message
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if valuelist and isinstance(valuelist[0], str) and len(valuelist[0].strip()) > self.max_length:
+            self.data = None
+            raise ValueError(str(self.bounds_message))
+        super().process_formdata(valuelist)
+
+
+def init_app(app: Flask) -> None:
+    """Refuse control characters in every request; bound every `<int:...>` in the address map."""
+    app.url_map.converters["int"] = IdConverter
+    app.before_request(refuse_control_characters)

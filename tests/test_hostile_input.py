@@ -1,0 +1,144 @@
+"""Hostile and unusual input: control characters and oversized numbers get a clear answer, never a 500."""
+import pytest
+from sqlalchemy import select
+
+from portal.accounts.models import Role
+from portal.cohorts.models import Cohort
+from portal.courses.models import Course
+from portal.extensions import db
+
+NUL = "\x00"
+
+
+@pytest.fixture
+def course_id(make_course) -> int:
+    make_course()
+    return db.session.scalar(select(Course.id))
+
+
+# (role that sends it, method, url, form data): each carries a NUL somewhere a person can type.
+NUL_REQUESTS = [
+    (None, "POST", "/login", {"email": f"a{NUL}@example.org", "password": "whatever-long"}),
+    (None, "POST", "/signup", {"email": "new@example.org", "name": f"Nul{NUL}Name", "password": "x" * 12}),
+    (None, "POST", "/password/forgot", {"email": f"x{NUL}@example.org"}),
+    (None, "GET", f"/courses?q=policy{NUL}", None),
+    (None, "GET", f"/courses?topic=AI{NUL}", None),
+    (None, "GET", f"/courses/test{NUL}course", None),
+    (None, "GET", f"/media/{'0' * 64}/a{NUL}.png", None),
+    (None, "GET", f"/verify?code=AB{NUL}CD", None),
+    (None, "GET", f"/verify/AB{NUL}CD", None),
+    (Role.TRAINEE, "POST", "/profile", {"name": f"Amina{NUL}", "email": "amina@example.org", "country": "DZ",
+                                        "organisation": f"Min{NUL}", "job_title": "", "gender": "female",
+                                        "language": "en"}),
+    (Role.TRAINEE, "POST", "/cohorts/join", {"key": f"KEY{NUL}"}),
+    (Role.TRAINEE, "POST", "/courses/test-course/enrol", {"key": f"key{NUL}"}),
+    (Role.TRAINEE, "GET", f"/learn/test-course/lessons/a{NUL}b", None),
+    (Role.COORDINATOR, "POST", "/cohorts/new", {"name": f"Workshop{NUL}", "starts_on": "2026-12-01",
+                                                "ends_on": "2026-12-12", "enrolment_key": f"K{NUL}"}),
+    (Role.COORDINATOR, "GET", f"/certificates/manage?q=Amina{NUL}", None),
+    (Role.COORDINATOR, "POST", "/certificates/ABCD/revoke", {"reason": f"fraud{NUL}"}),
+    (Role.COORDINATOR, "POST", "/certificates/ABCD/reissue", {"name": f"Aicha{NUL}"}),
+    (Role.ADMIN, "GET", f"/admin/users?q=a{NUL}", None),
+    (Role.ADMIN, "GET", f"/admin/audit?action=x{NUL}", None),
+    (Role.LECTURER, "POST", "/teach/test-course/key", {"key": f"k{NUL}"}),
+    (None, "GET", "/courses?q=bell\x07", None),
+    (None, "GET", "/courses?q=esc\x1b[0m", None),
+    (None, "GET", f"/courses?{NUL}=policy", None),
+]
+
+
+@pytest.mark.parametrize("role, method, url, data", NUL_REQUESTS,
+                         ids=[f"{m} {u.split('?')[0]}" for _, m, u, _ in NUL_REQUESTS])
+def test_control_characters_are_refused_with_a_clear_400(app, client, login_as, course_id,
+                                                         role, method, url, data):
+    if role is not None:
+        login_as(role)
+    app.config["WTF_CSRF_ENABLED"] = False
+    response = client.open(url, method=method, data=data)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400, body
+    assert "characters that are not allowed" in body
+    assert 'id="main"' in body
+
+
+def test_the_refusal_speaks_the_users_language(app, client):
+    client.get("/language/fr")
+    response = client.get(f"/courses?q=x{NUL}")
+    assert response.status_code == 400
+    assert '<html lang="fr"' in response.get_data(as_text=True)
+
+
+def test_tabs_and_line_breaks_are_still_welcome(app, client, login_as):
+    login_as(Role.TRAINEE, email="amina@example.org")
+    response = client.submit("/profile", {"name": "Amina Haddad", "email": "amina@example.org", "country": "DZ",
+                                          "organisation": "Ministry\tof\r\nScience", "job_title": "",
+                                          "gender": "female", "language": "en"})
+    assert response.status_code == 302
+    assert client.get("/courses?q=a\tb").status_code == 200
+
+
+# Numbers out of any sensible range: a form error or a 404, never an OverflowError or a DataError.
+HUGE = "9" * 400
+
+
+def cohort_form(course_id: int, **fields: str) -> dict:
+    form = {"name": "Workshop", "starts_on": "2026-12-01", "ends_on": "2026-12-12", "courses": str(course_id)}
+    form.update(fields)
+    return form
+
+
+@pytest.mark.parametrize("seats", [HUGE, "9" * 5000, "2147483648", "-1", "1e400", "0"])
+def test_a_seat_count_out_of_range_is_a_form_error(app, client, login_as, course_id, seats):
+    login_as(Role.COORDINATOR)
+    response = client.submit("/cohorts/new", cohort_form(course_id, seat_cap=seats))
+    assert response.status_code in (200, 400), response.status_code
+    assert "Seats" in response.get_data(as_text=True)
+    assert db.session.scalar(select(Cohort.id)) is None
+
+
+def test_a_course_choice_out_of_range_is_a_form_error(app, client, login_as, course_id):
+    login_as(Role.COORDINATOR)
+    response = client.submit("/cohorts/new", cohort_form(course_id, courses=HUGE))
+    assert response.status_code in (200, 400)
+    assert db.session.scalar(select(Cohort.id)) is None
+
+
+@pytest.mark.parametrize("role, url", [
+    (Role.COORDINATOR, f"/cohorts/{HUGE}"),
+    (Role.COORDINATOR, f"/cohorts/{HUGE}/edit"),
+    (Role.COORDINATOR, f"/cohorts/1/trainees/{HUGE}"),
+    (Role.COORDINATOR, f"/cohorts/{'9' * 5000}"),
+    (Role.COORDINATOR, "/cohorts/2147483648"),
+    (Role.TRAINEE, f"/learn/test-course/attempts/{HUGE}"),
+    (Role.LECTURER, f"/teach/test-course/revisions/{HUGE}"),
+])
+def test_ids_in_addresses_out_of_range_are_not_found(app, client, login_as, course_id, role, url):
+    login_as(role)
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("role, url", [
+    (Role.ADMIN, "/admin/users"),
+    (Role.ADMIN, "/admin/audit"),
+    (Role.COORDINATOR, "/certificates/manage"),
+])
+@pytest.mark.parametrize("page", [HUGE, "9" * 5000, "99999999999999999999", "-3"])
+def test_page_numbers_out_of_range_are_not_found(app, client, login_as, role, url, page):
+    login_as(role)
+    response = client.get(f"{url}?page={page}")
+    assert response.status_code == 404, response.status_code
+
+
+def test_ordinary_page_numbers_still_work(app, client, login_as):
+    login_as(Role.ADMIN)
+    assert client.get("/admin/users?page=1").status_code == 200
+    assert client.get("/admin/users?page=7").status_code == 200
+    assert client.get("/admin/users?page=abc").status_code == 200
+
+
+def test_inactive_days_out_of_range_are_clamped(app, client, login_as, course_id):
+    login_as(Role.COORDINATOR)
+    response = client.submit("/cohorts/new", cohort_form(course_id))
+    cohort = response.headers["Location"]
+    for days in (HUGE, "9" * 5000, "-5"):
+        assert client.get(f"{cohort}?inactive_days={days}").status_code == 200
