@@ -1,4 +1,6 @@
 """Extension objects, created unbound so that any module can import them without the app."""
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -29,3 +31,10 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
 babel = Babel()
+
+if TYPE_CHECKING:
+    # What type checkers see: db.Model is built at run time, so declare the same base statically.
+    class Model(Base):
+        __abstract__ = True
+else:
+    Model = db.Model

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.accounts.models import User, string_enum
 from portal.courses.models import Course
 from portal.db_types import UTCDateTime, utcnow
-from portal.extensions import db
+from portal.extensions import Model, db
 
 cohort_courses = Table(
     "cohort_courses",
@@ -24,7 +24,7 @@ cohort_coordinators = Table(
 )
 
 
-class Cohort(db.Model):
+class Cohort(Model):
     """One workshop edition: its courses, dates, coordinators and who may join."""
 
     __tablename__ = "cohorts"
@@ -56,7 +56,7 @@ class MembershipState(StrEnum):
     ACTIVE = "active"
 
 
-class CohortMember(db.Model):
+class CohortMember(Model):
     __tablename__ = "cohort_members"
     __table_args__ = (UniqueConstraint("cohort_id", "user_id"),)
 

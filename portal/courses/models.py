@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User, string_enum
 from portal.db_types import UTCDateTime, utcnow
-from portal.extensions import db
+from portal.extensions import Model, db
 
 course_lecturers = Table(
     "course_lecturers",
@@ -31,7 +31,7 @@ class RevisionStatus(StrEnum):
     DISCARDED = "discarded"
 
 
-class Course(db.Model):
+class Course(Model):
     __tablename__ = "courses"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,7 +62,7 @@ class Course(db.Model):
         return user.is_admin or any(lecturer.id == user.id for lecturer in self.lecturers)
 
 
-class CourseRevision(db.Model):
+class CourseRevision(Model):
     __tablename__ = "course_revisions"
     __table_args__ = (UniqueConstraint("course_id", "number"),)
 
@@ -109,7 +109,7 @@ class CourseRevision(db.Model):
         ]
 
 
-class Module(db.Model):
+class Module(Model):
     """A module as it stands in one revision."""
 
     __tablename__ = "modules"
@@ -129,7 +129,7 @@ class Module(db.Model):
     quiz: Mapped["QuizVersion | None"] = relationship(back_populates="module", cascade="all, delete-orphan")
 
 
-class Lesson(db.Model):
+class Lesson(Model):
     """A lesson's lasting identity within its course, whatever its revisions say."""
 
     __tablename__ = "lessons"
@@ -142,7 +142,7 @@ class Lesson(db.Model):
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class LessonVersion(db.Model):
+class LessonVersion(Model):
     __tablename__ = "lesson_versions"
     __table_args__ = (UniqueConstraint("revision_id", "lesson_id"),)
 
@@ -162,7 +162,7 @@ class LessonVersion(db.Model):
     module: Mapped[Module] = relationship(back_populates="lessons")
 
 
-class Quiz(db.Model):
+class Quiz(Model):
     """A quiz's lasting identity (one per module key)."""
 
     __tablename__ = "quizzes"
@@ -174,7 +174,7 @@ class Quiz(db.Model):
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class QuizVersion(db.Model):
+class QuizVersion(Model):
     __tablename__ = "quiz_versions"
     __table_args__ = (UniqueConstraint("revision_id", "quiz_id"),)
 
@@ -197,7 +197,7 @@ class QuizVersion(db.Model):
     )
 
 
-class Question(db.Model):
+class Question(Model):
     __tablename__ = "questions"
     __table_args__ = (UniqueConstraint("quiz_id", "key"),)
 
@@ -207,7 +207,7 @@ class Question(db.Model):
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class QuestionVersion(db.Model):
+class QuestionVersion(Model):
     __tablename__ = "question_versions"
     __table_args__ = (UniqueConstraint("quiz_version_id", "question_id"),)
 
@@ -229,7 +229,7 @@ class QuestionVersion(db.Model):
     quiz_version: Mapped[QuizVersion] = relationship(back_populates="questions")
 
 
-class CourseFile(db.Model):
+class CourseFile(Model):
     """One file of a revision, its bytes kept once in the blob store under their SHA-256."""
 
     __tablename__ = "course_files"
@@ -251,7 +251,7 @@ class EnrolmentStatus(StrEnum):
     LEFT = "left"
 
 
-class Enrolment(db.Model):
+class Enrolment(Model):
     """A trainee's place on a course; leaving keeps the row, and with it the history."""
 
     __tablename__ = "enrolments"

@@ -5,10 +5,10 @@ from sqlalchemy import ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db_types import UTCDateTime, utcnow
-from portal.extensions import db
+from portal.extensions import Model
 
 
-class LessonCompletion(db.Model):
+class LessonCompletion(Model):
     """A lesson marked complete; tied to the lesson's stable identity, so it survives revisions."""
 
     __tablename__ = "lesson_completions"
@@ -21,7 +21,7 @@ class LessonCompletion(db.Model):
     completed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class CourseCompletion(db.Model):
+class CourseCompletion(Model):
     """The moment a trainee completed a course: recorded once; certificates hang on it."""
 
     __tablename__ = "course_completions"

@@ -7,10 +7,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.courses.models import QuestionVersion, QuizVersion
 from portal.db_types import UTCDateTime, utcnow
-from portal.extensions import db
+from portal.extensions import Model
 
 
-class QuizAttempt(db.Model):
+class QuizAttempt(Model):
     """One attempt, pinned to the quiz version it was started on; graded once."""
 
     __tablename__ = "quiz_attempts"
@@ -47,7 +47,7 @@ class QuizAttempt(db.Model):
         return 100 * self.score / self.max_score if self.max_score else 0.0
 
 
-class AttemptAnswer(db.Model):
+class AttemptAnswer(Model):
     """The graded answer to one question of a submitted attempt (what item analysis reads)."""
 
     __tablename__ = "attempt_answers"
