@@ -1,13 +1,14 @@
 """Column types shared by every domain's models."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import Any, cast
 
-from sqlalchemy import DateTime
+from sqlalchemy import CursorResult, DateTime, Result
 from sqlalchemy.types import TypeDecorator
 
 
 def utcnow() -> datetime:
     """The current time in UTC, timezone-aware."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -21,11 +22,16 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetimes are ambiguous; pass a timezone-aware one")
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def rows_changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed (its result is a CursorResult at run time)."""
+    return cast(CursorResult[Any], result).rowcount

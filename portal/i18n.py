@@ -16,7 +16,7 @@ def select_locale() -> str:
     offered = current_app.config["LANGUAGES"]
     chosen = session.get("language")
     if chosen in offered:
-        return chosen
+        return str(chosen)
     if current_user.is_authenticated and current_user.language in offered:
         return current_user.language
     return request.accept_languages.best_match(offered) or current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -17,7 +17,7 @@ def progress_table(report: CohortReport) -> tuple[list[str], list[list]]:
     header += ["progress %", "completed at", "certified", "last activity"]
     rows = []
     for row in report.rows:
-        line = [row.user.name, row.user.email, row.user.country or "", row.user.gender.value]
+        line: list[object] = [row.user.name, row.user.email, row.user.country or "", row.user.gender.value]
         for cell in row.cells:
             line += [cell.lessons_done, cell.lessons_total,
                      "" if cell.best_score is None else round(cell.best_score, 1)]

@@ -147,6 +147,8 @@ def _members(cohort: Cohort, only_user: int | None = None):
 def cohort_report(cohort: Cohort, course: Course, only_user: int | None = None) -> CohortReport:
     """Progress of every trainee of the cohort (or of one) in one course, in six queries."""
     revision = course.published_revision
+    if revision is None:
+        raise ValueError(f"course {course.slug} has no published revision to report on")
     steps: list[Step] = outlines([revision.id])[revision.id]
     members = _members(cohort, only_user)
     people = (

@@ -123,7 +123,7 @@ def read_roster(data: bytes) -> Roster:
     if missing:
         raise RosterError(_l("The header line (line 1) lacks the column(s) %(missing)s. Expected columns: %(expected)s.",
                                  missing=", ".join(missing), expected=", ".join(COLUMNS)))
-    roster, first_seen = Roster(), {}
+    roster, first_seen = Roster(), dict[str, int]()
     try:
         for values in reader:
             line = reader.line_num

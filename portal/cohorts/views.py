@@ -46,7 +46,7 @@ def chosen_course(cohort: Cohort) -> Course:
 
 def course_choices(form: CohortForm) -> None:
     form.courses.choices = [SelectChoice(course.id, course.published_revision.title)
-                            for course in services.published_courses()]
+                            for course in services.published_courses() if course.published_revision]
 
 
 @bp.route("/cohorts")

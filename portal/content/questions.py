@@ -4,7 +4,7 @@ Each reader turns a question's YAML into a plain `config` dict; the quizzes pack
 answers against that dict through a registry keyed by the same type names."""
 import string
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from portal.content.markdown import render_inline, render_markdown
 from portal.content.messages import N_
@@ -116,7 +116,7 @@ def read_numeric(entry: Located, report: Report) -> dict[str, Any]:
     if not _is_number(tolerance) or tolerance < 0:
         report(entry.line_of("tolerance"), N_("tolerance must be a number, zero or more"))
         tolerance = 0
-    return {"answer": float(answer), "tolerance": float(tolerance)}
+    return {"answer": float(cast(float, answer)), "tolerance": float(tolerance)}
 
 
 READERS: dict[str, Callable[[Located, Report], dict[str, Any]]] = {

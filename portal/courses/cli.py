@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 from portal.audit import record
 from portal.content.loader import course_sources
 from portal.content.problems import ContentError, Problem
+from portal.content.spec import CourseSpec
 from portal.courses.importer import import_course, read_spec, upload_limits
 from portal.extensions import db
 
@@ -23,7 +24,8 @@ def _read_all(path: Path):
         sources = course_sources(path, upload_limits())
     except ContentError as error:
         return [], error.problems
-    specs, problems = [], []
+    specs: list[CourseSpec] = []
+    problems: list[Problem] = []
     for name, files in sources:
         try:
             specs.append(read_spec(files))

@@ -27,7 +27,7 @@ from portal.courses.models import (
     RevisionStatus,
 )
 from portal.courses.storage import put_blob
-from portal.db_types import utcnow
+from portal.db_types import rows_changed, utcnow
 from portal.extensions import db
 
 
@@ -73,27 +73,27 @@ def _summarise(base: CourseRevision | None, spec: CourseSpec) -> dict[str, dict[
     if base is not None:
         for module in base.modules:
             old_modules[module.key] = (module.title, module.summary)
-        rows = db.session.execute(
+        lesson_rows = db.session.execute(
             select(Lesson.key, LessonVersion.content_hash, Module.key, LessonVersion.position)
             .join(LessonVersion, LessonVersion.lesson_id == Lesson.id)
             .join(Module, Module.id == LessonVersion.module_id)
             .where(LessonVersion.revision_id == base.id)
         )
-        old_lessons = {key: (digest, module, position) for key, digest, module, position in rows}
-        rows = db.session.execute(
+        old_lessons = {key: (digest, module, position) for key, digest, module, position in lesson_rows}
+        quiz_rows = db.session.execute(
             select(Quiz.key, QuizVersion.title, QuizVersion.pass_mark, QuizVersion.attempts_allowed,
                    QuizVersion.shuffle)
             .join(QuizVersion, QuizVersion.quiz_id == Quiz.id).where(QuizVersion.revision_id == base.id)
         )
-        old_quizzes = {key: tuple(settings) for key, *settings in rows}
-        rows = db.session.execute(
+        old_quizzes = {key: tuple(settings) for key, *settings in quiz_rows}
+        question_rows = db.session.execute(
             select(Quiz.key, Question.key, QuestionVersion.content_hash)
             .join(Question, Question.quiz_id == Quiz.id)
             .join(QuestionVersion, QuestionVersion.question_id == Question.id)
             .join(QuizVersion, QuizVersion.id == QuestionVersion.quiz_version_id)
             .where(QuizVersion.revision_id == base.id)
         )
-        old_questions = {f"{quiz}/{question}": digest for quiz, question, digest in rows}
+        old_questions = {f"{quiz}/{question}": digest for quiz, question, digest in question_rows}
 
     new_modules = {m.key: (m.title, m.summary) for m in spec.modules}
     new_lessons = {lesson.key: (lesson.content_hash, m.key, lesson.position) for m in spec.modules for lesson in m.lessons}
@@ -213,12 +213,12 @@ def _add_content(course: Course, revision: CourseRevision, spec: CourseSpec) -> 
 def publish_revision(revision: CourseRevision) -> None:
     """Make a draft the revision trainees see; retire what it no longer has. Once only."""
     now = utcnow()
-    claimed = db.session.execute(
+    claimed = rows_changed(db.session.execute(
         update(CourseRevision)
         .where(CourseRevision.id == revision.id, CourseRevision.status == RevisionStatus.DRAFT)
         .values(status=RevisionStatus.PUBLISHED, published_at=now)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     if claimed != 1:
         raise AlreadyDecided(revision.id)
     course = revision.course
@@ -263,12 +263,12 @@ def _retire_missing(course_id: int, revision_id: int, now) -> None:
 
 def discard_revision(revision: CourseRevision) -> None:
     """Throw away a draft that will not be published."""
-    claimed = db.session.execute(
+    claimed = rows_changed(db.session.execute(
         update(CourseRevision)
         .where(CourseRevision.id == revision.id, CourseRevision.status == RevisionStatus.DRAFT)
         .values(status=RevisionStatus.DISCARDED)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     if claimed != 1:
         raise AlreadyDecided(revision.id)
     db.session.expire(revision)
@@ -276,7 +276,7 @@ def discard_revision(revision: CourseRevision) -> None:
 
 def assign_lecturers_by_email(course: Course, emails: tuple[str, ...]) -> list[str]:
     """Add the lecturer accounts named in course.yaml; returns notes on addresses not usable."""
-    notes = []
+    notes: list[str] = []
     if not emails:
         return notes
     users = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))}

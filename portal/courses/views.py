@@ -1,4 +1,6 @@
 """Course pages for lecturers and admins, and course media."""
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
@@ -88,7 +90,7 @@ def problem_message(problem: Problem) -> str:
     return _(problem.message, **problem.params)
 
 
-def show_problems(template: str, problems, status: int = 422, **context):
+def show_problems(template: str, problems: list, *, status: int = 422, **context: Any):
     return render_template(template, problems=problems, **context), status
 
 
@@ -146,7 +148,7 @@ def manage_course(slug: str):
 def upload_revision(slug: str):
     course = teachable_course(slug)
     form = RevisionUploadForm()
-    context = {"course": course, "form": form, "lecturer_form": LecturerForm(), "decision": DecisionForm(),
+    context: dict[str, Any] = {"course": course, "form": form, "lecturer_form": LecturerForm(), "decision": DecisionForm(),
                "key_form": EnrolmentKeyForm(key=course.enrolment_key)}
     if not form.validate_on_submit():
         return render_template("courses/teach_course.html", **context), 400

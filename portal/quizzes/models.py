@@ -44,7 +44,7 @@ class QuizAttempt(Model):
 
     @property
     def percent(self) -> float:
-        return 100 * self.score / self.max_score if self.max_score else 0.0
+        return 100 * self.score / self.max_score if self.max_score and self.score is not None else 0.0
 
 
 class AttemptAnswer(Model):

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
 from portal.courses.models import Course, QuestionVersion, Quiz, QuizVersion
-from portal.db_types import utcnow
+from portal.db_types import rows_changed, utcnow
 from portal.extensions import db
 from portal.quizzes.grading import AnswerRefused, question_type
 from portal.quizzes.models import AttemptAnswer, QuizAttempt
@@ -154,11 +154,11 @@ def save_answers(attempt: QuizAttempt, raw: dict[str, Any]) -> bool:
     """Keep the answers given so far, so a dropped connection loses nothing. False once submitted.
 
     Raises AnswersRefused, keeping nothing, when any answer cannot be kept."""
-    saved = db.session.execute(
+    saved = rows_changed(db.session.execute(
         update(QuizAttempt).where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
         .values(answers=read_answers(attempt, raw), saved_at=utcnow())
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     db.session.expire(attempt)
     return saved == 1
 
@@ -169,11 +169,11 @@ def submit_attempt(attempt: QuizAttempt, raw: dict[str, Any]) -> bool:
     Returns True when this call graded it; raises AnswersRefused, grading nothing, when any answer
     cannot be kept."""
     answers = read_answers(attempt, raw)
-    claimed = db.session.execute(
+    claimed = rows_changed(db.session.execute(
         update(QuizAttempt).where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
         .values(submitted_at=utcnow(), answers=answers)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     db.session.expire(attempt)
     if claimed != 1:
         return False
