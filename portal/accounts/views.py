@@ -1,8 +1,12 @@
 """Account pages: thin views that call services and own the commit."""
 import time
+from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint, Response, current_app, flash, make_response, redirect, render_template, request, session, url_for,
+)
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
@@ -272,7 +276,7 @@ def change_role(user_id: int):
 PENDING_KEY = "two_step_pending"
 
 
-def ask_for_code(user: User, remember: bool):
+def ask_for_code(user: User, remember: bool) -> ResponseReturnValue:
     """The password was right: remember who is signing in, for a few minutes, and ask for a code."""
     target = request.args.get("next") or request.form.get("next") or ""
     session[PENDING_KEY] = {
@@ -303,13 +307,15 @@ def current_account_key() -> str:
     return "login:" + (current_user.email if current_user.is_authenticated else "")
 
 
-def refused_code(response) -> bool:
+def refused_code(response: Response) -> bool:
     return response.status_code == 400
 
 
-def limit_codes(key_func, deduct_when=refused_code):
+def limit_codes(
+    key_func: Callable[[], str], deduct_when: Callable[[Response], bool] = refused_code
+) -> Callable[[Callable[..., ResponseReturnValue]], Callable[..., ResponseReturnValue]]:
     """Count refused codes against the login limits of the account and the address."""
-    def decorate(view):
+    def decorate(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
         view = limiter.shared_limit(
             login_account_limit, LOGIN_ACCOUNT_SCOPE, methods=["POST"], key_func=key_func,
             deduct_when=deduct_when, error_message=too_many_logins,
@@ -324,7 +330,7 @@ def limit_codes(key_func, deduct_when=refused_code):
 @bp.route("/login/code", methods=["GET", "POST"])
 @allow(ANYONE)
 @limit_codes(pending_account_key, deduct_when=failed_attempt)
-def enter_code():
+def enter_code() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect_next()
     pending = pending_sign_in()
@@ -335,7 +341,7 @@ def enter_code():
         return redirect(url_for("accounts.login"))
     form = CodeForm()
     if form.validate_on_submit():
-        if two_step.check_code(user, form.code.data):
+        if two_step.check_code(user, form.code.data or ""):
             session.pop(PENDING_KEY, None)
             db.session.commit()
             start_session(user, remember=pending["remember"])
@@ -344,7 +350,7 @@ def enter_code():
     return render_template("accounts/login_code.html", form=form), (400 if form.is_submitted() else 200)
 
 
-def two_step_page(status: int = 200, **forms: Any):
+def two_step_page(status: int = 200, **forms: Any) -> ResponseReturnValue:
     """The two-step page; a refused form shows its errors with 400, so the login limits count it."""
     setup = two_step.setup_of(current_user)
     context: dict[str, Any] = {
@@ -363,7 +369,7 @@ def two_step_page(status: int = 200, **forms: Any):
     ), status
 
 
-def not_stored(body: str):
+def not_stored(body: str) -> Response:
     """A page with a secret or recovery codes on it: browsers and proxies must not keep it."""
     response = make_response(body)
     response.headers["Cache-Control"] = "no-store"
@@ -372,14 +378,14 @@ def not_stored(body: str):
 
 @bp.route("/profile/two-step")
 @allow(SIGNED_IN)
-def show_two_step():
+def show_two_step() -> ResponseReturnValue:
     return two_step_page()
 
 
 @bp.route("/profile/two-step/setup", methods=["POST"])
 @allow(SIGNED_IN)
 @limit_codes(current_account_key)
-def start_two_step():
+def start_two_step() -> ResponseReturnValue:
     form = StartTwoStepForm()
     if form.validate_on_submit():
         if not two_step.is_enabled(current_user) or two_step.check_code(current_user, form.code.data or ""):
@@ -393,14 +399,14 @@ def start_two_step():
 @bp.route("/profile/two-step/confirm", methods=["GET", "POST"])
 @allow(SIGNED_IN)
 @limit_codes(current_account_key)
-def confirm_two_step():
+def confirm_two_step() -> ResponseReturnValue:
     secret = two_step.pending_secret(current_user)
     if secret is None:
         flash(_("Start the set-up first."), "info")
         return redirect(url_for("accounts.show_two_step"))
     form = ConfirmTwoStepForm()
     if form.validate_on_submit():
-        codes = two_step.confirm_setup(current_user, form.code.data)
+        codes = two_step.confirm_setup(current_user, form.code.data or "")
         if codes is not None:
             db.session.commit()
             flash(_("Two-step sign-in is on."), "success")
@@ -420,12 +426,12 @@ def confirm_two_step():
 @bp.route("/profile/two-step/recovery-codes", methods=["POST"])
 @allow(SIGNED_IN)
 @limit_codes(current_account_key)
-def regenerate_recovery_codes():
+def regenerate_recovery_codes() -> ResponseReturnValue:
     if not two_step.is_enabled(current_user):
         return redirect(url_for("accounts.show_two_step"))
     form = RecoveryCodesForm()
     if form.validate_on_submit():
-        if two_step.check_code(current_user, form.code.data):
+        if two_step.check_code(current_user, form.code.data or ""):
             codes = two_step.regenerate_recovery_codes(current_user)
             db.session.commit()
             flash(_("Your new recovery codes are ready; the old ones no longer work."), "success")
@@ -437,7 +443,7 @@ def regenerate_recovery_codes():
 @bp.route("/profile/two-step/disable", methods=["POST"])
 @allow(SIGNED_IN)
 @limit_codes(current_account_key)
-def disable_two_step():
+def disable_two_step() -> ResponseReturnValue:
     if not two_step.is_enabled(current_user):
         return redirect(url_for("accounts.show_two_step"))
     if not two_step.may_disable(current_user):
@@ -445,9 +451,9 @@ def disable_two_step():
         return redirect(url_for("accounts.show_two_step"))
     form = DisableTwoStepForm()
     if form.validate_on_submit():
-        if not services.check_password(current_user, form.password.data):
+        if not services.check_password(current_user, form.password.data or ""):
             form.password.errors.append(_("This is not your current password."))
-        elif not two_step.check_code(current_user, form.code.data):
+        elif not two_step.check_code(current_user, form.code.data or ""):
             form.code.errors.append(_("This code is wrong or was used already."))
         else:
             two_step.disable(current_user)

@@ -334,7 +334,8 @@ def test_parallel_uses_of_one_code_let_one_in(app, database_url, with_two_step, 
     for code in (clock.code(secret), codes[0]):
         barrier, results, errors = threading.Barrier(6), [], []
 
-        def use(code: str = code) -> None:
+        def use(code: str = code, barrier: threading.Barrier = barrier,
+                results: list = results, errors: list = errors) -> None:
             worker = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
             with worker.app_context():
                 try:
