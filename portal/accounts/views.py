@@ -3,13 +3,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import (
-    Blueprint, Response, current_app, flash, make_response, redirect, render_template, request, session, url_for,
-)
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
 
 from portal.accounts import services, two_step
 from portal.accounts.access import ANYONE, SIGNED_IN, allow
@@ -369,11 +368,8 @@ def two_step_page(status: int = 200, **forms: Any) -> ResponseReturnValue:
     ), status
 
 
-def not_stored(body: str) -> Response:
-    """A page with a secret or recovery codes on it: browsers and proxies must not keep it."""
-    response = make_response(body)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+#: For pages with a secret or recovery codes on them: browsers and proxies must not keep them.
+NOT_STORED = {"Cache-Control": "no-store"}
 
 
 @bp.route("/profile/two-step")
@@ -410,17 +406,16 @@ def confirm_two_step() -> ResponseReturnValue:
         if codes is not None:
             db.session.commit()
             flash(_("Two-step sign-in is on."), "success")
-            return not_stored(render_template("accounts/recovery_codes.html", codes=codes))
+            return render_template("accounts/recovery_codes.html", codes=codes), NOT_STORED
         form.code.errors.append(_("This code is wrong. Check the time on your phone and enter the newest code."))
     uri = two_step.provisioning_uri(current_user, secret)
-    page = not_stored(render_template(
+    page = render_template(
         "accounts/two_step_setup.html",
         form=form,
         qr_code=two_step.qr_code(uri),
         secret=two_step.format_secret(secret),
-    ))
-    page.status_code = 400 if form.is_submitted() else 200
-    return page
+    )
+    return page, (400 if form.is_submitted() else 200), NOT_STORED
 
 
 @bp.route("/profile/two-step/recovery-codes", methods=["POST"])
@@ -435,7 +430,7 @@ def regenerate_recovery_codes() -> ResponseReturnValue:
             codes = two_step.regenerate_recovery_codes(current_user)
             db.session.commit()
             flash(_("Your new recovery codes are ready; the old ones no longer work."), "success")
-            return not_stored(render_template("accounts/recovery_codes.html", codes=codes))
+            return render_template("accounts/recovery_codes.html", codes=codes), NOT_STORED
         form.code.errors.append(_("This code is wrong or was used already."))
     return two_step_page(400, codes_form=form)
 

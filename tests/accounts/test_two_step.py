@@ -336,19 +336,21 @@ def test_parallel_uses_of_one_code_let_one_in(app, database_url, with_two_step, 
 
         def use(code: str = code, barrier: threading.Barrier = barrier,
                 results: list = results, errors: list = errors) -> None:
-            worker = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
-            with worker.app_context():
-                try:
-                    barrier.wait()
-                    results.append(two_step.check_code(db.session.get(User, user_id), code))
-                    db.session.commit()
-                except Exception as error:  # noqa: BLE001 - collected and shown below
-                    errors.append(error)
-                finally:
-                    db.session.remove()
-                    db.engine.dispose()
+            try:
+                worker = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
+                with worker.app_context():
+                    try:
+                        barrier.wait(timeout=30)
+                        results.append(two_step.check_code(db.session.get(User, user_id), code))
+                        db.session.commit()
+                    finally:
+                        db.session.remove()
+                        db.engine.dispose()
+            except Exception as error:  # noqa: BLE001 - collected and shown below
+                errors.append(error)
+                barrier.abort()
 
-        threads = [threading.Thread(target=use) for _ in range(6)]
+        threads = [threading.Thread(target=use, daemon=True) for _ in range(6)]
         for thread in threads:
             thread.start()
         for thread in threads:
