@@ -31,6 +31,8 @@ class Config:
     #: Login attempts allowed per account and per address before a pause.
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes")
+    #: Seconds between a correct password and the two-step code before the sign-in starts over.
+    TWO_STEP_PENDING_SECONDS = int(os.environ.get("TWO_STEP_PENDING_SECONDS", "300"))
     #: How many reverse proxies stand in front of the portal (for the client's address).
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 

@@ -5,7 +5,7 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from portal.accounts import services
+from portal.accounts import services, two_step
 from portal.accounts.models import Role
 from portal.extensions import db
 
@@ -42,3 +42,16 @@ def create_user_command(email: str, name: str, role: str, password: str | None) 
     click.echo(f"Created {user.role} account {user.email}.")
     if generated:
         click.echo(f"Its password: {password}")
+
+
+@users.command("reset-two-step")
+@click.option("--email", required=True)
+@with_appcontext
+def reset_two_step_command(email: str) -> None:
+    """Remove someone's authenticator app and recovery codes, when they lost both; they log in with the password."""
+    user = services.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account uses the email {email}.")
+    two_step.reset(user)
+    db.session.commit()
+    click.echo(f"Two-step sign-in is off for {user.email}; they can set it up again from their profile.")

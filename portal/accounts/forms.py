@@ -1,4 +1,6 @@
 """Account forms: they validate input and never touch the database."""
+from typing import Any
+
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -131,3 +133,42 @@ class UserSearchForm(FlaskForm):
         validators=[Optional()],
     )
     submit = SubmitField(_l("Search"))
+
+
+def code_field(label: Any = None, field_id: str = "code", required: bool = True) -> StringField:
+    """A field for a code from the authenticator app or a recovery code; ids differ when one page has several."""
+    return StringField(
+        label or _l("Code"),
+        validators=[DataRequired() if required else Optional(), Length(max=20)],
+        id=field_id,
+        render_kw={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"},
+    )
+
+
+class CodeForm(FlaskForm):
+    """A code from the authenticator app, or a recovery code."""
+
+    code = code_field()
+    submit = SubmitField(_l("Continue"))
+
+
+class ConfirmTwoStepForm(CodeForm):
+    submit = SubmitField(_l("Turn on two-step sign-in"))
+
+
+class StartTwoStepForm(FlaskForm):
+    """Start a set-up; when two-step sign-in is on already (a new phone), a current code is needed."""
+
+    code = code_field(_l("A current code or a recovery code"), "start-code", required=False)
+    submit = SubmitField(_l("Set up an authenticator app"))
+
+
+class RecoveryCodesForm(FlaskForm):
+    code = code_field(field_id="codes-code")
+    submit = SubmitField(_l("Make new recovery codes"))
+
+
+class DisableTwoStepForm(FlaskForm):
+    password = PasswordField(_l("Password"), validators=[DataRequired()], id="disable-password")
+    code = code_field(field_id="disable-code")
+    submit = SubmitField(_l("Turn off two-step sign-in"))

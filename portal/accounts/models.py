@@ -3,7 +3,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, String
+from sqlalchemy import BigInteger, Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db_types import UTCDateTime, utcnow
@@ -79,3 +79,34 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"
+
+
+class TwoStepSetup(db.Model):
+    """A user's authenticator app for two-step sign-in: its secret, encrypted, and the last code used."""
+
+    __tablename__ = "two_step_setups"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    #: The confirmed secret, encrypted; two-step sign-in is on when it is set.
+    secret: Mapped[str | None] = mapped_column(String(255))
+    #: A secret shown for set-up and not yet confirmed with a code, encrypted.
+    pending_secret: Mapped[str | None] = mapped_column(String(255))
+    enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The time step of the last accepted code, so that no code works twice.
+    last_step: Mapped[int | None] = mapped_column(BigInteger)
+
+    @property
+    def is_enabled(self) -> bool:
+        return self.secret is not None
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that replaces the authenticator app once; only its hash is kept."""
+
+    __tablename__ = "recovery_codes"
+    __table_args__ = (UniqueConstraint("user_id", "code_hash", name="uq_recovery_codes_user_id_code_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

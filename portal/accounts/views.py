@@ -1,20 +1,31 @@
 """Account pages: thin views that call services and own the commit."""
+import time
+from collections.abc import Callable
+from typing import Any
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
 
-from portal.accounts import services
+from portal.accounts import services, two_step
 from portal.accounts.access import ANYONE, SIGNED_IN, allow
 from portal.accounts.forms import (
     ROLE_LABELS,
     ChangePasswordForm,
+    CodeForm,
+    ConfirmTwoStepForm,
+    DisableTwoStepForm,
     ForgotPasswordForm,
     LoginForm,
     ProfileForm,
+    RecoveryCodesForm,
     ResetPasswordForm,
     RoleForm,
     SignupForm,
+    StartTwoStepForm,
     UserSearchForm,
 )
 from portal.accounts.models import Gender, Role, User
@@ -35,6 +46,11 @@ def load_user(user_id: str) -> User | None:
         return None
     remember_viewer(user)
     return user
+
+
+#: Login limits are shared by the password and the two-step code pages, so codes count too.
+LOGIN_ADDRESS_SCOPE = "login-address"
+LOGIN_ACCOUNT_SCOPE = "login-account"
 
 
 def login_account_key() -> str:
@@ -101,12 +117,12 @@ def signup():
 
 @bp.route("/login", methods=["GET", "POST"])
 @allow(ANYONE)
-@limiter.limit(
-    login_address_limit, methods=["POST"], key_func=get_remote_address,
+@limiter.shared_limit(
+    login_address_limit, LOGIN_ADDRESS_SCOPE, methods=["POST"], key_func=get_remote_address,
     deduct_when=failed_attempt, error_message=too_many_logins,
 )
-@limiter.limit(
-    login_account_limit, methods=["POST"], key_func=login_account_key,
+@limiter.shared_limit(
+    login_account_limit, LOGIN_ACCOUNT_SCOPE, methods=["POST"], key_func=login_account_key,
     deduct_when=failed_attempt, error_message=too_many_logins,
 )
 def login():
@@ -117,6 +133,8 @@ def login():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
             db.session.commit()
+            if two_step.is_enabled(user):
+                return ask_for_code(user, remember=form.remember.data)
             start_session(user, remember=form.remember.data)
             return redirect_next()
         form.password.errors.append(_("Wrong email or password."))
@@ -258,3 +276,191 @@ def change_role(user_id: int):
     else:
         flash(_("Choose a valid role."), "error")
     return redirect(url_for("accounts.list_users", q=request.args.get("q", "")))
+
+
+# Two-step sign-in: the code page after the password, and the set-up pages of the profile.
+
+PENDING_KEY = "two_step_pending"
+
+
+def ask_for_code(user: User, remember: bool) -> ResponseReturnValue:
+    """The password was right: remember who is signing in, for a few minutes, and ask for a code."""
+    target = request.args.get("next") or request.form.get("next") or ""
+    session[PENDING_KEY] = {
+        "user_id": user.id,
+        "email": user.email,
+        "remember": bool(remember),
+        "next": target if is_safe_next(target) else "",
+        "until": time.time() + current_app.config["TWO_STEP_PENDING_SECONDS"],
+    }
+    return redirect(url_for("accounts.enter_code"))
+
+
+def pending_sign_in() -> dict[str, Any] | None:
+    """The sign-in waiting for its code, unless it expired."""
+    pending = session.get(PENDING_KEY)
+    if not isinstance(pending, dict) or pending.get("until", 0) < time.time():
+        return None
+    return pending
+
+
+def pending_account_key() -> str:
+    """The same per-account key as the password step, so that wrong codes count against it too."""
+    pending = pending_sign_in()
+    return "login:" + (pending["email"] if pending else "")
+
+
+def current_account_key() -> str:
+    return "login:" + (current_user.email if current_user.is_authenticated else "")
+
+
+def refused_code(response: Response) -> bool:
+    return response.status_code == 400
+
+
+def limit_codes(
+    key_func: Callable[[], str], deduct_when: Callable[[Response], bool] = refused_code
+) -> Callable[[Callable[..., ResponseReturnValue]], Callable[..., ResponseReturnValue]]:
+    """Count refused codes against the login limits of the account and the address."""
+    def decorate(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
+        view = limiter.shared_limit(
+            login_account_limit, LOGIN_ACCOUNT_SCOPE, methods=["POST"], key_func=key_func,
+            deduct_when=deduct_when, error_message=too_many_logins,
+        )(view)
+        return limiter.shared_limit(
+            login_address_limit, LOGIN_ADDRESS_SCOPE, methods=["POST"], key_func=get_remote_address,
+            deduct_when=deduct_when, error_message=too_many_logins,
+        )(view)
+    return decorate
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@allow(ANYONE)
+@limit_codes(pending_account_key, deduct_when=failed_attempt)
+def enter_code() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        return redirect_next()
+    pending = pending_sign_in()
+    user = db.session.get(User, pending["user_id"]) if pending else None
+    if pending is None or user is None or not user.is_active or not two_step.is_enabled(user):
+        session.pop(PENDING_KEY, None)
+        flash(_("Please log in again: the time to enter your code ran out."), "info")
+        return redirect(url_for("accounts.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        if two_step.check_code(user, form.code.data or ""):
+            session.pop(PENDING_KEY, None)
+            db.session.commit()
+            start_session(user, remember=pending["remember"])
+            return redirect(pending["next"] if is_safe_next(pending["next"]) else url_for("core.index"))
+        form.code.errors.append(_("This code is wrong or was used already. Wait for the next code, or use a recovery code."))
+    return render_template("accounts/login_code.html", form=form), (400 if form.is_submitted() else 200)
+
+
+def two_step_page(status: int = 200, **forms: Any) -> ResponseReturnValue:
+    """The two-step page; a refused form shows its errors with 400, so the login limits count it."""
+    setup = two_step.setup_of(current_user)
+    context: dict[str, Any] = {
+        "start_form": StartTwoStepForm(formdata=None),
+        "codes_form": RecoveryCodesForm(formdata=None),
+        "disable_form": DisableTwoStepForm(formdata=None),
+        **forms,
+    }
+    return render_template(
+        "accounts/two_step.html",
+        enabled=setup is not None and setup.is_enabled,
+        set_up_pending=setup is not None and setup.pending_secret is not None,
+        remaining=two_step.remaining_recovery_codes(current_user),
+        may_disable=two_step.may_disable(current_user),
+        **context,
+    ), status
+
+
+#: For pages with a secret or recovery codes on them: browsers and proxies must not keep them.
+NOT_STORED = {"Cache-Control": "no-store"}
+
+
+@bp.route("/profile/two-step")
+@allow(SIGNED_IN)
+def show_two_step() -> ResponseReturnValue:
+    return two_step_page()
+
+
+@bp.route("/profile/two-step/setup", methods=["POST"])
+@allow(SIGNED_IN)
+@limit_codes(current_account_key)
+def start_two_step() -> ResponseReturnValue:
+    form = StartTwoStepForm()
+    if form.validate_on_submit():
+        if not two_step.is_enabled(current_user) or two_step.check_code(current_user, form.code.data or ""):
+            two_step.begin_setup(current_user)
+            db.session.commit()
+            return redirect(url_for("accounts.confirm_two_step"))
+        form.code.errors.append(_("Enter a current code from your app, or a recovery code."))
+    return two_step_page(400, start_form=form)
+
+
+@bp.route("/profile/two-step/confirm", methods=["GET", "POST"])
+@allow(SIGNED_IN)
+@limit_codes(current_account_key)
+def confirm_two_step() -> ResponseReturnValue:
+    secret = two_step.pending_secret(current_user)
+    if secret is None:
+        flash(_("Start the set-up first."), "info")
+        return redirect(url_for("accounts.show_two_step"))
+    form = ConfirmTwoStepForm()
+    if form.validate_on_submit():
+        codes = two_step.confirm_setup(current_user, form.code.data or "")
+        if codes is not None:
+            db.session.commit()
+            flash(_("Two-step sign-in is on."), "success")
+            return render_template("accounts/recovery_codes.html", codes=codes), NOT_STORED
+        form.code.errors.append(_("This code is wrong. Check the time on your phone and enter the newest code."))
+    uri = two_step.provisioning_uri(current_user, secret)
+    page = render_template(
+        "accounts/two_step_setup.html",
+        form=form,
+        qr_code=two_step.qr_code(uri),
+        secret=two_step.format_secret(secret),
+    )
+    return page, (400 if form.is_submitted() else 200), NOT_STORED
+
+
+@bp.route("/profile/two-step/recovery-codes", methods=["POST"])
+@allow(SIGNED_IN)
+@limit_codes(current_account_key)
+def regenerate_recovery_codes() -> ResponseReturnValue:
+    if not two_step.is_enabled(current_user):
+        return redirect(url_for("accounts.show_two_step"))
+    form = RecoveryCodesForm()
+    if form.validate_on_submit():
+        if two_step.check_code(current_user, form.code.data or ""):
+            codes = two_step.regenerate_recovery_codes(current_user)
+            db.session.commit()
+            flash(_("Your new recovery codes are ready; the old ones no longer work."), "success")
+            return render_template("accounts/recovery_codes.html", codes=codes), NOT_STORED
+        form.code.errors.append(_("This code is wrong or was used already."))
+    return two_step_page(400, codes_form=form)
+
+
+@bp.route("/profile/two-step/disable", methods=["POST"])
+@allow(SIGNED_IN)
+@limit_codes(current_account_key)
+def disable_two_step() -> ResponseReturnValue:
+    if not two_step.is_enabled(current_user):
+        return redirect(url_for("accounts.show_two_step"))
+    if not two_step.may_disable(current_user):
+        flash(_("Coordinators and administrators must keep two-step sign-in on."), "error")
+        return redirect(url_for("accounts.show_two_step"))
+    form = DisableTwoStepForm()
+    if form.validate_on_submit():
+        if not services.check_password(current_user, form.password.data or ""):
+            form.password.errors.append(_("This is not your current password."))
+        elif not two_step.check_code(current_user, form.code.data or ""):
+            form.code.errors.append(_("This code is wrong or was used already."))
+        else:
+            two_step.disable(current_user)
+            db.session.commit()
+            flash(_("Two-step sign-in is off."), "success")
+            return redirect(url_for("accounts.show_two_step"))
+    return two_step_page(400, disable_form=form)
