@@ -2,7 +2,6 @@
 import json
 import logging
 import secrets
-from pathlib import Path
 
 from flask import current_app
 from flask_babel import force_locale, format_date
@@ -174,10 +173,6 @@ def status_list() -> str:
                                        now=utcnow())
 
 
-def font_cache() -> Path:
-    return Path(current_app.instance_path) / "font-cache"
-
-
 def certificate_text(certificate: Certificate) -> CertificateText:
     """The words on the certificate, in the course's language."""
     with force_locale(certificate.language):
@@ -200,4 +195,4 @@ def certificate_text(certificate: Certificate) -> CertificateText:
 
 
 def certificate_pdf(certificate: Certificate) -> bytes:
-    return render_pdf(certificate_text(certificate), font_cache())
+    return render_pdf(certificate_text(certificate))
