@@ -95,17 +95,6 @@ def issue_certificate(completion: CourseCompletion) -> Certificate:
         return _original_of(completion.id)
 
 
-def issue_missing(user: User) -> list[Certificate]:
-    """Issue the certificates of any completion that lacks one (an earlier issue failed)."""
-    missing = db.session.scalars(
-        select(CourseCompletion).where(
-            CourseCompletion.user_id == user.id,
-            ~select(Certificate.id).where(Certificate.completion_id == CourseCompletion.id).exists(),
-        )
-    ).all()
-    return [issue_certificate(completion) for completion in missing]
-
-
 def certificates_of(user: User) -> list[Certificate]:
     return list(db.session.scalars(
         select(Certificate).where(Certificate.user_id == user.id).order_by(Certificate.issued_at.desc())

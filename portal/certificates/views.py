@@ -33,11 +33,7 @@ def own_certificate(code: str) -> Certificate:
 @bp.route("/certificates")
 @allow(SIGNED_IN)
 def list_my_certificates():
-    services.issue_missing(current_user)
-    certificates = services.certificates_of(current_user)
-    page = render_template("certificates/mine.html", certificates=certificates)
-    db.session.commit()
-    return page
+    return render_template("certificates/mine.html", certificates=services.certificates_of(current_user))
 
 
 def attachment(body: str | bytes, mimetype: str, filename: str) -> Response:

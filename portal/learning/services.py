@@ -219,7 +219,7 @@ class DashboardEntry:
 
 
 def dashboard(user: User) -> list[DashboardEntry]:
-    """The user's active courses with progress; makes up any completion that was missed."""
+    """The user's active courses with their progress (reading only: a GET never writes)."""
     rows = db.session.execute(
         select(Course, CourseRevision)
         .join(Enrolment, Enrolment.course_id == Course.id)
@@ -228,8 +228,4 @@ def dashboard(user: User) -> list[DashboardEntry]:
         .order_by(Enrolment.last_activity_at.desc())
     ).all()
     progress = progress_for(user.id, [course for course, _ in rows])
-    entries = []
-    for course, revision in rows:
-        record_completion(user.id, revision, progress[course.id])
-        entries.append(DashboardEntry(course, revision, progress[course.id]))
-    return entries
+    return [DashboardEntry(course, revision, progress[course.id]) for course, revision in rows]

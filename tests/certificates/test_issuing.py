@@ -7,7 +7,7 @@ import threading
 
 import pypdfium2
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from portal import create_app
 from portal.accounts.models import Role
@@ -77,10 +77,59 @@ def test_others_cannot_download_someone_elses_certificate(app, completed, make_u
     assert stranger.get(f"/certificates/{certificate.code}/credential.json").status_code == 404
 
 
-def test_a_missed_certificate_is_made_up_when_the_dashboard_loads(client, completed):
-    db.session.execute(Certificate.__table__.delete())
+class WriteCounter:
+    """Counts the INSERT, UPDATE and DELETE statements the engine runs."""
+
+    def __init__(self) -> None:
+        self.writes: list[str] = []
+
+    def __call__(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        if statement.lstrip().split(" ", 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}:
+            self.writes.append(statement)
+
+
+def test_dashboard_and_certificate_list_write_nothing(client, completed):
+    db.session.execute(Certificate.__table__.delete())  # as if an issue had been missed
     db.session.commit()
-    client.get("/dashboard")
+    counter = WriteCounter()
+    event.listen(db.engine, "before_cursor_execute", counter)
+    try:
+        assert client.get("/dashboard").status_code == 200
+        assert client.get("/certificates").status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", counter)
+    assert counter.writes == [] and certificates() == []
+
+
+def test_the_request_that_completes_the_course_issues_the_certificate(client, make_course, login_as):
+    make_course()
+    login_as(Role.TRAINEE)
+    client.submit("/courses/test-course/enrol", page="/courses/test-course")
+    take_quiz(client, RIGHT)
+    complete_lessons(client, ALL_LESSONS[:2])
+    assert certificates() == []
+    response = client.submit("/learn/test-course/lessons/surveys/complete", page="/learn/test-course/lessons/surveys")
+    assert response.headers["Location"] == "/dashboard"
+    assert len(certificates()) == 1
+
+
+def test_a_signing_failure_fails_the_completing_request_and_keeps_nothing(client, make_course, login_as, monkeypatch):
+    make_course()
+    login_as(Role.TRAINEE)
+    client.submit("/courses/test-course/enrol", page="/courses/test-course")
+    take_quiz(client, RIGHT)
+    complete_lessons(client, ALL_LESSONS[:2])
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the signing key cannot be read")
+
+    monkeypatch.setattr(services.credentials, "sign_data_integrity", broken)
+    response = client.submit("/learn/test-course/lessons/surveys/complete", page="/learn/test-course/lessons/surveys")
+    assert response.status_code == 500
+    db.session.expire_all()
+    assert certificates() == [] and db.session.scalar(select(func.count()).select_from(CourseCompletion)) == 0
+    monkeypatch.undo()
+    client.submit("/learn/test-course/lessons/surveys/complete", page="/learn/test-course/lessons/surveys")
     assert len(certificates()) == 1
 
 
