@@ -20,7 +20,7 @@ from fpdf import FPDF
 
 FONT_DIR = Path(__file__).with_name("fonts")
 LATIN, ARABIC, CJK = "NotoSans", "NotoNaskhArabic", "DroidSansFallback"
-INK, BRAND, MUTED = (27, 31, 36), (10, 92, 138), (85, 95, 107)
+INK, BRAND, MUTED, ALERT = (27, 31, 36), (10, 92, 138), (85, 95, 107), (180, 28, 28)
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,8 @@ class CertificateText:
     code: str
     verify_label: str
     verify_url: str
+    #: Printed across the top in red when the certificate no longer stands (revoked or replaced).
+    band: str = ""
 
 
 def _needs(text: str, ranges: tuple[tuple[int, int], ...]) -> bool:
@@ -203,7 +205,14 @@ def _render(text: CertificateText, folder: Path) -> bytes:
         pdf.set_xy(25, y)
         pdf.multi_cell(247, height, content, align="C")
 
-    line(text.portal_name, 13, 24, color=MUTED)
+    if text.band:
+        pdf.set_fill_color(*ALERT)
+        pdf.rect(14, 14, 269, 11, style="F")
+        pdf.set_font(LATIN, "B", 13)
+        pdf.set_text_color(255, 255, 255)
+        pdf.set_xy(18, 14)
+        pdf.cell(261, 11, text.band, align="C")
+    line(text.portal_name, 13, 26 if text.band else 24, color=MUTED)
     line(text.heading, 30, 38, "B", BRAND, 14)
     line(text.certifies, 14, 62)
     line(text.recipient_name, 28, 74, "B", height=13)

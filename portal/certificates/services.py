@@ -162,15 +162,29 @@ def status_list() -> str:
                                        now=utcnow())
 
 
+def _band(certificate: Certificate) -> str:
+    """What a certificate that no longer stands says across its top."""
+    if certificate.revoked_at is None:
+        return ""
+    date = format_date(certificate.revoked_at, "long")
+    if certificate.replaced_by is not None:
+        return _("Replaced on %(date)s by a corrected certificate, %(code)s: not valid",
+                 date=date, code=certificate.replaced_by.code)
+    return _("Revoked on %(date)s: this certificate is not valid", date=date)
+
+
 def certificate_text(certificate: Certificate) -> CertificateText:
-    """The words on the certificate, in the course's language."""
+    """The words on the certificate, in the course's language; the course's own title and wording when
+    its course.yaml gives them."""
+    revision = db.session.get(CourseRevision, certificate.revision_id)
+    own = (revision.certificate if revision is not None else None) or {}
     with force_locale(certificate.language):
         return CertificateText(
             portal_name=certificate.issuer_name,
-            heading=_("Certificate of completion"),
+            heading=own.get("title") or _("Certificate of completion"),
             certifies=_("This certifies that"),
             recipient_name=certificate.recipient_name,
-            completed=_("has completed the online course"),
+            completed=own.get("wording") or _("has completed the online course"),
             course_title=certificate.course_title,
             details=_("%(hours)s hours of study · revision %(revision)d · issued on %(date)s",
                       hours=f"{certificate.hours:g}", revision=certificate.revision_number,
@@ -180,8 +194,10 @@ def certificate_text(certificate: Certificate) -> CertificateText:
             code=certificate.code,
             verify_label=_("Anyone can check this certificate at:"),
             verify_url=verify_url(certificate.code),
+            band=_band(certificate),
         )
 
 
 def certificate_pdf(certificate: Certificate) -> bytes:
+    """The certificate as a PDF; a revoked or replaced one says so across its top."""
     return render_pdf(certificate_text(certificate))

@@ -3,6 +3,7 @@ the status list, and revocation by coordinators."""
 import json
 
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,6 +14,7 @@ from portal.certificates import services
 from portal.certificates.forms import CertificateSearchForm, ReissueForm, RevokeForm, VerifyForm
 from portal.certificates.keys import issuer_key
 from portal.certificates.models import Certificate
+from portal.errors import render_error
 from portal.extensions import db, limiter
 
 bp = Blueprint("certificates", __name__, template_folder="templates")
@@ -50,10 +52,23 @@ def download_pdf(code: str):
     return attachment(services.certificate_pdf(certificate), "application/pdf", f"certificate-{certificate.code}.pdf")
 
 
+def credential_gone(certificate: Certificate) -> Response:
+    """410: a revoked certificate's credential is no longer handed out (the PDF is, marked as revoked)."""
+    date = format_date(certificate.revoked_at, "long")
+    if certificate.replaced_by is not None:
+        message = _("This certificate was replaced on %(date)s by a corrected certificate, %(code)s; "
+                    "download the corrected one instead.", date=date, code=certificate.replaced_by.code)
+    else:
+        message = _("This certificate was revoked on %(date)s; its credential is no longer valid.", date=date)
+    return render_error(410, message)
+
+
 @bp.route("/certificates/<code>/credential.json")
 @allow(SIGNED_IN)
 def download_credential(code: str):
     certificate = own_certificate(code)
+    if certificate.is_revoked:
+        return credential_gone(certificate)
     return attachment(certificate.credential_json, "application/vc+ld+json", f"credential-{certificate.code}.json")
 
 
@@ -61,6 +76,8 @@ def download_credential(code: str):
 @allow(SIGNED_IN)
 def download_credential_jwt(code: str):
     certificate = own_certificate(code)
+    if certificate.is_revoked:
+        return credential_gone(certificate)
     return attachment(certificate.credential_jwt, "application/vc+jwt", f"credential-{certificate.code}.jwt")
 
 

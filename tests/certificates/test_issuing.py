@@ -173,7 +173,7 @@ def test_correcting_a_name_reissues_and_points_the_old_code_to_the_new(app, comp
     assert (old_row.revocation_reason, old_row.replaced_by_id) == ("reissued", new.id)
     assert new.recipient_name == "Aïcha Ben Ali" and new.code != old_row.code and new.sequence == 1
     page = app.test_client().get(f"/verify/{old_row.code}").get_data(as_text=True)
-    assert "Revoked" in page and "reissued" in page and f"/verify/{new.code}" in page
+    assert "Replaced by a corrected certificate" in page and f"/verify/{new.code}" in page
     again = staff.submit(f"/certificates/{old_row.code}/reissue", {"name": "Someone Else"},
                          page=f"/certificates/{new.code}/manage")
     assert again.status_code == 302 and len(certificates()) == 2
@@ -241,3 +241,56 @@ def test_a_revoked_certificate_cannot_be_brought_back_by_a_reissue(app, complete
     staff.submit(f"/certificates/{certificate.code}/revoke", {"reason": "cheating"}, page=f"/certificates/{certificate.code}/manage")
     staff.submit(f"/certificates/{certificate.code}/reissue", {"name": "Someone"}, page="/certificates/manage")
     assert len(certificates()) == 1 and certificates()[0].is_revoked
+
+
+def pdf_text(client, code: str) -> str:
+    response = client.get(f"/certificates/{code}/certificate.pdf")
+    assert response.status_code == 200
+    return pypdfium2.PdfDocument(response.data)[0].get_textpage().get_text_range()
+
+
+def test_a_revoked_certificate_says_so_on_its_pdf_and_its_credential_is_gone(app, client, completed, make_user, client_for):
+    [certificate] = certificates()
+    assert "Revoked" not in pdf_text(client, certificate.code)
+    staff = client_for(make_user(Role.ADMIN))
+    staff.submit(f"/certificates/{certificate.code}/revoke", {"reason": "cheating"}, page=f"/certificates/{certificate.code}/manage")
+    assert "Revoked on" in pdf_text(client, certificate.code) and "not valid" in pdf_text(client, certificate.code)
+    for kind in ("credential.json", "credential.jwt"):
+        gone = client.get(f"/certificates/{certificate.code}/{kind}")
+        assert gone.status_code == 410 and "was revoked on" in gone.get_data(as_text=True)
+
+
+def test_a_replaced_certificate_points_to_the_corrected_one_in_words_not_a_reason_code(app, client, completed, make_user, client_for):
+    [old] = certificates()
+    staff = client_for(make_user(Role.ADMIN))
+    staff.submit(f"/certificates/{old.code}/reissue", {"name": "Aïcha Ben Ali"}, page=f"/certificates/{old.code}/manage")
+    old, new = certificates()
+    page = app.test_client().get(f"/verify/{old.code}").get_data(as_text=True)
+    assert "Replaced by a corrected certificate" in page and f'href="/verify/{new.code}"' in page
+    assert "reissued" not in page and "flash-error" not in page
+    assert "replaced by a corrected certificate" in staff.get(f"/certificates/{old.code}/manage").get_data(as_text=True)
+    assert "replaced by a corrected certificate" in client.get("/certificates").get_data(as_text=True)
+    assert f"corrected certificate, {new.code}" in pdf_text(client, old.code)
+    assert client.get(f"/certificates/{old.code}/credential.json").status_code == 410
+    assert client.get(f"/certificates/{new.code}/credential.json").status_code == 200
+
+
+def test_the_course_title_and_wording_of_course_yaml_are_printed(client, make_course, login_as):
+    from tests.coursefiles import COURSE_YAML, course_files
+
+    yaml = COURSE_YAML + "certificate:\n  title: Certificate of achievement\n  wording: has successfully finished\n"
+    make_course(course_files({"course.yaml": yaml}))
+    login_as(Role.TRAINEE)
+    client.submit("/courses/test-course/enrol", page="/courses/test-course")
+    complete_lessons(client, ALL_LESSONS)
+    take_quiz(client, RIGHT)
+    [certificate] = certificates()
+    text = pdf_text(client, certificate.code)
+    assert "Certificate of achievement" in text and "has successfully finished" in text
+    assert "Certificate of completion" not in text and "has completed the online course" not in text
+
+
+def test_without_course_wording_the_pdf_uses_the_defaults(client, completed):
+    [certificate] = certificates()
+    text = pdf_text(client, certificate.code)
+    assert "Certificate of completion" in text and "has completed the online course" in text
