@@ -64,6 +64,8 @@ class Config:
     #: The Ed25519 key that signs certificates (created in the instance folder when unset).
     ISSUER_KEY_PATH = os.environ.get("ISSUER_KEY_PATH", "")
     VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute")
+    #: The recipient's name in each credential: plain by default, or a salted SHA-256 hash.
+    CREDENTIAL_NAME_HASHED = _flag("CREDENTIAL_NAME_HASHED")
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

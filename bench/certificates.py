@@ -81,7 +81,7 @@ def main() -> None:
     document = credentials.build_credential(
         base_url="https://learn.example.org", key=key, issuer_name="STI Policy Learning Portal",
         code="K7QMR-X2PHD-9TWZC-4NB8E", issued_at=datetime.now(timezone.utc), email="hoa@example.org",
-        salt="0123456789abcdef", course_url="https://learn.example.org/courses/st-finance",
+        salt="0123456789abcdef", recipient_name="王小明", name_hashed=False, name_salt="fedcba9876543210", course_url="https://learn.example.org/courses/st-finance",
         course_title="Financing science, technology and innovation", course_summary="How governments pay for R&D.",
         criteria="Completed every lesson and quiz.", hours=6, status_index=1)
     timings = []

@@ -41,6 +41,8 @@ def _signed(certificate: Certificate, user: User, revision: CourseRevision) -> N
     document = credentials.build_credential(
         base_url=base_url(), key=key, issuer_name=certificate.issuer_name, code=certificate.code,
         issued_at=certificate.issued_at, email=user.email, salt=secrets.token_hex(16),
+        recipient_name=certificate.recipient_name, name_hashed=current_app.config["CREDENTIAL_NAME_HASHED"],
+        name_salt=secrets.token_hex(16),
         course_url=f"{base_url()}/courses/{certificate.course_slug}", course_title=certificate.course_title,
         course_summary=revision.summary,
         criteria=(f"Completed every required lesson and quiz of the online course "
