@@ -3,13 +3,15 @@ import json
 import logging
 import secrets
 
-from flask import current_app
+from collections.abc import Callable
+
+from flask import Flask, current_app
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, Select, false, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 
-from portal.accounts.models import User
+from portal.accounts.models import Role, User
 from portal.certificates import credentials
 from portal.certificates.codes import new_code, normalise_code
 from portal.certificates.keys import issuer_key
@@ -111,9 +113,36 @@ def find_by_code(text: str, for_update: bool = False) -> Certificate | None:
     return db.session.scalar(statement.with_for_update() if for_update else statement)
 
 
-def search(query: str = ""):
-    """Certificates matching a code, name or course title, newest first (for coordinators)."""
-    statement = select(Certificate).order_by(Certificate.issued_at.desc())
+#: Ids of the users whose certificates a coordinator may manage, as a subquery.
+RecipientScope = Callable[[User], Select[tuple[int]]]
+SCOPE_KEY = "certificates.recipient_scope"
+
+
+def set_recipient_scope(app: Flask, scope: RecipientScope) -> None:
+    """Say whose certificates a coordinator manages (cohorts does: its trainees). Until said, only admins manage any."""
+    app.extensions[SCOPE_KEY] = scope
+
+
+def managed_by(user: User) -> ColumnElement[bool]:
+    """The condition on certificates `user` may find, revoke and re-issue: all for an admin."""
+    if user.is_admin:
+        return true()
+    scope: RecipientScope | None = current_app.extensions.get(SCOPE_KEY)
+    if scope is None or not user.has_role(Role.COORDINATOR):
+        return false()
+    return Certificate.user_id.in_(scope(user))
+
+
+def may_manage(user: User, certificate: Certificate) -> bool:
+    """Whether `user` may see, revoke and re-issue this certificate."""
+    if user.is_admin:
+        return True
+    return db.session.scalar(select(Certificate.id).where(Certificate.id == certificate.id, managed_by(user))) is not None
+
+
+def search(viewer: User, query: str = "") -> Select[tuple[Certificate]]:
+    """Certificates `viewer` manages matching a code, name or course title, newest first."""
+    statement = select(Certificate).where(managed_by(viewer)).order_by(Certificate.issued_at.desc())
     if query:
         code = normalise_code(query)
         pattern = f"%{query.strip().lower()}%"

@@ -25,9 +25,17 @@ def verify_limit() -> str:
 
 
 def own_certificate(code: str) -> Certificate:
-    """A certificate its holder (or a coordinator or admin) may download."""
+    """A certificate its holder, or a coordinator or admin who manages it, may download; others get 404."""
     certificate = services.find_by_code(code) or abort(404)
-    if certificate.user_id != current_user.id and not current_user.has_role(Role.COORDINATOR):
+    if certificate.user_id != current_user.id and not services.may_manage(current_user, certificate):
+        abort(404)
+    return certificate
+
+
+def managed_certificate(code: str, for_update: bool = False) -> Certificate:
+    """A certificate the current coordinator or admin manages; 404 otherwise (not even its existence leaks)."""
+    certificate = services.find_by_code(code, for_update=for_update) or abort(404)
+    if not services.may_manage(current_user, certificate):
         abort(404)
     return certificate
 
@@ -146,14 +154,14 @@ def issuer_did_document():
 @allow(Role.COORDINATOR)
 def manage_certificates():
     form = CertificateSearchForm(request.args)
-    page = db.paginate(services.search(form.q.data or ""), per_page=50, error_out=False)
+    page = db.paginate(services.search(current_user, form.q.data or ""), per_page=50, error_out=False)
     return render_template("certificates/manage.html", form=form, page=page)
 
 
 @bp.route("/certificates/<code>/manage")
 @allow(Role.COORDINATOR)
 def manage_certificate(code: str):
-    certificate = services.find_by_code(code) or abort(404)
+    certificate = managed_certificate(code)
     return render_template("certificates/manage_one.html", certificate=certificate,
                            revoke_form=RevokeForm(), reissue_form=ReissueForm(name=certificate.recipient_name))
 
@@ -161,7 +169,7 @@ def manage_certificate(code: str):
 @bp.route("/certificates/<code>/revoke", methods=["POST"])
 @allow(Role.COORDINATOR)
 def revoke_certificate(code: str):
-    certificate = services.find_by_code(code) or abort(404)
+    certificate = managed_certificate(code)
     form = RevokeForm()
     if form.validate_on_submit():
         if services.revoke(certificate, form.reason.data):
@@ -179,7 +187,7 @@ def revoke_certificate(code: str):
 @allow(Role.COORDINATOR)
 def reissue_certificate(code: str):
     # Locked (on PostgreSQL) so that two re-issues of the same certificate cannot race.
-    certificate = services.find_by_code(code, for_update=True) or abort(404)
+    certificate = managed_certificate(code, for_update=True)
     form = ReissueForm()
     if not form.validate_on_submit():
         flash(_("Give the corrected name."), "error")

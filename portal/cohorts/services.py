@@ -3,14 +3,16 @@ These flush and never commit; views commit, then send the invitations."""
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select
+from flask import Flask
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from portal.accounts import services as accounts
 from portal.accounts.models import Role, User
 from portal.audit import record
-from portal.cohorts.models import Cohort, CohortMember
+from portal.certificates.services import set_recipient_scope
+from portal.cohorts.models import Cohort, CohortMember, cohort_coordinators
 from portal.cohorts.roster import Roster
 from portal.courses.models import Course
 from portal.courses.services import enrol
@@ -155,3 +157,15 @@ def import_roster(cohort: Cohort, roster: Roster, actor: User, only_good_rows: b
            skipped_lines=result.skipped_lines)
     db.session.flush()
     return result
+
+
+def trainees_coordinated_by(user: User) -> Select[tuple[int]]:
+    """Ids of the members of the cohorts `user` coordinates."""
+    return (select(CohortMember.user_id)
+            .join(cohort_coordinators, cohort_coordinators.c.cohort_id == CohortMember.cohort_id)
+            .where(cohort_coordinators.c.user_id == user.id))
+
+
+def init_app(app: Flask) -> None:
+    """Coordinators manage the certificates of their cohorts' trainees, and no others."""
+    set_recipient_scope(app, trainees_coordinated_by)

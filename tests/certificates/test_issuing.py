@@ -154,6 +154,7 @@ def test_verification_is_rate_limited(app, completed):
 def test_coordinator_revokes_with_a_reason(app, client, completed, make_user, client_for):
     [certificate] = certificates()
     coordinator = make_user(Role.COORDINATOR)
+    cohort_run_by(coordinator, completed)
     staff = client_for(coordinator)
     assert client.post(f"/certificates/{certificate.code}/revoke", data={"reason": "x"}).status_code in (400, 403)
     staff.submit(f"/certificates/{certificate.code}/revoke", {"reason": "Attendance was not confirmed"},
@@ -294,3 +295,43 @@ def test_without_course_wording_the_pdf_uses_the_defaults(client, completed):
     [certificate] = certificates()
     text = pdf_text(client, certificate.code)
     assert "Certificate of completion" in text and "has completed the online course" in text
+
+
+def cohort_run_by(coordinator, *trainees) -> None:
+    from datetime import date
+
+    from portal.cohorts.models import Cohort, CohortMember
+
+    cohort = Cohort(name=f"Workshop of {coordinator.name}", starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31),
+                    coordinators=[db.session.merge(coordinator)])
+    db.session.add(cohort)
+    db.session.flush()
+    for trainee in trainees:
+        db.session.add(CohortMember(cohort_id=cohort.id, user_id=trainee.id))
+    db.session.commit()
+
+
+def test_coordinators_manage_only_their_cohorts_trainees_certificates(app, client, completed, make_user, client_for):
+    [certificate] = certificates()
+    mine, theirs = make_user(Role.COORDINATOR), make_user(Role.COORDINATOR)
+    cohort_run_by(mine, completed)
+    cohort_run_by(theirs)
+    outsider = client_for(theirs)
+    code = certificate.code
+    listing = outsider.get(f"/certificates/manage?q={certificate.recipient_name}").get_data(as_text=True)
+    assert code not in listing and "No certificate matches." in listing
+    assert code not in outsider.get("/certificates/manage").get_data(as_text=True)
+    assert outsider.get(f"/certificates/{code}/manage").status_code == 404
+    assert outsider.get(f"/certificates/{code}/certificate.pdf").status_code == 404
+    token = outsider.csrf_token("/certificates/manage")  # from the sign-out form in the header
+    assert outsider.post(f"/certificates/{code}/revoke", data={"reason": "x", "csrf_token": token}).status_code == 404
+    assert outsider.post(f"/certificates/{code}/reissue", data={"name": "x", "csrf_token": token}).status_code == 404
+    assert len(certificates()) == 1 and not certificates()[0].is_revoked
+
+    insider = client_for(mine)
+    assert code in insider.get(f"/certificates/manage?q={certificate.recipient_name}").get_data(as_text=True)
+    assert insider.get(f"/certificates/{code}/manage").status_code == 200
+    insider.submit(f"/certificates/{code}/reissue", {"name": "Aïcha Ben Ali"}, page=f"/certificates/{code}/manage")
+    assert len(certificates()) == 2
+    admin = client_for(make_user(Role.ADMIN))
+    assert code in admin.get("/certificates/manage").get_data(as_text=True)
