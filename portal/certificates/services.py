@@ -8,7 +8,7 @@ from collections.abc import Callable
 from flask import Flask, current_app
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, false, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import Role, User
@@ -105,12 +105,12 @@ def certificates_of(user: User) -> list[Certificate]:
     ))
 
 
-def find_by_code(text: str, for_update: bool = False) -> Certificate | None:
+def find_by_code(text: str) -> Certificate | None:
     code = normalise_code(text)
     if code is None:
         return None
     statement = select(Certificate).where(Certificate.code == code)
-    return db.session.scalar(statement.with_for_update() if for_update else statement)
+    return db.session.scalar(statement)
 
 
 #: Ids of the users whose certificates a coordinator may manage, as a subquery.
@@ -169,15 +169,24 @@ class CertificateRevoked(Exception):
 
 
 def reissue(certificate: Certificate, name: str) -> Certificate:
-    """Correct the name: a new certificate replaces this one, which is revoked as 'reissued'."""
-    if certificate.is_revoked:
+    """Correct the name: a new certificate replaces this one, which is revoked as 'reissued'.
+
+    A conditional UPDATE claims the old certificate first, so of two re-issues at once (a double click)
+    one makes the new certificate and the other, waiting for it, finds it revoked (CertificateRevoked)."""
+    claimed = db.session.execute(
+        update(Certificate)
+        .where(Certificate.id == certificate.id, Certificate.revoked_at.is_(None))
+        .values(revoked_at=utcnow(), revocation_reason="reissued")
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(certificate)
+    if claimed != 1:
         raise CertificateRevoked(certificate.code)
     completion = db.session.get(CourseCompletion, certificate.completion_id)
     user = db.session.get(User, certificate.user_id)
     sequence = (db.session.scalar(select(func.max(Certificate.sequence))
-                                  .where(Certificate.completion_id == completion.id)) or 0) + 1
+                                  .where(Certificate.completion_id == certificate.completion_id)) or 0) + 1
     replacement = _new_certificate(completion, user, name.strip(), sequence)
-    revoke(certificate, "reissued")
     certificate.replaced_by_id = replacement.id
     db.session.flush()
     return replacement

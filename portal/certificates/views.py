@@ -32,9 +32,9 @@ def own_certificate(code: str) -> Certificate:
     return certificate
 
 
-def managed_certificate(code: str, for_update: bool = False) -> Certificate:
+def managed_certificate(code: str) -> Certificate:
     """A certificate the current coordinator or admin manages; 404 otherwise (not even its existence leaks)."""
-    certificate = services.find_by_code(code, for_update=for_update) or abort(404)
+    certificate = services.find_by_code(code) or abort(404)
     if not services.may_manage(current_user, certificate):
         abort(404)
     return certificate
@@ -186,19 +186,19 @@ def revoke_certificate(code: str):
 @bp.route("/certificates/<code>/reissue", methods=["POST"])
 @allow(Role.COORDINATOR)
 def reissue_certificate(code: str):
-    # Locked (on PostgreSQL) so that two re-issues of the same certificate cannot race.
-    certificate = managed_certificate(code, for_update=True)
+    certificate = managed_certificate(code)
     form = ReissueForm()
     if not form.validate_on_submit():
         flash(_("Give the corrected name."), "error")
         return redirect(url_for("certificates.manage_certificate", code=certificate.code))
-    if certificate.replaced_by_id is not None:
-        flash(_("This certificate was already re-issued."), "info")
-        return redirect(url_for("certificates.manage_certificate", code=certificate.replaced_by.code))
-    if certificate.is_revoked:
+    try:
+        replacement = services.reissue(certificate, form.name.data)
+    except services.CertificateRevoked:
+        if certificate.replaced_by is not None:  # re-issued already, perhaps by the other half of a double click
+            flash(_("This certificate was already re-issued."), "info")
+            return redirect(url_for("certificates.manage_certificate", code=certificate.replaced_by.code))
         flash(_("A revoked certificate cannot be re-issued."), "error")
         return redirect(url_for("certificates.manage_certificate", code=certificate.code))
-    replacement = services.reissue(certificate, form.name.data)
     record(current_user, "certificate.reissued", certificate.code, replacement=replacement.code,
            name=replacement.recipient_name)
     db.session.commit()

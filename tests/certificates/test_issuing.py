@@ -187,9 +187,11 @@ def test_parallel_issue_requests_make_one_certificate(app, database_url, complet
     db.session.commit()
     completion_id = db.session.scalar(select(CourseCompletion.id))
     barrier, errors = threading.Barrier(6), []
+    # Made here, not in the threads: Werkzeug compiles each route's URL builder, and CPython 3.11's
+    # compiler can fail when threads compile at once, leaving the others waiting at the barrier.
+    workers = [create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url}) for _ in range(6)]
 
-    def issue() -> None:
-        worker = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
+    def issue(worker) -> None:
         with worker.app_context():
             try:
                 barrier.wait()
@@ -201,7 +203,7 @@ def test_parallel_issue_requests_make_one_certificate(app, database_url, complet
                 db.session.remove()
                 db.engine.dispose()
 
-    threads = [threading.Thread(target=issue) for _ in range(6)]
+    threads = [threading.Thread(target=issue, args=(worker,)) for worker in workers]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -335,3 +337,26 @@ def test_coordinators_manage_only_their_cohorts_trainees_certificates(app, clien
     assert len(certificates()) == 2
     admin = client_for(make_user(Role.ADMIN))
     assert code in admin.get("/certificates/manage").get_data(as_text=True)
+
+
+def test_a_double_click_on_reissue_makes_one_new_certificate_and_two_normal_answers(app, completed, make_user,
+                                                                                   client_for):
+    [old] = certificates()
+    admin = make_user(Role.ADMIN)
+    staffs = [client_for(admin) for _ in range(2)]
+    tokens = [staff.csrf_token(f"/certificates/{old.code}/manage") for staff in staffs]
+    barrier, answers = threading.Barrier(len(staffs)), []
+
+    def reissue(staff, token) -> None:
+        barrier.wait()
+        answers.append(staff.post(f"/certificates/{old.code}/reissue", data={"name": "Aïcha Ben Ali", "csrf_token": token}))
+
+    threads = [threading.Thread(target=reissue, args=pair) for pair in zip(staffs, tokens)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert [answer.status_code for answer in answers] == [302, 302], [a.get_data(as_text=True)[:300] for a in answers]
+    old_row, new = certificates()
+    assert old_row.replaced_by_id == new.id and new.sequence == 1
+    assert {answer.headers["Location"] for answer in answers} == {f"/certificates/{new.code}/manage"}
