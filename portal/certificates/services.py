@@ -59,8 +59,8 @@ def _signed(certificate: Certificate, user: User, revision: CourseRevision) -> N
 
 
 def _new_certificate(completion: CourseCompletion, user: User, name: str, sequence: int) -> Certificate:
-    revision = db.session.get(CourseRevision, completion.revision_id)
-    course = db.session.get(Course, completion.course_id)
+    revision = db.session.get_one(CourseRevision, completion.revision_id)
+    course = db.session.get_one(Course, completion.course_id)
     for _attempt in range(5):
         certificate = Certificate(
             code=new_code(), completion_id=completion.id, sequence=sequence, user_id=user.id,
@@ -92,11 +92,14 @@ def issue_certificate(completion: CourseCompletion) -> Certificate:
     existing = _original_of(completion.id)
     if existing is not None:
         return existing
-    user = db.session.get(User, completion.user_id)
+    user = db.session.get_one(User, completion.user_id)
     try:
         return _new_certificate(completion, user, user.name, 0)
     except IntegrityError:
-        return _original_of(completion.id)
+        original = _original_of(completion.id)
+        if original is None:
+            raise
+        return original
 
 
 def certificates_of(user: User) -> list[Certificate]:
@@ -114,7 +117,7 @@ def find_by_code(text: str) -> Certificate | None:
 
 
 #: Ids of the users whose certificates a coordinator may manage, as a subquery.
-RecipientScope = Callable[[User], Select[tuple[int]]]
+RecipientScope = Callable[[User], Select[int]]
 SCOPE_KEY = "certificates.recipient_scope"
 
 
@@ -140,7 +143,7 @@ def may_manage(user: User, certificate: Certificate) -> bool:
     return db.session.scalar(select(Certificate.id).where(Certificate.id == certificate.id, managed_by(user))) is not None
 
 
-def search(viewer: User, query: str = "") -> Select[tuple[Certificate]]:
+def search(viewer: User, query: str = "") -> Select[Certificate]:
     """Certificates `viewer` manages matching a code, name or course title, newest first."""
     statement = select(Certificate).where(managed_by(viewer)).order_by(Certificate.issued_at.desc())
     if query:
@@ -173,17 +176,18 @@ def reissue(certificate: Certificate, name: str) -> Certificate:
 
     A conditional UPDATE claims the old certificate first, so of two re-issues at once (a double click)
     one makes the new certificate and the other, waiting for it, finds it revoked (CertificateRevoked)."""
-    claimed = db.session.execute(
+    claimed = db.session.scalar(
         update(Certificate)
         .where(Certificate.id == certificate.id, Certificate.revoked_at.is_(None))
         .values(revoked_at=utcnow(), revocation_reason="reissued")
+        .returning(Certificate.id)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     db.session.refresh(certificate)
-    if claimed != 1:
+    if claimed is None:
         raise CertificateRevoked(certificate.code)
-    completion = db.session.get(CourseCompletion, certificate.completion_id)
-    user = db.session.get(User, certificate.user_id)
+    completion = db.session.get_one(CourseCompletion, certificate.completion_id)
+    user = db.session.get_one(User, certificate.user_id)
     sequence = (db.session.scalar(select(func.max(Certificate.sequence))
                                   .where(Certificate.completion_id == certificate.completion_id)) or 0) + 1
     replacement = _new_certificate(completion, user, name.strip(), sequence)

@@ -172,7 +172,7 @@ def revoke_certificate(code: str):
     certificate = managed_certificate(code)
     form = RevokeForm()
     if form.validate_on_submit():
-        if services.revoke(certificate, form.reason.data):
+        if services.revoke(certificate, form.reason.data or ""):
             record(current_user, "certificate.revoked", certificate.code, reason=certificate.revocation_reason)
             db.session.commit()
             flash(_("The certificate is revoked. Its verification page and the status list now say so."), "success")
@@ -192,7 +192,7 @@ def reissue_certificate(code: str):
         flash(_("Give the corrected name."), "error")
         return redirect(url_for("certificates.manage_certificate", code=certificate.code))
     try:
-        replacement = services.reissue(certificate, form.name.data)
+        replacement = services.reissue(certificate, form.name.data or "")
     except services.CertificateRevoked:
         if certificate.replaced_by is not None:  # re-issued already, perhaps by the other half of a double click
             flash(_("This certificate was already re-issued."), "info")

@@ -159,7 +159,7 @@ def import_roster(cohort: Cohort, roster: Roster, actor: User, only_good_rows: b
     return result
 
 
-def trainees_coordinated_by(user: User) -> Select[tuple[int]]:
+def trainees_coordinated_by(user: User) -> Select[int]:
     """Ids of the members of the cohorts `user` coordinates."""
     return (select(CohortMember.user_id)
             .join(cohort_coordinators, cohort_coordinators.c.cohort_id == CohortMember.cohort_id)
