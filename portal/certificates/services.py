@@ -2,7 +2,6 @@
 import json
 import logging
 import secrets
-
 from collections.abc import Callable
 
 from flask import Flask, current_app
