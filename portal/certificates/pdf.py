@@ -235,8 +235,10 @@ def _render(text: CertificateText, folder: Path) -> bytes:
     pdf.cell(200, 6, text.verify_label)
     pdf.set_xy(25, 173)
     pdf.set_text_color(*BRAND)
-    # The address is plain ASCII: shaping it after a fallback font was used garbles its spacing.
+    # The address is plain ASCII: shaping it after a fallback font was used garbles its spacing, and
+    # drawing it unshaped in a font that other lines shaped loses its glyphs (so none showed on a
+    # Chinese-taught course's certificate). The PDF's own Helvetica needs neither shaping nor embedding.
     pdf.set_text_shaping(False)
+    pdf.set_font("helvetica", "", 10)
     pdf.cell(200, 6, text.verify_url, link=text.verify_url)
-    pdf.set_text_shaping(True)
     return bytes(pdf.output())
