@@ -72,6 +72,8 @@ class Config:
     VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute")
     #: Rows on one page of a long list (users, audit log, cohorts); the pager links to the others.
     PAGE_SIZE = 50
+    #: The recipient's name in each credential: plain by default, or a salted SHA-256 hash.
+    CREDENTIAL_NAME_HASHED = _flag("CREDENTIAL_NAME_HASHED")
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

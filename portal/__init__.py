@@ -12,9 +12,10 @@ from portal import cli, core, errors, i18n, inputs, security
 from portal.accounts import access
 from portal.accounts import cli as accounts_cli
 from portal.accounts import views as accounts_views
-from portal.certificates import receivers as certificate_receivers  # noqa: F401  (connects signals)
+from portal.certificates import receivers as certificate_receivers
 from portal.certificates import views as certificates_views
 from portal.cohorts import receivers as cohorts_receivers
+from portal.cohorts import services as cohorts_services
 from portal.cohorts import views as cohorts_views
 from portal.courses import cli as courses_cli
 from portal.courses import views as courses_views
@@ -53,6 +54,8 @@ def create_app(config: str | type[Config] | None = None, overrides: Mapping[str,
     errors.init_app(app)
 
     access.init_app(app)
+    certificate_receivers.init_app(app)
+    cohorts_services.init_app(app)
     app.register_blueprint(core.bp)
     app.register_blueprint(accounts_views.bp)
     app.register_blueprint(courses_views.bp)

@@ -9,6 +9,7 @@ from portal.accounts.models import Role
 from portal.audit import recent_events
 from portal.extensions import db, limiter
 from portal.inputs import page_number
+from portal.learning.forms import RecordCompletionForm
 from portal.learning.services import enrolled_courses
 from portal.learning.views import step_url
 from portal.security import is_safe_next
@@ -21,7 +22,8 @@ bp = Blueprint("core", __name__)
 def index():
     """The home page; a signed-in person sees their courses and the next step in each."""
     entries = enrolled_courses(current_user) if current_user.is_authenticated else []
-    return render_template("core/index.html", entries=entries, step_url=step_url)
+    return render_template("core/index.html", entries=entries, step_url=step_url,
+                           completion_form=RecordCompletionForm())
 
 
 @bp.route("/healthz")

@@ -30,6 +30,7 @@ def _titles() -> dict[int, str]:
         403: _("Not allowed"),
         404: _("Page not found"),
         405: _("Method not allowed"),
+        410: _("No longer available"),
         413: _("Too large"),
         429: _("Too many requests"),
         500: _("Something went wrong"),

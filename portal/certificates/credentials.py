@@ -4,6 +4,7 @@ import base64
 import gzip
 import hashlib
 import json
+import unicodedata
 from collections.abc import Callable
 from copy import deepcopy
 from datetime import datetime, timezone
@@ -94,6 +95,16 @@ def hashed_email(email: str, salt: str) -> dict:
             "identityType": "emailAddress", "salt": salt}
 
 
+def name_identity(name: str, salt: str, hashed: bool) -> dict:
+    """An IdentityObject naming the recipient as the certificate does: plainly, or by a salted hash."""
+    name = unicodedata.normalize("NFC", name.strip())
+    if not hashed:
+        return {"type": "IdentityObject", "hashed": False, "identityHash": name, "identityType": "name"}
+    digest = hashlib.sha256((name + salt).encode()).hexdigest()
+    return {"type": "IdentityObject", "hashed": True, "identityHash": f"sha256${digest}",
+            "identityType": "name", "salt": salt}
+
+
 def status_entry(base_url: str, index: int) -> dict:
     list_url = f"{base_url}/credentials/status/1"
     return {"id": f"{list_url}#{index}", "type": "BitstringStatusListEntry", "statusPurpose": "revocation",
@@ -101,7 +112,7 @@ def status_entry(base_url: str, index: int) -> dict:
 
 
 def build_credential(*, base_url: str, key: IssuerKey, issuer_name: str, code: str, issued_at: datetime,
-                     email: str, salt: str, course_url: str, course_title: str, course_summary: str,
+                     email: str, salt: str, recipient_name: str, name_hashed: bool, name_salt: str, course_url: str, course_title: str, course_summary: str,
                      criteria: str, hours: float, status_index: int) -> dict:
     """An unsigned OpenBadgeCredential for one certificate."""
     hours_value = int(hours) if float(hours).is_integer() else hours
@@ -114,7 +125,7 @@ def build_credential(*, base_url: str, key: IssuerKey, issuer_name: str, code: s
         "validFrom": iso(issued_at),
         "credentialSubject": {
             "type": ["AchievementSubject"],
-            "identifier": [hashed_email(email, salt)],
+            "identifier": [hashed_email(email, salt), name_identity(recipient_name, name_salt, name_hashed)],
             "creditsEarned": hours_value,
             "achievement": {
                 "id": course_url,

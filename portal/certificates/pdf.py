@@ -2,19 +2,25 @@
 
 fpdf2 draws it: pure Python, embeds only the glyphs used (so files stay small), and shapes
 Arabic with HarfBuzz; fonts that are not needed for a certificate's text are not loaded."""
+import array
+import bisect
 import io
-import os
+import struct
+import sys
 import tempfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import segno
-from fontTools import subset, ttLib
+from fontTools import ttLib
+from fontTools.fontBuilder import FontBuilder
+from fontTools.ttLib.tables._g_l_y_f import Glyph
 from fpdf import FPDF
 
 FONT_DIR = Path(__file__).with_name("fonts")
 LATIN, ARABIC, CJK = "NotoSans", "NotoNaskhArabic", "DroidSansFallback"
-INK, BRAND, MUTED = (27, 31, 36), (10, 92, 138), (85, 95, 107)
+INK, BRAND, MUTED, ALERT = (27, 31, 36), (10, 92, 138), (85, 95, 107), (180, 28, 28)
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,8 @@ class CertificateText:
     code: str
     verify_label: str
     verify_url: str
+    #: Printed across the top in red when the certificate no longer stands (revoked or replaced).
+    band: str = ""
 
 
 def _needs(text: str, ranges: tuple[tuple[int, int], ...]) -> bool:
@@ -44,35 +52,123 @@ CJK_RANGES = ((0x2E80, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF), (0xFF00, 0xF
 
 
 CJK_FONT = FONT_DIR / "DroidSansFallbackFull.ttf"
-CJK_BLOCK = 1024
 
 
-def cjk_block_font(block: int, cache_dir: Path) -> Path:
-    """A small font holding the CJK font's glyphs for one block of 1,024 code points.
+class _GlyphSource:
+    """The CJK font's tables read straight from its bytes, once per process (tens of milliseconds).
 
-    Parsing the whole 4 MB font costs more than a certificate may take, so each block is cut
-    out once, when a certificate first needs it, and kept in `cache_dir`."""
-    target = cache_dir / f"cjk-{block:03x}.ttf"
-    if target.exists():
-        return target
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    font = ttLib.TTFont(CJK_FONT)
-    wanted = [cp for cp in font.getBestCmap() if cp // CJK_BLOCK == block]
-    options = subset.Options()
-    options.notdef_outline = True
-    options.name_IDs = ["*"]
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=wanted)
-    subsetter.subset(font)
-    handle, temporary = tempfile.mkstemp(dir=cache_dir, suffix=".ttf")
-    os.close(handle)
-    font.save(temporary)
-    os.replace(temporary, target)
-    return target
+    fpdf2 would parse and subset the whole 4 MB font for every certificate, and even fontTools' lazy
+    parse of its 49,000 glyphs takes longer than a certificate may. Only the character map, glyph
+    locations and metrics are read here; each certificate copies out the few glyphs it needs."""
+
+    def __init__(self, path: Path) -> None:
+        self.font = ttLib.TTFont(path, lazy=True)
+        for tag in ("head", "hhea", "OS/2", "post", "name", "maxp"):
+            self.font[tag]  # small tables, parsed now so that threads only read them later
+        reader = self.font.reader
+        self.glyf = reader["glyf"]
+        self.hmtx = reader["hmtx"]
+        self.metric_count = self.font["hhea"].numberOfHMetrics
+        loca = array.array("I" if self.font["head"].indexToLocFormat else "H", reader["loca"])
+        if sys.byteorder == "little":
+            loca.byteswap()
+        self.loca = loca if self.font["head"].indexToLocFormat else array.array("I", (2 * x for x in loca))
+        self.groups = self._cmap_groups(reader["cmap"])
+        self.starts = [group[0] for group in self.groups]
+
+    @staticmethod
+    def _cmap_groups(cmap: bytes) -> list[tuple[int, int, int]]:
+        """The (first, last, first glyph) ranges of the Unicode full-repertoire subtable (format 12)."""
+        count = struct.unpack_from(">H", cmap, 2)[0]
+        for index in range(count):
+            platform, encoding, offset = struct.unpack_from(">HHI", cmap, 4 + 8 * index)
+            if (platform, encoding) == (3, 10) and struct.unpack_from(">H", cmap, offset)[0] == 12:
+                groups = struct.unpack_from(">I", cmap, offset + 12)[0]
+                return list(struct.iter_unpack(">III", cmap[offset + 16:offset + 16 + 12 * groups]))
+        raise ValueError(f"{CJK_FONT.name} has no format 12 Unicode character map")
+
+    def glyph_id(self, codepoint: int) -> int | None:
+        index = bisect.bisect_right(self.starts, codepoint) - 1
+        if index < 0:
+            return None
+        first, last, glyph = self.groups[index]
+        return glyph + codepoint - first if codepoint <= last else None
+
+    def glyph(self, glyph_id: int) -> Glyph:
+        glyph = Glyph(self.glyf[self.loca[glyph_id]:self.loca[glyph_id + 1]])
+        glyph.expand(self)
+        return glyph
+
+    #: What fontTools asks of a glyf table while it reads a composite glyph's components.
+    extended = False
+
+    def getGlyphName(self, glyph_id: int) -> str:  # noqa: N802 - fontTools' name
+        return glyph_name(glyph_id)
+
+    def metrics(self, glyph_id: int) -> tuple[int, int]:
+        if glyph_id < self.metric_count:
+            return struct.unpack_from(">Hh", self.hmtx, 4 * glyph_id)
+        advance = struct.unpack_from(">H", self.hmtx, 4 * (self.metric_count - 1))[0]
+        return advance, struct.unpack_from(">h", self.hmtx, 4 * self.metric_count + 2 * (glyph_id - self.metric_count))[0]
 
 
-def render_pdf(text: CertificateText, font_cache: Path) -> bytes:
-    """The certificate as PDF bytes; `font_cache` keeps the CJK font blocks cut out so far."""
+def glyph_name(glyph_id: int) -> str:
+    return ".notdef" if glyph_id == 0 else f"g{glyph_id}"
+
+
+def glyph_id_of(name: str) -> int:
+    return 0 if name == ".notdef" else int(name[1:])
+
+
+@lru_cache(maxsize=1)
+def _cjk_source() -> _GlyphSource:
+    return _GlyphSource(CJK_FONT)
+
+
+def cjk_font(characters: set[str]) -> bytes:
+    """A small TrueType font holding only the CJK font's glyphs for `characters` (a few milliseconds).
+
+    Hinting is dropped with the font programs it calls; PDF viewers do not need it."""
+    source = _cjk_source()
+    cmap = {ord(char): source.glyph_id(ord(char)) for char in characters}
+    wanted = {codepoint: glyph_name(glyph_id) for codepoint, glyph_id in cmap.items() if glyph_id}
+    glyphs: dict[int, Glyph] = {}
+    queue = [0, *(glyph_id for glyph_id in cmap.values() if glyph_id)]
+    while queue:
+        glyph_id = queue.pop()
+        if glyph_id in glyphs:
+            continue
+        glyph = glyphs[glyph_id] = source.glyph(glyph_id)
+        if glyph.isComposite():
+            queue.extend(glyph_id_of(component.glyphName) for component in glyph.components)
+        glyph.removeHinting()
+    order = sorted(glyphs)
+    head, hhea, os2, post = (source.font[tag] for tag in ("head", "hhea", "OS/2", "post"))
+    builder = FontBuilder(head.unitsPerEm, isTTF=True)
+    builder.setupGlyphOrder([glyph_name(glyph_id) for glyph_id in order])
+    builder.setupCharacterMap(wanted)
+    builder.setupGlyf({glyph_name(glyph_id): glyphs[glyph_id] for glyph_id in order})
+    builder.setupHorizontalMetrics({glyph_name(glyph_id): source.metrics(glyph_id) for glyph_id in order})
+    builder.setupHorizontalHeader(ascent=hhea.ascent, descent=hhea.descent, lineGap=hhea.lineGap)
+    builder.setupNameTable({"familyName": source.font["name"].getBestFamilyName(), "styleName": "Regular"})
+    builder.setupOS2(usWeightClass=os2.usWeightClass, sTypoAscender=os2.sTypoAscender,
+                     sTypoDescender=os2.sTypoDescender, sTypoLineGap=os2.sTypoLineGap,
+                     usWinAscent=os2.usWinAscent, usWinDescent=os2.usWinDescent,
+                     yStrikeoutSize=os2.yStrikeoutSize, yStrikeoutPosition=os2.yStrikeoutPosition,
+                     sCapHeight=getattr(os2, "sCapHeight", hhea.ascent), fsType=0)
+    builder.setupPost(underlinePosition=post.underlinePosition, underlineThickness=post.underlineThickness)
+    out = io.BytesIO()
+    builder.save(out)
+    return out.getvalue()
+
+
+def render_pdf(text: CertificateText) -> bytes:
+    """The certificate as PDF bytes."""
+    with tempfile.TemporaryDirectory(prefix="certificate-") as folder:
+        return _render(text, Path(folder))
+
+
+def _render(text: CertificateText, folder: Path) -> bytes:
     everything = " ".join(vars(text).values())
     pdf = FPDF(orientation="L", unit="mm", format="A4")
     pdf.set_title(f"{text.heading}: {text.recipient_name}")
@@ -85,10 +181,13 @@ def render_pdf(text: CertificateText, font_cache: Path) -> bytes:
     if _needs(everything, ARABIC_RANGES):
         pdf.add_font(ARABIC, "", FONT_DIR / "NotoNaskhArabic-Regular.ttf")
         fallbacks.append(ARABIC)
-    blocks = sorted({ord(char) // CJK_BLOCK for char in everything if _needs(char, CJK_RANGES)})
-    for block in blocks:
-        pdf.add_font(f"{CJK}{block}", "", cjk_block_font(block, font_cache))
-        fallbacks.append(f"{CJK}{block}")
+    cjk_characters = {char for char in everything if _needs(char, CJK_RANGES)}
+    if cjk_characters:
+        # fpdf2 reads fonts from files (and HarfBuzz reads the file again while shaping)
+        font_file = folder / "cjk.ttf"
+        font_file.write_bytes(cjk_font(cjk_characters))
+        pdf.add_font(CJK, "", font_file)
+        fallbacks.append(CJK)
     if fallbacks:
         pdf.set_fallback_fonts(fallbacks, exact_match=False)
     pdf.set_text_shaping(True)
@@ -106,7 +205,14 @@ def render_pdf(text: CertificateText, font_cache: Path) -> bytes:
         pdf.set_xy(25, y)
         pdf.multi_cell(247, height, content, align="C")
 
-    line(text.portal_name, 13, 24, color=MUTED)
+    if text.band:
+        pdf.set_fill_color(*ALERT)
+        pdf.rect(14, 14, 269, 11, style="F")
+        pdf.set_font(LATIN, "B", 13)
+        pdf.set_text_color(255, 255, 255)
+        pdf.set_xy(18, 14)
+        pdf.cell(261, 11, text.band, align="C")
+    line(text.portal_name, 13, 26 if text.band else 24, color=MUTED)
     line(text.heading, 30, 38, "B", BRAND, 14)
     line(text.certifies, 14, 62)
     line(text.recipient_name, 28, 74, "B", height=13)
@@ -129,8 +235,10 @@ def render_pdf(text: CertificateText, font_cache: Path) -> bytes:
     pdf.cell(200, 6, text.verify_label)
     pdf.set_xy(25, 173)
     pdf.set_text_color(*BRAND)
-    # The address is plain ASCII: shaping it after a fallback font was used garbles its spacing.
+    # The address is plain ASCII: shaping it after a fallback font was used garbles its spacing, and
+    # drawing it unshaped in a font that other lines shaped loses its glyphs (so none showed on a
+    # Chinese-taught course's certificate). The PDF's own Helvetica needs neither shaping nor embedding.
     pdf.set_text_shaping(False)
+    pdf.set_font("helvetica", "", 10)
     pdf.cell(200, 6, text.verify_url, link=text.verify_url)
-    pdf.set_text_shaping(True)
     return bytes(pdf.output())

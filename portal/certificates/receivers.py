@@ -1,33 +1,26 @@
-"""Certificates react to learning's events: a completion issues one, a dashboard shows them."""
-import logging
-
-from flask import render_template
+"""Certificates react to learning's events: a completion issues one, a dashboard shows them.
+`init_app` connects them; create_app calls it."""
+from flask import Flask, render_template
 from markupsafe import Markup
 
+from portal.accounts.models import User
 from portal.certificates import services
-from portal.extensions import db
+from portal.learning.models import CourseCompletion
 from portal.learning.signals import course_completed, dashboard_viewed
 
-log = logging.getLogger(__name__)
+
+def issue_on_completion(completion: CourseCompletion) -> None:
+    """Issue the certificate in the request that completes the course: if signing fails, so does the request."""
+    services.issue_certificate(completion)
 
 
-@course_completed.connect
-def issue_on_completion(completion) -> None:
-    """Issue at once; if that fails, the completion still stands and the dashboard makes it up."""
-    try:
-        with db.session.begin_nested():
-            services.issue_certificate(completion)
-    except Exception:
-        log.exception("Could not issue the certificate of completion %s; it will be made up later", completion.id)
-
-
-@dashboard_viewed.connect
-def certificates_panel(user) -> Markup:
-    """Make up any missed certificate, then list the user's certificates on the dashboard."""
-    try:
-        with db.session.begin_nested():
-            services.issue_missing(user)
-    except Exception:
-        log.exception("Could not make up the certificates of user %s", user.id)
+def certificates_panel(user: User) -> Markup:
+    """List the user's certificates on their dashboard (reading only)."""
     certificates = services.certificates_of(user)
     return Markup(render_template("certificates/_panel.html", certificates=certificates))
+
+
+def init_app(app: Flask) -> None:
+    """Connect the receivers (once, however many apps are made)."""
+    course_completed.connect(issue_on_completion)
+    dashboard_viewed.connect(certificates_panel)

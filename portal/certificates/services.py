@@ -2,15 +2,15 @@
 import json
 import logging
 import secrets
-from pathlib import Path
+from collections.abc import Callable
 
-from flask import current_app
+from flask import Flask, current_app
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, Select, false, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 
-from portal.accounts.models import User
+from portal.accounts.models import Role, User
 from portal.certificates import credentials
 from portal.certificates.codes import new_code, normalise_code
 from portal.certificates.keys import issuer_key
@@ -42,6 +42,8 @@ def _signed(certificate: Certificate, user: User, revision: CourseRevision) -> N
     document = credentials.build_credential(
         base_url=base_url(), key=key, issuer_name=certificate.issuer_name, code=certificate.code,
         issued_at=certificate.issued_at, email=user.email, salt=secrets.token_hex(16),
+        recipient_name=certificate.recipient_name, name_hashed=current_app.config["CREDENTIAL_NAME_HASHED"],
+        name_salt=secrets.token_hex(16),
         course_url=f"{base_url()}/courses/{certificate.course_slug}", course_title=certificate.course_title,
         course_summary=revision.summary,
         criteria=(f"Completed every required lesson and quiz of the online course "
@@ -56,8 +58,8 @@ def _signed(certificate: Certificate, user: User, revision: CourseRevision) -> N
 
 
 def _new_certificate(completion: CourseCompletion, user: User, name: str, sequence: int) -> Certificate:
-    revision = db.session.get(CourseRevision, completion.revision_id)
-    course = db.session.get(Course, completion.course_id)
+    revision = db.session.get_one(CourseRevision, completion.revision_id)
+    course = db.session.get_one(Course, completion.course_id)
     for _attempt in range(5):
         certificate = Certificate(
             code=new_code(), completion_id=completion.id, sequence=sequence, user_id=user.id,
@@ -89,22 +91,14 @@ def issue_certificate(completion: CourseCompletion) -> Certificate:
     existing = _original_of(completion.id)
     if existing is not None:
         return existing
-    user = db.session.get(User, completion.user_id)
+    user = db.session.get_one(User, completion.user_id)
     try:
         return _new_certificate(completion, user, user.name, 0)
     except IntegrityError:
-        return _original_of(completion.id)
-
-
-def issue_missing(user: User) -> list[Certificate]:
-    """Issue the certificates of any completion that lacks one (an earlier issue failed)."""
-    missing = db.session.scalars(
-        select(CourseCompletion).where(
-            CourseCompletion.user_id == user.id,
-            ~select(Certificate.id).where(Certificate.completion_id == CourseCompletion.id).exists(),
-        )
-    ).all()
-    return [issue_certificate(completion) for completion in missing]
+        original = _original_of(completion.id)
+        if original is None:
+            raise
+        return original
 
 
 def certificates_of(user: User) -> list[Certificate]:
@@ -113,17 +107,44 @@ def certificates_of(user: User) -> list[Certificate]:
     ))
 
 
-def find_by_code(text: str, for_update: bool = False) -> Certificate | None:
+def find_by_code(text: str) -> Certificate | None:
     code = normalise_code(text)
     if code is None:
         return None
     statement = select(Certificate).where(Certificate.code == code)
-    return db.session.scalar(statement.with_for_update() if for_update else statement)
+    return db.session.scalar(statement)
 
 
-def search(query: str = ""):
-    """Certificates matching a code, name or course title, newest first (for coordinators)."""
-    statement = select(Certificate).order_by(Certificate.issued_at.desc())
+#: Ids of the users whose certificates a coordinator may manage, as a subquery.
+RecipientScope = Callable[[User], Select[int]]
+SCOPE_KEY = "certificates.recipient_scope"
+
+
+def set_recipient_scope(app: Flask, scope: RecipientScope) -> None:
+    """Say whose certificates a coordinator manages (cohorts does: its trainees). Until said, only admins manage any."""
+    app.extensions[SCOPE_KEY] = scope
+
+
+def managed_by(user: User) -> ColumnElement[bool]:
+    """The condition on certificates `user` may find, revoke and re-issue: all for an admin."""
+    if user.is_admin:
+        return true()
+    scope: RecipientScope | None = current_app.extensions.get(SCOPE_KEY)
+    if scope is None or not user.has_role(Role.COORDINATOR):
+        return false()
+    return Certificate.user_id.in_(scope(user))
+
+
+def may_manage(user: User, certificate: Certificate) -> bool:
+    """Whether `user` may see, revoke and re-issue this certificate."""
+    if user.is_admin:
+        return True
+    return db.session.scalar(select(Certificate.id).where(Certificate.id == certificate.id, managed_by(user))) is not None
+
+
+def search(viewer: User, query: str = "") -> Select[Certificate]:
+    """Certificates `viewer` manages matching a code, name or course title, newest first."""
+    statement = select(Certificate).where(managed_by(viewer)).order_by(Certificate.issued_at.desc())
     if query:
         code = normalise_code(query)
         pattern = f"%{query.strip().lower()}%"
@@ -150,15 +171,25 @@ class CertificateRevoked(Exception):
 
 
 def reissue(certificate: Certificate, name: str) -> Certificate:
-    """Correct the name: a new certificate replaces this one, which is revoked as 'reissued'."""
-    if certificate.is_revoked:
+    """Correct the name: a new certificate replaces this one, which is revoked as 'reissued'.
+
+    A conditional UPDATE claims the old certificate first, so of two re-issues at once (a double click)
+    one makes the new certificate and the other, waiting for it, finds it revoked (CertificateRevoked)."""
+    claimed = db.session.scalar(
+        update(Certificate)
+        .where(Certificate.id == certificate.id, Certificate.revoked_at.is_(None))
+        .values(revoked_at=utcnow(), revocation_reason="reissued")
+        .returning(Certificate.id)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(certificate)
+    if claimed is None:
         raise CertificateRevoked(certificate.code)
-    completion = db.session.get(CourseCompletion, certificate.completion_id)
-    user = db.session.get(User, certificate.user_id)
+    completion = db.session.get_one(CourseCompletion, certificate.completion_id)
+    user = db.session.get_one(User, certificate.user_id)
     sequence = (db.session.scalar(select(func.max(Certificate.sequence))
-                                  .where(Certificate.completion_id == completion.id)) or 0) + 1
+                                  .where(Certificate.completion_id == certificate.completion_id)) or 0) + 1
     replacement = _new_certificate(completion, user, name.strip(), sequence)
-    revoke(certificate, "reissued")
     certificate.replaced_by_id = replacement.id
     db.session.flush()
     return replacement
@@ -174,19 +205,29 @@ def status_list() -> str:
                                        now=utcnow())
 
 
-def font_cache() -> Path:
-    return Path(current_app.instance_path) / "font-cache"
+def _band(certificate: Certificate) -> str:
+    """What a certificate that no longer stands says across its top."""
+    if certificate.revoked_at is None:
+        return ""
+    date = format_date(certificate.revoked_at, "long")
+    if certificate.replaced_by is not None:
+        return _("Replaced on %(date)s by a corrected certificate, %(code)s: not valid",
+                 date=date, code=certificate.replaced_by.code)
+    return _("Revoked on %(date)s: this certificate is not valid", date=date)
 
 
 def certificate_text(certificate: Certificate) -> CertificateText:
-    """The words on the certificate, in the course's language."""
+    """The words on the certificate, in the course's language; the course's own title and wording when
+    its course.yaml gives them."""
+    revision = db.session.get(CourseRevision, certificate.revision_id)
+    own = (revision.certificate if revision is not None else None) or {}
     with force_locale(certificate.language):
         return CertificateText(
             portal_name=certificate.issuer_name,
-            heading=_("Certificate of completion"),
+            heading=own.get("title") or _("Certificate of completion"),
             certifies=_("This certifies that"),
             recipient_name=certificate.recipient_name,
-            completed=_("has completed the online course"),
+            completed=own.get("wording") or _("has completed the online course"),
             course_title=certificate.course_title,
             details=_("%(hours)s hours of study · revision %(revision)d · issued on %(date)s",
                       hours=f"{certificate.hours:g}", revision=certificate.revision_number,
@@ -196,8 +237,10 @@ def certificate_text(certificate: Certificate) -> CertificateText:
             code=certificate.code,
             verify_label=_("Anyone can check this certificate at:"),
             verify_url=verify_url(certificate.code),
+            band=_band(certificate),
         )
 
 
 def certificate_pdf(certificate: Certificate) -> bytes:
-    return render_pdf(certificate_text(certificate), font_cache())
+    """The certificate as a PDF; a revoked or replaced one says so across its top."""
+    return render_pdf(certificate_text(certificate))

@@ -3,6 +3,7 @@ the status list, and revocation by coordinators."""
 import json
 
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,6 +14,7 @@ from portal.certificates import services
 from portal.certificates.forms import CertificateSearchForm, ReissueForm, RevokeForm, VerifyForm
 from portal.certificates.keys import issuer_key
 from portal.certificates.models import Certificate
+from portal.errors import render_error
 from portal.extensions import db, limiter
 from portal.inputs import page_number
 
@@ -24,9 +26,17 @@ def verify_limit() -> str:
 
 
 def own_certificate(code: str) -> Certificate:
-    """A certificate its holder (or a coordinator or admin) may download."""
+    """A certificate its holder, or a coordinator or admin who manages it, may download; others get 404."""
     certificate = services.find_by_code(code) or abort(404)
-    if certificate.user_id != current_user.id and not current_user.has_role(Role.COORDINATOR):
+    if certificate.user_id != current_user.id and not services.may_manage(current_user, certificate):
+        abort(404)
+    return certificate
+
+
+def managed_certificate(code: str) -> Certificate:
+    """A certificate the current coordinator or admin manages; 404 otherwise (not even its existence leaks)."""
+    certificate = services.find_by_code(code) or abort(404)
+    if not services.may_manage(current_user, certificate):
         abort(404)
     return certificate
 
@@ -34,11 +44,7 @@ def own_certificate(code: str) -> Certificate:
 @bp.route("/certificates")
 @allow(SIGNED_IN)
 def list_my_certificates():
-    services.issue_missing(current_user)
-    certificates = services.certificates_of(current_user)
-    page = render_template("certificates/mine.html", certificates=certificates)
-    db.session.commit()
-    return page
+    return render_template("certificates/mine.html", certificates=services.certificates_of(current_user))
 
 
 def attachment(body: str | bytes, mimetype: str, filename: str) -> Response:
@@ -55,10 +61,23 @@ def download_pdf(code: str):
     return attachment(services.certificate_pdf(certificate), "application/pdf", f"certificate-{certificate.code}.pdf")
 
 
+def credential_gone(certificate: Certificate) -> Response:
+    """410: a revoked certificate's credential is no longer handed out (the PDF is, marked as revoked)."""
+    date = format_date(certificate.revoked_at, "long")
+    if certificate.replaced_by is not None:
+        message = _("This certificate was replaced on %(date)s by a corrected certificate, %(code)s; "
+                    "download the corrected one instead.", date=date, code=certificate.replaced_by.code)
+    else:
+        message = _("This certificate was revoked on %(date)s; its credential is no longer valid.", date=date)
+    return render_error(410, message)
+
+
 @bp.route("/certificates/<code>/credential.json")
 @allow(SIGNED_IN)
 def download_credential(code: str):
     certificate = own_certificate(code)
+    if certificate.is_revoked:
+        return credential_gone(certificate)
     return attachment(certificate.credential_json, "application/vc+ld+json", f"credential-{certificate.code}.json")
 
 
@@ -66,6 +85,8 @@ def download_credential(code: str):
 @allow(SIGNED_IN)
 def download_credential_jwt(code: str):
     certificate = own_certificate(code)
+    if certificate.is_revoked:
+        return credential_gone(certificate)
     return attachment(certificate.credential_jwt, "application/vc+jwt", f"credential-{certificate.code}.jwt")
 
 
@@ -134,15 +155,15 @@ def issuer_did_document():
 @allow(Role.COORDINATOR)
 def manage_certificates():
     form = CertificateSearchForm(request.args)
-    page = db.paginate(services.search(form.q.data or ""), page=page_number(), per_page=50,
-                       error_out=False)
+    page = db.paginate(services.search(current_user, form.q.data or ""), page=page_number(),
+                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template("certificates/manage.html", form=form, page=page)
 
 
 @bp.route("/certificates/<code>/manage")
 @allow(Role.COORDINATOR)
 def manage_certificate(code: str):
-    certificate = services.find_by_code(code) or abort(404)
+    certificate = managed_certificate(code)
     return render_template("certificates/manage_one.html", certificate=certificate,
                            revoke_form=RevokeForm(), reissue_form=ReissueForm(name=certificate.recipient_name))
 
@@ -150,10 +171,10 @@ def manage_certificate(code: str):
 @bp.route("/certificates/<code>/revoke", methods=["POST"])
 @allow(Role.COORDINATOR)
 def revoke_certificate(code: str):
-    certificate = services.find_by_code(code) or abort(404)
+    certificate = managed_certificate(code)
     form = RevokeForm()
     if form.validate_on_submit():
-        if services.revoke(certificate, form.reason.data):
+        if services.revoke(certificate, form.reason.data or ""):
             record(current_user, "certificate.revoked", certificate.code, reason=certificate.revocation_reason)
             db.session.commit()
             flash(_("The certificate is revoked. Its verification page and the status list now say so."), "success")
@@ -167,19 +188,19 @@ def revoke_certificate(code: str):
 @bp.route("/certificates/<code>/reissue", methods=["POST"])
 @allow(Role.COORDINATOR)
 def reissue_certificate(code: str):
-    # Locked (on PostgreSQL) so that two re-issues of the same certificate cannot race.
-    certificate = services.find_by_code(code, for_update=True) or abort(404)
+    certificate = managed_certificate(code)
     form = ReissueForm()
     if not form.validate_on_submit():
         flash(_("Give the corrected name."), "error")
         return redirect(url_for("certificates.manage_certificate", code=certificate.code))
-    if certificate.replaced_by_id is not None:
-        flash(_("This certificate was already re-issued."), "info")
-        return redirect(url_for("certificates.manage_certificate", code=certificate.replaced_by.code))
-    if certificate.is_revoked:
+    try:
+        replacement = services.reissue(certificate, form.name.data or "")
+    except services.CertificateRevoked:
+        if certificate.replaced_by is not None:  # re-issued already, perhaps by the other half of a double click
+            flash(_("This certificate was already re-issued."), "info")
+            return redirect(url_for("certificates.manage_certificate", code=certificate.replaced_by.code))
         flash(_("A revoked certificate cannot be re-issued."), "error")
         return redirect(url_for("certificates.manage_certificate", code=certificate.code))
-    replacement = services.reissue(certificate, form.name.data)
     record(current_user, "certificate.reissued", certificate.code, replacement=replacement.code,
            name=replacement.recipient_name)
     db.session.commit()

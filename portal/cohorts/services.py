@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from flask import render_template, url_for
+from flask import Flask, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select, update
@@ -14,7 +14,8 @@ from sqlalchemy.orm import selectinload
 from portal.accounts import services as accounts
 from portal.accounts.models import Gender, Role, User
 from portal.audit import record
-from portal.cohorts.models import Cohort, CohortMember, MembershipState
+from portal.certificates.services import set_recipient_scope
+from portal.cohorts.models import Cohort, CohortMember, MembershipState, cohort_coordinators
 from portal.cohorts.roster import Roster, RosterRow
 from portal.courses.models import Course
 from portal.courses.services import enrol
@@ -299,3 +300,15 @@ def import_roster(cohort: Cohort, roster: Roster, actor: User, only_good_rows: b
            skipped_lines=result.skipped_lines)
     db.session.flush()
     return result
+
+
+def trainees_coordinated_by(user: User) -> Select[int]:
+    """Ids of the members of the cohorts `user` coordinates."""
+    return (select(CohortMember.user_id)
+            .join(cohort_coordinators, cohort_coordinators.c.cohort_id == CohortMember.cohort_id)
+            .where(cohort_coordinators.c.user_id == user.id, CohortMember.state == MembershipState.ACTIVE))
+
+
+def init_app(app: Flask) -> None:
+    """Coordinators manage the certificates of their cohorts' trainees, and no others."""
+    set_recipient_scope(app, trainees_coordinated_by)

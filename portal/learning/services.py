@@ -229,11 +229,3 @@ def enrolled_courses(user: User) -> list[DashboardEntry]:
     ).all()
     progress = progress_for(user.id, [course for course, _ in rows])
     return [DashboardEntry(course, revision, progress[course.id]) for course, revision in rows]
-
-
-def dashboard(user: User) -> list[DashboardEntry]:
-    """The user's active courses with progress; makes up any completion that was missed."""
-    entries = enrolled_courses(user)
-    for entry in entries:
-        record_completion(user.id, entry.revision, entry.progress)
-    return entries

@@ -10,7 +10,7 @@ from portal.courses.models import Lesson, LessonVersion
 from portal.courses.services import course_to_learn, is_enrolled
 from portal.extensions import db
 from portal.learning import services
-from portal.learning.forms import CompleteLessonForm
+from portal.learning.forms import CompleteLessonForm, RecordCompletionForm
 from portal.learning.signals import dashboard_viewed
 
 bp = Blueprint("learning", __name__, template_folder="templates")
@@ -33,11 +33,26 @@ def step_url(slug: str, step: services.Step) -> str:
 @bp.route("/dashboard")
 @allow(SIGNED_IN)
 def show_dashboard():
-    entries = services.dashboard(current_user)
+    entries = services.enrolled_courses(current_user)
     panels = [panel for _, panel in dashboard_viewed.send(current_user) if panel]
-    page = render_template("learning/dashboard.html", entries=entries, step_url=step_url, panels=panels)
-    db.session.commit()  # after rendering, so that the page reads nothing twice
-    return page
+    return render_template("learning/dashboard.html", entries=entries, step_url=step_url, panels=panels,
+                           completion_form=RecordCompletionForm())
+
+
+@bp.route("/learn/<slug>/completion", methods=["POST"])
+@allow(SIGNED_IN)
+def record_completion(slug: str):
+    """Record a completion the rules already meet but nothing recorded (a later revision removed the last
+    unfinished step): the dashboard offers it, since a GET never writes."""
+    course, enrolled = enrolled_course(slug)
+    if not enrolled:
+        return redirect(url_for("courses.show_course", slug=slug))
+    if not RecordCompletionForm().validate_on_submit():
+        abort(400)
+    if services.check_completion(current_user.id, course) is not None:
+        db.session.commit()
+        flash(_("Congratulations: you have completed the course."), "success")
+    return redirect(url_for("learning.show_dashboard"))
 
 
 @bp.route("/learn/<slug>")

@@ -1,5 +1,6 @@
 """Credentials are signed as the specification's test vector says, and an independent verifier
 (openbadgeslib, never imported by the portal) accepts ours, refuses tampered ones and sees revocations."""
+import hashlib
 import json
 from pathlib import Path
 
@@ -7,6 +8,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from openbadgeslib.ob3.ldp import OB3LdpVerifier
 from openbadgeslib.ob3.verifier import OB3VerificationError, OB3Verifier
+from sqlalchemy import select
 
 from portal.accounts.models import Role
 from portal.certificates import credentials
@@ -45,7 +47,7 @@ def certificate(app, client, make_course, login_as) -> Certificate:
     client.submit("/courses/test-course/enrol", page="/courses/test-course")
     complete_lessons(client, ["what-is-rd", "funding", "surveys"])
     take_quiz(client, RIGHT)
-    return db.session.query(Certificate).one()
+    return db.session.scalars(select(Certificate)).one()
 
 
 @pytest.fixture
@@ -78,6 +80,41 @@ def test_the_vc_jwt_verifies_independently(certificate, fetch):
     assert badge.id == f"https://learn.example.org/credentials/{certificate.code}"
     header = json.loads(credentials.base64.urlsafe_b64decode(certificate.credential_jwt.split(".")[0] + "=="))
     assert header == {"alg": "EdDSA", "kid": issuer_key().verification_method, "typ": "JWT"}
+
+
+def name_identities(credential_json: str) -> list[dict]:
+    subject = json.loads(credential_json)["credentialSubject"]
+    return [entry for entry in subject["identifier"] if entry["identityType"] == "name"]
+
+
+def test_the_credential_names_the_recipient_and_a_corrected_name_changes_it(app, certificate, fetch, make_user,
+                                                                            client_for):
+    did = issuer_key().did
+    assert name_identities(certificate.credential_json) == [
+        {"type": "IdentityObject", "hashed": False, "identityHash": "Ngozi Okafor", "identityType": "name"}]
+    staff = client_for(make_user(Role.ADMIN))
+    staff.submit(f"/certificates/{certificate.code}/reissue", {"name": "Ngozi N. Okafor"},
+                 page=f"/certificates/{certificate.code}/manage")
+    corrected = db.session.scalars(select(Certificate).where(Certificate.sequence == 1)).one()
+    assert name_identities(corrected.credential_json)[0]["identityHash"] == "Ngozi N. Okafor"
+    for signed in (certificate, corrected):
+        OB3LdpVerifier.for_issuer_did(did).verify(json.loads(signed.credential_json))
+        OB3Verifier.for_issuer_did(did).verify(signed.credential_jwt)
+    OB3Verifier.for_issuer_did(did).verify(corrected.credential_jwt, check_status=True, download=fetch)
+
+
+def test_the_name_can_be_hashed_instead(app, certificate, fetch, make_user, client_for):
+    app.config["CREDENTIAL_NAME_HASHED"] = True
+    staff = client_for(make_user(Role.ADMIN))
+    staff.submit(f"/certificates/{certificate.code}/reissue", {"name": "Ngozi N. Okafor"},
+                 page=f"/certificates/{certificate.code}/manage")
+    corrected = db.session.scalars(select(Certificate).where(Certificate.sequence == 1)).one()
+    [identity] = name_identities(corrected.credential_json)
+    digest = hashlib.sha256(("Ngozi N. Okafor" + identity["salt"]).encode()).hexdigest()
+    assert identity["hashed"] is True and identity["identityHash"] == f"sha256${digest}"
+    assert "Okafor" not in corrected.credential_json
+    OB3LdpVerifier.for_issuer_did(issuer_key().did).verify(json.loads(corrected.credential_json), check_status=True,
+                                                           download=fetch)
 
 
 def test_a_tampered_credential_fails(certificate, fetch):

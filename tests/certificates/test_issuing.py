@@ -7,7 +7,7 @@ import threading
 
 import pypdfium2
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from portal import create_app
 from portal.accounts.models import Role
@@ -77,10 +77,59 @@ def test_others_cannot_download_someone_elses_certificate(app, completed, make_u
     assert stranger.get(f"/certificates/{certificate.code}/credential.json").status_code == 404
 
 
-def test_a_missed_certificate_is_made_up_when_the_dashboard_loads(client, completed):
-    db.session.execute(Certificate.__table__.delete())
+class WriteCounter:
+    """Counts the INSERT, UPDATE and DELETE statements the engine runs."""
+
+    def __init__(self) -> None:
+        self.writes: list[str] = []
+
+    def __call__(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        if statement.lstrip().split(" ", 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}:
+            self.writes.append(statement)
+
+
+def test_dashboard_and_certificate_list_write_nothing(client, completed):
+    db.session.execute(Certificate.__table__.delete())  # as if an issue had been missed
     db.session.commit()
-    client.get("/dashboard")
+    counter = WriteCounter()
+    event.listen(db.engine, "before_cursor_execute", counter)
+    try:
+        assert client.get("/dashboard").status_code == 200
+        assert client.get("/certificates").status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", counter)
+    assert counter.writes == [] and certificates() == []
+
+
+def test_the_request_that_completes_the_course_issues_the_certificate(client, make_course, login_as):
+    make_course()
+    login_as(Role.TRAINEE)
+    client.submit("/courses/test-course/enrol", page="/courses/test-course")
+    take_quiz(client, RIGHT)
+    complete_lessons(client, ALL_LESSONS[:2])
+    assert certificates() == []
+    response = client.submit("/learn/test-course/lessons/surveys/complete", page="/learn/test-course/lessons/surveys")
+    assert response.headers["Location"] == "/dashboard"
+    assert len(certificates()) == 1
+
+
+def test_a_signing_failure_fails_the_completing_request_and_keeps_nothing(client, make_course, login_as, monkeypatch):
+    make_course()
+    login_as(Role.TRAINEE)
+    client.submit("/courses/test-course/enrol", page="/courses/test-course")
+    take_quiz(client, RIGHT)
+    complete_lessons(client, ALL_LESSONS[:2])
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the signing key cannot be read")
+
+    monkeypatch.setattr(services.credentials, "sign_data_integrity", broken)
+    response = client.submit("/learn/test-course/lessons/surveys/complete", page="/learn/test-course/lessons/surveys")
+    assert response.status_code == 500
+    db.session.expire_all()
+    assert certificates() == [] and db.session.scalar(select(func.count()).select_from(CourseCompletion)) == 0
+    monkeypatch.undo()
+    client.submit("/learn/test-course/lessons/surveys/complete", page="/learn/test-course/lessons/surveys")
     assert len(certificates()) == 1
 
 
@@ -105,6 +154,7 @@ def test_verification_is_rate_limited(app, completed):
 def test_coordinator_revokes_with_a_reason(app, client, completed, make_user, client_for):
     [certificate] = certificates()
     coordinator = make_user(Role.COORDINATOR)
+    cohort_run_by(coordinator, completed)
     staff = client_for(coordinator)
     assert client.post(f"/certificates/{certificate.code}/revoke", data={"reason": "x"}).status_code in (400, 403)
     staff.submit(f"/certificates/{certificate.code}/revoke", {"reason": "Attendance was not confirmed"},
@@ -124,7 +174,7 @@ def test_correcting_a_name_reissues_and_points_the_old_code_to_the_new(app, comp
     assert (old_row.revocation_reason, old_row.replaced_by_id) == ("reissued", new.id)
     assert new.recipient_name == "Aïcha Ben Ali" and new.code != old_row.code and new.sequence == 1
     page = app.test_client().get(f"/verify/{old_row.code}").get_data(as_text=True)
-    assert "Revoked" in page and "reissued" in page and f"/verify/{new.code}" in page
+    assert "Replaced by a corrected certificate" in page and f"/verify/{new.code}" in page
     again = staff.submit(f"/certificates/{old_row.code}/reissue", {"name": "Someone Else"},
                          page=f"/certificates/{new.code}/manage")
     assert again.status_code == 302 and len(certificates()) == 2
@@ -137,9 +187,11 @@ def test_parallel_issue_requests_make_one_certificate(app, database_url, complet
     db.session.commit()
     completion_id = db.session.scalar(select(CourseCompletion.id))
     barrier, errors = threading.Barrier(6), []
+    # Made here, not in the threads: Werkzeug compiles each route's URL builder, and CPython 3.11's
+    # compiler can fail when threads compile at once, leaving the others waiting at the barrier.
+    workers = [create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url}) for _ in range(6)]
 
-    def issue() -> None:
-        worker = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
+    def issue(worker) -> None:
         with worker.app_context():
             try:
                 barrier.wait()
@@ -151,7 +203,7 @@ def test_parallel_issue_requests_make_one_certificate(app, database_url, complet
                 db.session.remove()
                 db.engine.dispose()
 
-    threads = [threading.Thread(target=issue) for _ in range(6)]
+    threads = [threading.Thread(target=issue, args=(worker,)) for worker in workers]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -192,3 +244,119 @@ def test_a_revoked_certificate_cannot_be_brought_back_by_a_reissue(app, complete
     staff.submit(f"/certificates/{certificate.code}/revoke", {"reason": "cheating"}, page=f"/certificates/{certificate.code}/manage")
     staff.submit(f"/certificates/{certificate.code}/reissue", {"name": "Someone"}, page="/certificates/manage")
     assert len(certificates()) == 1 and certificates()[0].is_revoked
+
+
+def pdf_text(client, code: str) -> str:
+    response = client.get(f"/certificates/{code}/certificate.pdf")
+    assert response.status_code == 200
+    return pypdfium2.PdfDocument(response.data)[0].get_textpage().get_text_range()
+
+
+def test_a_revoked_certificate_says_so_on_its_pdf_and_its_credential_is_gone(app, client, completed, make_user, client_for):
+    [certificate] = certificates()
+    assert "Revoked" not in pdf_text(client, certificate.code)
+    staff = client_for(make_user(Role.ADMIN))
+    staff.submit(f"/certificates/{certificate.code}/revoke", {"reason": "cheating"}, page=f"/certificates/{certificate.code}/manage")
+    assert "Revoked on" in pdf_text(client, certificate.code) and "not valid" in pdf_text(client, certificate.code)
+    for kind in ("credential.json", "credential.jwt"):
+        gone = client.get(f"/certificates/{certificate.code}/{kind}")
+        assert gone.status_code == 410 and "was revoked on" in gone.get_data(as_text=True)
+
+
+def test_a_replaced_certificate_points_to_the_corrected_one_in_words_not_a_reason_code(app, client, completed, make_user, client_for):
+    [old] = certificates()
+    staff = client_for(make_user(Role.ADMIN))
+    staff.submit(f"/certificates/{old.code}/reissue", {"name": "Aïcha Ben Ali"}, page=f"/certificates/{old.code}/manage")
+    old, new = certificates()
+    page = app.test_client().get(f"/verify/{old.code}").get_data(as_text=True)
+    assert "Replaced by a corrected certificate" in page and f'href="/verify/{new.code}"' in page
+    assert "reissued" not in page and "flash-error" not in page
+    assert "replaced by a corrected certificate" in staff.get(f"/certificates/{old.code}/manage").get_data(as_text=True)
+    assert "replaced by a corrected certificate" in client.get("/certificates").get_data(as_text=True)
+    assert f"corrected certificate, {new.code}" in pdf_text(client, old.code)
+    assert client.get(f"/certificates/{old.code}/credential.json").status_code == 410
+    assert client.get(f"/certificates/{new.code}/credential.json").status_code == 200
+
+
+def test_the_course_title_and_wording_of_course_yaml_are_printed(client, make_course, login_as):
+    from tests.coursefiles import COURSE_YAML, course_files
+
+    yaml = COURSE_YAML + "certificate:\n  title: Certificate of achievement\n  wording: has successfully finished\n"
+    make_course(course_files({"course.yaml": yaml}))
+    login_as(Role.TRAINEE)
+    client.submit("/courses/test-course/enrol", page="/courses/test-course")
+    complete_lessons(client, ALL_LESSONS)
+    take_quiz(client, RIGHT)
+    [certificate] = certificates()
+    text = pdf_text(client, certificate.code)
+    assert "Certificate of achievement" in text and "has successfully finished" in text
+    assert "Certificate of completion" not in text and "has completed the online course" not in text
+
+
+def test_without_course_wording_the_pdf_uses_the_defaults(client, completed):
+    [certificate] = certificates()
+    text = pdf_text(client, certificate.code)
+    assert "Certificate of completion" in text and "has completed the online course" in text
+
+
+def cohort_run_by(coordinator, *trainees) -> None:
+    from datetime import date
+
+    from portal.cohorts.models import Cohort, CohortMember
+
+    cohort = Cohort(name=f"Workshop of {coordinator.name}", starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31),
+                    coordinators=[db.session.merge(coordinator)])
+    db.session.add(cohort)
+    db.session.flush()
+    for trainee in trainees:
+        db.session.add(CohortMember(cohort_id=cohort.id, user_id=trainee.id))
+    db.session.commit()
+
+
+def test_coordinators_manage_only_their_cohorts_trainees_certificates(app, client, completed, make_user, client_for):
+    [certificate] = certificates()
+    mine, theirs = make_user(Role.COORDINATOR), make_user(Role.COORDINATOR)
+    cohort_run_by(mine, completed)
+    cohort_run_by(theirs)
+    outsider = client_for(theirs)
+    code = certificate.code
+    listing = outsider.get(f"/certificates/manage?q={certificate.recipient_name}").get_data(as_text=True)
+    assert code not in listing and "No certificate matches." in listing
+    assert code not in outsider.get("/certificates/manage").get_data(as_text=True)
+    assert outsider.get(f"/certificates/{code}/manage").status_code == 404
+    assert outsider.get(f"/certificates/{code}/certificate.pdf").status_code == 404
+    token = outsider.csrf_token("/certificates/manage")  # from the sign-out form in the header
+    assert outsider.post(f"/certificates/{code}/revoke", data={"reason": "x", "csrf_token": token}).status_code == 404
+    assert outsider.post(f"/certificates/{code}/reissue", data={"name": "x", "csrf_token": token}).status_code == 404
+    assert len(certificates()) == 1 and not certificates()[0].is_revoked
+
+    insider = client_for(mine)
+    assert code in insider.get(f"/certificates/manage?q={certificate.recipient_name}").get_data(as_text=True)
+    assert insider.get(f"/certificates/{code}/manage").status_code == 200
+    insider.submit(f"/certificates/{code}/reissue", {"name": "Aïcha Ben Ali"}, page=f"/certificates/{code}/manage")
+    assert len(certificates()) == 2
+    admin = client_for(make_user(Role.ADMIN))
+    assert code in admin.get("/certificates/manage").get_data(as_text=True)
+
+
+def test_a_double_click_on_reissue_makes_one_new_certificate_and_two_normal_answers(app, completed, make_user,
+                                                                                   client_for):
+    [old] = certificates()
+    admin = make_user(Role.ADMIN)
+    staffs = [client_for(admin) for _ in range(2)]
+    tokens = [staff.csrf_token(f"/certificates/{old.code}/manage") for staff in staffs]
+    barrier, answers = threading.Barrier(len(staffs)), []
+
+    def reissue(staff, token) -> None:
+        barrier.wait()
+        answers.append(staff.post(f"/certificates/{old.code}/reissue", data={"name": "Aïcha Ben Ali", "csrf_token": token}))
+
+    threads = [threading.Thread(target=reissue, args=pair) for pair in zip(staffs, tokens)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert [answer.status_code for answer in answers] == [302, 302], [a.get_data(as_text=True)[:300] for a in answers]
+    old_row, new = certificates()
+    assert old_row.replaced_by_id == new.id and new.sequence == 1
+    assert {answer.headers["Location"] for answer in answers} == {f"/certificates/{new.code}/manage"}
