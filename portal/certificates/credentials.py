@@ -7,8 +7,8 @@ import json
 import unicodedata
 from collections.abc import Callable
 from copy import deepcopy
-from datetime import datetime, timezone
-from functools import lru_cache
+from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ class ContextRefused(Exception):
     """A credential named a JSON-LD context the portal does not carry."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def _context_document(filename: str) -> dict:
     return json.loads((CONTEXT_DIR / filename).read_text(encoding="utf-8"))
 
@@ -65,7 +65,7 @@ def canonical_nquads(document: dict, loader: Callable | None = None) -> str:
 
 
 def iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def sign_data_integrity(document: dict, private_key: Ed25519PrivateKey, verification_method: str,

@@ -5,10 +5,10 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db_types import UTCDateTime, utcnow
-from portal.extensions import db
+from portal.extensions import Model
 
 
-class Certificate(db.Model):
+class Certificate(Model):
     """A certificate of completion, frozen as it was issued; corrections re-issue a new one."""
 
     __tablename__ = "certificates"

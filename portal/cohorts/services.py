@@ -38,7 +38,7 @@ class CohortFull(Exception):
     """The cohort has no seat left."""
 
 
-def cohorts_run_by(user: User) -> Select[tuple[Cohort]]:
+def cohorts_run_by(user: User) -> Select[Cohort]:
     """A select() of the cohorts a coordinator runs (all of them, for an admin), newest first."""
     statement = select(Cohort).options(selectinload(Cohort.courses)).order_by(Cohort.starts_on.desc(), Cohort.id.desc())
     if not user.is_admin:

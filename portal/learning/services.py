@@ -9,6 +9,7 @@ completed a course stays complete whatever later revisions add."""
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 
+from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -156,12 +157,13 @@ def progress_for(user_id: int, courses: list[Course]) -> dict[int, Progress]:
     """Progress in each course against its published revision, in a fixed number of queries."""
     published = [course for course in courses if course.published_revision_id]
     course_ids = [course.id for course in published]
-    steps = outlines([course.published_revision_id for course in published])
+    revision_ids = [course.published_revision_id for course in published if course.published_revision_id]
+    steps = outlines(revision_ids)
     done = _done_lessons(user_id, course_ids)
     passed = _passed_quizzes(user_id, course_ids)
     completions = _completions(user_id, course_ids)
     return {
-        course.id: Progress(steps.get(course.published_revision_id, []), done[course.id], passed[course.id],
+        course.id: Progress(steps.get(course.published_revision_id or 0, []), done[course.id], passed[course.id],
                             completions.get(course.id))
         for course in published
     }
@@ -184,6 +186,9 @@ def record_completion(user_id: int, revision: CourseRevision, progress: Progress
 
 
 def check_completion(user_id: int, course: Course) -> CourseCompletion | None:
+    """Record the course's completion if its published revision's rule is now met."""
+    if course.published_revision is None:
+        return None
     return record_completion(user_id, course.published_revision, progress_for(user_id, [course])[course.id])
 
 
@@ -202,13 +207,18 @@ def complete_lesson(user: User, course: Course, lesson_id: int) -> CourseComplet
     return check_completion(user.id, course)
 
 
-@attempt_graded.connect
-def _on_attempt_graded(attempt: QuizAttempt) -> None:
+def on_attempt_graded(attempt: QuizAttempt) -> None:
     """A passed quiz may complete the course."""
     touch_enrolment(attempt.user_id, attempt.course_id)
     if attempt.passed:
         course = db.session.get(Course, attempt.course_id)
-        check_completion(attempt.user_id, course)
+        if course is not None:
+            check_completion(attempt.user_id, course)
+
+
+def init_app(app: Flask) -> None:
+    """Wire learning's reactions to other domains' events: a graded quiz may complete a course."""
+    attempt_graded.connect(on_attempt_graded)
 
 
 @dataclass
