@@ -351,7 +351,7 @@ def test_a_double_click_on_reissue_makes_one_new_certificate_and_two_normal_answ
         barrier.wait()
         answers.append(staff.post(f"/certificates/{old.code}/reissue", data={"name": "Aïcha Ben Ali", "csrf_token": token}))
 
-    threads = [threading.Thread(target=reissue, args=pair) for pair in zip(staffs, tokens)]
+    threads = [threading.Thread(target=reissue, args=pair) for pair in zip(staffs, tokens, strict=True)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -492,7 +492,7 @@ def test_parallel_imports_of_the_same_roster_answer_and_enrol_each_person_once(
     # Four requests into each cohort: the same cohort's imports meet on its row, the two cohorts on the accounts.
     targets = [cohort_id, second_id] * 4
     clients = [client_for(coordinator) for _ in targets]
-    tokens = [each.csrf_token(f"/cohorts/{target}/import") for each, target in zip(clients, targets)]
+    tokens = [each.csrf_token(f"/cohorts/{target}/import") for each, target in zip(clients, targets, strict=True)]
     barrier, statuses, errors = threading.Barrier(len(targets)), [], []
 
     def post(each, target: int, token: str) -> None:
@@ -504,7 +504,7 @@ def test_parallel_imports_of_the_same_roster_answer_and_enrol_each_person_once(
         except Exception as error:  # noqa: BLE001 - collected and shown below
             errors.append(error)
 
-    threads = [threading.Thread(target=post, args=args) for args in zip(clients, targets, tokens)]
+    threads = [threading.Thread(target=post, args=args) for args in zip(clients, targets, tokens, strict=True)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -34,7 +34,7 @@ def test_every_problem_is_listed_with_its_line():
 
 def test_semicolons_synonyms_and_a_byte_order_mark_are_understood():
     roster = read_roster("\ufeffNom;E-mail;Pays;Organization;Sex;Langue\nAïcha;a@example.org;Maroc;X;female;fr\n".encode()
-                         .replace("Maroc".encode(), b"MA"))
+                         .replace(b"Maroc", b"MA"))
     assert roster.rows[0].name == "Aïcha" and roster.rows[0].country == "MA"
 
 

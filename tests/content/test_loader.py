@@ -16,7 +16,7 @@ def test_a_valid_course_is_read_with_its_keys_and_order():
     spec = read_course(course_files())
     assert spec.slug == "test-course"
     assert [m.key for m in spec.modules] == ["basics", "measuring"]
-    assert [l.key for l in spec.lessons] == ["what-is-rd", "funding", "surveys"]
+    assert [lesson.key for lesson in spec.lessons] == ["what-is-rd", "funding", "surveys"]
     quiz = spec.modules[0].quiz
     assert quiz.key == "basics" and quiz.pass_mark == 70 and quiz.attempts_allowed == 3 and quiz.shuffle
     assert [q.type for q in quiz.questions] == ["single", "multiple", "true_false", "short_text", "numeric"]

@@ -98,7 +98,8 @@ def test_shuffled_order_stays_the_same_on_reload(client, trainee):
     attempt_id = start(client)
     url = f"/learn/test-course/attempts/{attempt_id}"
     first, second = client.get(url).get_data(as_text=True), client.get(url).get_data(as_text=True)
-    order = lambda html: re.findall(r'name="(q\d+)"', html)
+    def order(html):
+        return re.findall(r'name="(q\d+)"', html)
     assert order(first) == order(second)
     layout = db.session.get(QuizAttempt, attempt_id).layout
     assert [f"q{item['question']}" for item in layout] == list(dict.fromkeys(order(first)))

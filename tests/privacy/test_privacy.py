@@ -126,7 +126,8 @@ def test_the_download_reads_each_table_once_however_much_there_is(app, people, m
 
     def statements(user: User) -> int:
         seen = []
-        listener = lambda *args: seen.append(args[2])
+        def listener(*args):
+            return seen.append(args[2])
         event.listen(db.engine, "before_cursor_execute", listener)
         try:
             services.personal_data(user)
