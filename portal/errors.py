@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError, ServiceUnavailable
 
 from portal.extensions import db
 
@@ -54,6 +54,9 @@ def render_error(code: int, message: str | None = None):
 def handle_http_exception(error: HTTPException):
     if error.code is None or error.code < 400:
         return error
+    if isinstance(error, SecurityError):
+        # A Host outside TRUSTED_HOSTS: no page in the layout, whose links would need a host.
+        return current_app.response_class(_("Unknown host."), status=400, mimetype="text/plain")
     message = None
     if isinstance(error, RateLimitExceeded) and error.limit.error_message:
         message = error.description

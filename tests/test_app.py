@@ -21,7 +21,8 @@ def test_production_refuses_to_start_without_a_real_secret_key():
         create_app(ProductionConfig)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app(ProductionConfig, {"SECRET_KEY": "short"})
-    app = create_app(ProductionConfig, {"SECRET_KEY": "x" * 48, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app = create_app(ProductionConfig, {"SECRET_KEY": "x" * 48, "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                                        "PORTAL_BASE_URL": "https://learn.example.org"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["CREATE_DEMO_ACCOUNTS"] is False
 

@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, or_, select
@@ -15,6 +15,7 @@ from zxcvbn.frequency_lists import FREQUENCY_LISTS
 from portal.accounts.models import Gender, Role, User
 from portal.db_types import utcnow
 from portal.extensions import db
+from portal.links import external_url
 from portal.mail import send_mail
 
 RESET_SALT = "password-reset"
@@ -174,7 +175,7 @@ def send_password_reset(email: str) -> None:
     user = find_user_by_email(email)
     if user is None or not user.is_active:
         return
-    link = url_for("accounts.reset_password", token=make_reset_token(user), _external=True)
+    link = external_url("accounts.reset_password", token=make_reset_token(user))
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
     body = render_template("accounts/email/reset_password.txt", user=user, link=link, minutes=minutes)
     send_mail(user.email, _("Reset your password"), body)
@@ -199,7 +200,7 @@ def user_for_invitation_token(token: str) -> User | None:
 
 def send_invitation(user: User, cohort_name: str) -> None:
     """Mail a link to choose a password; it expires and works once."""
-    link = url_for("accounts.accept_invitation", token=make_reset_token(user, INVITATION_SALT), _external=True)
+    link = external_url("accounts.accept_invitation", token=make_reset_token(user, INVITATION_SALT))
     days = current_app.config["INVITATION_MAX_AGE"] // 86400
     body = render_template("accounts/email/invitation.txt", user=user, link=link, days=days, cohort=cohort_name)
     send_mail(user.email, _("You are invited to %(cohort)s", cohort=cohort_name), body)

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from portal.accounts import services
 from portal.accounts.models import Gender, Role, User
 from portal.extensions import db
+from portal.mail import wait_for_mail
 from tests.conftest import DEFAULT_PASSWORD
 
 SIGNUP = {
@@ -202,6 +203,7 @@ def test_without_mail_server_the_message_goes_to_the_log(client, make_user, capl
     user = make_user()
     with caplog.at_level("INFO"):
         client.submit("/password/forgot", {"email": user.email})
+        wait_for_mail()
     assert "/password/reset/" in caplog.text
 
 
