@@ -52,6 +52,8 @@ class Config:
     PASSWORD_MIN_LENGTH = 10
     PASSWORD_RESET_MAX_AGE = int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600"))
     INVITATION_MAX_AGE = int(os.environ.get("INVITATION_MAX_AGE", str(14 * 86400)))
+    #: How long the link that confirms a new account's address works, in seconds.
+    EMAIL_CONFIRMATION_MAX_AGE = int(os.environ.get("EMAIL_CONFIRMATION_MAX_AGE", str(2 * 86400)))
     #: argon2id cost: RFC 9106's second recommended option by default.
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536

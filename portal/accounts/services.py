@@ -90,11 +90,15 @@ def create_user(
     job_title: str = "",
     gender: Gender = Gender.NOT_STATED,
     language: str = "en",
+    confirmed: bool = True,
 ) -> User:
-    """Create an account; raises EmailTaken when the address is in use, whatever its case."""
+    """Create an account; raises EmailTaken when the address is in use, whatever its case.
+
+    `confirmed=False` (sign-up) leaves the account unusable until its address is confirmed."""
     if find_user_by_email(email) is not None:
         raise EmailTaken(email)
     user = User(
+        email_confirmed_at=utcnow() if confirmed else None,
         email=normalise_email(email),
         name=name.strip(),
         password_hash=hash_password(password),
@@ -134,9 +138,28 @@ def update_profile(user: User, **fields: object) -> None:
     db.session.flush()
 
 
+def end_all_sessions(user: User) -> None:
+    """Sign the user out everywhere: every session and remember-me cookie made so far stops working."""
+    user.session_version = (user.session_version or 0) + 1
+    db.session.flush()
+
+
 def set_password(user: User, password: str) -> None:
-    """Store a new password; this also voids every reset link sent before."""
+    """Store a new password; this voids every reset link sent before and ends every session."""
     user.password_hash = hash_password(password)
+    end_all_sessions(user)
+
+
+def reset_password(user: User, password: str) -> None:
+    """A new password chosen through a link mailed to the user, which also confirms their address."""
+    set_password(user, password)
+    confirm_email(user)
+
+
+def confirm_email(user: User) -> None:
+    """Record that the user has shown they receive mail at their address."""
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
     db.session.flush()
 
 
@@ -179,6 +202,59 @@ def send_password_reset(email: str) -> None:
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
     body = render_template("accounts/email/reset_password.txt", user=user, link=link, minutes=minutes)
     send_mail(user.email, _("Reset your password"), body)
+
+
+CONFIRMATION_SALT = "confirm-email"
+
+
+def make_confirmation_token(user: User) -> str:
+    """A signed token naming the user and the address it confirms."""
+    return _serializer(CONFIRMATION_SALT).dumps([user.id, user.email])
+
+
+def user_for_confirmation_token(token: str) -> User | None:
+    """The user whose address a token confirms, or None if forged, expired or for another address."""
+    try:
+        user_id, email = _serializer(CONFIRMATION_SALT).loads(
+            token, max_age=current_app.config["EMAIL_CONFIRMATION_MAX_AGE"]
+        )
+    except (BadSignature, SignatureExpired, ValueError, TypeError):
+        return None
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or not user.is_active or user.email != email:
+        return None
+    return user
+
+
+def sign_up(*, email: str, password: str, **profile) -> None:
+    """Sign-up that looks the same whether or not the address has an account.
+
+    A new address gets an unconfirmed account and a confirmation link; the owner of a taken
+    address gets a note instead. Both hash the password, so both take as long."""
+    owner = find_user_by_email(email)
+    if owner is not None:
+        hash_password(password)
+        send_signup_attempt_note(owner)
+        return
+    user = create_user(email=email, password=password, confirmed=False, **profile)
+    send_email_confirmation(user)
+
+
+def send_email_confirmation(user: User) -> None:
+    """Mail the link that confirms a new account's address."""
+    link = external_url("accounts.confirm_email", token=make_confirmation_token(user))
+    hours = current_app.config["EMAIL_CONFIRMATION_MAX_AGE"] // 3600
+    body = render_template("accounts/email/confirm_email.txt", user=user, link=link, hours=hours)
+    send_mail(user.email, _("Confirm your email address"), body)
+
+
+def send_signup_attempt_note(user: User) -> None:
+    """Tell an account's owner that someone tried to sign up with their address."""
+    body = render_template(
+        "accounts/email/signup_attempt.txt", user=user,
+        login_link=external_url("accounts.login"), reset_link=external_url("accounts.forgot_password"),
+    )
+    send_mail(user.email, _("Someone tried to sign up with your address"), body)
 
 
 #: Stored instead of a hash for accounts that have not chosen a password: no password matches it.
