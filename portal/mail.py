@@ -25,7 +25,6 @@ _lock = threading.Lock()
 _executor: ThreadPoolExecutor | None = None
 _pending: set[Future[None]] = set()
 _errors: list[BaseException] = []
-_slots: threading.BoundedSemaphore | None = None
 
 
 def compose(to: str, subject: str, body: str) -> EmailMessage:
@@ -63,17 +62,20 @@ def send_mail(to: str, subject: str, body: str) -> None:
 
 
 def _queue(app: Flask, message: EmailMessage) -> None:
-    global _executor, _slots
-    with _lock:
-        if _executor is None or _slots is None:
-            _executor = ThreadPoolExecutor(max_workers=MAIL_WORKERS, thread_name_prefix="mail")
-            _slots = threading.BoundedSemaphore(app.config["MAIL_QUEUE_LIMIT"])
-        executor, slots = _executor, _slots
-    # A full queue makes the sender wait for a free place rather than lose a message.
-    slots.acquire()
-    future = executor.submit(_deliver_in_background, app, message)
-    with _lock:
-        _pending.add(future)
+    global _executor
+    limit = max(1, int(app.config["MAIL_QUEUE_LIMIT"]))
+    while True:
+        with _lock:
+            if _executor is None:
+                _executor = ThreadPoolExecutor(max_workers=MAIL_WORKERS, thread_name_prefix="mail")
+            if len(_pending) < limit:
+                future = _executor.submit(_deliver_in_background, app, message)
+                _pending.add(future)
+                break
+            waiting_for = list(_pending)
+        # A full queue makes the sender wait for a free place rather than lose a message.
+        futures.wait(waiting_for, return_when=futures.FIRST_COMPLETED)
+        time.sleep(0.001)  # let the finished message's callback free its place
     future.add_done_callback(_finished)
 
 
@@ -83,7 +85,7 @@ def _deliver_in_background(app: Flask, message: EmailMessage) -> None:
 
 
 def _finished(future: Future[None]) -> None:
-    """Log a failed delivery (every kind of failure: none is swallowed) and free a place."""
+    """Log a failed delivery (every kind of failure: none is swallowed) and free its place."""
     error = future.exception()
     if error is not None:
         log.error("Mail not sent: %r", error, exc_info=error)
@@ -91,9 +93,6 @@ def _finished(future: Future[None]) -> None:
         _pending.discard(future)
         if error is not None:
             _errors.append(error)
-        slots = _slots
-    if slots is not None:
-        slots.release()
 
 
 def release_held_mail(response: Response) -> Response:
