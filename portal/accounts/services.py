@@ -282,6 +282,13 @@ def send_invitation(user: User, cohort_name: str) -> None:
     send_mail(user.email, _("You are invited to %(cohort)s", cohort=cohort_name), body)
 
 
+def choose_language(user: User, code: str) -> None:
+    """Keep the language the user picked in the switcher as their preference."""
+    if user.language != code:
+        user.language = code
+        db.session.flush()
+
+
 def set_role(user: User, role: Role) -> None:
     """Give the user a new role."""
     user.role = role
