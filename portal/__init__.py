@@ -3,11 +3,10 @@ import logging
 import os
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
-
-from urllib.parse import urlsplit
 
 from config import DEVELOPMENT_BASE_URL, DEVELOPMENT_SECRET_KEY, Config, ProductionConfig, config_for
 from portal import cli, core, errors, i18n, links, mail, security

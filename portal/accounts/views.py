@@ -245,7 +245,7 @@ def reset_password(token: str):
         return redirect(url_for("accounts.forgot_password"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        services.reset_password(user, form.password.data)
+        services.reset_password(user, form.password.data or "")
         db.session.commit()
         flash(_("Your new password is set. You can log in now."), "success")
         return redirect(url_for("accounts.login"))
@@ -262,7 +262,7 @@ def accept_invitation(token: str):
         return redirect(url_for("accounts.forgot_password"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        services.reset_password(user, form.password.data)
+        services.reset_password(user, form.password.data or "")
         db.session.commit()
         start_session(user)
         flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
