@@ -8,7 +8,13 @@ from urllib.parse import urlsplit
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from config import DEVELOPMENT_BASE_URL, DEVELOPMENT_SECRET_KEY, Config, ProductionConfig, config_for
+from config import (
+    DEVELOPMENT_BASE_URL,
+    DEVELOPMENT_SECRET_KEY,
+    Config,
+    ProductionConfig,
+    config_for,
+)
 from portal import cli, core, errors, i18n, links, mail, security
 from portal.accounts import access
 from portal.accounts import cli as accounts_cli
