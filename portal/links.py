@@ -24,12 +24,17 @@ def external_url(endpoint: str, **values: Any) -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
+#: On this machine either name reaches the portal; a browser may use one for the other.
+LOOPBACK = ("127.0.0.1", "localhost")
+
+
 def trusted_hosts(config: dict[str, Any]) -> list[str]:
     """The Host names requests may carry: PORTAL_BASE_URL's host, plus any in TRUSTED_HOSTS."""
     hosts = [host for host in (config.get("TRUSTED_HOSTS") or []) if host]
     own = urlsplit(str(config["PORTAL_BASE_URL"])).hostname
-    if own and own not in hosts:
-        hosts.insert(0, own)
+    for host in reversed(LOOPBACK if own in LOOPBACK else (own,)):
+        if host and host not in hosts:
+            hosts.insert(0, host)
     return hosts
 
 

@@ -63,6 +63,12 @@ def test_trusted_hosts_come_from_the_base_url_plus_the_listed_ones(database_url)
     assert app.test_client().get("/healthz", headers={"Host": "10.0.0.5:8000"}).status_code == 200
 
 
+def test_a_portal_on_the_loopback_address_answers_to_both_of_its_names(database_url):
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, "PORTAL_BASE_URL": "http://127.0.0.1:5000"})
+    assert app.config["TRUSTED_HOSTS"] == ["127.0.0.1", "localhost"]
+    assert app.test_client().get("/healthz", headers={"Host": "localhost:5000"}).status_code == 200
+
+
 def test_external_url_keeps_the_base_urls_path_prefix(app):
     app.config["PORTAL_BASE_URL"] = "https://example.org/learn/"
     assert external_url("accounts.reset_password", token="abc") == "https://example.org/learn/password/reset/abc"
