@@ -139,9 +139,13 @@ def update_profile(user: User, **fields: object) -> None:
 
 
 def end_all_sessions(user: User) -> None:
-    """Sign the user out everywhere: every session and remember-me cookie made so far stops working."""
-    user.session_version = (user.session_version or 0) + 1
+    """Sign the user out everywhere: every session and remember-me cookie made so far stops working.
+
+    The version is raised in the database (session_version + 1), so that two devices doing this
+    at once get two new versions rather than one they could both keep."""
+    user.session_version = User.session_version + 1  # type: ignore[assignment]
     db.session.flush()
+    db.session.refresh(user, ["session_version"])
 
 
 def set_password(user: User, password: str) -> None:

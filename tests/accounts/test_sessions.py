@@ -1,7 +1,11 @@
 """Signing out everywhere, and changing or resetting a password, end every other session:
 a copied session cookie or remember-me cookie stops working."""
-import pytest
+import threading
 
+import pytest
+from sqlalchemy.exc import SQLAlchemyError
+
+from portal import create_app
 from portal.accounts import services
 from portal.accounts.models import User
 from portal.extensions import db
@@ -107,3 +111,37 @@ def test_an_id_from_before_session_versions_is_refused(app, make_user):
     assert load_user(str(user.id)) is None
     assert load_user(f"{user.id}:{user.session_version + 1}") is None
     assert load_user("x:y") is None
+
+
+def test_parallel_sign_outs_each_raise_the_session_version(app, database_url, make_user):
+    """Two devices signing out everywhere (or changing the password) at once must not both
+    write the same new version: the session one of them keeps would survive the other's sign-out."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("parallel sign-outs are tested on PostgreSQL (run with TEST_DATABASE_URL)")
+    user_id = make_user().id
+    workers = 6
+    barrier, errors = threading.Barrier(workers, timeout=10), []
+
+    def sign_out() -> None:
+        worker = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
+        with worker.app_context():
+            try:
+                same_user = db.session.get(User, user_id)
+                assert same_user is not None and same_user.session_version == 0
+                barrier.wait()
+                services.end_all_sessions(same_user)
+                db.session.commit()
+            except (AssertionError, threading.BrokenBarrierError, SQLAlchemyError) as error:
+                errors.append(error)
+            finally:
+                db.session.remove()
+                db.engine.dispose()
+
+    threads = [threading.Thread(target=sign_out) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    db.session.expire_all()
+    assert db.session.get(User, user_id).session_version == workers
