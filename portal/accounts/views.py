@@ -111,8 +111,9 @@ def confirm_email(token: str) -> ResponseReturnValue:
     """The mailed link: a button confirms the address and logs the new account in."""
     user = services.user_for_confirmation_token(token)
     if user is None:
-        flash(_("This confirmation link is invalid or expired. Sign up again to get a new one."), "error")
-        return redirect(url_for("accounts.signup"))
+        # A reset link confirms the address too, and unlike signing up again it reaches the owner.
+        flash(_("This confirmation link is invalid or expired. Use 'Forgot your password?' to get a new link."), "error")
+        return redirect(url_for("accounts.forgot_password"))
     if user.is_email_confirmed:
         flash(_("Your address is already confirmed. You can log in."), "info")
         return redirect(url_for("accounts.login"))

@@ -70,7 +70,7 @@ def test_confirmation_links_expire_and_cannot_be_forged(app, client, make_user):
     assert services.user_for_confirmation_token(token[:-2] + "xx") is None
     app.config["EMAIL_CONFIRMATION_MAX_AGE"] = -1
     assert services.user_for_confirmation_token(token) is None
-    assert client.get(f"/signup/confirm/{token}").headers["Location"] == "/signup"
+    assert client.get(f"/signup/confirm/{token}").headers["Location"] == "/password/forgot"
     db.session.expire_all()
     assert db.session.get(User, user.id).email_confirmed_at is None
 
