@@ -122,8 +122,7 @@ def test_parallel_sign_outs_each_raise_the_session_version(app, database_url, ma
     workers = 6
     barrier, errors = threading.Barrier(workers, timeout=10), []
 
-    def sign_out() -> None:
-        worker = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
+    def sign_out(worker) -> None:
         with worker.app_context():
             try:
                 same_user = db.session.get(User, user_id)
@@ -137,7 +136,10 @@ def test_parallel_sign_outs_each_raise_the_session_version(app, database_url, ma
                 db.session.remove()
                 db.engine.dispose()
 
-    threads = [threading.Thread(target=sign_out) for _ in range(workers)]
+    # Each thread has an app of its own, built here: building apps in parallel trips CPython 3.11's
+    # compiler ("AST constructor recursion depth mismatch") when Werkzeug compiles the URL rules.
+    apps = [create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url}) for _ in range(workers)]
+    threads = [threading.Thread(target=sign_out, args=(worker,)) for worker in apps]
     for thread in threads:
         thread.start()
     for thread in threads:
