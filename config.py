@@ -7,6 +7,8 @@ INSTANCE_DIR = Path(os.environ.get("PORTAL_INSTANCE_PATH", BASE_DIR / "instance"
 
 #: Placeholder secret for development; production refuses to start with it.
 DEVELOPMENT_SECRET_KEY = "dev-only-not-secret"
+#: The development address; production refuses to start with it.
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
 
 
 def _flag(name: str, default: bool = False) -> bool:
@@ -37,7 +39,10 @@ class Config:
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
     PORTAL_NAME = os.environ.get("PORTAL_NAME", "STI Policy Learning Portal")
-    PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000")
+    #: The public address: every link that leaves the portal (mail, certificates) is built on it.
+    PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", DEVELOPMENT_BASE_URL)
+    #: Host names accepted besides PORTAL_BASE_URL's (comma-separated); other hosts get a 400.
+    TRUSTED_HOSTS = [host.strip() for host in os.environ.get("TRUSTED_HOSTS", "").split(",") if host.strip()]
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
@@ -47,10 +52,14 @@ class Config:
     MAIL_USE_SSL = _flag("MAIL_USE_SSL")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "portal@localhost")
     MAIL_TIMEOUT = 10
+    #: Messages waiting for the background sender; beyond this, the sender waits for a place.
+    MAIL_QUEUE_LIMIT = int(os.environ.get("MAIL_QUEUE_LIMIT", "100"))
 
     PASSWORD_MIN_LENGTH = 10
     PASSWORD_RESET_MAX_AGE = int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600"))
     INVITATION_MAX_AGE = int(os.environ.get("INVITATION_MAX_AGE", str(14 * 86400)))
+    #: How long the link that confirms a new account's address works, in seconds.
+    EMAIL_CONFIRMATION_MAX_AGE = int(os.environ.get("EMAIL_CONFIRMATION_MAX_AGE", str(2 * 86400)))
     #: argon2id cost: RFC 9106's second recommended option by default.
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536
@@ -97,6 +106,7 @@ class TestingConfig(Config):
 
     TESTING = True
     SECRET_KEY = "testing-secret"
+    PORTAL_BASE_URL = "http://localhost"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SERVER = ""

@@ -3,12 +3,19 @@ import logging
 import os
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from config import DEVELOPMENT_SECRET_KEY, Config, ProductionConfig, config_for
-from portal import cli, core, errors, i18n, inputs, security
+from config import (
+    DEVELOPMENT_BASE_URL,
+    DEVELOPMENT_SECRET_KEY,
+    Config,
+    ProductionConfig,
+    config_for,
+)
+from portal import cli, core, errors, i18n, inputs, links, mail, security
 from portal.accounts import access
 from portal.accounts import cli as accounts_cli
 from portal.accounts import views as accounts_views
@@ -50,6 +57,8 @@ def create_app(config: str | type[Config] | None = None, overrides: Mapping[str,
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
     i18n.init_app(app)
+    links.init_app(app)
+    mail.init_app(app)
     security.init_app(app)
     inputs.init_app(app)
     errors.init_app(app)
@@ -82,6 +91,14 @@ def _refuse_unsafe_production(app: Flask, config_class: type[Config]) -> None:
             "Refusing to start in production without a real SECRET_KEY: set the SECRET_KEY "
             "environment variable to a random string of at least 32 characters, e.g. "
             "python -c 'import secrets; print(secrets.token_urlsafe(48))'."
+        )
+    base_url = app.config.get("PORTAL_BASE_URL") or ""
+    parts = urlsplit(base_url)
+    if base_url.rstrip("/") == DEVELOPMENT_BASE_URL or parts.scheme != "https" or not parts.hostname:
+        raise RuntimeError(
+            "Refusing to start in production without a public https address: set PORTAL_BASE_URL "
+            "to the portal's address, e.g. https://learn.example.org; links in mail and on "
+            "certificates are built on it."
         )
 
 

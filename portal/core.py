@@ -6,6 +6,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from portal.accounts.access import ANYONE, allow
 from portal.accounts.models import Role
+from portal.accounts.services import choose_language
 from portal.audit import recent_events
 from portal.extensions import db, limiter
 from portal.inputs import page_number
@@ -62,14 +63,15 @@ def list_audit_events():
     return render_template("core/audit.html", page=page, action=action)
 
 
-@bp.route("/language/<code>")
+@bp.route("/language", methods=["POST"])
 @allow(ANYONE)
-def set_language(code: str):
+def set_language():
     """Remember the chosen language for this visit (and the account, when signed in)."""
+    code = request.form.get("language", "")
     if code in current_app.config["LANGUAGES"]:
         session["language"] = code
-        if current_user.is_authenticated and current_user.language != code:
-            current_user.language = code
+        if current_user.is_authenticated:
+            choose_language(current_user, code)
             db.session.commit()
-    target = request.args.get("next")
+    target = request.form.get("next")
     return redirect(target if is_safe_next(target) else url_for("core.index"))

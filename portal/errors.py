@@ -12,7 +12,13 @@ from sqlalchemy.exc import (
     SQLAlchemyError,
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, ServiceUnavailable
+from werkzeug.exceptions import (
+    HTTPException,
+    InternalServerError,
+    MethodNotAllowed,
+    SecurityError,
+    ServiceUnavailable,
+)
 
 from portal.extensions import db
 from portal.inputs import ControlCharacters
@@ -126,6 +132,9 @@ def is_database_gone(error: SQLAlchemyError) -> bool:
 def handle_http_exception(error: HTTPException):
     if error.code is None or error.code < 400:
         return error
+    if isinstance(error, SecurityError):
+        # A Host outside TRUSTED_HOSTS: no page in the layout, whose links would need a host.
+        return current_app.response_class(_("Unknown host."), status=400, mimetype="text/plain")
     message = None
     if isinstance(error, RateLimitExceeded) and error.limit.error_message:
         message = error.description

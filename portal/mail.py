@@ -1,23 +1,48 @@
-"""Outgoing mail: over SMTP when MAIL_SERVER is set, otherwise written to the log."""
+"""Outgoing mail: over SMTP when MAIL_SERVER is set, otherwise written to the log.
+
+Mail is never sent inside the request that asks for it: a reply that waits for the SMTP server
+takes longer for addresses that have an account than for those that do not, which tells anyone
+who has an account. During a request, messages are held until the response is ready (and dropped
+if the request fails, so nothing is mailed about changes that were rolled back), then handed to a
+small pool of background threads. Delivery errors are logged there; `wait_for_mail()` waits for
+the pool to empty and raises the first error, for tests and for commands that must know."""
+import logging
 import smtplib
+import threading
+import time
+from concurrent import futures
+from concurrent.futures import Future, ThreadPoolExecutor
 from email.message import EmailMessage
 
-from flask import current_app
+from flask import Flask, Response, current_app, g, has_request_context
+
+log = logging.getLogger(__name__)
+
+#: Threads that talk to the SMTP server; more messages than this wait in the queue.
+MAIL_WORKERS = 2
+
+_lock = threading.Lock()
+_executor: ThreadPoolExecutor | None = None
+_pending: set[Future[None]] = set()
+_errors: list[BaseException] = []
 
 
-def send_mail(to: str, subject: str, body: str) -> None:
-    """Send a plain-text message; without an SMTP server the message goes to the log."""
-    config = current_app.config
+def compose(to: str, subject: str, body: str) -> EmailMessage:
+    """A plain-text message from the portal's sender."""
     message = EmailMessage()
-    message["From"] = config["MAIL_DEFAULT_SENDER"]
+    message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     message["To"] = to
     message["Subject"] = subject
     message.set_content(body)
+    return message
 
+
+def deliver(message: EmailMessage) -> None:
+    """Hand `message` to the SMTP server now (or to the log without one); the caller waits."""
+    config = current_app.config
     if not config["MAIL_SERVER"]:
         current_app.logger.info("Mail not sent (no MAIL_SERVER):\n%s", message)
         return
-
     smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
     with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]) as smtp:
         if config["MAIL_USE_TLS"]:
@@ -25,3 +50,81 @@ def send_mail(to: str, subject: str, body: str) -> None:
         if config["MAIL_USERNAME"]:
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
         smtp.send_message(message)
+
+
+def send_mail(to: str, subject: str, body: str) -> None:
+    """Send a plain-text message in the background: after the response during a request, else now."""
+    message = compose(to, subject, body)
+    if has_request_context():
+        g.setdefault("outgoing_mail", []).append(message)
+    else:
+        _queue(current_app._get_current_object(), message)  # type: ignore[attr-defined]
+
+
+def _queue(app: Flask, message: EmailMessage) -> None:
+    global _executor
+    limit = max(1, int(app.config["MAIL_QUEUE_LIMIT"]))
+    while True:
+        with _lock:
+            if _executor is None:
+                _executor = ThreadPoolExecutor(max_workers=MAIL_WORKERS, thread_name_prefix="mail")
+            if len(_pending) < limit:
+                future = _executor.submit(_deliver_in_background, app, message)
+                _pending.add(future)
+                break
+            waiting_for = list(_pending)
+        # A full queue makes the sender wait for a free place rather than lose a message.
+        futures.wait(waiting_for, return_when=futures.FIRST_COMPLETED)
+        time.sleep(0.001)  # let the finished message's callback free its place
+    future.add_done_callback(_finished)
+
+
+def _deliver_in_background(app: Flask, message: EmailMessage) -> None:
+    with app.app_context():
+        deliver(message)
+
+
+def _finished(future: Future[None]) -> None:
+    """Log a failed delivery (every kind of failure: none is swallowed) and free its place."""
+    error = future.exception()
+    if error is not None:
+        log.error("Mail not sent: %r", error, exc_info=error)
+    with _lock:
+        _pending.discard(future)
+        if error is not None:
+            _errors.append(error)
+
+
+def release_held_mail(response: Response) -> Response:
+    """Queue the request's mail once its response is ready; drop it when the request failed."""
+    held = g.pop("outgoing_mail", [])
+    if held and response.status_code >= 500:
+        current_app.logger.error("Mail to %s dropped: the request failed", ", ".join(m["To"] for m in held))
+        return response
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    for message in held:
+        _queue(app, message)
+    return response
+
+
+def wait_for_mail(timeout: float = 30) -> None:
+    """Wait until every queued message is delivered; raise the first delivery error since last time."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with _lock:
+            pending = list(_pending)
+        if not pending:
+            break
+        _, not_done = futures.wait(pending, timeout=max(0.0, deadline - time.monotonic()))
+        if not_done:
+            raise TimeoutError(f"{len(not_done)} messages were still being sent after {timeout} seconds")
+        time.sleep(0.001)  # the futures are done; their callbacks are finishing
+    with _lock:
+        errors = list(_errors)
+        _errors.clear()
+    if errors:
+        raise errors[0]
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(release_held_mail)

@@ -22,6 +22,8 @@ from portal.accounts import services as account_services
 from portal.accounts.models import Role, User
 from portal.extensions import db
 from portal.learning.services import clear_outline_cache
+from portal.links import trusted_hosts
+from portal.mail import wait_for_mail
 
 DEFAULT_PASSWORD = "a long enough passphrase"
 CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
@@ -185,7 +187,14 @@ def client_for(app):
 
 @dataclass
 class Mailbox:
-    messages: list[Message] = field(default_factory=list)
+    """What the SMTP server received; reading it first waits for the portal's queued mail."""
+
+    received: list[Message] = field(default_factory=list)
+
+    @property
+    def messages(self) -> list[Message]:
+        wait_for_mail()
+        return self.received
 
     def last_to(self, address: str) -> Message:
         for message in reversed(self.messages):
@@ -209,7 +218,7 @@ def smtp_server(app) -> Iterator[Mailbox]:
 
     class Handler:
         async def handle_DATA(self, server, session, envelope):
-            mailbox.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+            mailbox.received.append(message_from_bytes(envelope.content, policy=policy.default))
             return "250 OK"
 
     port = free_port()
@@ -218,6 +227,7 @@ def smtp_server(app) -> Iterator[Mailbox]:
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
     try:
         yield mailbox
+        wait_for_mail()
     finally:
         controller.stop()
 
@@ -228,8 +238,11 @@ def live_server(app) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    address = f"http://127.0.0.1:{server.server_port}"
+    app.config["PORTAL_BASE_URL"] = address
+    app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield address
     finally:
         server.shutdown()
         thread.join(timeout=5)

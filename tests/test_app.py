@@ -21,7 +21,8 @@ def test_production_refuses_to_start_without_a_real_secret_key():
         create_app(ProductionConfig)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app(ProductionConfig, {"SECRET_KEY": "short"})
-    app = create_app(ProductionConfig, {"SECRET_KEY": "x" * 48, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app = create_app(ProductionConfig, {"SECRET_KEY": "x" * 48, "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                                        "PORTAL_BASE_URL": "https://learn.example.org"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["CREATE_DEMO_ACCOUNTS"] is False
 
@@ -143,11 +144,22 @@ def test_stylesheet_is_small_and_uses_logical_properties(client):
         assert physical not in css
 
 
+def switch_language(client, code: str, next_url: str = "/"):
+    return client.submit("/language", {"language": code, "next": next_url}, page="/")
+
+
 def test_language_switch_translates_the_layout(client):
-    client.get("/language/fr")
+    switch_language(client, "fr")
     body = client.get("/login").get_data(as_text=True)
     assert '<html lang="fr" dir="ltr">' in body
     assert "Mot de passe oublié" in body
+
+
+def test_language_switch_is_a_form_of_buttons(client):
+    body = client.get("/courses").get_data(as_text=True)
+    assert '<form method="post" action="/language">' in body
+    assert '<button type="submit" name="language" value="fr" lang="fr"' in body
+    assert 'name="next" value="/courses?"' in body
 
 
 def test_arabic_turns_the_layout_right_to_left(client):
@@ -156,17 +168,40 @@ def test_arabic_turns_the_layout_right_to_left(client):
 
 
 def test_language_switch_only_redirects_within_the_site(client):
-    response = client.get("/language/fr?next=https://evil.example/")
+    response = switch_language(client, "fr", "https://evil.example/")
     assert response.headers["Location"] == "/"
-    response = client.get("/language/fr?next=/login")
+    response = switch_language(client, "fr", "/login")
     assert response.headers["Location"] == "/login"
 
 
 def test_signed_in_language_choice_is_saved_to_the_account(client, login_as):
     user = login_as(Role.TRAINEE, language="en")
-    client.get("/language/fr")
+    switch_language(client, "fr")
     db.session.expire_all()
     assert user.language == "fr"
+
+
+def test_a_get_never_switches_the_language_nor_writes(client, login_as):
+    user = login_as(Role.TRAINEE, language="en")
+    assert client.get("/language/fr").status_code == 404
+    assert client.get("/language?language=fr").status_code == 405
+    db.session.expire_all()
+    assert user.language == "en"
+    assert '<html lang="en"' in client.get("/").get_data(as_text=True)
+
+
+def test_language_switch_needs_the_form_token(client, login_as):
+    user = login_as(Role.TRAINEE, language="en")
+    assert client.post("/language", data={"language": "fr"}).status_code == 400
+    db.session.expire_all()
+    assert user.language == "en"
+
+
+def test_an_unknown_language_changes_nothing(client, login_as):
+    user = login_as(Role.TRAINEE, language="en")
+    assert switch_language(client, "xx").status_code == 302
+    db.session.expire_all()
+    assert user.language == "en"
 
 
 def _catalogue(path: Path) -> dict[str, str]:

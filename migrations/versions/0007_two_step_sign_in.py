@@ -1,7 +1,7 @@
 """Two-step sign-in: authenticator secrets and recovery codes
 
 Revision ID: 0007
-Revises: 0009
+Revises: 0006
 Create Date: 2026-12-02 04:30:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0007'
-down_revision = '0009'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Question hints: shown after a wrong answer while the feedback is held back
 
 Revision ID: 0009
-Revises: 0011
+Revises: 0008
 Create Date: 2026-12-02 04:40:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0009'
-down_revision = '0011'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

@@ -115,6 +115,16 @@ class ResetPasswordForm(FlaskForm):
     submit = SubmitField(_l("Set my new password"))
 
 
+class ConfirmEmailForm(FlaskForm):
+    """A button, so that opening the mailed link (as mail scanners do) changes nothing."""
+
+    submit = SubmitField(_l("Confirm my address"))
+
+
+class SignOutEverywhereForm(FlaskForm):
+    submit = SubmitField(_l("Sign out everywhere"))
+
+
 class RoleForm(FlaskForm):
     role = SelectField(_l("Role"), choices=choices((r.value, label) for r, label in ROLE_LABELS.items()))
     submit = SubmitField(_l("Change role"))

@@ -51,10 +51,22 @@ class User(UserMixin, db.Model):
     gender: Mapped[Gender] = mapped_column(string_enum(Gender), default=Gender.NOT_STATED)
     language: Mapped[str] = mapped_column(String(5), default="en")
     is_active: Mapped[bool] = mapped_column(default=True)
+    #: Part of the id kept in sessions and remember-me cookies: raising it signs the account out everywhere.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: When the owner proved the address by a link mailed to it; until then the account cannot log in.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Set when the person deleted their account: the row stays, anonymised, for aggregates.
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and the remember-me cookie: id and session version."""
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
 
     def has_role(self, *roles: Role) -> bool:
         """Admins hold every role; anyone else only their own."""

@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, or_, select
@@ -16,6 +16,7 @@ from portal.accounts.models import Gender, Role, User
 from portal.audit import record
 from portal.db_types import utcnow
 from portal.extensions import db
+from portal.links import external_url
 from portal.mail import send_mail
 
 RESET_SALT = "password-reset"
@@ -94,11 +95,15 @@ def create_user(
     job_title: str = "",
     gender: Gender = Gender.NOT_STATED,
     language: str = "en",
+    confirmed: bool = True,
 ) -> User:
-    """Create an account; raises EmailTaken when the address is in use, whatever its case."""
+    """Create an account; raises EmailTaken when the address is in use, whatever its case.
+
+    `confirmed=False` (sign-up) leaves the account unusable until its address is confirmed."""
     if find_user_by_email(email) is not None:
         raise EmailTaken(email)
     user = User(
+        email_confirmed_at=utcnow() if confirmed else None,
         email=normalise_email(email),
         name=name.strip(),
         password_hash=hash_password(password),
@@ -142,9 +147,32 @@ def update_profile(user: User, **fields: object) -> None:
     db.session.flush()
 
 
+def end_all_sessions(user: User) -> None:
+    """Sign the user out everywhere: every session and remember-me cookie made so far stops working.
+
+    The version is raised in the database (session_version + 1), so that two devices doing this
+    at once get two new versions rather than one they could both keep."""
+    user.session_version = User.session_version + 1  # type: ignore[assignment]
+    db.session.flush()
+    db.session.refresh(user, ["session_version"])
+
+
 def set_password(user: User, password: str) -> None:
-    """Store a new password; this also voids every reset link sent before."""
+    """Store a new password; this voids every reset link sent before and ends every session."""
     user.password_hash = hash_password(password)
+    end_all_sessions(user)
+
+
+def reset_password(user: User, password: str) -> None:
+    """A new password chosen through a link mailed to the user, which also confirms their address."""
+    set_password(user, password)
+    confirm_email(user)
+
+
+def confirm_email(user: User) -> None:
+    """Record that the user has shown they receive mail at their address."""
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
     db.session.flush()
 
 
@@ -183,10 +211,63 @@ def send_password_reset(email: str) -> None:
     user = find_user_by_email(email)
     if user is None or not user.is_active:
         return
-    link = url_for("accounts.reset_password", token=make_reset_token(user), _external=True)
+    link = external_url("accounts.reset_password", token=make_reset_token(user))
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
     body = render_template("accounts/email/reset_password.txt", user=user, link=link, minutes=minutes)
     send_mail(user.email, _("Reset your password"), body)
+
+
+CONFIRMATION_SALT = "confirm-email"
+
+
+def make_confirmation_token(user: User) -> str:
+    """A signed token naming the user and the address it confirms."""
+    return _serializer(CONFIRMATION_SALT).dumps([user.id, user.email])
+
+
+def user_for_confirmation_token(token: str) -> User | None:
+    """The user whose address a token confirms, or None if forged, expired or for another address."""
+    try:
+        user_id, email = _serializer(CONFIRMATION_SALT).loads(
+            token, max_age=current_app.config["EMAIL_CONFIRMATION_MAX_AGE"]
+        )
+    except (BadSignature, SignatureExpired, ValueError, TypeError):
+        return None
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or not user.is_active or user.email != email:
+        return None
+    return user
+
+
+def sign_up(*, email: str, password: str, **profile) -> None:
+    """Sign-up that looks the same whether or not the address has an account.
+
+    A new address gets an unconfirmed account and a confirmation link; the owner of a taken
+    address gets a note instead. Both hash the password, so both take as long."""
+    owner = find_user_by_email(email)
+    if owner is not None:
+        hash_password(password)
+        send_signup_attempt_note(owner)
+        return
+    user = create_user(email=email, password=password, confirmed=False, **profile)
+    send_email_confirmation(user)
+
+
+def send_email_confirmation(user: User) -> None:
+    """Mail the link that confirms a new account's address."""
+    link = external_url("accounts.confirm_email", token=make_confirmation_token(user))
+    hours = current_app.config["EMAIL_CONFIRMATION_MAX_AGE"] // 3600
+    body = render_template("accounts/email/confirm_email.txt", user=user, link=link, hours=hours)
+    send_mail(user.email, _("Confirm your email address"), body)
+
+
+def send_signup_attempt_note(user: User) -> None:
+    """Tell an account's owner that someone tried to sign up with their address."""
+    body = render_template(
+        "accounts/email/signup_attempt.txt", user=user,
+        login_link=external_url("accounts.login"), reset_link=external_url("accounts.forgot_password"),
+    )
+    send_mail(user.email, _("Someone tried to sign up with your address"), body)
 
 
 #: Stored instead of a hash for accounts that have not chosen a password: no password matches it.
@@ -208,10 +289,17 @@ def user_for_invitation_token(token: str) -> User | None:
 
 def send_invitation(user: User, cohort_name: str) -> None:
     """Mail a link to choose a password; it expires and works once."""
-    link = url_for("accounts.accept_invitation", token=make_reset_token(user, INVITATION_SALT), _external=True)
+    link = external_url("accounts.accept_invitation", token=make_reset_token(user, INVITATION_SALT))
     days = current_app.config["INVITATION_MAX_AGE"] // 86400
     body = render_template("accounts/email/invitation.txt", user=user, link=link, days=days, cohort=cohort_name)
     send_mail(user.email, _("You are invited to %(cohort)s", cohort=cohort_name), body)
+
+
+def choose_language(user: User, code: str) -> None:
+    """Keep the language the user picked in the switcher as their preference."""
+    if user.language != code:
+        user.language = code
+        db.session.flush()
 
 
 def set_role(user: User, role: Role, actor: User | None) -> None:

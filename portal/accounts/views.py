@@ -16,6 +16,7 @@ from portal.accounts.forms import (
     ROLE_LABELS,
     ChangePasswordForm,
     CodeForm,
+    ConfirmEmailForm,
     ConfirmTwoStepForm,
     DisableTwoStepForm,
     ForgotPasswordForm,
@@ -24,6 +25,7 @@ from portal.accounts.forms import (
     RecoveryCodesForm,
     ResetPasswordForm,
     RoleForm,
+    SignOutEverywhereForm,
     SignupForm,
     StartTwoStepForm,
     UserSearchForm,
@@ -41,8 +43,12 @@ PROFILE_FIELDS = ("name", "email", "country", "organisation", "job_title", "gend
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.is_active:
+    """The user a session or remember-me cookie names, if its session version is still current."""
+    number, _sep, version = user_id.partition(":")
+    if not (number.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(number))
+    if user is None or not user.is_active or user.session_version != int(version):
         return None
     remember_viewer(user)
     return user
@@ -94,25 +100,49 @@ def signup():
         return redirect(url_for("core.index"))
     form = SignupForm()
     if form.validate_on_submit():
-        try:
-            user = services.create_user(
-                email=form.email.data,
-                name=form.name.data,
-                password=form.password.data,
-                country=form.country.data,
-                organisation=form.organisation.data or "",
-                job_title=form.job_title.data or "",
-                gender=Gender(form.gender.data),
-                language=form.language.data,
-            )
-        except services.EmailTaken:
-            form.email.errors.append(_("An account with this email already exists. Log in or reset your password."))
-        else:
-            db.session.commit()
-            start_session(user)
-            flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
-            return redirect_next()
+        # The same answer whether or not the address has an account: the mail says which.
+        services.sign_up(
+            email=form.email.data,
+            name=form.name.data,
+            password=form.password.data,
+            country=form.country.data,
+            organisation=form.organisation.data or "",
+            job_title=form.job_title.data or "",
+            gender=Gender(form.gender.data),
+            language=form.language.data,
+        )
+        db.session.commit()
+        return redirect(url_for("accounts.check_mail"))
     return render_template("accounts/signup.html", form=form)
+
+
+@bp.route("/signup/check-mail")
+@allow(ANYONE)
+def check_mail():
+    """After sign-up: the confirmation link is on its way."""
+    return render_template("accounts/check_mail.html")
+
+
+@bp.route("/signup/confirm/<token>", methods=["GET", "POST"])
+@allow(ANYONE)
+def confirm_email(token: str) -> ResponseReturnValue:
+    """The mailed link: a button confirms the address and logs the new account in."""
+    user = services.user_for_confirmation_token(token)
+    if user is None:
+        # A reset link confirms the address too, and unlike signing up again it reaches the owner.
+        flash(_("This confirmation link is invalid or expired. Use 'Forgot your password?' to get a new link."), "error")
+        return redirect(url_for("accounts.forgot_password"))
+    if user.is_email_confirmed:
+        flash(_("Your address is already confirmed. You can log in."), "info")
+        return redirect(url_for("accounts.login"))
+    form = ConfirmEmailForm()
+    if form.validate_on_submit():
+        services.confirm_email(user)
+        db.session.commit()
+        start_session(user)
+        flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
+        return redirect(url_for("core.index"))
+    return render_template("accounts/confirm_email.html", form=form, user=user)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -131,13 +161,19 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
-        if user is not None:
+        if user is not None and not user.is_email_confirmed:
+            form.email.errors.append(_(
+                "Confirm your address first: open the link we mailed you. "
+                "No mail? Use 'Forgot your password?' to get a link."
+            ))
+        elif user is not None:
             db.session.commit()
             if two_step.is_enabled(user):
                 return ask_for_code(user, remember=form.remember.data)
             start_session(user, remember=form.remember.data)
             return redirect_next()
-        form.password.errors.append(_("Wrong email or password."))
+        else:
+            form.password.errors.append(_("Wrong email or password."))
     return render_template("accounts/login.html", form=form, next=request.args.get("next", "")), (
         400 if form.is_submitted() else 200
     )
@@ -173,7 +209,22 @@ def edit_profile():
             session["language"] = current_user.language
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("accounts.edit_profile"))
-    return render_template("accounts/profile.html", form=form)
+    return render_template("accounts/profile.html", form=form, sign_out_form=SignOutEverywhereForm())
+
+
+@bp.route("/profile/sign-out-everywhere", methods=["POST"])
+@allow(SIGNED_IN)
+def sign_out_everywhere():
+    """End every session of the account, on every device, this one included."""
+    form = SignOutEverywhereForm()
+    if form.validate_on_submit():
+        services.end_all_sessions(current_user)
+        db.session.commit()
+        logout_user()
+        session.pop("language", None)
+        flash(_("You are signed out on every device."), "info")
+        return redirect(url_for("accounts.login"))
+    return redirect(url_for("accounts.edit_profile"))
 
 
 @bp.route("/profile/password", methods=["GET", "POST"])
@@ -183,9 +234,13 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         if services.check_password(current_user, form.current.data):
-            services.set_password(current_user, form.password.data)
+            user = current_user._get_current_object()
+            remembered = request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token"))
+            services.set_password(user, form.password.data)
             db.session.commit()
-            flash(_("Your password is changed."), "success")
+            # Every other session has ended; this one carries on under the new session version.
+            login_user(user, remember=remembered is not None)
+            flash(_("Your password is changed. You are signed out on your other devices."), "success")
             return redirect(url_for("accounts.edit_profile"))
         form.current.errors.append(_("This is not your current password."))
     return render_template("accounts/change_password.html", form=form)
@@ -215,7 +270,7 @@ def reset_password(token: str):
         return redirect(url_for("accounts.forgot_password"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        services.set_password(user, form.password.data)
+        services.reset_password(user, form.password.data or "")
         db.session.commit()
         flash(_("Your new password is set. You can log in now."), "success")
         return redirect(url_for("accounts.login"))
@@ -232,7 +287,7 @@ def accept_invitation(token: str):
         return redirect(url_for("accounts.forgot_password"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        services.set_password(user, form.password.data)
+        services.reset_password(user, form.password.data or "")
         db.session.commit()
         start_session(user)
         flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")

@@ -20,16 +20,13 @@ from portal.courses.models import Course, CourseRevision
 from portal.db_types import utcnow
 from portal.extensions import db
 from portal.learning.models import CourseCompletion
+from portal.links import base_url, external_url
 
 log = logging.getLogger(__name__)
 
 
-def base_url() -> str:
-    return current_app.config["PORTAL_BASE_URL"].rstrip("/")
-
-
 def verify_url(code: str) -> str:
-    return f"{base_url()}/verify/{code}"
+    return external_url("certificates.verify", code=code)
 
 
 def _next_status_index() -> int:
@@ -44,7 +41,7 @@ def _signed(certificate: Certificate, user: User, revision: CourseRevision) -> N
         issued_at=certificate.issued_at, email=user.email, salt=secrets.token_hex(16),
         recipient_name=certificate.recipient_name, name_hashed=current_app.config["CREDENTIAL_NAME_HASHED"],
         name_salt=secrets.token_hex(16),
-        course_url=f"{base_url()}/courses/{certificate.course_slug}", course_title=certificate.course_title,
+        course_url=external_url("courses.show_course", slug=certificate.course_slug), course_title=certificate.course_title,
         course_summary=revision.summary,
         criteria=(f"Completed every required lesson and quiz of the online course "
                   f"\u201c{certificate.course_title}\u201d (revision {certificate.revision_number}), "

@@ -17,6 +17,7 @@ from portal.certificates.models import Certificate
 from portal.errors import render_error
 from portal.extensions import db, limiter
 from portal.inputs import page_number
+from portal.links import base_url, external_url
 
 bp = Blueprint("certificates", __name__, template_folder="templates")
 
@@ -137,11 +138,11 @@ def issuer_profile():
         "id": key.did,
         "type": ["Profile"],
         "name": current_app.config["PORTAL_NAME"],
-        "url": services.base_url(),
+        "url": base_url(),
         "verificationMethod": key.verification_method,
         "publicKeyMultibase": key.multibase,
         "publicKeyPem": key.public_pem,
-        "statusList": f"{services.base_url()}/credentials/status/1",
+        "statusList": external_url("certificates.status_list"),
     })
 
 

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from flask import Flask, render_template, url_for
+from flask import Flask, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select, update
@@ -21,6 +21,7 @@ from portal.courses.models import Course
 from portal.courses.services import enrol
 from portal.db_types import utcnow
 from portal.extensions import db
+from portal.links import external_url
 from portal.mail import send_mail
 
 
@@ -191,7 +192,7 @@ def decline_invitation(user: User, cohort_id: int) -> Cohort:
 
 def send_membership_invitation(user: User, cohort: Cohort) -> None:
     """Mail an existing account the invitation to join a cohort, in their language, with a link to answer it."""
-    link = url_for("cohorts.list_invitations", _external=True)
+    link = external_url("cohorts.list_invitations")
     with force_locale(user.language or "en"):
         body = render_template("cohorts/email/membership_invitation.txt", user=user, cohort=cohort, link=link)
         subject = _("You are invited to join %(cohort)s", cohort=cohort.name)

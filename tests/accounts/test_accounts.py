@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from portal.accounts import services
 from portal.accounts.models import Gender, Role, User
 from portal.extensions import db
+from portal.mail import wait_for_mail
 from tests.conftest import DEFAULT_PASSWORD
 
 SIGNUP = {
@@ -26,22 +27,81 @@ def user_count() -> int:
     return db.session.scalar(select(func.count()).select_from(User))
 
 
-def test_sign_up_creates_the_account_and_logs_in(client):
+def confirmation_link(message) -> str:
+    match = re.search(r"http://localhost(/signup/confirm/\S+)", message.get_content())
+    assert match, message.get_content()
+    return match.group(1)
+
+
+def test_sign_up_creates_an_account_that_works_once_its_address_is_confirmed(client, auth, smtp_server):
     response = client.submit("/signup", SIGNUP)
-    assert response.status_code == 302
+    assert response.headers["Location"] == "/signup/check-mail"
+    assert "Check your mail" in client.get("/signup/check-mail").get_data(as_text=True)
     user = db.session.scalar(select(User))
     assert user.email == "selam.bekele@example.org"
     assert (user.country, user.gender, user.language, user.role) == ("ET", Gender.FEMALE, "fr", Role.TRAINEE)
     assert user.password_hash.startswith("$argon2id$")
+    assert user.email_confirmed_at is None
+    refused = auth.login(SIGNUP["email"], SIGNUP["password"])
+    assert refused.status_code == 400 and "Confirm your address first" in refused.get_data(as_text=True)
+
+    mail = smtp_server.last_to("selam.bekele@example.org")
+    assert mail["Subject"] == "Confirm your email address"
+    link = confirmation_link(mail)
+    page = client.get(link)
+    assert page.status_code == 200 and "Confirm my address" in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, user.id).email_confirmed_at is None, "opening the link must change nothing"
+
+    response = client.submit(link, {})
+    assert response.headers["Location"] == "/"
+    db.session.expire_all()
+    assert db.session.get(User, user.id).email_confirmed_at is not None
     assert "Selam Bekele" in client.get("/").get_data(as_text=True)
+    assert client.get(link).headers["Location"] == "/login"
 
 
-def test_email_is_unique_whatever_its_case(client, make_user):
-    make_user(email="selam.bekele@example.org")
-    response = client.submit("/signup", SIGNUP)
-    assert response.status_code == 200
-    assert "already exists" in response.get_data(as_text=True)
-    assert user_count() == 1
+def test_confirmation_links_expire_and_cannot_be_forged(app, client, make_user):
+    user = services.create_user(email="late@example.org", name="Late", password=DEFAULT_PASSWORD,
+                                        confirmed=False)
+    db.session.commit()
+    token = services.make_confirmation_token(user)
+    assert services.user_for_confirmation_token(token) == user
+    assert services.user_for_confirmation_token(token[:-2] + "xx") is None
+    app.config["EMAIL_CONFIRMATION_MAX_AGE"] = -1
+    assert services.user_for_confirmation_token(token) is None
+    assert client.get(f"/signup/confirm/{token}").headers["Location"] == "/password/forgot"
+    db.session.expire_all()
+    assert db.session.get(User, user.id).email_confirmed_at is None
+
+
+def test_a_password_reset_confirms_the_address(client, make_user, smtp_server):
+    user = services.create_user(email="lost@example.org", name="Lost", password=DEFAULT_PASSWORD,
+                                        confirmed=False)
+    db.session.commit()
+    client.submit("/password/forgot", {"email": user.email})
+    link = reset_link(smtp_server.last_to(user.email))
+    client.submit(link, {"password": "olive trees of Tlemcen", "confirm": "olive trees of Tlemcen"})
+    db.session.expire_all()
+    assert db.session.get(User, user.id).email_confirmed_at is not None
+
+
+def test_sign_up_with_a_taken_address_answers_the_same_and_mails_the_owner(app, make_user, smtp_server):
+    owner = make_user(email="selam.bekele@example.org", name="Selam Owner")
+    taken = app.test_client().submit("/signup", SIGNUP)
+    fresh = app.test_client().submit("/signup", {**SIGNUP, "email": "someone.new@example.org"})
+    assert taken.status_code == fresh.status_code == 302
+    assert taken.headers["Location"] == fresh.headers["Location"] == "/signup/check-mail"
+    assert taken.get_data() == fresh.get_data()
+    assert sorted(taken.headers.keys()) == sorted(fresh.headers.keys())
+    assert user_count() == 2
+
+    note = smtp_server.last_to(owner.email)
+    assert note["Subject"] == "Someone tried to sign up with your address"
+    assert "http://localhost/login" in note.get_content() and "http://localhost/password/forgot" in note.get_content()
+    db.session.refresh(owner)
+    assert owner.name == "Selam Owner"
+    assert smtp_server.last_to("someone.new@example.org")["Subject"] == "Confirm your email address"
 
 
 @pytest.mark.parametrize(
@@ -202,6 +262,7 @@ def test_without_mail_server_the_message_goes_to_the_log(client, make_user, capl
     user = make_user()
     with caplog.at_level("INFO"):
         client.submit("/password/forgot", {"email": user.email})
+        wait_for_mail()
     assert "/password/reset/" in caplog.text
 
 

@@ -84,7 +84,7 @@ def test_setup_creates_demo_accounts_in_development(runner):
 
 def test_production_never_creates_demo_accounts(app):
     production = create_app(ProductionConfig, {
-        "SECRET_KEY": "p" * 48, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        "SECRET_KEY": "p" * 48, "PORTAL_BASE_URL": "https://learn.example.org", "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
     })
     with production.app_context():
         result = production.test_cli_runner().invoke(args=["setup"])

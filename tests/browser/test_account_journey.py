@@ -3,9 +3,10 @@ from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.extensions import db
+from tests.browser.test_trainee_journey import confirm_address
 
 
-def test_sign_up_log_in_edit_profile_log_out(page):
+def test_sign_up_log_in_edit_profile_log_out(page, smtp_server):
     page.goto("/")
     page.get_by_role("link", name="Sign up").first.click()
     page.get_by_label("Full name").fill("Hoang Thi Lan")
@@ -16,6 +17,7 @@ def test_sign_up_log_in_edit_profile_log_out(page):
     page.get_by_label("Organisation").fill("Secretariat of State for Science")
     page.get_by_label("Gender").select_option("female")
     page.get_by_role("button", name="Create my account").click()
+    confirm_address(page, smtp_server, "lan@example.org")
     assert "Welcome, Hoang Thi Lan" in page.content()
 
     page.get_by_role("button", name="Log out").click()
@@ -33,12 +35,16 @@ def test_sign_up_log_in_edit_profile_log_out(page):
     page.get_by_role("button", name="Save my profile").click()
     assert page.locator("html").get_attribute("lang") == "fr"
 
+    page.get_by_role("button", name="English").click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_role("heading", name="My profile").is_visible()
+
     page.locator("form[action='/logout'] button").click()
     assert page.locator("form[action='/logout']").count() == 0
     assert page.locator("header a[href='/login']").count() == 1
 
     user = db.session.scalar(select(User).where(User.email == "lan@example.org"))
-    assert (user.job_title, user.language, user.country) == ("Science policy adviser", "fr", "TL")
+    assert (user.job_title, user.language, user.country) == ("Science policy adviser", "en", "TL")
 
 
 def test_the_layout_fits_a_small_phone(page):

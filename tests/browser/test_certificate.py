@@ -8,11 +8,11 @@ from tests.browser.test_trainee_journey import import_sample, sign_up, work_thro
 from tests.conftest import require_tool
 
 
-def test_certificate_pdf_qr_code_opens_the_verification_page(page, app, live_server, tmp_path):
+def test_certificate_pdf_qr_code_opens_the_verification_page(page, app, live_server, smtp_server, tmp_path):
     require_tool("zbarimg", "`sudo apt-get install zbar-tools` to decode QR codes")
     app.config["PORTAL_BASE_URL"] = live_server
     import_sample()
-    sign_up(page, "Nguyễn Thị Hoa", "hoa@example.org", "TL")
+    sign_up(page, smtp_server, "Nguyễn Thị Hoa", "hoa@example.org", "TL")
     page.goto("/courses/st-finance")
     page.get_by_role("button", name="Enrol").click()
     work_through_the_course(page, fail_first_quiz=False)

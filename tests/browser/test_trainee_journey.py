@@ -42,7 +42,16 @@ def import_sample() -> None:
     db.session.commit()
 
 
-def sign_up(page, name: str, email: str, country: str) -> None:
+def confirm_address(page, mailbox, email: str) -> None:
+    """Open the link mailed after sign-up and confirm the address, as the new trainee would."""
+    assert "Check your mail" in page.content()
+    [link] = re.findall(r"http://127\.0\.0\.1:\d+/signup/confirm/\S+", mailbox.last_to(email).get_content())
+    page.goto(link)
+    page.get_by_role("button", name="Confirm my address").click()
+    assert "Your account is ready" in page.content()
+
+
+def sign_up(page, mailbox, name: str, email: str, country: str) -> None:
     page.goto("/signup")
     page.get_by_label("Full name").fill(name)
     page.get_by_label("Email").fill(email)
@@ -50,6 +59,7 @@ def sign_up(page, name: str, email: str, country: str) -> None:
     page.get_by_label("Repeat the password").fill("highlands coffee 2026")
     page.get_by_label("Country").select_option(country)
     page.get_by_role("button", name="Create my account").click()
+    confirm_address(page, mailbox, email)
 
 
 def work_through_the_course(page, fail_first_quiz: bool) -> None:
@@ -78,9 +88,9 @@ def work_through_the_course(page, fail_first_quiz: bool) -> None:
     raise AssertionError("the course did not end")
 
 
-def test_whole_trainee_journey(page, app):
+def test_whole_trainee_journey(page, app, smtp_server):
     import_sample()
-    sign_up(page, "Abebe Kebede", "abebe@example.org", "ET")
+    sign_up(page, smtp_server, "Abebe Kebede", "abebe@example.org", "ET")
 
     page.get_by_role("link", name="Courses").first.click()
     page.get_by_label("Search").fill("financing")

@@ -1,0 +1,134 @@
+"""Mail leaves after the response, from a bounded background queue: a slow SMTP server slows no
+answer, so a known address is not told apart from an unknown one by time; failures are logged."""
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import Message
+
+import pytest
+
+from portal.accounts.access import ANYONE, allow
+from portal.mail import send_mail, wait_for_mail
+from tests.accounts.test_accounts import SIGNUP
+from tests.conftest import free_port
+
+
+@dataclass
+class SlowServer:
+    """An SMTP server that holds every message until `gate` is opened (or 10 seconds pass)."""
+
+    gate: threading.Event = field(default_factory=threading.Event)
+    received: list[Message] = field(default_factory=list)
+
+
+@pytest.fixture
+def slow_smtp_server(app) -> Iterator[SlowServer]:
+    from aiosmtpd.controller import Controller
+
+    server = SlowServer()
+
+    class Handler:
+        async def handle_DATA(self, smtp, session, envelope):
+            await asyncio.get_running_loop().run_in_executor(None, server.gate.wait, 10)
+            server.received.append(message_from_bytes(envelope.content, policy=policy.default))
+            return "250 OK"
+
+    port = free_port()
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    try:
+        yield server
+    finally:
+        server.gate.set()
+        wait_for_mail()
+        controller.stop()
+
+
+def forgot(client, email: str):
+    return client.submit("/password/forgot", {"email": email})
+
+
+def sign_up(client, email: str):
+    return client.submit("/signup", {**SIGNUP, "email": email})
+
+
+@pytest.mark.parametrize("send", [forgot, sign_up], ids=["forgot password", "sign-up"])
+def test_known_and_unknown_addresses_get_the_same_answer(app, make_user, smtp_server, send):
+    known = make_user(email="known@example.org")
+    answers = [send(app.test_client(), email) for email in (known.email, "unknown@example.org")]
+    assert answers[0].status_code == answers[1].status_code == 302
+    assert answers[0].headers["Location"] == answers[1].headers["Location"]
+    assert answers[0].get_data() == answers[1].get_data()
+    assert sorted(answers[0].headers.keys()) == sorted(answers[1].headers.keys())
+
+
+def test_forgot_password_shows_the_same_page_for_known_and_unknown_addresses(app, make_user, smtp_server):
+    known = make_user(email="known@example.org")
+    pages = []
+    for email in (known.email, "unknown@example.org"):
+        client = app.test_client()
+        pages.append(forgot(client, email))
+        pages[-1] = client.get(pages[-1].headers["Location"]).get_data(as_text=True)
+    assert "If an account uses this address" in pages[0] and "If an account uses this address" in pages[1]
+    assert [m["To"] for m in smtp_server.messages] == [known.email]
+
+
+@pytest.mark.parametrize("send", [forgot, sign_up], ids=["forgot password", "sign-up"])
+def test_the_answer_does_not_wait_for_the_smtp_server(app, make_user, slow_smtp_server, send):
+    known = make_user(email="known@example.org")
+    client = app.test_client()
+    client.get("/password/forgot")  # warm up: the first page compiles templates
+    started = time.monotonic()
+    response = send(client, known.email)
+    took = time.monotonic() - started
+    assert response.status_code == 302
+    assert slow_smtp_server.received == [], "the answer came only after the SMTP server had the message"
+    assert took < 5, took
+
+    slow_smtp_server.gate.set()
+    wait_for_mail()
+    assert [m["To"] for m in slow_smtp_server.received] == [known.email]
+
+
+def test_mail_of_a_failed_request_is_not_sent_and_the_drop_is_logged(app, client, smtp_server, caplog):
+    @app.route("/send-then-fail")
+    @allow(ANYONE)
+    def send_then_fail():
+        send_mail("someone@example.org", "Held", "This must not leave.")
+        raise ValueError("the change was rolled back")
+
+    assert client.get("/send-then-fail").status_code == 500
+    assert smtp_server.messages == []
+    assert "Mail to someone@example.org dropped" in caplog.text
+
+
+def test_a_delivery_failure_is_logged_and_raised_to_whoever_waits(app, caplog):
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_TIMEOUT=2)
+    send_mail("someone@example.org", "Lost", "Nobody listens on that port.")
+    with pytest.raises(ConnectionRefusedError):
+        wait_for_mail()
+    assert "Mail not sent" in caplog.text
+    wait_for_mail()  # the error is reported once
+
+
+def test_a_full_queue_makes_the_sender_wait_instead_of_losing_mail(app, slow_smtp_server):
+    app.config["MAIL_QUEUE_LIMIT"] = 1
+
+    def send_two() -> None:
+        with app.app_context():
+            send_mail("first@example.org", "One", "1")
+            send_mail("second@example.org", "Two", "2")
+
+    sender = threading.Thread(target=send_two)
+    sender.start()
+    sender.join(timeout=1)
+    assert sender.is_alive(), "the second message was queued beyond the limit"
+    slow_smtp_server.gate.set()
+    sender.join(timeout=10)
+    assert not sender.is_alive()
+    wait_for_mail()
+    assert sorted(m["To"] for m in slow_smtp_server.received) == ["first@example.org", "second@example.org"]
