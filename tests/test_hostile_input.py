@@ -62,7 +62,7 @@ def test_control_characters_are_refused_with_a_clear_400(app, client, login_as, 
 
 
 def test_the_refusal_speaks_the_users_language(app, client):
-    client.get("/language/fr")
+    client.submit("/language", {"language": "fr", "next": "/"}, page="/")
     response = client.get(f"/courses?q=x{NUL}")
     assert response.status_code == 400
     assert '<html lang="fr"' in response.get_data(as_text=True)

@@ -124,7 +124,7 @@ def test_while_the_database_is_down_every_page_is_the_503_page(app, client, logi
 
 def test_the_503_page_keeps_the_users_language(app, client, login_as, stop_database):
     login_as(Role.TRAINEE)
-    client.get("/language/ar")
+    client.submit("/language", {"language": "ar", "next": "/"}, page="/")
     stop_database()
     response = client.get("/dashboard")
     assert response.status_code == 503
