@@ -1,4 +1,5 @@
 """Response headers and redirect checks that keep every page safe by default."""
+from typing import TypeGuard
 from urllib.parse import urlsplit
 
 from flask import Flask, Response
@@ -17,7 +18,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
-def is_safe_next(target: str | None) -> bool:
+def is_safe_next(target: str | None) -> TypeGuard[str]:
     """True when `target` is a path on this site, so `next` cannot send users elsewhere."""
     if not target:
         return False

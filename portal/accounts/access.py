@@ -31,7 +31,7 @@ def allow(*audiences: Audience) -> Callable:
                     abort(403)
             return view(*args, **kwargs)
 
-        guarded.access = frozenset(audiences)
+        setattr(guarded, "access", frozenset(audiences))  # noqa: B010  (read by the access guard and test)
         return guarded
 
     return decorate

@@ -7,7 +7,7 @@ from sqlalchemy import BigInteger, Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db_types import UTCDateTime, utcnow
-from portal.extensions import db
+from portal.extensions import Model
 
 
 def string_enum(enum_class: type[StrEnum]) -> Enum:
@@ -35,7 +35,7 @@ class Gender(StrEnum):
     NOT_STATED = "not_stated"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -93,7 +93,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.email} {self.role}>"
 
 
-class TwoStepSetup(db.Model):
+class TwoStepSetup(Model):
     """A user's authenticator app for two-step sign-in: its secret, encrypted, and the last code used."""
 
     __tablename__ = "two_step_setups"
@@ -112,7 +112,7 @@ class TwoStepSetup(db.Model):
         return self.secret is not None
 
 
-class RecoveryCode(db.Model):
+class RecoveryCode(Model):
     """A one-time code that replaces the authenticator app once; only its hash is kept."""
 
     __tablename__ = "recovery_codes"

@@ -152,7 +152,7 @@ def end_all_sessions(user: User) -> None:
 
     The version is raised in the database (session_version + 1), so that two devices doing this
     at once get two new versions rather than one they could both keep."""
-    user.session_version = User.session_version + 1  # type: ignore[assignment]
+    user.session_version = User.session_version + 1
     db.session.flush()
     db.session.refresh(user, ["session_version"])
 
