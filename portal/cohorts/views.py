@@ -1,5 +1,4 @@
 """Coordinators' pages: cohorts, roster imports, progress dashboards, item analysis, exports."""
-import logging
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -25,7 +24,6 @@ from portal.extensions import db, limiter
 from portal.inputs import page_number
 
 bp = Blueprint("cohorts", __name__, template_folder="templates")
-log = logging.getLogger(__name__)
 
 
 def own_cohort(cohort_id: int) -> Cohort:
@@ -154,16 +152,11 @@ def import_roster(cohort_id: int):
         return render_template("cohorts/import.html", cohort=cohort, form=form, roster=roster,
                                rejection=error), 422
     db.session.commit()
+    # Mail leaves after the response (a failed delivery is logged there): the import stands either way.
     for user in result.created:
-        try:
-            send_invitation(user, cohort.name)
-        except Exception:  # noqa: BLE001 - the import stands; the trainee can use "Forgot your password?"
-            log.exception("Could not send the invitation to %s", user.email)
+        send_invitation(user, cohort.name)
     for user in result.invited_existing:
-        try:
-            services.send_membership_invitation(user, cohort)
-        except Exception:  # noqa: BLE001 - the import stands; the invitation waits on the trainee's dashboard
-            log.exception("Could not send the cohort invitation to %s", user.email)
+        services.send_membership_invitation(user, cohort)
     return render_template("cohorts/import.html", cohort=cohort, form=RosterForm(), result=result, roster=roster)
 
 
