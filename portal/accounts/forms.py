@@ -148,7 +148,7 @@ class UserSearchForm(FlaskForm):
 def code_field(label: Any = None, field_id: str = "code", required: bool = True) -> StringField:
     """A field for a code from the authenticator app or a recovery code; ids differ when one page has several."""
     return StringField(
-        label or _l("Code"),
+        label or _l("Sign-in code"),
         validators=[DataRequired() if required else Optional(), Length(max=20)],
         id=field_id,
         render_kw={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"},

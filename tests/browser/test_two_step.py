@@ -34,7 +34,7 @@ def test_set_up_two_step_sign_in_and_log_in_with_a_code(page, make_user, monkeyp
     secret = parse_qs(urlsplit(uri).query)["secret"][0]
     assert page.locator("#secret").inner_text().replace(" ", "") == secret
 
-    page.get_by_label("Code").fill(pyotp.TOTP(secret).at(now[0]))
+    page.get_by_label("Sign-in code").fill(pyotp.TOTP(secret).at(now[0]))
     page.get_by_role("button", name="Turn on two-step sign-in").click()
     assert page.get_by_role("heading", name="Your recovery codes").is_visible()
     assert page.locator(".recovery-codes li").count() == 10
@@ -48,7 +48,7 @@ def test_set_up_two_step_sign_in_and_log_in_with_a_code(page, make_user, monkeyp
     page.get_by_role("button", name="Log in").click()
     assert page.get_by_role("heading", name="Two-step sign-in").is_visible()
     now[0] += timedelta(seconds=30)
-    page.get_by_label("Code").fill(pyotp.TOTP(secret).at(now[0]))
+    page.get_by_label("Sign-in code").fill(pyotp.TOTP(secret).at(now[0]))
     page.get_by_role("button", name="Continue").click()
     assert "Nilufar Rahimova" in page.content()
     assert page.locator("form[action='/logout']").count() == 1
