@@ -6,7 +6,6 @@ import json
 import re
 import zipfile
 from collections import defaultdict
-from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -63,34 +62,41 @@ def placeholder_email(user_id: int) -> str:
     return f"deleted-{user_id}@{DELETED_EMAIL_DOMAIN}"
 
 
-def _identifying_terms(user: User, certificate_names: Iterable[str] | None = None) -> list[str]:
-    """The words that name the person: their email, their name, and the names on their certificates."""
-    if certificate_names is None:
-        certificate_names = db.session.scalars(select(Certificate.recipient_name).where(Certificate.user_id == user.id))
-    names = {user.name, *certificate_names}
-    return [user.email, *sorted(name for name in names if name.strip())]
+def _certificates_of(user: User) -> list[tuple[str, str]]:
+    """(code, name as issued) of each certificate the person was given."""
+    rows = db.session.execute(select(Certificate.code, Certificate.recipient_name).where(Certificate.user_id == user.id))
+    return [(code, name) for code, name in rows]
 
 
-def _mentions(term: str) -> list[ColumnElement[bool]]:
-    """SQL conditions: an audit event's subject or details contain the term, in any case.
+def _email_pattern(email: str) -> re.Pattern[str]:
+    """The address as a whole address: not inside a longer one (e@x.org is not in mike@x.org)."""
+    return re.compile(rf"(?<![\w.+-]){re.escape(email)}(?![\w.-])", re.IGNORECASE)
 
-    JSON is stored with non-ASCII characters escaped, so the details are searched for both forms."""
-    lowered = term.lower()
-    escaped = json.dumps(lowered)[1:-1]
+
+def audit_events_about(user: User, certificates: list[tuple[str, str]]) -> list[AuditEvent]:
+    """Audit events the person did, or that are about them: their exact email address or one of their
+    certificates is the subject, or the address is named in the details.
+
+    Names alone never select an event: a name is whatever a person types in their profile, and could
+    match anyone's entries ("admin", "example", a cohort's name)."""
+    email = user.email.lower()
     details = func.lower(cast(AuditEvent.details, Text))
-    return [
-        func.lower(AuditEvent.subject).contains(lowered, autoescape=True),
-        details.contains(lowered, autoescape=True),
-        details.contains(escaped, autoescape=True),
+    conditions: list[ColumnElement[bool]] = [
+        AuditEvent.actor_id == user.id,
+        func.lower(AuditEvent.subject).contains(email, autoescape=True),
+        details.contains(email, autoescape=True),
+        details.contains(json.dumps(email)[1:-1], autoescape=True),
     ]
-
-
-def audit_events_about(user: User, terms: Iterable[str] | None = None) -> list[AuditEvent]:
-    """Audit events the person did, or that name them (by email, name or certificate name)."""
-    conditions: list[ColumnElement[bool]] = [AuditEvent.actor_id == user.id]
-    for term in terms if terms is not None else _identifying_terms(user):
-        conditions += _mentions(term)
-    return list(db.session.scalars(select(AuditEvent).where(or_(*conditions)).order_by(AuditEvent.at, AuditEvent.id)))
+    codes = [code for code, _name in certificates]
+    if codes:
+        conditions.append(AuditEvent.subject.in_(codes))
+    candidates = db.session.scalars(select(AuditEvent).where(or_(*conditions)).order_by(AuditEvent.at, AuditEvent.id))
+    address = _email_pattern(user.email)
+    return [
+        event for event in candidates
+        if event.actor_id == user.id or event.subject in codes or address.search(event.subject)
+        or address.search(json.dumps(event.details, ensure_ascii=False))
+    ]
 
 
 def personal_data(user: User) -> dict[str, Any]:
@@ -171,10 +177,10 @@ def personal_data(user: User) -> dict[str, Any]:
         )
     ]
 
-    terms = _identifying_terms(user, (c.recipient_name for c in issued))
-    patterns = _patterns(terms, "")
+    issued_as = [(c.code, c.recipient_name) for c in issued]
+    patterns = _patterns(user, issued_as, "")
     audit = []
-    for event in audit_events_about(user, terms):
+    for event in audit_events_about(user, issued_as):
         if _scrub([event.subject, event.details], patterns) != [event.subject, event.details]:
             audit.append(_row(at=event.at, by_you=event.actor_id == user.id, action=event.action,
                               subject=event.subject, details=event.details))
@@ -232,19 +238,21 @@ def _scrub(value: Any, patterns: list[tuple[re.Pattern[str], str]]) -> Any:
     return value
 
 
-def _patterns(terms: list[str], placeholder: str) -> list[tuple[re.Pattern[str], str]]:
-    """Replacements for the email (the first term), anywhere, and for the names, as whole words."""
-    email, *names = terms
-    patterns = [(re.compile(re.escape(email), re.IGNORECASE), placeholder)]
-    patterns += [(re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE), DELETED_NAME) for name in names]
+def _patterns(user: User, certificates: list[tuple[str, str]], placeholder: str) -> list[tuple[re.Pattern[str], str]]:
+    """Replacements, inside events already known to be about the person: their email as a whole
+    address, and their names (profile and certificates) as whole words."""
+    names = {user.name, *(name for _code, name in certificates)}
+    patterns = [(_email_pattern(user.email), placeholder)]
+    patterns += [(re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE), DELETED_NAME)
+                 for name in sorted(names, key=len, reverse=True) if name.strip()]
     return patterns
 
 
 def _anonymise_audit(user: User, placeholder: str) -> None:
     """Replace the person's email and names in audit subjects and details."""
-    terms = _identifying_terms(user)
-    patterns = _patterns(terms, placeholder)
-    for event in audit_events_about(user, terms):
+    certificates = _certificates_of(user)
+    patterns = _patterns(user, certificates, placeholder)
+    for event in audit_events_about(user, certificates):
         subject = _scrub_text(event.subject, patterns)
         details = _scrub(event.details, patterns)
         if subject != event.subject:

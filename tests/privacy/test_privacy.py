@@ -207,6 +207,33 @@ def test_audit_entries_keep_what_happened_but_not_who_it_was(people):
     assert all(event.actor_id == people["admin"] for event in events[:4])
 
 
+@pytest.mark.parametrize("name", ["Bruno Okafor", "example", "trainee", "role"])
+def test_a_name_chosen_to_match_other_entries_neither_reads_nor_rewrites_them(people, make_user, client_for, name):
+    """A name is free text: a trainee who calls themselves after someone else, or after a word the
+    log is full of, must not get others' entries in their download, nor scrub them by deleting."""
+    eve = make_user(Role.TRAINEE, email="eve@elsewhere.test", name=name)
+    eve_client = client_for(eve)
+    before = [(e.id, e.subject, e.details) for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+
+    downloaded = json.dumps(archive(eve_client)["audit-events.json"], ensure_ascii=False)
+    assert "example.org" not in downloaded and "lecturer" not in downloaded
+
+    assert delete(eve_client, "eve@elsewhere.test").status_code == 302
+    after = [(e.id, e.subject, e.details) for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+    assert after[:len(before)] == before
+    assert [e.action for e in db.session.scalars(select(AuditEvent).where(AuditEvent.id > before[-1][0]))] == [
+        "account.deleted"]
+
+
+def test_an_address_inside_a_longer_one_is_not_mine(people, make_user, client_for):
+    """kafor@example.org is not bruno.okafor@example.org: only whole addresses select an entry."""
+    record(None, "role.changed", "bruno.okafor@example.org", role="trainee", previous="lecturer")
+    db.session.commit()
+    short = make_user(Role.TRAINEE, email="okafor@example.org", name="O. Kafor")
+    downloaded = json.dumps(archive(client_for(short))["audit-events.json"], ensure_ascii=False)
+    assert "bruno.okafor" not in downloaded
+
+
 def test_certificates_stay_verifiable_with_the_name_as_issued(client, people):
     code = db.session.scalar(select(Certificate.code).where(Certificate.user_id == people["aicha"]))
     delete(people["aicha_client"], AICHA["email"])
