@@ -12,6 +12,7 @@ import threading
 import time
 from concurrent import futures
 from concurrent.futures import Future, ThreadPoolExecutor
+from collections import deque
 from email.message import EmailMessage
 
 from flask import Flask, Response, current_app, g, has_request_context
@@ -24,7 +25,14 @@ MAIL_WORKERS = 2
 _lock = threading.Lock()
 _executor: ThreadPoolExecutor | None = None
 _pending: set[Future[None]] = set()
-_errors: list[BaseException] = []
+#: Delivery errors since the last wait_for_mail(); bounded, so a failing server cannot fill memory.
+_errors: deque[BaseException] = deque(maxlen=100)
+
+
+def one_line(text: str) -> str:
+    """Header text on one line: a line break in a name someone typed (a cohort's, a person's) would
+    make the message impossible to send, or a header of its own."""
+    return " ".join(text.split())
 
 
 def compose(to: str, subject: str, body: str) -> EmailMessage:
@@ -32,7 +40,7 @@ def compose(to: str, subject: str, body: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     message["To"] = to
-    message["Subject"] = subject
+    message["Subject"] = one_line(subject)
     message.set_content(body)
     return message
 
@@ -41,7 +49,9 @@ def deliver(message: EmailMessage) -> None:
     """Hand `message` to the SMTP server now (or to the log without one); the caller waits."""
     config = current_app.config
     if not config["MAIL_SERVER"]:
-        current_app.logger.info("Mail not sent (no MAIL_SERVER):\n%s", message)
+        # Headers and the decoded text, so that links can be read (and copied) from the log.
+        headers = "".join(f"{name}: {value}\n" for name, value in message.items() if name != "Content-Transfer-Encoding")
+        current_app.logger.info("Mail not sent (no MAIL_SERVER):\n%s\n%s", headers, message.get_content())
         return
     smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
     with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]) as smtp:

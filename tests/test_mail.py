@@ -1,6 +1,7 @@
 """Mail leaves after the response, from a bounded background queue: a slow SMTP server slows no
 answer, so a known address is not told apart from an unknown one by time; failures are logged."""
 import asyncio
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -132,3 +133,20 @@ def test_a_full_queue_makes_the_sender_wait_instead_of_losing_mail(app, slow_smt
     assert not sender.is_alive()
     wait_for_mail()
     assert sorted(m["To"] for m in slow_smtp_server.received) == ["first@example.org", "second@example.org"]
+
+
+def test_a_line_break_in_a_typed_name_cannot_stop_or_split_a_message(app, smtp_server):
+    """A cohort called "Vienna\r\nBcc: spy@evil.example" once made every invitation of a committed
+    import fail; the subject is now one line, and no header is added."""
+    send_mail("trainee@example.org", "You are invited to Vienna\r\nBcc: spy@evil.example", "Welcome.")
+    [message] = smtp_server.messages
+    assert message["Subject"] == "You are invited to Vienna Bcc: spy@evil.example"
+    assert message["Bcc"] is None
+
+
+def test_without_a_mail_server_the_log_shows_the_text_with_its_links_whole(app, caplog):
+    caplog.set_level(logging.INFO, logger=app.logger.name)
+    link = "http://localhost/password/reset/" + "x" * 120
+    send_mail("trainee@example.org", "Réinitialiser", f"Ouvrez ce lien : {link}\n")
+    wait_for_mail()
+    assert link in caplog.text and "Subject: Réinitialiser" in caplog.text
