@@ -10,9 +10,9 @@ import logging
 import smtplib
 import threading
 import time
+from collections import deque
 from concurrent import futures
 from concurrent.futures import Future, ThreadPoolExecutor
-from collections import deque
 from email.message import EmailMessage
 
 from flask import Flask, Response, current_app, g, has_request_context
