@@ -9,7 +9,7 @@ from portal.accounts.models import Role
 from portal.accounts.services import choose_language
 from portal.audit import recent_events
 from portal.extensions import db, limiter
-from portal.inputs import page_number
+from portal.inputs import paginate
 from portal.learning.forms import RecordCompletionForm
 from portal.learning.services import enrolled_courses
 from portal.learning.views import step_url
@@ -58,8 +58,7 @@ def redis_state() -> str:
 def list_audit_events():
     """The audit log, newest first, filtered by kind of action."""
     action = request.args.get("action", "")
-    page = db.paginate(recent_events(action), page=page_number(), per_page=current_app.config["PAGE_SIZE"],
-                       error_out=False)
+    page = paginate(recent_events(action))
     return render_template("core/audit.html", page=page, action=action)
 
 

@@ -3,12 +3,16 @@ are converted, so hostile or mistyped input gets a clear answer instead of a dat
 import re
 from typing import Any
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, request
 from flask_babel import lazy_gettext as _l
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter, Map
 from wtforms import IntegerField
 from wtforms.validators import NumberRange
+
+from portal.extensions import db
 
 #: C0 control characters other than tab, line feed and carriage return. PostgreSQL text cannot
 #: hold NUL at all, and none of them belongs in a name, a search or a key.
@@ -59,6 +63,14 @@ def page_number() -> int:
     if raw.startswith("-") or len(digits) > len(str(MAX_PAGE)) or not 1 <= int(digits) <= MAX_PAGE:
         abort(404)
     return int(digits)
+
+
+def paginate(statement: Select[Any]) -> Pagination:
+    """One page of a long list, of PAGE_SIZE rows; a page past the last one is a 404, not an empty page."""
+    page = db.paginate(statement, page=page_number(), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    if page.page > max(page.pages, 1):
+        abort(404)
+    return page
 
 
 class BoundedIntegerField(IntegerField):

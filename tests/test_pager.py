@@ -96,3 +96,11 @@ def test_certificates_management_pages_keep_the_search(client, login_as, make_us
     login_as(Role.ADMIN)
     first, second = follow(client, "/certificates/manage?q=pager", q="pager")
     assert "Pager Person 51" in first and "Pager Person 1<" in second and "Someone Else" not in first + second
+
+
+@pytest.mark.parametrize("url", ["/admin/audit", "/admin/users", "/cohorts", "/certificates/manage"])
+def test_a_page_past_the_last_is_not_found_and_an_empty_list_has_its_first_page(client, login_as, url):
+    login_as(Role.ADMIN)
+    assert client.get(url).status_code == 200
+    assert client.get(f"{url}?page=1").status_code == 200
+    assert client.get(f"{url}?page=99").status_code == 404

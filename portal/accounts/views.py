@@ -32,7 +32,7 @@ from portal.accounts.forms import (
 )
 from portal.accounts.models import Gender, Role, User
 from portal.extensions import db, limiter, login_manager
-from portal.inputs import page_number
+from portal.inputs import paginate
 from portal.security import is_safe_next
 from portal.viewer import remember_viewer
 
@@ -300,10 +300,7 @@ def accept_invitation(token: str):
 def list_users():
     form = UserSearchForm(request.args)
     role = Role(form.role.data) if form.role.data in Role._value2member_map_ else None
-    page = db.paginate(
-        services.search_users(form.q.data or "", role), page=page_number(),
-        per_page=current_app.config["PAGE_SIZE"], error_out=False
-    )
+    page = paginate(services.search_users(form.q.data or "", role))
     return render_template(
         "accounts/admin_users.html",
         form=form,

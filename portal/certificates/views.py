@@ -16,7 +16,7 @@ from portal.certificates.keys import issuer_key
 from portal.certificates.models import Certificate
 from portal.errors import render_error
 from portal.extensions import db, limiter
-from portal.inputs import page_number
+from portal.inputs import paginate
 from portal.links import base_url, external_url
 
 bp = Blueprint("certificates", __name__, template_folder="templates")
@@ -156,8 +156,7 @@ def issuer_did_document():
 @allow(Role.COORDINATOR)
 def manage_certificates():
     form = CertificateSearchForm(request.args)
-    page = db.paginate(services.search(current_user, form.q.data or ""), page=page_number(),
-                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate(services.search(current_user, form.q.data or ""))
     return render_template("certificates/manage.html", form=form, page=page)
 
 

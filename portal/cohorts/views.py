@@ -1,7 +1,7 @@
 """Coordinators' pages: cohorts, roster imports, progress dashboards, item analysis, exports."""
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
@@ -21,7 +21,7 @@ from portal.cohorts.models import Cohort, CohortMember, MembershipState
 from portal.cohorts.roster import RosterError, read_roster
 from portal.courses.models import Course
 from portal.extensions import db, limiter
-from portal.inputs import page_number
+from portal.inputs import paginate
 
 bp = Blueprint("cohorts", __name__, template_folder="templates")
 
@@ -50,8 +50,7 @@ def course_choices(form: CohortForm) -> None:
 @bp.route("/cohorts")
 @allow(Role.COORDINATOR)
 def list_cohorts():
-    page = db.paginate(services.cohorts_run_by(current_user), page=page_number(),
-                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate(services.cohorts_run_by(current_user))
     return render_template("cohorts/list.html", page=page,
                            counts=services.member_counts([c.id for c in page.items]))
 
