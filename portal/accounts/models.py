@@ -148,8 +148,9 @@ class UserSession(Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     #: SHA-256 of the random token kept in the session and remember-me cookies; the token itself is not stored.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    #: Browser and system, as told by the user agent when signing in ("Firefox on Linux").
-    device: Mapped[str] = mapped_column(String(100), default="")
+    #: Browser and system as the user agent named them at sign-in ("Firefox", "Linux"); "" if unknown.
+    browser: Mapped[str] = mapped_column(String(40), default="")
+    system: Mapped[str] = mapped_column(String(40), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -168,13 +168,11 @@ SYSTEMS = (("Android", "Android"), ("iPhone", "iOS"), ("iPad", "iOS"), ("Windows
            ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"), ("Linux", "Linux"))
 
 
-def device_summary(user_agent: str) -> str:
-    """A short name for a browser on a system ("Firefox on Linux"), for the list of sessions; "" if unknown."""
+def device_of(user_agent: str) -> tuple[str, str]:
+    """The browser and system a user agent names ("Firefox", "Linux"), for the list of sessions; "" if unknown."""
     browser = next((name for mark, name in BROWSERS if mark in user_agent), "")
     system = next((name for mark, name in SYSTEMS if mark in user_agent), "")
-    if browser and system:
-        return _("%(browser)s on %(system)s", browser=browser, system=system)
-    return browser or system
+    return browser, system
 
 
 def _token_hash(token: str) -> str:
@@ -184,7 +182,8 @@ def _token_hash(token: str) -> str:
 def begin_session(user: User, user_agent: str = "") -> str:
     """Record a new sign-in of the user and return its token, which the session cookie will carry."""
     token = secrets.token_urlsafe(32)
-    row = UserSession(user_id=user.id, token_hash=_token_hash(token), device=device_summary(user_agent)[:100])
+    browser, system = device_of(user_agent)
+    row = UserSession(user_id=user.id, token_hash=_token_hash(token), browser=browser, system=system)
     db.session.add(row)
     db.session.flush()
     user.attach_session(row.id, token)

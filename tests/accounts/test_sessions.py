@@ -133,7 +133,7 @@ def test_each_sign_in_is_a_session_row_holding_no_token(app, client, make_user):
                              headers={"User-Agent": FIREFOX})
     assert response.status_code == 302
     [row] = db.session.scalars(select(UserSession))
-    assert row.user_id == user.id and row.ended_at is None and row.device == "Firefox on Linux"
+    assert row.user_id == user.id and row.ended_at is None and (row.browser, row.system) == ("Firefox", "Linux")
     with client.session_transaction() as cookie_session:
         number, version, token = cookie_session["_user_id"].split(":")
     assert (int(number), int(version)) == (user.id, 0) and len(token) >= 43
