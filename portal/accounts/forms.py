@@ -125,6 +125,10 @@ class SignOutEverywhereForm(FlaskForm):
     submit = SubmitField(_l("Sign out everywhere"))
 
 
+class EndSessionForm(FlaskForm):
+    submit = SubmitField(_l("End this session"))
+
+
 class RoleForm(FlaskForm):
     role = SelectField(_l("Role"), choices=choices((r.value, label) for r, label in ROLE_LABELS.items()))
     submit = SubmitField(_l("Change role"))

@@ -60,9 +60,24 @@ class User(UserMixin, Model):
     #: Set when the person deleted their account: the row stays, anonymised, for aggregates.
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    def attach_session(self, session_id: int, token: str) -> None:
+        """Note which sign-in (UserSession row and its token) this object stands for in the current request,
+        so that get_id() names it when a session starts and log-out ends it."""
+        self._sign_in: tuple[int, str] | None = (session_id, token)
+
+    @property
+    def session_id(self) -> int | None:
+        sign_in = getattr(self, "_sign_in", None)
+        return sign_in[0] if sign_in else None
+
+    @property
+    def session_token(self) -> str | None:
+        sign_in = getattr(self, "_sign_in", None)
+        return sign_in[1] if sign_in else None
+
     def get_id(self) -> str:
-        """What Flask-Login keeps in the session and the remember-me cookie: id and session version."""
-        return f"{self.id}:{self.session_version}"
+        """What Flask-Login keeps in the session and the remember-me cookie: id, session version, sign-in token."""
+        return f"{self.id}:{self.session_version}:{self.session_token or ''}"
 
     @property
     def is_email_confirmed(self) -> bool:
@@ -122,3 +137,23 @@ class RecoveryCode(Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     code_hash: Mapped[str] = mapped_column(String(64))
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class UserSession(Model):
+    """One sign-in on one device: its cookies work until it ends (log-out, sign-out everywhere, new password)."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: SHA-256 of the random token kept in the session and remember-me cookies; the token itself is not stored.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: Browser and system as the user agent named them at sign-in ("Firefox", "Linux"); "" if unknown.
+    browser: Mapped[str] = mapped_column(String(40), default="")
+    system: Mapped[str] = mapped_column(String(40), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_ended(self) -> bool:
+        return self.ended_at is not None

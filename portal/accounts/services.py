@@ -9,12 +9,12 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, render_template
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
-from portal.accounts.models import Gender, Role, User
+from portal.accounts.models import Gender, Role, User, UserSession
 from portal.audit import record
-from portal.db_types import utcnow
+from portal.db_types import rows_changed, utcnow
 from portal.extensions import db
 from portal.links import external_url
 from portal.mail import send_mail
@@ -153,8 +153,82 @@ def end_all_sessions(user: User) -> None:
     The version is raised in the database (session_version + 1), so that two devices doing this
     at once get two new versions rather than one they could both keep."""
     user.session_version = User.session_version + 1
+    db.session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
     db.session.flush()
     db.session.refresh(user, ["session_version"])
+
+
+#: Browsers and systems named on the list of sessions, checked in this order (Edge and Opera also say Chrome).
+BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Safari/", "Safari"))
+SYSTEMS = (("Android", "Android"), ("iPhone", "iOS"), ("iPad", "iOS"), ("Windows", "Windows"),
+           ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"), ("Linux", "Linux"))
+
+
+def device_of(user_agent: str) -> tuple[str, str]:
+    """The browser and system a user agent names ("Firefox", "Linux"), for the list of sessions; "" if unknown."""
+    browser = next((name for mark, name in BROWSERS if mark in user_agent), "")
+    system = next((name for mark, name in SYSTEMS if mark in user_agent), "")
+    return browser, system
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def begin_session(user: User, user_agent: str = "") -> str:
+    """Record a new sign-in of the user and return its token, which the session cookie will carry."""
+    token = secrets.token_urlsafe(32)
+    browser, system = device_of(user_agent)
+    row = UserSession(user_id=user.id, token_hash=_token_hash(token), browser=browser, system=system)
+    db.session.add(row)
+    db.session.flush()
+    user.attach_session(row.id, token)
+    return token
+
+
+def user_for_session(user_id: int, version: int, token: str) -> User | None:
+    """The active user whose sign-in `token` has not ended, in one query; None otherwise."""
+    row = db.session.execute(
+        select(User, UserSession.id)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(User.id == user_id, UserSession.token_hash == _token_hash(token), UserSession.ended_at.is_(None))
+    ).first()
+    if row is None:
+        return None
+    user, session_id = row
+    if not user.is_active or user.session_version != version:
+        return None
+    user.attach_session(session_id, token)
+    return user
+
+
+def end_session(user: User, session_id: int | None = None) -> bool:
+    """End one sign-in of the user (by default the current one): its session and remember-me cookies stop working.
+
+    Returns whether a session still open was ended."""
+    session_id = user.session_id if session_id is None else session_id
+    if session_id is None:
+        return False
+    result = db.session.execute(
+        update(UserSession)
+        .where(UserSession.id == session_id, UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
+    db.session.flush()
+    return rows_changed(result) == 1
+
+
+def active_sessions(user: User) -> list[UserSession]:
+    """The user's sign-ins that have not ended, newest first."""
+    return list(db.session.scalars(
+        select(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .order_by(UserSession.created_at.desc(), UserSession.id.desc())
+    ))
 
 
 def set_password(user: User, password: str) -> None:

@@ -19,6 +19,7 @@ from portal.accounts.forms import (
     ConfirmEmailForm,
     ConfirmTwoStepForm,
     DisableTwoStepForm,
+    EndSessionForm,
     ForgotPasswordForm,
     LoginForm,
     ProfileForm,
@@ -43,12 +44,12 @@ PROFILE_FIELDS = ("name", "email", "country", "organisation", "job_title", "gend
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """The user a session or remember-me cookie names, if its session version is still current."""
-    number, _sep, version = user_id.partition(":")
-    if not (number.isdigit() and version.isdigit()):
+    """The user a session or remember-me cookie names, if that sign-in has not ended and its session version is current."""
+    number, version, token = (user_id.split(":") + ["", ""])[:3]
+    if not (number.isdigit() and version.isdigit() and token):
         return None
-    user = db.session.get(User, int(number))
-    if user is None or not user.is_active or user.session_version != int(version):
+    user = services.user_for_session(int(number), int(version), token)
+    if user is None:
         return None
     remember_viewer(user)
     return user
@@ -87,6 +88,9 @@ def redirect_next(default: str = "core.index"):
 
 
 def start_session(user: User, remember: bool = False) -> None:
+    """Sign the user in on this browser: a new sign-in row, whose token the session cookie carries."""
+    services.begin_session(user, request.user_agent.string)
+    db.session.commit()
     login_user(user, remember=remember)
     remember_viewer(user)
     session["language"] = user.language
@@ -182,6 +186,10 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @allow(ANYONE)
 def logout():
+    """Log out on this device: this sign-in ends, so copies of its cookies stop working; other devices stay signed in."""
+    if current_user.is_authenticated:
+        services.end_session(current_user)
+        db.session.commit()
     logout_user()
     session.pop("language", None)
     flash(_("You have logged out."), "info")
@@ -209,7 +217,22 @@ def edit_profile():
             session["language"] = current_user.language
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("accounts.edit_profile"))
-    return render_template("accounts/profile.html", form=form, sign_out_form=SignOutEverywhereForm())
+    return render_template(
+        "accounts/profile.html", form=form, sign_out_form=SignOutEverywhereForm(),
+        sessions=services.active_sessions(current_user), end_session_form=EndSessionForm(),
+    )
+
+
+@bp.route("/profile/sessions/<int:session_id>/end", methods=["POST"])
+@allow(SIGNED_IN)
+def end_other_session(session_id: int):
+    """End one sign-in of the account on another device, from the list on the profile."""
+    form = EndSessionForm()
+    if form.validate_on_submit() and session_id != current_user.session_id:
+        if services.end_session(current_user, session_id):
+            db.session.commit()
+            flash(_("That session has ended."), "info")
+    return redirect(url_for("accounts.edit_profile"))
 
 
 @bp.route("/profile/sign-out-everywhere", methods=["POST"])
@@ -237,9 +260,8 @@ def change_password():
             user = current_user._get_current_object()
             remembered = request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token"))
             services.set_password(user, form.password.data)
-            db.session.commit()
-            # Every other session has ended; this one carries on under the new session version.
-            login_user(user, remember=remembered is not None)
+            # Every session has ended; this browser carries on with a new one.
+            start_session(user, remember=remembered is not None)
             flash(_("Your password is changed. You are signed out on your other devices."), "success")
             return redirect(url_for("accounts.edit_profile"))
         form.current.errors.append(_("This is not your current password."))

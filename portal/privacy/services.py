@@ -14,7 +14,7 @@ from sqlalchemy import Text, cast, delete, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from portal.accounts.models import Gender, Role, User
-from portal.accounts.services import NO_PASSWORD
+from portal.accounts.services import NO_PASSWORD, end_all_sessions
 from portal.audit import AuditEvent, record
 from portal.certificates.models import Certificate
 from portal.certificates.services import verify_url
@@ -284,6 +284,7 @@ def delete_account(user: User) -> None:
     user.last_login_at = None
     user.is_active = False
     user.deleted_at = utcnow()
+    end_all_sessions(user)
     # A former lecturer or coordinator (changed to trainee before deleting) leaves their courses and cohorts.
     db.session.execute(delete(course_lecturers).where(course_lecturers.c.user_id == user.id))
     db.session.execute(delete(cohort_coordinators).where(cohort_coordinators.c.user_id == user.id))

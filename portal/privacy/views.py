@@ -23,7 +23,7 @@ bp = Blueprint("privacy", __name__, template_folder="templates")
 
 def deletion_key() -> str:
     """Rate-limit key: password guesses on the deletion form count per account."""
-    return f"delete-account:{current_user.get_id()}"
+    return f"delete-account:{getattr(current_user, 'id', '')}"
 
 
 def failed_deletion(response: Response) -> bool:

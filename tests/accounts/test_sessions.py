@@ -1,15 +1,18 @@
-"""Signing out everywhere, and changing or resetting a password, end every other session:
-a copied session cookie or remember-me cookie stops working."""
+"""Logging out ends this session; signing out everywhere, and changing or resetting a password,
+end every other session: a copied session cookie or remember-me cookie stops working."""
 import threading
 
 import pytest
+from sqlalchemy import event, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal import create_app
 from portal.accounts import services
-from portal.accounts.models import User
+from portal.accounts.models import User, UserSession
 from portal.extensions import db
 from tests.conftest import DEFAULT_PASSWORD
+
+FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
 
 NEW_PASSWORD = "baobabs along the river"
 
@@ -49,8 +52,9 @@ def reset_password(app, client, user):
 
 
 @pytest.mark.parametrize("action", [sign_out_everywhere, change_password, reset_password])
-def test_copied_cookies_stop_working(app, client, make_user, action):
+def test_copied_cookies_stop_working(app, client, make_user, client_for, action):
     user = make_user()
+    other_device = client_for(user)
     remembered_login(client, user)
     session_copy = copy_cookie(app, client, "session")
     remember_copy = copy_cookie(app, client, "remember_token")
@@ -61,8 +65,10 @@ def test_copied_cookies_stop_working(app, client, make_user, action):
     assert not signed_in(session_copy)
     assert not signed_in(remember_copy)
     assert not signed_in(copy_cookie(app, remember_copy, "session")), "nor the session the stolen cookie opened"
-    # Only the browser that changed its own password stays signed in.
+    assert not signed_in(other_device)
+    # Only the browser that changed its own password stays signed in, with a session of its own.
     assert signed_in(client) is (action is change_password)
+    assert len(services.active_sessions(user)) == (1 if action is change_password else 0)
 
 
 def test_the_browser_that_changed_the_password_keeps_its_remember_me_cookie(app, client, make_user):
@@ -103,14 +109,74 @@ def test_logout_ends_this_session_and_deletes_the_remember_me_cookie(client, aut
     assert not signed_in(client)
 
 
-def test_an_id_from_before_session_versions_is_refused(app, make_user):
+def test_logout_ends_only_this_session(app, client, auth, make_user, client_for):
+    user = make_user()
+    other_device = client_for(user)
+    remembered_login(client, user)
+    session_copy = copy_cookie(app, client, "session")
+    remember_copy = copy_cookie(app, client, "remember_token")
+    assert signed_in(session_copy) and signed_in(remember_copy)
+
+    auth.logout()
+
+    assert not signed_in(session_copy), "a session cookie copied before the logout"
+    assert not signed_in(remember_copy), "a remember-me cookie copied before the logout"
+    assert signed_in(other_device), "another device stays signed in"
+    assert len(services.active_sessions(user)) == 1
+    remembered_login(client, user)
+    assert signed_in(client) and not signed_in(session_copy), "a new sign-in does not revive the old one"
+
+
+def test_each_sign_in_is_a_session_row_holding_no_token(app, client, make_user):
+    user = make_user()
+    response = client.submit("/login", {"email": user.email, "password": DEFAULT_PASSWORD},
+                             headers={"User-Agent": FIREFOX})
+    assert response.status_code == 302
+    [row] = db.session.scalars(select(UserSession))
+    assert row.user_id == user.id and row.ended_at is None and (row.browser, row.system) == ("Firefox", "Linux")
+    with client.session_transaction() as cookie_session:
+        number, version, token = cookie_session["_user_id"].split(":")
+    assert (int(number), int(version)) == (user.id, 0) and len(token) >= 43
+    assert token not in row.token_hash
+
+
+def test_an_id_without_a_live_session_is_refused(app, client, auth, make_user):
     from portal.accounts.views import load_user
 
     user = make_user()
+    token = services.begin_session(user)
+    db.session.commit()
     assert load_user(user.get_id()) == user
+    assert load_user(f"{user.id}:{user.session_version}:{token}") == user
     assert load_user(str(user.id)) is None
-    assert load_user(f"{user.id}:{user.session_version + 1}") is None
-    assert load_user("x:y") is None
+    assert load_user(f"{user.id}:{user.session_version}") is None, "cookies from before sessions were rows"
+    assert load_user(f"{user.id}:{user.session_version + 1}:{token}") is None
+    assert load_user(f"{user.id}:{user.session_version}:{token}x") is None
+    assert load_user(f"{make_user().id}:0:{token}") is None, "a token opens only its own account"
+    assert load_user("x:y:z") is None
+    services.end_session(user)
+    db.session.commit()
+    assert load_user(f"{user.id}:{user.session_version}:{token}") is None
+
+
+def test_loading_the_user_is_one_query(app, make_user):
+    from portal.accounts.views import load_user
+
+    user = make_user()
+    token, user_id = services.begin_session(user), user.id
+    db.session.commit()
+    db.session.expunge_all()
+    statements: list[str] = []
+
+    def count(connection, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert load_user(f"{user_id}:0:{token}") is not None
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(statements) == 1, statements
 
 
 def test_parallel_sign_outs_each_raise_the_session_version(app, database_url, make_user):
@@ -147,3 +213,32 @@ def test_parallel_sign_outs_each_raise_the_session_version(app, database_url, ma
     assert errors == []
     db.session.expire_all()
     assert db.session.get(User, user_id).session_version == workers
+
+
+def test_the_profile_lists_open_sessions_and_ends_another_one(app, client, make_user, client_for):
+    user = make_user()
+    phone = client_for(user)
+    response = client.submit("/login", {"email": user.email, "password": DEFAULT_PASSWORD},
+                             headers={"User-Agent": FIREFOX})
+    assert response.status_code == 302
+    page = client.get("/profile").get_data(as_text=True)
+    assert "Firefox on Linux" in page and page.count("(this device)") == 1
+    phone_session, this_session = sorted(row.id for row in services.active_sessions(user))
+    assert f"/profile/sessions/{phone_session}/end" in page
+    assert f"/profile/sessions/{this_session}/end" not in page
+
+    assert client.post(f"/profile/sessions/{phone_session}/end").status_code == 400, "needs a form token"
+    assert signed_in(phone)
+    response = client.submit(f"/profile/sessions/{phone_session}/end", page="/profile")
+    assert response.headers["Location"] == "/profile"
+    assert not signed_in(phone) and signed_in(client)
+
+
+def test_nobody_ends_a_session_of_someone_else(app, client, make_user, client_for):
+    victim = make_user()
+    victim_client = client_for(victim)
+    [victim_session] = services.active_sessions(victim)
+    attacker = client_for(make_user())
+    attacker.submit(f"/profile/sessions/{victim_session.id}/end", page="/profile")
+    assert signed_in(victim_client)
+

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal import create_app
-from portal.accounts import two_step
+from portal.accounts import services, two_step
 from portal.accounts import views as account_views
 from portal.accounts.models import RecoveryCode, Role, TwoStepSetup, User
 from portal.audit import AuditEvent
@@ -358,3 +358,17 @@ def test_parallel_uses_of_one_code_let_one_in(app, database_url, with_two_step, 
         assert not errors and sorted(results) == [False] * 5 + [True], (code, results, errors)
     with worker.app_context():
         db.engine.dispose()
+
+
+def test_the_code_step_starts_a_session_that_logout_ends(app, client, auth, with_two_step, clock):
+    user, secret, _codes = with_two_step()
+    assert services.active_sessions(user) == []
+    assert auth.login(user.email).headers["Location"].endswith("/login/code")
+    assert services.active_sessions(user) == [], "not before the code"
+    assert enter_code(client, clock.code(secret)).status_code == 302
+    assert len(services.active_sessions(user)) == 1
+    session_copy = app.test_client()
+    session_copy.set_cookie("session", client.get_cookie("session").value)
+    assert is_signed_in(session_copy)
+    auth.logout()
+    assert not is_signed_in(session_copy) and services.active_sessions(user) == []

@@ -11,7 +11,7 @@ from sqlalchemy import event, func, select
 
 from portal import create_app
 from portal.accounts.models import Gender, Role, User
-from portal.accounts.services import AccountDeleted, update_profile
+from portal.accounts.services import AccountDeleted, active_sessions, update_profile
 from portal.audit import AuditEvent, record
 from portal.certificates.models import Certificate
 from portal.cohorts.models import Cohort, CohortMember
@@ -392,3 +392,12 @@ def test_a_profile_edit_racing_the_deletion_cannot_write_the_name_back(app, data
     user = db.session.get(User, user_id)
     assert outcome == {"edit": "refused"}
     assert (user.name, user.email, user.organisation) == ("Deleted account", f"deleted-{user_id}@deleted.invalid", "")
+
+
+def test_deleting_my_account_ends_every_session(app, people, client_for):
+    aicha = db.session.get(User, people["aicha"])
+    other_device = client_for(aicha)
+    assert len(active_sessions(aicha)) == 2
+    assert delete(people["aicha_client"], AICHA["email"]).status_code == 302
+    assert active_sessions(aicha) == []
+    assert other_device.get("/profile").status_code == 302
