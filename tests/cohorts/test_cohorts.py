@@ -181,6 +181,17 @@ def test_dashboard_shows_progress_rates_and_groups(client, busy_cohort):
     assert "Dalia Farouk" in inactive and "Bilal Khan" not in inactive and "Amina Haddad" not in inactive
 
 
+def test_charts_are_mirrored_in_right_to_left_pages(client, busy_cohort):
+    """In Arabic the labels stand at the right edge and the bars grow leftwards; drawn left to right
+    in a right-to-left page, the labels fell off the chart."""
+    english = client.get(f"/cohorts/{busy_cohort}").get_data(as_text=True)
+    assert 'direction="ltr"' in english and re.search(r'<text x="0" ', english)
+    client.submit("/language", {"language": "ar", "next": "/"}, page="/")
+    arabic = client.get(f"/cohorts/{busy_cohort}").get_data(as_text=True)
+    assert 'direction="rtl"' in arabic and re.search(r'<text x="320" ', arabic)
+    assert not re.search(r'<text x="0" ', arabic)
+
+
 def html_groups(page: str) -> dict[tuple[str, str], list[str]]:
     figures = {}
     for dimension, table in re.findall(r'<table class="groups" data-dimension="(\w+)">(.*?)</table>', page, re.S):
