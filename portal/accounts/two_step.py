@@ -6,7 +6,6 @@ import base64
 import hashlib
 import hmac
 import secrets
-from typing import cast
 
 import pyotp
 import segno
@@ -14,11 +13,11 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
-from sqlalchemy import CursorResult, delete, func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from portal.accounts.models import RecoveryCode, TwoStepSetup, User
 from portal.audit import record
-from portal.db_types import utcnow
+from portal.db_types import rows_changed, utcnow
 from portal.extensions import db
 
 RECOVERY_CODE_COUNT = 10
@@ -121,14 +120,13 @@ def _matching_step(secret: str, code: str) -> int | None:
 
 def _claim_step(user: User, step: int) -> bool:
     """Record `step` as used, unless it (or a later one) already was: a code works once."""
-    result = cast(CursorResult, db.session.execute(
+    return rows_changed(db.session.execute(
         update(TwoStepSetup)
         .where(TwoStepSetup.user_id == user.id,
                or_(TwoStepSetup.last_step.is_(None), TwoStepSetup.last_step < step))
         .values(last_step=step)
         .execution_options(synchronize_session=False)
-    ))
-    return result.rowcount == 1
+    )) == 1
 
 
 def _hash_code(code: str) -> str:
@@ -167,14 +165,13 @@ def confirm_setup(user: User, code: str) -> list[str] | None:
 
 
 def _use_recovery_code(user: User, code: str) -> bool:
-    result = cast(CursorResult, db.session.execute(
+    return rows_changed(db.session.execute(
         update(RecoveryCode)
         .where(RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _hash_code(code),
                RecoveryCode.used_at.is_(None))
         .values(used_at=utcnow())
         .execution_options(synchronize_session=False)
-    ))
-    return result.rowcount == 1
+    )) == 1
 
 
 def check_code(user: User, code: str) -> bool:

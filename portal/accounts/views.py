@@ -149,16 +149,29 @@ def confirm_email(token: str) -> ResponseReturnValue:
     return render_template("accounts/confirm_email.html", form=form, user=user)
 
 
+def refused_code(response: Response) -> bool:
+    return response.status_code == 400
+
+
+def limit_logins(
+    key_func: Callable[[], str], deduct_when: Callable[[Response], bool] = refused_code
+) -> Callable[[Callable[..., ResponseReturnValue]], Callable[..., ResponseReturnValue]]:
+    """Count refused passwords or codes against the login limits of the account and the address, which both steps share."""
+    def decorate(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
+        view = limiter.shared_limit(
+            login_account_limit, LOGIN_ACCOUNT_SCOPE, methods=["POST"], key_func=key_func,
+            deduct_when=deduct_when, error_message=too_many_logins,
+        )(view)
+        return limiter.shared_limit(
+            login_address_limit, LOGIN_ADDRESS_SCOPE, methods=["POST"], key_func=get_remote_address,
+            deduct_when=deduct_when, error_message=too_many_logins,
+        )(view)
+    return decorate
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @allow(ANYONE)
-@limiter.shared_limit(
-    login_address_limit, LOGIN_ADDRESS_SCOPE, methods=["POST"], key_func=get_remote_address,
-    deduct_when=failed_attempt, error_message=too_many_logins,
-)
-@limiter.shared_limit(
-    login_account_limit, LOGIN_ACCOUNT_SCOPE, methods=["POST"], key_func=login_account_key,
-    deduct_when=failed_attempt, error_message=too_many_logins,
-)
+@limit_logins(login_account_key, deduct_when=failed_attempt)
 def login():
     if current_user.is_authenticated:
         return redirect_next()
@@ -388,29 +401,9 @@ def current_account_key() -> str:
     return "login:" + (current_user.email if current_user.is_authenticated else "")
 
 
-def refused_code(response: Response) -> bool:
-    return response.status_code == 400
-
-
-def limit_codes(
-    key_func: Callable[[], str], deduct_when: Callable[[Response], bool] = refused_code
-) -> Callable[[Callable[..., ResponseReturnValue]], Callable[..., ResponseReturnValue]]:
-    """Count refused codes against the login limits of the account and the address."""
-    def decorate(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
-        view = limiter.shared_limit(
-            login_account_limit, LOGIN_ACCOUNT_SCOPE, methods=["POST"], key_func=key_func,
-            deduct_when=deduct_when, error_message=too_many_logins,
-        )(view)
-        return limiter.shared_limit(
-            login_address_limit, LOGIN_ADDRESS_SCOPE, methods=["POST"], key_func=get_remote_address,
-            deduct_when=deduct_when, error_message=too_many_logins,
-        )(view)
-    return decorate
-
-
 @bp.route("/login/code", methods=["GET", "POST"])
 @allow(ANYONE)
-@limit_codes(pending_account_key, deduct_when=failed_attempt)
+@limit_logins(pending_account_key, deduct_when=failed_attempt)
 def enter_code() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect_next()
@@ -462,7 +455,7 @@ def show_two_step() -> ResponseReturnValue:
 
 @bp.route("/profile/two-step/setup", methods=["POST"])
 @allow(SIGNED_IN)
-@limit_codes(current_account_key)
+@limit_logins(current_account_key)
 def start_two_step() -> ResponseReturnValue:
     form = StartTwoStepForm()
     if form.validate_on_submit():
@@ -476,7 +469,7 @@ def start_two_step() -> ResponseReturnValue:
 
 @bp.route("/profile/two-step/confirm", methods=["GET", "POST"])
 @allow(SIGNED_IN)
-@limit_codes(current_account_key)
+@limit_logins(current_account_key)
 def confirm_two_step() -> ResponseReturnValue:
     secret = two_step.pending_secret(current_user)
     if secret is None:
@@ -502,7 +495,7 @@ def confirm_two_step() -> ResponseReturnValue:
 
 @bp.route("/profile/two-step/recovery-codes", methods=["POST"])
 @allow(SIGNED_IN)
-@limit_codes(current_account_key)
+@limit_logins(current_account_key)
 def regenerate_recovery_codes() -> ResponseReturnValue:
     if not two_step.is_enabled(current_user):
         return redirect(url_for("accounts.show_two_step"))
@@ -519,7 +512,7 @@ def regenerate_recovery_codes() -> ResponseReturnValue:
 
 @bp.route("/profile/two-step/disable", methods=["POST"])
 @allow(SIGNED_IN)
-@limit_codes(current_account_key)
+@limit_logins(current_account_key)
 def disable_two_step() -> ResponseReturnValue:
     if not two_step.is_enabled(current_user):
         return redirect(url_for("accounts.show_two_step"))
