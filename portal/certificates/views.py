@@ -26,20 +26,18 @@ def verify_limit() -> str:
     return current_app.config["VERIFY_RATE_LIMIT"]
 
 
+def managed_certificate(code: str, *, holder_too: bool = False) -> Certificate:
+    """A certificate the current coordinator or admin manages (or, with `holder_too`, that the current
+    user holds); 404 otherwise, so that not even its existence leaks."""
+    certificate = services.find_by_code(code) or abort(404)
+    if not (holder_too and certificate.user_id == current_user.id) and not services.may_manage(current_user, certificate):
+        abort(404)
+    return certificate
+
+
 def own_certificate(code: str) -> Certificate:
     """A certificate its holder, or a coordinator or admin who manages it, may download; others get 404."""
-    certificate = services.find_by_code(code) or abort(404)
-    if certificate.user_id != current_user.id and not services.may_manage(current_user, certificate):
-        abort(404)
-    return certificate
-
-
-def managed_certificate(code: str) -> Certificate:
-    """A certificate the current coordinator or admin manages; 404 otherwise (not even its existence leaks)."""
-    certificate = services.find_by_code(code) or abort(404)
-    if not services.may_manage(current_user, certificate):
-        abort(404)
-    return certificate
+    return managed_certificate(code, holder_too=True)
 
 
 @bp.route("/certificates")

@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import Gender, User
@@ -137,7 +137,7 @@ class CohortReport:
         return self.by(lambda user: (user.gender or Gender.NOT_STATED).value)
 
 
-def _members(cohort: Cohort, only_user: int | None = None):
+def active_member_ids(cohort: Cohort, only_user: int | None = None) -> Select[int]:
     """Active members only: the progress of trainees who have not accepted their invitation is not read."""
     statement = select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id,
                                                    CohortMember.state == MembershipState.ACTIVE)
@@ -150,7 +150,7 @@ def cohort_report(cohort: Cohort, course: Course, only_user: int | None = None) 
     if revision is None:
         raise ValueError(f"course {course.slug} has no published revision to report on")
     steps: list[Step] = outlines([revision.id])[revision.id]
-    members = _members(cohort, only_user)
+    members = active_member_ids(cohort, only_user)
     people = (
         select(User, CohortMember.state, Enrolment.enrolled_at, Enrolment.last_activity_at)
         .join(CohortMember, CohortMember.user_id == User.id)
@@ -241,7 +241,7 @@ def item_analysis(cohort: Cohort, course: Course) -> list[tuple[QuizVersion, lis
     answers = db.session.execute(
         select(AttemptAnswer.question_id, AttemptAnswer.is_correct, AttemptAnswer.response)
         .join(QuizAttempt, QuizAttempt.id == AttemptAnswer.attempt_id)
-        .where(QuizAttempt.course_id == course.id, QuizAttempt.user_id.in_(_members(cohort)))
+        .where(QuizAttempt.course_id == course.id, QuizAttempt.user_id.in_(active_member_ids(cohort)))
     ).all()
     totals: Counter = Counter()
     rights: Counter = Counter()

@@ -19,7 +19,7 @@ from portal.cohorts.models import Cohort, CohortMember, MembershipState, cohort_
 from portal.cohorts.roster import Roster, RosterRow
 from portal.courses.models import Course
 from portal.courses.services import enrol
-from portal.db_types import utcnow
+from portal.db_types import rows_changed, utcnow
 from portal.extensions import db
 from portal.links import external_url
 from portal.mail import send_mail
@@ -146,9 +146,10 @@ def _enrol_in_courses(cohort: Cohort, user: User) -> None:
             enrol(user, course, check_key=False)
 
 
-def _membership(user: User, cohort_id: int) -> CohortMember | None:
+def membership(user_id: int, cohort_id: int) -> CohortMember | None:
+    """The person's membership of the cohort, active or pending; None when they are not in it."""
     return db.session.scalar(select(CohortMember).where(CohortMember.cohort_id == cohort_id,
-                                                        CohortMember.user_id == user.id))
+                                                        CohortMember.user_id == user_id))
 
 
 def pending_invitations(user: User) -> list[CohortMember]:
@@ -163,15 +164,15 @@ def accept_invitation(user: User, cohort_id: int) -> Cohort:
     """The trainee agrees to join: the membership becomes active and they are put on the cohort's courses.
 
     Raises LookupError when there is no pending invitation (answered already, or never sent)."""
-    member = _membership(user, cohort_id)
+    member = membership(user.id, cohort_id)
     if member is None or not member.is_pending:
         raise LookupError(cohort_id)
-    claimed = db.session.execute(
+    claimed = rows_changed(db.session.execute(
         update(CohortMember).where(CohortMember.id == member.id, CohortMember.state == MembershipState.PENDING)
         .values(state=MembershipState.ACTIVE, joined_at=utcnow()).execution_options(synchronize_session=False)
-    )
+    ))
     db.session.refresh(member)
-    if claimed.rowcount == 1:  # type: ignore[attr-defined]
+    if claimed == 1:
         _enrol_in_courses(member.cohort, user)
         record(user, "cohort.invitation_accepted", member.cohort.name, cohort_id=cohort_id)
     db.session.flush()
@@ -180,7 +181,7 @@ def accept_invitation(user: User, cohort_id: int) -> Cohort:
 
 def decline_invitation(user: User, cohort_id: int) -> Cohort:
     """The trainee says no: they are not a member, and the seat is free again."""
-    member = _membership(user, cohort_id)
+    member = membership(user.id, cohort_id)
     if member is None or not member.is_pending:
         raise LookupError(cohort_id)
     cohort = member.cohort
@@ -207,10 +208,10 @@ def join_with_key(user: User, key: str) -> Cohort:
     cohort = db.session.scalar(select(Cohort).where(Cohort.enrolment_key == key.strip()).with_for_update())
     if cohort is None:
         raise LookupError(key)
-    state = members_by_state(cohort).get(user.id)
-    if state == MembershipState.PENDING:
+    member = membership(user.id, cohort.id)
+    if member is not None and member.is_pending:
         return accept_invitation(user, cohort.id)
-    if state is not None:
+    if member is not None:
         return cohort
     if seats_left(cohort) == 0:
         raise CohortFull(cohort.id)

@@ -17,7 +17,7 @@ from portal.accounts.services import send_invitation
 from portal.certificates.models import Certificate
 from portal.cohorts import exports, reports, services
 from portal.cohorts.forms import AnswerForm, CohortForm, CoordinatorForm, JoinForm, RosterForm
-from portal.cohorts.models import Cohort, CohortMember, MembershipState
+from portal.cohorts.models import Cohort
 from portal.cohorts.roster import RosterError, read_roster
 from portal.courses.models import Course
 from portal.extensions import db, limiter
@@ -163,9 +163,9 @@ def import_roster(cohort_id: int):
 @allow(Role.COORDINATOR)
 def show_trainee(cohort_id: int, user_id: int):
     cohort = own_cohort(cohort_id)
-    state = services.members_by_state(cohort).get(user_id) or abort(404)
+    member = services.membership(user_id, cohort.id) or abort(404)
     user = db.session.get(User, user_id)
-    if state == MembershipState.PENDING:
+    if member.is_pending:
         return render_template("cohorts/trainee.html", cohort=cohort, user=user, course_reports=[], pending=True)
     course_reports = [(course, reports.cohort_report(cohort, course, only_user=user_id).rows[0])
                       for course in cohort.courses if course.is_published]
@@ -194,9 +194,7 @@ def export(cohort_id: int, kind: str, fmt: str):
     elif kind == "certificates":
         certificates = db.session.scalars(
             select(Certificate).where(Certificate.course_id == course.id,
-                                      Certificate.user_id.in_(select(CohortMember.user_id).where(
-                                          CohortMember.cohort_id == cohort.id,
-                                          CohortMember.state == MembershipState.ACTIVE)))
+                                      Certificate.user_id.in_(reports.active_member_ids(cohort)))
             .order_by(Certificate.issued_at)
         )
         header, rows = exports.certificates_table(certificates)
@@ -253,8 +251,7 @@ def join_cohort():
 @allow(SIGNED_IN)
 def list_invitations():
     """The cohorts the trainee is invited to, to accept or decline."""
-    return render_template("cohorts/invitations.html", invitations=services.pending_invitations(current_user),
-                           form=AnswerForm())
+    return render_template("cohorts/invitations.html", invitations=services.pending_invitations(current_user))
 
 
 @bp.route("/cohorts/invitations/<int:cohort_id>/<answer>", methods=["POST"])

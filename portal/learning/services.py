@@ -8,6 +8,7 @@ stay complete, and lessons added later are new work. Completion is recorded once
 completed a course stays complete whatever later revisions add."""
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
+from typing import cast
 
 from flask import Flask
 from sqlalchemy import select
@@ -157,13 +158,13 @@ def progress_for(user_id: int, courses: list[Course]) -> dict[int, Progress]:
     """Progress in each course against its published revision, in a fixed number of queries."""
     published = [course for course in courses if course.published_revision_id]
     course_ids = [course.id for course in published]
-    revision_ids = [course.published_revision_id for course in published if course.published_revision_id]
+    revision_ids = [cast(int, course.published_revision_id) for course in published]
     steps = outlines(revision_ids)
     done = _done_lessons(user_id, course_ids)
     passed = _passed_quizzes(user_id, course_ids)
     completions = _completions(user_id, course_ids)
     return {
-        course.id: Progress(steps.get(course.published_revision_id or 0, []), done[course.id], passed[course.id],
+        course.id: Progress(steps.get(cast(int, course.published_revision_id), []), done[course.id], passed[course.id],
                             completions.get(course.id))
         for course in published
     }
