@@ -84,9 +84,7 @@ def page_viewer() -> Viewer:
     viewer = remembered_viewer()
     if viewer is not None:
         return viewer
-    if loaded is not None:
-        return unverified_viewer()
-    if g.get("database_gone"):
+    if loaded is not None or g.get("database_gone"):
         return unverified_viewer()
     try:
         current_user._get_current_object()  # loads the account; the loader remembers the viewer

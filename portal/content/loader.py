@@ -10,7 +10,7 @@ from portal.content.files import Limits, MediaInfo, is_hidden, read_folder, read
 from portal.content.markdown import ResolvedMedia, render_markdown
 from portal.content.messages import N_
 from portal.content.problems import ContentError, Problem
-from portal.content.questions import QUESTION_TYPES, READERS, TYPE_FIELDS, feedback_html, read_hint
+from portal.content.questions import QUESTION_TYPES, READERS, TYPE_FIELDS, read_hint
 from portal.content.spec import CourseSpec, LessonSpec, MediaSpec, ModuleSpec, QuestionSpec, QuizSpec
 from portal.content.yamlfile import Located, load_yaml
 
@@ -367,15 +367,15 @@ class _Reader:
         for line, message, params in rendered.problems:
             self.problem(path, line, message, **params)
         feedback = self.optional_text(entry, path, "feedback", 5000)
-        for line, message, params in render_markdown(feedback, lambda relative: None,
-                                                     line_offset=entry.line_of("feedback") - 1).problems:
+        feedback_rendered = render_markdown(feedback, lambda relative: None, line_offset=entry.line_of("feedback") - 1)
+        for line, message, params in feedback_rendered.problems:
             self.problem(path, line, message, **params)
         hint_html = read_hint(entry, lambda line, message, **params: self.problem(path, line, message, **params))
         # Questions without a hint keep the fingerprint they had before hints existed.
         parts = (kind, float(points), text, feedback, sorted(config.items())) + ((hint_html,) if hint_html else ())
         fingerprint = sha256(repr(parts).encode())
-        return QuestionSpec(key, position, kind, float(points), rendered.html, feedback_html(feedback),
-                            config, fingerprint, hint_html)
+        return QuestionSpec(key, position, kind, float(points), rendered.html,
+                            feedback_rendered.html if feedback else "", config, fingerprint, hint_html)
 
 
 def read_course(files: dict[str, bytes], media_url: MediaUrl = placeholder_media_url,
