@@ -10,7 +10,7 @@ from portal.content.files import Limits, MediaInfo, is_hidden, read_folder, read
 from portal.content.markdown import ResolvedMedia, render_markdown
 from portal.content.messages import N_
 from portal.content.problems import ContentError, Problem
-from portal.content.questions import QUESTION_TYPES, READERS, TYPE_FIELDS, read_hint
+from portal.content.questions import KINDS, read_hint
 from portal.content.spec import CourseSpec, LessonSpec, MediaSpec, ModuleSpec, QuestionSpec, QuizSpec
 from portal.content.yamlfile import Located, load_yaml
 
@@ -346,11 +346,11 @@ class _Reader:
             self.problem(path, None, N_("question %(number)d must be a mapping of fields"), number=position)
             return None
         kind = entry.get("type")
-        if kind not in QUESTION_TYPES:
+        if kind not in KINDS:
             self.problem(path, entry.line_of("type"), N_("unknown question type '%(type)s'; use one of %(types)s"),
-                         type=str(kind)[:40], types=", ".join(QUESTION_TYPES))
+                         type=str(kind)[:40], types=", ".join(KINDS))
             return None
-        self.unknown_fields(entry, path, QUESTION_FIELDS | TYPE_FIELDS[kind])
+        self.unknown_fields(entry, path, QUESTION_FIELDS | KINDS[kind].fields)
         key = self.optional_text(entry, path, "id", 80)
         if not key and isinstance(entry.get("id", ""), str):
             self.problem(path, entry.line, N_("question %(number)d needs an id"), number=position)
@@ -362,7 +362,7 @@ class _Reader:
             self.problem(path, entry.line_of("points"), N_("points must be a number above zero"))
             points = 1
         text = self.required_text(entry, path, "text", 5000)
-        config = READERS[kind](entry, lambda line, message, **params: self.problem(path, line, message, **params))
+        config = KINDS[kind].read(entry, lambda line, message, **params: self.problem(path, line, message, **params))
         rendered = render_markdown(text, lambda relative: None, line_offset=entry.line_of("text") - 1)
         for line, message, params in rendered.problems:
             self.problem(path, line, message, **params)
