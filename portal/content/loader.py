@@ -12,7 +12,7 @@ from portal.content.files import Limits, MediaInfo, is_hidden, read_folder, read
 from portal.content.markdown import MediaResolver, ResolvedMedia, render_markdown
 from portal.content.messages import N_
 from portal.content.problems import ContentError, Problem, in_order
-from portal.content.questions import QUESTION_TYPES, READERS, TYPE_FIELDS, read_hint
+from portal.content.questions import KINDS, read_hint
 from portal.content.spec import CourseSpec, LessonSpec, MediaSpec, ModuleSpec, QuestionSpec, QuizSpec, Reference
 from portal.content.yamlfile import Located, load_yaml
 
@@ -511,11 +511,11 @@ class _Reader:
             self.problem(path, None, N_("question %(number)d must be a mapping of fields"), number=position)
             return None
         kind = entry.get("type")
-        if kind not in QUESTION_TYPES:
+        if kind not in KINDS:
             self.problem(path, entry.line_of("type"), N_("unknown question type '%(type)s'; use one of %(types)s"),
-                         type=str(kind)[:40], types=", ".join(QUESTION_TYPES))
+                         type=str(kind)[:40], types=", ".join(KINDS))
             return None
-        self.unknown_fields(entry, path, QUESTION_FIELDS | TYPE_FIELDS[kind])
+        self.unknown_fields(entry, path, QUESTION_FIELDS | KINDS[kind].fields)
         key = self.optional_text(entry, path, "id", 80)
         if not key and isinstance(entry.get("id", ""), str):
             self.problem(path, entry.line, N_("question %(number)d needs an id"), number=position)
@@ -527,7 +527,7 @@ class _Reader:
             self.problem(path, entry.line_of("points"), N_("points must be a number above zero"))
             points = 1
         text = self.required_text(entry, path, "text", 5000)
-        config = READERS[kind](entry, lambda line, message, **params: self.problem(path, line, message, **params))
+        config = KINDS[kind].read(entry, lambda line, message, **params: self.problem(path, line, message, **params))
         text_html = self.markdown(path, text, line_offset=entry.line_of("text") - 1)
         feedback = self.optional_text(entry, path, "feedback", 5000)
         feedback_html = self.markdown(path, feedback, line_offset=entry.line_of("feedback") - 1)
