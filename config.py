@@ -77,6 +77,8 @@ class Config:
     COURSE_FILES_PATH = os.environ.get("COURSE_FILES_PATH", "")
     #: Folder of sample courses that `flask setup` imports in development.
     SAMPLE_COURSES_PATH = str(BASE_DIR / "courses")
+    #: A lesson whose `reviewed` date is older than this many months (or missing) is flagged on "My teaching".
+    LESSON_REVIEW_MONTHS = int(os.environ.get("LESSON_REVIEW_MONTHS", "12"))
 
     #: The Ed25519 key that signs certificates (created in the instance folder when unset).
     ISSUER_KEY_PATH = os.environ.get("ISSUER_KEY_PATH", "")

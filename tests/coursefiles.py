@@ -16,6 +16,18 @@ COURSE_YAML = dedent("""\
     lecturers: [lecturer1@example.org]
     """)
 MODULE_YAML = "title: Foundations\nsummary: Where it starts.\n"
+#: The test course's files with the keys a course for ministries gives: objectives, audience, prerequisites.
+COURSE_KEYS = COURSE_YAML + dedent("""\
+    objectives:
+      - Explain what R&D is
+      - Compare funding instruments
+      - Use survey results in a policy note
+    audience: >-
+      Officials of *science ministries* and research councils.
+    prerequisites: >-
+      None; a [glossary](https://www.oecd.org/en/publications/frascati-manual-2015_9789264239012-en.html) helps.
+    """)
+MODULE_KEYS = MODULE_YAML + "objectives:\n  - Define R&D\n  - Name the three kinds of R&D\n"
 LESSON = dedent("""\
     ---
     title: {title}

@@ -20,6 +20,10 @@ class Problem:
         """The message in English, its values filled in."""
         return self.message % self.params if self.params else self.message
 
+    def as_dict(self) -> dict[str, Any]:
+        """The problem as JSON can keep it; Problem(**it) makes it again."""
+        return {"file": self.file, "line": self.line, "message": self.message, "params": dict(self.params)}
+
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         return f"{where}: {self.text}"

@@ -68,12 +68,12 @@ def _keyed(rows) -> dict[str, Any]:
 def _summarise(base: CourseRevision | None, spec: CourseSpec) -> dict[str, dict[str, list[str]]]:
     """What `spec` adds, changes, moves and removes against `base`, by stable key."""
     old_lessons: dict[str, tuple[str, str, int]] = {}
-    old_modules: dict[str, tuple[str, str]] = {}
+    old_modules: dict[str, tuple[str, str, tuple[str, ...]]] = {}
     old_quizzes: dict[str, tuple] = {}
     old_questions: dict[str, str] = {}
     if base is not None:
         for module in base.modules:
-            old_modules[module.key] = (module.title, module.summary)
+            old_modules[module.key] = (module.title, module.summary, tuple(module.objectives))
         lesson_rows = db.session.execute(
             select(Lesson.key, LessonVersion.content_hash, Module.key, LessonVersion.position)
             .join(LessonVersion, LessonVersion.lesson_id == Lesson.id)
@@ -96,7 +96,7 @@ def _summarise(base: CourseRevision | None, spec: CourseSpec) -> dict[str, dict[
         )
         old_questions = {f"{quiz}/{question}": digest for quiz, question, digest in question_rows}
 
-    new_modules = {m.key: (m.title, m.summary) for m in spec.modules}
+    new_modules = {m.key: (m.title, m.summary, m.objectives) for m in spec.modules}
     new_lessons = {lesson.key: (lesson.content_hash, m.key, lesson.position) for m in spec.modules for lesson in m.lessons}
     new_quizzes = {q.key: (q.title, q.pass_mark, q.attempts_allowed, q.shuffle) for q in spec.quizzes}
     new_questions = {f"{q.key}/{x.key}": x.content_hash for q in spec.quizzes for x in q.questions}
@@ -162,7 +162,9 @@ def stage_revision(spec: CourseSpec, actor: User | None = None) -> ImportResult:
         course=course, number=number, status=RevisionStatus.DRAFT, content_hash=spec.content_hash,
         created_by=actor, changes=_summarise(base, spec), title=spec.title, summary=spec.summary,
         language=spec.language, topics=list(spec.topics), estimated_hours=spec.estimated_hours,
-        completion=spec.completion, certificate=spec.certificate,
+        completion=spec.completion, certificate=spec.certificate, objectives=list(spec.objectives),
+        audience_html=spec.audience_html, prerequisites_html=spec.prerequisites_html,
+        warnings=[warning.as_dict() for warning in spec.warnings],
     )
     db.session.add(revision)
     _add_files(revision, spec)
@@ -183,13 +185,14 @@ def _add_content(course: Course, revision: CourseRevision, spec: CourseSpec) -> 
     quizzes = _stable_rows(Quiz, Quiz.course_id, course.id, {q.key for q in spec.quizzes})
     for module_spec in spec.modules:
         module = Module(key=module_spec.key, position=module_spec.position, title=module_spec.title,
-                        summary=module_spec.summary)
+                        summary=module_spec.summary, objectives=list(module_spec.objectives))
         revision.modules.append(module)
         for lesson_spec in module_spec.lessons:
             module.lessons.append(LessonVersion(
                 lesson=lessons[lesson_spec.key], revision=revision, position=lesson_spec.position,
                 title=lesson_spec.title, minutes=lesson_spec.minutes, html=lesson_spec.html,
-                content_hash=lesson_spec.content_hash,
+                content_hash=lesson_spec.content_hash, reviewed_on=lesson_spec.reviewed,
+                references=[reference.as_dict() for reference in lesson_spec.references],
             ))
         quiz_spec = module_spec.quiz
         if quiz_spec is None:

@@ -5,14 +5,15 @@ revision, the content as it stood then (Module, LessonVersion, QuizVersion, Ques
 Progress and attempts point at the stable rows or at the version they were made on, so a new
 revision never loses them. Quiz content lives here because it is part of a course revision; the
 quizzes package holds attempts and grading."""
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Date, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from portal.accounts.models import User, string_enum
+from portal.content.problems import Problem
 from portal.content.questions import KINDS
 from portal.db_types import UTCDateTime, utcnow
 from portal.extensions import Model, db
@@ -86,6 +87,13 @@ class CourseRevision(Model):
     estimated_hours: Mapped[float]
     completion: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     certificate: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    #: Learning outcomes, one line of text each.
+    objectives: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    #: Who the course is for and what to know first: one paragraph each, rendered and sanitised at import.
+    audience_html: Mapped[str] = mapped_column(Text, default="", server_default="")
+    prerequisites_html: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: What validation warned about ({file, line, message, params}), for the lecturer's preview.
+    warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
 
     course: Mapped[Course] = relationship(back_populates="revisions", foreign_keys=[course_id])
     created_by: Mapped[User | None] = relationship()
@@ -99,6 +107,10 @@ class CourseRevision(Model):
     @property
     def is_draft(self) -> bool:
         return self.status == RevisionStatus.DRAFT
+
+    @property
+    def warning_list(self) -> list[Problem]:
+        return [Problem(**warning) for warning in self.warnings]
 
     def change_lines(self) -> list[tuple[str, str, list[str]]]:
         """(part, kind, keys) for each non-empty entry of the summary of changes, in reading order."""
@@ -122,6 +134,7 @@ class Module(Model):
     position: Mapped[int]
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text, default="")
+    objectives: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
 
     revision: Mapped[CourseRevision] = relationship(back_populates="modules")
     lessons: Mapped[list["LessonVersion"]] = relationship(
@@ -157,6 +170,10 @@ class LessonVersion(Model):
     #: Rendered and sanitised once, at import.
     html: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
+    #: When the text was last checked against its sources; None when the file does not say.
+    reviewed_on: Mapped[date | None] = mapped_column(Date)
+    #: The texts it draws on: [{title, url?, publisher?, year?}].
+    references: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
 
     lesson: Mapped[Lesson] = relationship()
     revision: Mapped[CourseRevision] = relationship()

@@ -1,9 +1,11 @@
 """Rules for lecturers' work on courses: uploads, module merges, publishing, lecturers."""
+import calendar
 import secrets
 from collections.abc import Iterable
+from datetime import date
 from pathlib import PurePosixPath
 
-from sqlalchemy import ColumnElement, and_, case, cast, func, literal, or_, select, update
+from sqlalchemy import ColumnElement, Row, and_, case, cast, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, selectinload
@@ -22,6 +24,8 @@ from portal.courses.models import (
     CourseRevision,
     Enrolment,
     EnrolmentStatus,
+    Lesson,
+    LessonVersion,
     Module,
     QuizVersion,
     RevisionStatus,
@@ -45,6 +49,29 @@ def courses_taught_by(user: User) -> list[Course]:
     if not user.is_admin:
         statement = statement.where(Course.lecturers.any(User.id == user.id))
     return list(db.session.scalars(statement))
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day `months` earlier; the month's last day when it is shorter (29 Feb → 28 Feb)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def lessons_due_for_review(courses: list[Course], today: date, months: int) -> list[Row]:
+    """The lessons of these courses' published revisions not reviewed in the last `months` (or never
+    said), in reading order, in one query: (slug, number, course_title, key, title, reviewed_on)."""
+    cutoff = months_before(today, months)
+    return list(db.session.execute(
+        select(Course.slug, CourseRevision.number, CourseRevision.title.label("course_title"), Lesson.key,
+               LessonVersion.title, LessonVersion.reviewed_on)
+        .join(CourseRevision, CourseRevision.id == Course.published_revision_id)
+        .join(LessonVersion, LessonVersion.revision_id == CourseRevision.id)
+        .join(Lesson, Lesson.id == LessonVersion.lesson_id)
+        .join(Module, Module.id == LessonVersion.module_id)
+        .where(Course.id.in_([course.id for course in courses]),
+               or_(LessonVersion.reviewed_on.is_(None), LessonVersion.reviewed_on < cutoff))
+        .order_by(Course.slug, Module.position, LessonVersion.position)
+    ))
 
 
 def find_course(slug: str) -> Course | None:

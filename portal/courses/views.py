@@ -2,7 +2,7 @@
 import io
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
@@ -40,6 +40,7 @@ from portal.courses.services import (
     find_course,
     find_revision,
     leave,
+    lessons_due_for_review,
     published_course,
     quiz_source,
     remove_lecturer,
@@ -48,6 +49,7 @@ from portal.courses.services import (
     stage_upload,
 )
 from portal.courses.storage import blob_path
+from portal.db_types import utcnow
 from portal.extensions import db, limiter
 from portal.i18n import LANGUAGE_NAMES
 from portal.mail import one_line
@@ -102,11 +104,18 @@ def show_problems(template: str, problems: list, *, status: int = 422, **context
     return render_template(template, problems=problems, **context), status
 
 
+def teaching_context(form: CourseUploadForm) -> dict[str, Any]:
+    """What "My teaching" shows: the user's courses, and their lessons due for review."""
+    courses = courses_taught_by(current_user)
+    months = current_app.config["LESSON_REVIEW_MONTHS"]
+    return {"courses": courses, "form": form, "review_months": months,
+            "due": lessons_due_for_review(courses, utcnow().date(), months)}
+
+
 @bp.route("/teach")
 @allow(Role.LECTURER)
 def list_taught_courses():
-    return render_template("courses/teach_index.html", courses=courses_taught_by(current_user),
-                           form=CourseUploadForm())
+    return render_template("courses/teach_index.html", **teaching_context(CourseUploadForm()))
 
 
 @bp.route("/teach/upload", methods=["POST"])
@@ -115,18 +124,17 @@ def upload_course():
     """A zip of a whole course: a new course, or a new revision of one the user teaches."""
     form = CourseUploadForm()
     if not form.validate_on_submit():
-        return render_template("courses/teach_index.html", courses=courses_taught_by(current_user), form=form), 400
+        return render_template("courses/teach_index.html", **teaching_context(form)), 400
     upload = form.archive.data
     try:
         result = stage_upload(current_user, upload.read(), upload.filename or "upload.zip")
     except ContentError as error:
         db.session.rollback()
-        return show_problems("courses/teach_index.html", error.problems,
-                             courses=courses_taught_by(current_user), form=form)
+        return show_problems("courses/teach_index.html", error.problems, **teaching_context(form))
     except NotYourCourse as error:
         db.session.rollback()
         flash(_("A course with the slug '%(slug)s' exists and you do not teach it.", slug=str(error)), "error")
-        return render_template("courses/teach_index.html", courses=courses_taught_by(current_user), form=form), 403
+        return render_template("courses/teach_index.html", **teaching_context(form)), 403
     return finish_upload(result)
 
 

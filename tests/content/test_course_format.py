@@ -7,21 +7,10 @@ import pytest
 from portal.content.loader import count_words, latest_today, read_course
 from portal.content.problems import ContentError
 from portal.content.spec import Reference
-from tests.coursefiles import COURSE_YAML, MODULE_YAML, course_files
+from tests.coursefiles import COURSE_KEYS, COURSE_YAML, MODULE_KEYS, MODULE_YAML, course_files
 
 TODAY = date(2026, 12, 1)
 
-COURSE_KEYS = COURSE_YAML + """\
-objectives:
-  - Explain what R&D is
-  - Compare funding instruments
-  - Use survey results in a policy note
-audience: >-
-  Officials of *science ministries* and research councils.
-prerequisites: >-
-  None; a [glossary](https://www.oecd.org/en/publications/frascati-manual-2015_9789264239012-en.html) helps.
-"""
-MODULE_KEYS = MODULE_YAML + "objectives:\n  - Define R&D\n  - Name the three kinds of R&D\n"
 LESSON_KEYS = """\
 ---
 title: What is R&D?
