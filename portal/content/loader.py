@@ -69,8 +69,17 @@ def latest_today() -> date:
 
 
 def is_web_address(url: str) -> bool:
-    parts = urlsplit(url)
+    """An http or https address with a host (and a valid port, if any); never raises."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        return False
     return parts.scheme in ("http", "https") and bool(parts.hostname) and not any(c.isspace() for c in url)
+
+
+#: What a one-paragraph field (audience, prerequisites) may not hold once rendered.
+BLOCK_TAGS = re.compile(r"<(?:h[1-6]|table|ul|ol|blockquote|pre|hr|section|div|p)\b")
 
 
 def sha256(data: bytes) -> str:
@@ -177,7 +186,14 @@ class _Reader:
     def paragraph(self, data: Located, file: str, name: str) -> str:
         """A short optional paragraph of inline Markdown (audience, prerequisites), as safe HTML."""
         text = self.optional_text(data, file, name, MAX_PARAGRAPH_LENGTH)
-        return self.markdown(file, text, line_offset=data.line_of(name) - 1).strip() if text else ""
+        if not text:
+            return ""
+        html = self.markdown(file, text, line_offset=data.line_of(name) - 1).strip()
+        inner = html.removeprefix("<p>").removesuffix("</p>")
+        if not html.startswith("<p>") or BLOCK_TAGS.search(inner):
+            self.problem(file, data.line_of(name), N_(
+                "'%(name)s' must be one paragraph of text, without headings, lists, tables or footnotes"), name=name)
+        return html
 
     def unknown_fields(self, data: Located, file: str, allowed: set[str]) -> None:
         for name in data:
