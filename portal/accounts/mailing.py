@@ -22,14 +22,15 @@ from portal.mail import BULK_KINDS, MailKind, one_line, send_mail
 UNSUBSCRIBE_SALT = "mail-unsubscribe"
 
 
+#: The regions of the IANA time zone database; others ("US/Pacific", "Etc/GMT+3") are old aliases.
+TIME_ZONE_REGIONS = ("Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe",
+                     "Indian", "Pacific")
+
+
 @lru_cache(maxsize=1)
 def time_zone_names() -> tuple[str, ...]:
     """The IANA time zones this system knows ("Africa/Addis_Ababa"), sorted, for the profile."""
-    return tuple(sorted(name for name in available_timezones() if "/" in name and not name.startswith("Etc/")))
-
-
-def is_time_zone(name: str) -> bool:
-    return name in time_zone_names()
+    return tuple(sorted(name for name in available_timezones() if name.split("/", 1)[0] in TIME_ZONE_REGIONS))
 
 
 def zone_of(user: User) -> tzinfo:
