@@ -28,8 +28,9 @@ COURSE_FIELDS = {"slug", "title", "summary", "language", "topics", "estimated_ho
 MODULE_FIELDS = {"title", "summary", "objectives"}
 LESSON_FIELDS = {"title", "minutes", "reviewed", "references"}
 REFERENCE_FIELDS = {"title", "url", "publisher", "year"}
-QUIZ_FIELDS = {"title", "pass_mark", "attempts", "shuffle", "questions"}
-QUESTION_FIELDS = {"id", "type", "points", "text", "feedback", "hint"}
+QUIZ_FIELDS = {"title", "pass_mark", "attempts", "shuffle", "draw", "questions"}
+QUESTION_FIELDS = {"id", "type", "points", "text", "feedback", "hint", "category"}
+CATEGORY_MAX_LENGTH = 100
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 #: How many learning objectives a course and a module give, at least and at most.
@@ -519,8 +520,49 @@ class _Reader:
                 self.problem(path, entry.line_of("id"), N_("question id '%(id)s' is used twice"), id=question.key)
             keys.add(question.key)
             questions.append(question)
+        draw = self.read_draw(path, data, questions)
         return QuizSpec(module_key, title, float(pass_mark), attempts, shuffle is True, tuple(questions),
-                        sha256(self.files[path]))
+                        sha256(self.files[path]), draw)
+
+    def read_draw(self, path: str, data: Located, questions: list[QuestionSpec]) -> tuple[tuple[str, int], ...]:
+        """The pools an attempt draws from: (category, how many), checked against the questions."""
+        if "draw" not in data:
+            return ()
+        raw = data.get("draw")
+        if not isinstance(raw, list) or not raw:
+            self.problem(path, data.line_of("draw"), N_("draw must be a list of {category, count}"))
+            return ()
+        sizes: dict[str, int] = {}
+        for question in questions:
+            sizes[question.category] = sizes.get(question.category, 0) + 1
+        draw: dict[str, int] = {}
+        for item in raw:
+            if not isinstance(item, Located):
+                self.problem(path, data.line_of("draw"), N_("draw must be a list of {category, count}"))
+                continue
+            self.unknown_fields(item, path, {"category", "count"})
+            category = self.required_text(item, path, "category", CATEGORY_MAX_LENGTH)
+            count = item.get("count")
+            if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+                self.problem(path, item.line_of("count"), N_("count must be a whole number above zero"))
+                continue
+            if not category:
+                continue
+            if category in draw:
+                self.problem(path, item.line_of("category"), N_("category '%(category)s' is drawn from twice"),
+                             category=category)
+            elif count > sizes.get(category, 0):
+                self.problem(path, item.line_of("count"),
+                             N_("draws %(count)d question(s) from category '%(category)s', which has %(size)d"),
+                             count=count, category=category, size=sizes.get(category, 0))
+            draw[category] = count
+        for question in questions:
+            if question.category and question.category not in draw:
+                self.problem(path, data.line_of("draw"),
+                             N_("question '%(id)s' is in category '%(category)s', which draw does not name: "
+                                "name it in draw, or leave the category out to ask the question every time"),
+                             id=question.key, category=question.category)
+        return tuple(draw.items())
 
     def read_question(self, path: str, position: int, entry: Any) -> QuestionSpec | None:
         if not isinstance(entry, Located):
@@ -548,11 +590,13 @@ class _Reader:
         feedback = self.optional_text(entry, path, "feedback", 5000)
         feedback_html = self.markdown(path, feedback, line_offset=entry.line_of("feedback") - 1)
         hint_html = read_hint(entry, lambda line, message, **params: self.problem(path, line, message, **params))
-        # Questions without a hint keep the fingerprint they had before hints existed.
+        category = self.optional_text(entry, path, "category", CATEGORY_MAX_LENGTH)
+        # Questions without a hint or category keep the fingerprint they had before those existed.
         parts = (kind, float(points), text, feedback, sorted(config.items())) + ((hint_html,) if hint_html else ())
+        parts += (("category", category),) if category else ()
         fingerprint = sha256(repr(parts).encode())
         return QuestionSpec(key, position, kind, float(points), text_html,
-                            feedback_html if feedback else "", config, fingerprint, hint_html)
+                            feedback_html if feedback else "", config, fingerprint, hint_html, category)
 
 
 def read_course(files: dict[str, bytes], media_url: MediaUrl = placeholder_media_url,
