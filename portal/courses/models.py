@@ -10,9 +10,10 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from portal.accounts.models import User, string_enum
+from portal.content.questions import KINDS
 from portal.db_types import UTCDateTime, utcnow
 from portal.extensions import Model, db
 
@@ -227,6 +228,13 @@ class QuestionVersion(Model):
 
     question: Mapped[Question] = relationship()
     quiz_version: Mapped[QuizVersion] = relationship(back_populates="questions")
+
+    @validates("type")
+    def validate_type(self, key: str, value: str) -> str:
+        """Only a type of the registry is stored: grading and the form look it up by this name."""
+        if value not in KINDS:
+            raise ValueError(f"unknown question type {value!r}")
+        return value
 
 
 class CourseFile(Model):

@@ -1,20 +1,22 @@
-"""The registry of question types: each judges an answer against its question's config.
+"""How each question type is asked in a form and read back from it: one adapter per type of the
+content registry (portal.content.questions.KINDS), keyed by the same names.
 
-Grading only judges; saving results is the services' work (the shape of CTFd's challenge types).
-A form names choices by per-attempt values (`values`: choice id -> form value), never by the ids
-of the quiz file, which often give the answer away; answers are stored and judged by choice id."""
-import math
-import unicodedata
+Judging is the content type's work; saving results is the services' (the shape of CTFd's challenge
+types). A form names choices, prompts and items by per-attempt values (`values`: authored id ->
+form value), never by the ids of the quiz file, which often give the answer away; answers are
+stored and judged by authored id."""
+import random
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from wtforms import Field, RadioField, SelectMultipleField, StringField
+from wtforms import Field, Form, FormField, RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.content.questions import KINDS, Judgement, QuestionKind
 
 
 class AnswerRefused(ValueError):
@@ -29,25 +31,44 @@ def not_a_choice() -> AnswerRefused:
     return AnswerRefused(_("That answer is not one of this question's choices. Reload the page and choose again."))
 
 
-@dataclass(frozen=True)
-class Judgement:
-    score: float
-    max_score: float
+class GroupField(FormField):
+    """One select per prompt or item, named by this attempt's values; refusals are the group's own."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.refused: list[str] = []
 
     @property
-    def is_correct(self) -> bool:
-        return self.score >= self.max_score - 1e-9
+    def errors(self) -> list[str]:
+        return self.refused
+
+    @errors.setter
+    def errors(self, messages: list[str]) -> None:
+        self.refused = list(messages)
 
 
-class QuestionType:
-    """How one kind of question is asked, read back from a form, and judged."""
+class FormAdapter:
+    """How one type of question is shown in the attempt form, read back, and described."""
 
     name: ClassVar[str]
     #: The longest text answer accepted, in characters (after surrounding spaces are dropped).
     max_length: ClassVar[int] = 0
 
-    def field(self, label: Markup, config: dict[str, Any], choice_order: list[str],
-              values: Mapping[str, str]) -> Field:
+    @property
+    def kind(self) -> QuestionKind:
+        return KINDS[self.name]
+
+    def judge(self, config: dict[str, Any], points: float, response: Any) -> Judgement:
+        return self.kind.judge(config, points, response)
+
+    def arrange(self, config: dict[str, Any], shuffle: bool, chooser: random.Random) -> list[str]:
+        """The order this attempt shows the question's parts in; fixed when the attempt starts."""
+        parts = self.kind.parts(config)
+        if shuffle:
+            chooser.shuffle(parts)
+        return parts
+
+    def field(self, label: Markup, config: dict[str, Any], order: list[str], values: Mapping[str, str]) -> Field:
         raise NotImplementedError
 
     def response(self, raw: Any, values: Mapping[str, str]) -> Any:
@@ -68,71 +89,54 @@ class QuestionType:
         """A stored answer as the form shows it again when the attempt is resumed."""
         return stored
 
-    def judge(self, config: dict[str, Any], points: float, response: Any) -> Judgement:
-        raise NotImplementedError
-
-    def right_answer(self, config: dict[str, Any]) -> list[Markup]:
+    def right_answers(self, config: dict[str, Any]) -> list[Markup]:
         """What a right answer is, shown only after grading."""
-        raise NotImplementedError
+        return [Markup(answer) for answer in self.kind.right_answers(config)]
 
     def describe(self, config: dict[str, Any], response: Any) -> list[Markup]:
         """The trainee's answer as they would recognise it, for the review."""
         return [Markup.escape(response)] if response not in (None, "") else []
 
-    def choice_order(self, config: dict[str, Any]) -> list[str]:
-        return []
+
+def authored(value: Any, values: Mapping[str, str]) -> str:
+    """The authored id a form value stands for; AnswerRefused for a value this attempt never gave."""
+    by_value = {form_value: part_id for part_id, form_value in values.items()}
+    if not isinstance(value, str) or value not in by_value:
+        raise not_a_choice()
+    return by_value[value]
 
 
-class ChoiceQuestion(QuestionType):
-    def choice_order(self, config: dict[str, Any]) -> list[str]:
-        return [choice["id"] for choice in config["choices"]]
-
+class ChoiceAdapter(FormAdapter):
     def choices(self, config: dict[str, Any], order: list[str], values: Mapping[str, str]) -> list[SelectChoice]:
         by_id = {choice["id"]: choice for choice in config["choices"]}
         return [SelectChoice(values[choice_id], Markup(by_id[choice_id]["html"]))
                 for choice_id in order if choice_id in by_id and choice_id in values]
 
-    def chosen(self, value: Any, values: Mapping[str, str]) -> str:
-        """The choice id a form value stands for; AnswerRefused for a value this attempt never gave."""
-        by_value = {form_value: choice_id for choice_id, form_value in values.items()}
-        if not isinstance(value, str) or value not in by_value:
-            raise not_a_choice()
-        return by_value[value]
-
-    def form_data(self, stored: Any, values: Mapping[str, str]) -> Any:
+    def form_data(self, stored, values):
         if isinstance(stored, list):
             return [values[choice_id] for choice_id in stored if choice_id in values]
         return values.get(stored) if isinstance(stored, str) else None
 
-    def right_answer(self, config: dict[str, Any]) -> list[Markup]:
-        return [Markup(choice["html"]) for choice in config["choices"] if choice["correct"]]
-
-    def describe(self, config: dict[str, Any], response: Any) -> list[Markup]:
+    def describe(self, config, response):
         chosen = set(response if isinstance(response, list) else [response])
         return [Markup(choice["html"]) for choice in config["choices"] if choice["id"] in chosen]
 
 
-class SingleChoice(ChoiceQuestion):
+class SingleChoiceAdapter(ChoiceAdapter):
     name = "single"
 
-    def field(self, label, config, choice_order, values):
-        return RadioField(label, choices=self.choices(config, choice_order, values), validate_choice=False)
+    def field(self, label, config, order, values):
+        return RadioField(label, choices=self.choices(config, order, values), validate_choice=False)
 
     def response(self, raw, values):
-        return self.chosen(raw, values) if raw not in (None, "") else None
-
-    def judge(self, config, points, response):
-        right = next(choice["id"] for choice in config["choices"] if choice["correct"])
-        return Judgement(points if response == right else 0.0, points)
+        return authored(raw, values) if raw not in (None, "") else None
 
 
-class MultipleChoice(ChoiceQuestion):
-    """Each right choice ticked earns 1/k of the points, each wrong one ticked costs 1/(n-k); never below 0."""
-
+class MultipleChoiceAdapter(ChoiceAdapter):
     name = "multiple"
 
-    def field(self, label, config, choice_order, values):
-        return SelectMultipleField(label, choices=self.choices(config, choice_order, values), validate_choice=False,
+    def field(self, label, config, order, values):
+        return SelectMultipleField(label, choices=self.choices(config, order, values), validate_choice=False,
                                    widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
 
     def response(self, raw, values):
@@ -142,20 +146,13 @@ class MultipleChoice(ChoiceQuestion):
         if len(ticked) > len(values):
             raise AnswerRefused(_("This answer ticks more choices than the question has. Reload the page "
                                   "and choose again."))
-        return sorted({self.chosen(value, values) for value in ticked}) or None
-
-    def judge(self, config, points, response):
-        right = {choice["id"] for choice in config["choices"] if choice["correct"]}
-        wrong = {choice["id"] for choice in config["choices"]} - right
-        ticked = set(response or [])
-        share = len(ticked & right) / len(right) - (len(ticked & wrong) / len(wrong) if wrong else 0)
-        return Judgement(round(points * max(0.0, share), 6), points)
+        return sorted({authored(value, values) for value in ticked}) or None
 
 
-class TrueFalse(QuestionType):
+class TrueFalseAdapter(FormAdapter):
     name = "true_false"
 
-    def field(self, label, config, choice_order, values):
+    def field(self, label, config, order, values):
         return RadioField(label, choices=[SelectChoice("true", _l("True")), SelectChoice("false", _l("False"))],
                           validate_choice=False)
 
@@ -166,77 +163,147 @@ class TrueFalse(QuestionType):
             raise not_a_choice()
         return raw
 
-    def judge(self, config, points, response):
-        expected = "true" if config["answer"] else "false"
-        return Judgement(points if response == expected else 0.0, points)
-
-    def right_answer(self, config):
+    def right_answers(self, config):
         return [Markup(_l("True") if config["answer"] else _l("False"))]
 
     def describe(self, config, response):
         return {"true": [Markup(_l("True"))], "false": [Markup(_l("False"))]}.get(response, [])
 
 
-def normalise_text(text: str) -> str:
-    """Case, width and spacing do not matter: 'Oslo  manual ' is 'oslo manual'."""
-    return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
-
-
-class ShortText(QuestionType):
+class ShortTextAdapter(FormAdapter):
     name = "short_text"
     max_length = 300
 
-    def field(self, label, config, choice_order, values):
+    def field(self, label, config, order, values):
         return StringField(label, render_kw={"autocomplete": "off", "maxlength": self.max_length})
 
-    def judge(self, config, points, response):
-        accepted = {normalise_text(answer) for answer in config["answers"]}
-        given = normalise_text(response or "")
-        return Judgement(points if given and given in accepted else 0.0, points)
 
-    def right_answer(self, config):
-        return [Markup.escape(answer) for answer in config["answers"][:1]]
-
-
-def parse_number(text: str | None) -> float | None:
-    """A number as people type it: '0.5', '0,5', ' 1 500 ', '-2'. None when it is not one."""
-    if not text:
-        return None
-    cleaned = text.strip().replace(" ", "").replace("\u00a0", "").replace("\u202f", "")
-    if cleaned.count(",") == 1 and "." not in cleaned:
-        cleaned = cleaned.replace(",", ".")
-    try:
-        value = float(cleaned)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
-
-
-class Numeric(QuestionType):
+class NumericAdapter(FormAdapter):
     name = "numeric"
     max_length = 40
 
-    def field(self, label, config, choice_order, values):
+    def field(self, label, config, order, values):
         return StringField(label, render_kw={"inputmode": "decimal", "autocomplete": "off",
                                              "maxlength": self.max_length})
 
-    def judge(self, config, points, response):
-        value = parse_number(response)
-        if value is None:
-            return Judgement(0.0, points)
-        within = abs(value - config["answer"]) <= config["tolerance"] + 1e-9 * max(1.0, abs(config["answer"]))
-        return Judgement(points if within else 0.0, points)
 
-    def right_answer(self, config):
-        answer = f"{config['answer']:g}"
-        if config["tolerance"]:
-            answer += f" ± {config['tolerance']:g}"
-        return [Markup.escape(answer)]
+class GroupAdapter(FormAdapter):
+    """A select per prompt (or item), each named by this attempt's value for it, in a group field."""
+
+    description: ClassVar[Any] = ""
+
+    def group(self, label: Markup, selects: list[tuple[str, Markup, list[SelectChoice]]]) -> GroupField:
+        class Group(Form):
+            pass
+
+        for name, select_label, options in selects:
+            setattr(Group, name, SelectField(select_label, choices=[SelectChoice("", _l("Choose…")), *options],
+                                             validate_choice=False))
+        return GroupField(Group, label, description=self.description)
+
+    def pairs(self, raw: Any, values: Mapping[str, str]) -> dict[str, str]:
+        """{authored id: form value} of the selects the trainee set; AnswerRefused for a forged name."""
+        if raw is None:
+            return {}
+        if not isinstance(raw, Mapping) or len(raw) > len(values):
+            raise not_a_choice()
+        return {authored(name, values): value for name, value in raw.items() if value not in (None, "")}
 
 
-REGISTRY: dict[str, QuestionType] = {kind.name: kind for kind in
-                                     (SingleChoice(), MultipleChoice(), TrueFalse(), ShortText(), Numeric())}
+def reorder(parts: list[str], chooser: random.Random) -> list[str]:
+    """The parts shuffled into any order but the one written, which would give the answer away."""
+    shuffled = list(parts)
+    while len(shuffled) > 1 and shuffled == parts:
+        chooser.shuffle(shuffled)
+    return shuffled
 
 
-def question_type(name: str) -> QuestionType:
-    return REGISTRY[name]
+class MatchingAdapter(GroupAdapter):
+    """Prompts in the file's order (shuffled with the quiz), answers always shuffled: written, they
+    follow the prompts."""
+
+    name = "matching"
+    description = _l("Choose the answer that goes with each item.")
+
+    def arrange(self, config, shuffle, chooser):
+        prompts = [prompt["id"] for prompt in config["prompts"]]
+        if shuffle:
+            chooser.shuffle(prompts)
+        return prompts + reorder([answer["id"] for answer in config["answers"]], chooser)
+
+    def field(self, label, config, order, values):
+        prompts = {prompt["id"]: prompt for prompt in config["prompts"]}
+        answers = {answer["id"]: answer for answer in config["answers"]}
+        options = [SelectChoice(values[part], Markup(answers[part]["html"])) for part in order if part in answers]
+        return self.group(label, [(values[part], Markup(prompts[part]["html"]), options)
+                                  for part in order if part in prompts])
+
+    def response(self, raw, values):
+        prompts = {part for part in values if part.startswith("p")}
+        matched = {}
+        for prompt, value in self.pairs(raw, values).items():
+            answer = authored(value, values)
+            if prompt not in prompts or answer in prompts:
+                raise not_a_choice()
+            matched[prompt] = answer
+        return matched or None
+
+    def form_data(self, stored, values):
+        if not isinstance(stored, dict):
+            return None
+        return {values[prompt]: values[answer] for prompt, answer in stored.items()
+                if prompt in values and answer in values}
+
+    def describe(self, config, response):
+        if not isinstance(response, dict):
+            return []
+        answers = {answer["id"]: answer["html"] for answer in config["answers"]}
+        return [Markup(f"{prompt['html']} → {answers[response[prompt['id']]]}") for prompt in config["prompts"]
+                if response.get(prompt["id"]) in answers]
+
+
+class OrderingAdapter(GroupAdapter):
+    """Items always shown shuffled, never in the right order; each gets a select of positions."""
+
+    name = "ordering"
+    description = _l("Give each item its place in the order: 1 for the first.")
+
+    def arrange(self, config, shuffle, chooser):
+        return reorder(self.kind.parts(config), chooser)
+
+    def field(self, label, config, order, values):
+        items = {item["id"]: item for item in config["items"]}
+        positions = [SelectChoice(str(number), str(number)) for number in range(1, len(items) + 1)]
+        return self.group(label, [(values[part], Markup(items[part]["html"]), positions)
+                                  for part in order if part in items])
+
+    def response(self, raw, values):
+        placed = {}
+        for item, value in self.pairs(raw, values).items():
+            if not isinstance(value, str) or not value.isdecimal() or not 1 <= int(value) <= len(values):
+                raise not_a_choice()
+            placed[item] = int(value)
+        return placed or None
+
+    def form_data(self, stored, values):
+        if not isinstance(stored, dict):
+            return None
+        return {values[item]: str(position) for item, position in stored.items() if item in values}
+
+    def describe(self, config, response):
+        if not isinstance(response, dict):
+            return []
+        placed = sorted((position, index, item["html"]) for index, item in enumerate(config["items"])
+                        if (position := response.get(item["id"])) is not None)
+        return [Markup(f"{position}. {html}") for position, _index, html in placed]
+
+
+#: Every adapter, by the name of the content type it shows: the same names as KINDS.
+ADAPTERS: dict[str, FormAdapter] = {adapter.name: adapter for adapter in (
+    SingleChoiceAdapter(), MultipleChoiceAdapter(), TrueFalseAdapter(), ShortTextAdapter(), NumericAdapter(),
+    MatchingAdapter(), OrderingAdapter(),
+)}
+
+
+def question_type(name: str) -> FormAdapter:
+    return ADAPTERS[name]

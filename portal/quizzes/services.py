@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
+from portal.content.questions import KINDS
 from portal.courses.models import Course, QuestionVersion, Quiz, QuizVersion
 from portal.db_types import rows_changed, utcnow
 from portal.extensions import db
@@ -64,18 +65,14 @@ def reveals_answers(quiz_version: QuizVersion, attempts: list[QuizAttempt]) -> b
 
 
 def _layout(quiz_version: QuizVersion, shuffle: bool) -> list[dict[str, Any]]:
-    """The order this attempt shows questions and choices in; drawn once, kept for reloads."""
+    """The order this attempt shows questions and their parts (choices, prompts, items) in; drawn
+    once, kept for reloads."""
     chooser = random.SystemRandom()
     questions = list(quiz_version.questions)
     if shuffle:
         chooser.shuffle(questions)
-    layout = []
-    for question in questions:
-        choices = question_type(question.type).choice_order(question.config)
-        if shuffle:
-            chooser.shuffle(choices)
-        layout.append({"question": question.id, "choices": choices})
-    return layout
+    return [{"question": question.id, "choices": question_type(question.type).arrange(question.config, shuffle, chooser)}
+            for question in questions]
 
 
 def start_attempt(user: User, quiz_version: QuizVersion) -> QuizAttempt:
@@ -107,15 +104,16 @@ def questions_of(attempt: QuizAttempt) -> list[QuestionVersion]:
 
 
 def choice_values(attempt: QuizAttempt, question: QuestionVersion) -> dict[str, str]:
-    """What this attempt's form calls each choice of `question`: {choice id: value}.
+    """What this attempt's form calls each part of `question` (choice, prompt, answer to match,
+    item to order): {authored id: value}.
 
-    The quiz file's ids (a, b, c) would give the answer away, as authors tend to put it first; the
-    value is a keyed hash of attempt, question and choice, so it differs between attempts and means
-    nothing without the secret key, and needs nothing stored."""
+    The quiz file's ids (a, b, c) would give the answer away, as authors tend to put it first, and
+    so would the ids of pairs and items; the value is a keyed hash of attempt, question and part, so
+    it differs between attempts and means nothing without the secret key, and needs nothing stored."""
     secret = current_app.config["SECRET_KEY"]
     key = secret.encode() if isinstance(secret, str) else bytes(secret)
     values: dict[str, str] = {}
-    for choice_id in question_type(question.type).choice_order(question.config):
+    for choice_id in KINDS[question.type].parts(question.config):
         message = f"quiz-choice\x00{attempt.id}\x00{question.id}\x00{choice_id}".encode()
         digest = hmac.new(key, message, hashlib.sha256).digest()
         values[choice_id] = base64.urlsafe_b64encode(digest[:12]).decode()
@@ -180,7 +178,7 @@ def submit_attempt(attempt: QuizAttempt, raw: dict[str, Any]) -> bool:
     score = maximum = 0.0
     for question in questions_of(attempt):
         response = answers.get(str(question.id))
-        judgement = question_type(question.type).judge(question.config, question.points, response)
+        judgement = KINDS[question.type].judge(question.config, question.points, response)
         score += judgement.score
         maximum += judgement.max_score
         attempt.graded_answers.append(AttemptAnswer(

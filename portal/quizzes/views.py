@@ -106,19 +106,18 @@ def render_review(course, attempt: QuizAttempt):
     reveal = services.reveals_answers(attempt.quiz_version, attempts)
     reviews = []
     for number, question in enumerate(questions, start=1):
-        kind = question_type(question.type)
+        adapter = question_type(question.type)
         answer = graded.get(question.id)
+        response = answer.response if answer else None
         is_right = answer is not None and answer.is_correct
-        chosen = set(answer.response if isinstance(answer.response, list) else [answer.response]) if answer else set()
-        choice_feedback = [c["feedback_html"] for c in question.config.get("choices", [])
-                           if c["id"] in chosen and c.get("feedback_html")]
-        feedback = [question.feedback_html, *choice_feedback] if question.feedback_html else choice_feedback
+        answer_feedback = list(adapter.judge(question.config, question.points, response).feedback)
+        feedback = [question.feedback_html, *answer_feedback] if question.feedback_html else answer_feedback
         held_back = not (reveal or is_right)
         reviews.append({
             "number": number, "question": question, "answer": answer,
             "verdict": "right" if is_right else "partly" if answer and answer.score > 0 else "wrong",
-            "given": kind.describe(question.config, answer.response if answer else None),
-            "right": kind.right_answer(question.config) if reveal and not is_right else [],
+            "given": adapter.describe(question.config, response),
+            "right": adapter.right_answers(question.config) if reveal and not is_right else [],
             "feedback": [] if held_back else feedback,
             "hint": question.hint_html if held_back else "",
         })

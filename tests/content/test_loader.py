@@ -55,7 +55,7 @@ def test_every_problem_is_reported_at_once_with_file_and_line():
         "01-basics/01-what-is-rd.md:8: unsafe HTML: <script> is not allowed",
         "01-basics/quiz.yaml:6: a single-choice question needs exactly one correct choice, not 0",
         "01-basics/quiz.yaml:20: question id 'frascati' is used twice",
-        "01-basics/quiz.yaml:29: unknown question type 'essay'; use one of single, multiple, true_false, short_text, numeric",
+        "01-basics/quiz.yaml:29: unknown question type 'essay'; use one of single, multiple, true_false, short_text, numeric, matching, ordering",
         "02-measuring/module.yaml: missing: each module needs a module.yaml with its title",
     ]
     for message in expected:

@@ -1,7 +1,9 @@
 """Each question type judges answers, with the edge cases trainees actually produce."""
 import pytest
 
-from portal.quizzes.grading import REGISTRY, AnswerRefused, parse_number
+from portal.content.questions import KINDS, parse_number
+from portal.quizzes.grading import ADAPTERS as REGISTRY
+from portal.quizzes.grading import AnswerRefused
 
 CHOICES = {"choices": [
     {"id": "a", "html": "Grants", "correct": True, "feedback_html": ""},
@@ -16,9 +18,8 @@ SINGLE = {"choices": [
 
 
 def score(kind: str, config: dict, response, points: float = 1.0) -> float:
-    question_type = REGISTRY[kind]
-    values = {choice_id: choice_id for choice_id in question_type.choice_order(config)}
-    return question_type.judge(config, points, question_type.response(response, values)).score
+    values = {part: part for part in KINDS[kind].parts(config)}
+    return KINDS[kind].judge(config, points, REGISTRY[kind].response(response, values)).score
 
 
 @pytest.mark.parametrize(("response", "expected"), [("a", 2), ("b", 0), (None, 0), ("", 0)])
@@ -109,3 +110,162 @@ def test_answers_no_honest_form_sends_are_refused(kind, raw):
 def test_text_limits_count_what_is_kept():
     assert REGISTRY["short_text"].response("  " + "x" * 300 + "  ", {}) == "x" * 300
     assert REGISTRY["numeric"].response("1" * 40, {}) == "1" * 40
+
+
+def test_every_content_type_has_one_form_adapter_and_no_adapter_is_left_over():
+    assert set(KINDS) == set(REGISTRY)
+    assert all(adapter.kind is KINDS[name] for name, adapter in REGISTRY.items())
+
+
+def test_a_question_version_only_takes_a_type_of_the_registry():
+    from portal.courses.models import QuestionVersion
+
+    assert QuestionVersion(type="matching").type == "matching"
+    with pytest.raises(ValueError, match="essay"):
+        QuestionVersion(type="essay")
+
+
+WEIGHTED_SINGLE = {"choices": [
+    {"id": "a", "html": "Nazareth", "correct": True, "feedback_html": "<p>Yes.</p>", "weight": 100.0},
+    {"id": "b", "html": "Galilee", "correct": False, "feedback_html": "<p>More specific.</p>", "weight": 50.0},
+    {"id": "c", "html": "Rome", "correct": False, "feedback_html": "", "weight": -50.0},
+]}
+WEIGHTED_MULTIPLE = {"choices": [
+    {"id": "a", "html": "Grant", "correct": True, "feedback_html": "", "weight": 50.0},
+    {"id": "b", "html": "Grant's wife", "correct": True, "feedback_html": "", "weight": 50.0},
+    {"id": "c", "html": "No one", "correct": False, "feedback_html": "", "weight": -100.0},
+    {"id": "d", "html": "Grant's father", "correct": False, "feedback_html": "", "weight": 0.0},
+]}
+
+
+@pytest.mark.parametrize(("response", "expected"), [("a", 4), ("b", 2), ("c", 0), (None, 0)])
+def test_a_single_choice_earns_the_weight_of_the_choice_picked_never_below_zero(response, expected):
+    assert score("single", WEIGHTED_SINGLE, response, points=4) == expected
+
+
+def test_the_feedback_of_what_was_picked_comes_with_the_judgement():
+    assert KINDS["single"].judge(WEIGHTED_SINGLE, 1, "b").feedback == ("<p>More specific.</p>",)
+    assert KINDS["single"].judge(WEIGHTED_SINGLE, 1, None).feedback == ()
+    assert KINDS["multiple"].judge(CHOICES, 1, ["a", "c"]).feedback == ()
+
+
+@pytest.mark.parametrize(("ticked", "expected"), [
+    (["a", "b"], 1.0), (["a"], 0.5), (["a", "b", "d"], 1.0), (["a", "b", "c"], 0.0), (["c"], 0.0), (["d"], 0.0),
+])
+def test_multiple_choice_adds_the_weights_ticked_between_nothing_and_all(ticked, expected):
+    assert score("multiple", WEIGHTED_MULTIPLE, ticked) == pytest.approx(expected)
+
+
+def test_true_false_feedback_follows_the_answer_given():
+    config = {"answer": True, "feedback_true_html": "<p>Yes.</p>", "feedback_false_html": "<p>It is true.</p>"}
+    assert KINDS["true_false"].judge(config, 1, "false").feedback == ("<p>It is true.</p>",)
+    assert KINDS["true_false"].judge(config, 1, "true").feedback == ("<p>Yes.</p>",)
+    assert KINDS["true_false"].judge({"answer": True}, 1, "true").feedback == ()
+
+
+SHORT = {"answers": [
+    "Oslo Manual",
+    {"text": "Oslo", "weight": 100.0, "feedback_html": "<p>Its full name is the Oslo Manual.</p>"},
+    {"text": "OECD", "weight": 25.0, "feedback_html": "<p>Which OECD manual?</p>"},
+    {"text": "*", "weight": 0.0, "feedback_html": "<p>Think of innovation surveys.</p>"},
+]}
+
+
+@pytest.mark.parametrize(("response", "expected", "feedback"), [
+    ("oslo manual", 2, ()),
+    (" OSLO ", 2, ("<p>Its full name is the Oslo Manual.</p>",)),
+    ("oecd", 0.5, ("<p>Which OECD manual?</p>",)),
+    ("Frascati", 0, ("<p>Think of innovation surveys.</p>",)),
+    ("", 0, ()),
+])
+def test_short_text_takes_the_first_answer_that_matches(response, expected, feedback):
+    judgement = KINDS["short_text"].judge(SHORT, 2, response)
+    assert judgement.score == expected and judgement.feedback == feedback
+
+
+NUMERIC = {"answers": [
+    {"answer": 1822.0, "tolerance": 0.0, "weight": 100.0, "feedback_html": "<p>Right.</p>"},
+    {"answer": 1822.0, "tolerance": 2.0, "weight": 50.0, "feedback_html": "<p>Close.</p>"},
+    {"min": 1800.0, "max": 1900.0, "weight": 10.0, "feedback_html": ""},
+    {"answer": "*", "weight": 0.0, "feedback_html": "<p>He was born in 1822.</p>"},
+]}
+
+
+@pytest.mark.parametrize(("response", "expected", "feedback"), [
+    ("1822", 1, ("<p>Right.</p>",)),
+    ("1824", 0.5, ("<p>Close.</p>",)),     # bounds included
+    ("1820,0", 0.5, ("<p>Close.</p>",)),
+    ("1900", 0.1, ()),
+    ("1950", 0, ("<p>He was born in 1822.</p>",)),
+    ("soon", 0, ()),
+])
+def test_numeric_takes_the_first_answer_or_range_that_holds_the_number(response, expected, feedback):
+    judgement = KINDS["numeric"].judge(NUMERIC, 1, response)
+    assert judgement.score == pytest.approx(expected) and judgement.feedback == feedback
+
+
+MATCHING = {
+    "prompts": [{"id": "p1", "html": "Frascati", "answer": "a1"}, {"id": "p2", "html": "Oslo", "answer": "a2"},
+                {"id": "p3", "html": "Canberra", "answer": "a3"}, {"id": "p4", "html": "Patents", "answer": "a1"}],
+    "answers": [{"id": "a1", "html": "R&amp;D"}, {"id": "a2", "html": "Innovation"},
+                {"id": "a3", "html": "Human resources"}, {"id": "a4", "html": "Trade"}],
+}
+
+
+@pytest.mark.parametrize(("response", "expected"), [
+    ({"p1": "a1", "p2": "a2", "p3": "a3", "p4": "a1"}, 4),
+    ({"p1": "a1", "p2": "a2", "p3": "a4", "p4": "a2"}, 2),   # scored per prompt
+    ({"p1": "a2", "p2": "a1"}, 0),
+    ({"p3": "a3"}, 1),                                       # unanswered prompts earn nothing
+    (None, 0),
+])
+def test_matching_scores_each_prompt_matched_right(response, expected):
+    assert KINDS["matching"].judge(MATCHING, 4, response).score == expected
+
+
+ORDERING = {"items": [{"id": f"i{n}", "html": f"Step {n}"} for n in range(1, 5)]}
+
+
+@pytest.mark.parametrize(("positions", "expected"), [
+    ({"i1": 1, "i2": 2, "i3": 3, "i4": 4}, 6),
+    ({"i1": 4, "i2": 3, "i3": 2, "i4": 1}, 0),
+    ({"i1": 2, "i2": 1, "i3": 3, "i4": 4}, 5),   # one pair out of six swapped
+    ({"i1": 1, "i2": 3, "i3": 4, "i4": 2}, 4),   # the last step put second: pairs (2,4) and (3,4) wrong
+    ({"i1": 1, "i2": 1, "i3": 2, "i4": 3}, 5),   # a tie earns nothing for that pair
+    ({"i1": 1, "i4": 2}, 1),                     # items left out earn nothing for their pairs
+    (None, 0),
+])
+def test_ordering_scores_pairs_in_the_right_relative_order(positions, expected):
+    assert KINDS["ordering"].judge(ORDERING, 6, positions).score == pytest.approx(expected)
+
+
+PART_VALUES = {"p1": "Pv1", "p2": "Pv2", "a1": "Av1", "a2": "Av2", "a3": "Av3"}
+
+
+def test_matching_and_ordering_are_read_back_from_the_attempt_values():
+    matching = REGISTRY["matching"]
+    assert matching.response({"Pv1": "Av2", "Pv2": ""}, PART_VALUES) == {"p1": "a2"}
+    assert matching.response({"Pv1": None, "Pv2": ""}, PART_VALUES) is None
+    assert matching.form_data({"p1": "a2"}, PART_VALUES) == {"Pv1": "Av2"}
+    ordering = REGISTRY["ordering"]
+    values = {"i1": "Iv1", "i2": "Iv2", "i3": "Iv3"}
+    assert ordering.response({"Iv1": "3", "Iv2": "1", "Iv3": ""}, values) == {"i1": 3, "i2": 1}
+    assert ordering.form_data({"i1": 3, "i2": 1}, values) == {"Iv1": "3", "Iv2": "1"}
+
+
+@pytest.mark.parametrize(("kind", "raw"), [
+    ("matching", {"p1": "Av1"}),            # the authored prompt id
+    ("matching", {"Pv1": "a1"}),            # the authored answer id
+    ("matching", {"Pv1": "Pv2"}),           # a prompt offered as an answer
+    ("matching", {"Av1": "Av2"}),           # an answer used as a prompt
+    ("matching", "Av1"),
+    ("ordering", {"Iv1": "0"}),
+    ("ordering", {"Iv1": "4"}),
+    ("ordering", {"Iv1": "first"}),
+    ("ordering", {"i1": "1"}),
+    ("ordering", ["1", "2"]),
+])
+def test_matching_and_ordering_answers_no_honest_form_sends_are_refused(kind, raw):
+    values = PART_VALUES if kind == "matching" else {"i1": "Iv1", "i2": "Iv2", "i3": "Iv3"}
+    with pytest.raises(AnswerRefused):
+        REGISTRY[kind].response(raw, values)

@@ -1,0 +1,317 @@
+"""The question-type registry: one class per type, read and validated with file and line."""
+from textwrap import dedent
+
+import pytest
+
+from portal.content.loader import QUESTION_FIELDS, read_course
+from portal.content.problems import ContentError
+from portal.content.questions import KINDS
+from tests.coursefiles import course_files
+
+HEAD = "title: T\npass_mark: 50\nattempts: 0\nquestions:\n"
+
+
+def quiz(body: str) -> dict[str, bytes]:
+    return course_files({"01-basics/quiz.yaml": HEAD + dedent(body)})
+
+
+def configs(body: str) -> dict[str, dict]:
+    spec = read_course(quiz(body))
+    return {question.key: question.config for question in spec.quizzes[0].questions}
+
+
+def problems_of(body: str) -> list[str]:
+    with pytest.raises(ContentError) as caught:
+        read_course(quiz(body))
+    return [str(problem) for problem in caught.value.problems]
+
+
+def test_each_type_names_its_own_fields_apart_from_the_common_ones():
+    for name, kind in KINDS.items():
+        assert kind.name == name
+        assert kind.fields and not kind.fields & QUESTION_FIELDS
+
+
+def test_the_existing_types_keep_their_configs_so_fingerprints_do_not_change():
+    read = configs("""\
+      - id: s
+        type: single
+        text: S
+        choices: [{text: A, correct: true}, {text: B, feedback: No.}]
+      - id: t
+        type: short_text
+        text: T
+        answers: [Oslo]
+      - id: n
+        type: numeric
+        text: N
+        answer: 2
+      - id: tf
+        type: true_false
+        text: TF
+        answer: false
+      """)
+    assert read == {
+        "s": {"choices": [{"id": "a", "html": "A", "correct": True, "feedback_html": ""},
+                          {"id": "b", "html": "B", "correct": False, "feedback_html": "<p>No.</p>\n"}]},
+        "t": {"answers": ["Oslo"]},
+        "n": {"answer": 2.0, "tolerance": 0.0},
+        "tf": {"answer": False},
+    }
+
+
+def test_weights_feedback_and_answer_lists_are_read():
+    read = configs("""\
+      - id: s
+        type: single
+        text: S
+        choices:
+          - {text: Nazareth, weight: 100}
+          - {text: Galilee, weight: 50, feedback: Be more specific.}
+          - {text: Jerusalem}
+      - id: m
+        type: multiple
+        text: M
+        choices:
+          - {text: Grant, weight: 50}
+          - {text: Grant's wife, weight: 50}
+          - {text: No one, weight: -100}
+      - id: tf
+        type: true_false
+        text: TF
+        answer: true
+        feedback_true: Yes.
+        feedback_false: It is true.
+      - id: t
+        type: short_text
+        text: T
+        answers: [Oslo, {text: Oslo Manual, weight: 100, feedback: Full name.}, {text: OECD, weight: 25}]
+      - id: n
+        type: numeric
+        text: N
+        answers:
+          - {answer: 1822, feedback: Right.}
+          - {answer: 1822, tolerance: 2, weight: 50}
+          - {min: 1800, max: 1900, weight: 10}
+          - {answer: "*", weight: 0, feedback: Ulysses S. Grant was born in 1822.}
+      """)
+    assert [choice["weight"] for choice in read["s"]["choices"]] == [100, 50, 0]
+    assert [choice["correct"] for choice in read["s"]["choices"]] == [True, False, False]
+    assert [choice["correct"] for choice in read["m"]["choices"]] == [True, True, False]
+    assert read["tf"] == {"answer": True, "feedback_true_html": "<p>Yes.</p>\n",
+                          "feedback_false_html": "<p>It is true.</p>\n"}
+    assert read["t"]["answers"][0] == "Oslo"
+    assert read["t"]["answers"][2] == {"text": "OECD", "weight": 25.0, "feedback_html": ""}
+    assert read["n"]["answers"][1] == {"answer": 1822.0, "tolerance": 2.0, "weight": 50.0, "feedback_html": ""}
+    assert read["n"]["answers"][2]["min"] == 1800 and read["n"]["answers"][3]["answer"] == "*"
+
+
+def test_matching_offers_each_answer_once_and_keeps_extra_wrong_answers():
+    read = configs("""\
+      - id: m
+        type: matching
+        text: Which animal eats which food?
+        pairs:
+          - {prompt: cat, answer: cat food}
+          - {prompt: kitten, answer: Cat  food}
+          - {prompt: dog, answer: "*dog* food"}
+          - {answer: bird seed}
+      """)
+    assert read["m"] == {
+        "prompts": [{"id": "p1", "html": "cat", "answer": "a1"}, {"id": "p2", "html": "kitten", "answer": "a1"},
+                    {"id": "p3", "html": "dog", "answer": "a2"}],
+        "answers": [{"id": "a1", "html": "cat food"}, {"id": "a2", "html": "<em>dog</em> food"},
+                    {"id": "a3", "html": "bird seed"}],
+    }
+
+
+def test_ordering_keeps_the_items_in_the_order_written():
+    read = configs("""\
+      - id: o
+        type: ordering
+        text: Put the stages in order.
+        items: [Basic research, Applied research, Experimental development]
+      """)
+    assert [item["html"] for item in read["o"]["items"]] == ["Basic research", "Applied research",
+                                                             "Experimental development"]
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("""\
+      - id: s
+        type: single
+        text: S
+        choices: [{text: A, weight: 100}, {text: B, weight: 150}]
+      """, "quiz.yaml:8: weight must be a percentage from -100 to 100"),
+    ("""\
+      - id: s
+        type: single
+        text: S
+        choices:
+          - {text: A, correct: true}
+          - {text: B, weight: 50}
+      """, "quiz.yaml:9: give each choice a weight or mark choices correct, not both: with weights, a right "
+           "choice has weight: 100"),
+    ("""\
+      - id: s
+        type: single
+        text: S
+        choices: [{text: A, weight: 90}, {text: B, weight: 50}]
+      """, "quiz.yaml:5: a single-choice question needs a choice with weight 100, so that all its points can be "
+           "earned"),
+    ("""\
+      - id: m
+        type: multiple
+        text: M
+        choices: [{text: A, weight: 50}, {text: B, weight: 30}, {text: C, weight: -100}]
+      """, "quiz.yaml:5: the positive weights of a multiple-choice question must add up to 100, not 80"),
+    ("""\
+      - id: tf
+        type: true_false
+        text: TF
+        answer: true
+        feedback_true: [a, list]
+      """, "quiz.yaml:9: 'feedback_true' must be text"),
+    ("""\
+      - id: t
+        type: short_text
+        text: T
+        answers:
+          - {text: Oslo, weight: 50}
+          - {weight: 100}
+          - {text: Paris, points: 3}
+      """, "quiz.yaml:10: an answer needs a text"),
+    ("""\
+      - id: t
+        type: short_text
+        text: T
+        answers:
+          - {text: Oslo, weight: 50}
+      """, "quiz.yaml:8: at least one answer must have weight 100, so that all the points can be earned"),
+    ("""\
+      - id: t
+        type: short_text
+        text: T
+        answers:
+          - {text: Oslo}
+          - {text: Paris, points: 3}
+      """, "quiz.yaml:10: unknown field(s) in an answer: points"),
+    ("""\
+      - id: n
+        type: numeric
+        text: N
+        answer: 3
+        answers: [{answer: 3}]
+      """, "quiz.yaml:9: give answer and tolerance, or a list of answers, not both"),
+    ("""\
+      - id: n
+        type: numeric
+        text: N
+        answers:
+          - {answer: 3}
+          - {min: 5, max: 1}
+      """, "quiz.yaml:10: a range needs numbers min and max, min not above max"),
+    ("""\
+      - id: n
+        type: numeric
+        text: N
+        answers:
+          - {answer: 3, tolerance: -1}
+      """, "quiz.yaml:9: tolerance must be a number, zero or more"),
+    ("""\
+      - id: n
+        type: numeric
+        text: N
+        answers:
+          - {answer: three}
+      """, "quiz.yaml:9: each answer is a mapping: {answer, tolerance} or {min, max}"),
+    ("""\
+      - id: m
+        type: matching
+        text: M
+        pairs:
+          - {prompt: Frascati, answer: R&D}
+          - {answer: Innovation}
+      """, "quiz.yaml:8: a matching question needs a list of at least 2 pairs"),
+    ("""\
+      - id: m
+        type: matching
+        text: M
+        pairs: [{prompt: Frascati, answer: R&D}]
+      """, "quiz.yaml:8: a matching question needs a list of at least 2 pairs"),
+    ("""\
+      - id: m
+        type: matching
+        text: M
+        pairs:
+          - {prompt: Frascati, answer: R&D}
+          - {prompt: Oslo}
+          - {prompt: Canberra, answer: Human resources, hint: none}
+      """, "quiz.yaml:10: each pair needs an answer"),
+    ("""\
+      - id: m
+        type: matching
+        text: M
+        pairs:
+          - {prompt: Frascati, answer: R&D}
+          - {prompt: Oslo, answer: Innovation}
+          - {prompt: Canberra, answer: Human resources, hint: none}
+      """, "quiz.yaml:11: unknown field(s) in a pair: hint"),
+    ("""\
+      - id: m
+        type: matching
+        text: M
+        pairs:
+          - {prompt: Frascati, answer: R&D}
+          - {prompt: Oslo, answer: Innovation}
+          - {prompt: FRASCATI, answer: Innovation}
+      """, "quiz.yaml:11: the prompt 'FRASCATI' is given twice"),
+    ("""\
+      - id: o
+        type: ordering
+        text: O
+        items: [Idea]
+      """, "quiz.yaml:8: an ordering question needs a list of at least 2 items"),
+    ("""\
+      - id: o
+        type: ordering
+        text: O
+        items:
+          - Idea
+          - Market
+          - idea
+      """, "quiz.yaml:8: the item 'idea' is given twice"),
+    ("""\
+      - id: o
+        type: ordering
+        text: O
+        items:
+          - Idea
+          - {text: Market}
+      """, "quiz.yaml:10: each item is a text"),
+])
+def test_a_bad_entry_is_a_problem_with_file_and_line(body, message):
+    found = problems_of(body)
+    assert f"01-basics/{message}" in found, found
+
+
+def test_the_answer_and_tolerance_form_and_the_list_form_do_not_mix_fields():
+    found = problems_of("""\
+      - id: o
+        type: ordering
+        text: O
+        items: [A, B]
+        pairs: [{prompt: A, answer: B}]
+      """)
+    assert "01-basics/quiz.yaml:9: unknown field 'pairs'" in found
+
+
+def test_weights_in_thirds_as_moodle_writes_them_add_up_to_100():
+    read = configs("""\
+      - id: m
+        type: multiple
+        text: M
+        choices: [{text: A, weight: 33.33333}, {text: B, weight: 33.33333}, {text: C, weight: 33.33333},
+                  {text: D, weight: -100}]
+      """)
+    assert len(read["m"]["choices"]) == 4
