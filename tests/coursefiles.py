@@ -1,6 +1,7 @@
 """Build small course folders and zips in memory for the tests."""
 import io
 import zipfile
+from pathlib import Path
 from textwrap import dedent
 
 from PIL import Image
@@ -91,6 +92,14 @@ def course_files(changes: dict[str, str | bytes | None] | None = None) -> dict[s
         else:
             files[path] = value
     return {path: data.encode() if isinstance(data, str) else data for path, data in files.items()}
+
+
+def write_tree(root: Path, files: dict[str, bytes]) -> None:
+    """Write course files under `root`, as a lecturer's folder."""
+    for path, data in files.items():
+        target = root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
 
 
 def zip_bytes(files: dict[str, bytes], folder: str = "") -> bytes:

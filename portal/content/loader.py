@@ -3,15 +3,17 @@ import hashlib
 import math
 import re
 from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import urlsplit
 
 from portal.content.files import Limits, MediaInfo, is_hidden, read_folder, read_zip, sniff_media, strip_common_folder
-from portal.content.markdown import ResolvedMedia, render_markdown
+from portal.content.markdown import MediaResolver, ResolvedMedia, render_markdown
 from portal.content.messages import N_
-from portal.content.problems import ContentError, Problem
+from portal.content.problems import ContentError, Problem, in_order
 from portal.content.questions import QUESTION_TYPES, READERS, TYPE_FIELDS, read_hint
-from portal.content.spec import CourseSpec, LessonSpec, MediaSpec, ModuleSpec, QuestionSpec, QuizSpec
+from portal.content.spec import CourseSpec, LessonSpec, MediaSpec, ModuleSpec, QuestionSpec, QuizSpec, Reference
 from portal.content.yamlfile import Located, load_yaml
 
 KEY = r"[a-z0-9]+(?:-[a-z0-9]+)*"
@@ -22,9 +24,28 @@ SLUG = re.compile(rf"^{KEY}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 LANGUAGES = ("en", "fr", "ar", "zh")
 COURSE_FIELDS = {"slug", "title", "summary", "language", "topics", "estimated_hours", "lecturers",
-                 "completion", "certificate"}
+                 "completion", "certificate", "objectives", "audience", "prerequisites"}
+MODULE_FIELDS = {"title", "summary", "objectives"}
+LESSON_FIELDS = {"title", "minutes", "reviewed", "references"}
+REFERENCE_FIELDS = {"title", "url", "publisher", "year"}
 QUIZ_FIELDS = {"title", "pass_mark", "attempts", "shuffle", "questions"}
 QUESTION_FIELDS = {"id", "type", "points", "text", "feedback", "hint"}
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+#: How many learning objectives a course and a module give, at least and at most.
+COURSE_OBJECTIVES = (3, 8)
+MODULE_OBJECTIVES = (2, 6)
+MAX_OBJECTIVE_LENGTH = 300
+#: The longest audience or prerequisites paragraph, in characters.
+MAX_PARAGRAPH_LENGTH = 600
+#: Plausible reading speeds, in words a minute: a lesson's minutes outside them earn a warning.
+READING_SPEED = (60, 200)
+#: Minutes a quiz question is taken to need, when a course's hours are checked against its parts.
+MINUTES_PER_QUESTION = 2
+#: How far, in percent of its parts' minutes, a course's estimated_hours may stray without a warning.
+HOURS_TOLERANCE = 30
+#: Characters of scripts written without spaces between words; two of them count as one word.
+UNSPACED_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 #: Makes the URL of a course media file from its spec; the default serves validation alone.
 MediaUrl = Callable[[MediaSpec], str]
@@ -32,6 +53,24 @@ MediaUrl = Callable[[MediaSpec], str]
 
 def placeholder_media_url(media: MediaSpec) -> str:
     return f"/media/{media.sha256}/{PurePosixPath(media.path).name}"
+
+
+def count_words(markdown: str) -> int:
+    """Words of a lesson's Markdown: pieces between spaces holding a letter or digit (so not `##`
+    or `-`), plus one for every two characters of Chinese or Japanese."""
+    unspaced = len(UNSPACED_SCRIPT.findall(markdown))
+    spaced = UNSPACED_SCRIPT.sub(" ", markdown).split()
+    return sum(1 for piece in spaced if any(character.isalnum() for character in piece)) + unspaced // 2
+
+
+def latest_today() -> date:
+    """Today's date where it is latest on Earth (UTC+14): no lecturer's today is in the future."""
+    return (datetime.now(UTC) + timedelta(hours=14)).date()
+
+
+def is_web_address(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and not any(c.isspace() for c in url)
 
 
 def sha256(data: bytes) -> str:
@@ -49,16 +88,30 @@ def content_hash(files: dict[str, bytes]) -> str:
 class _Reader:
     """Reads one course; every method adds problems rather than stopping at the first."""
 
-    def __init__(self, files: dict[str, bytes], media_url: MediaUrl, limits: Limits) -> None:
+    def __init__(self, files: dict[str, bytes], media_url: MediaUrl, limits: Limits, today: date) -> None:
         self.files = {path: data for path, data in files.items() if not is_hidden(path)}
         self.media_url = media_url
         self.limits = limits
+        self.today = today
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
         self.media: dict[str, MediaSpec] = {}
 
     def problem(self, file: str, line: int | None, message: str, **params: Any) -> None:
         """Add a problem: `message` is a template marked with N_, `params` its values."""
         self.problems.append(Problem(file, line, message, params))
+
+    def warn(self, file: str, line: int | None, message: str, **params: Any) -> None:
+        """Add a warning: like a problem, but the course still imports."""
+        self.warnings.append(Problem(file, line, message, params))
+
+    def markdown(self, file: str, text: str, resolve_media: MediaResolver = lambda relative: None,
+                 line_offset: int = 0) -> str:
+        """`text` rendered to safe HTML; what is wrong in it becomes problems of `file`."""
+        rendered = render_markdown(text, resolve_media, line_offset=line_offset)
+        for line, message, params in rendered.problems:
+            self.problem(file, line, message, **params)
+        return rendered.html
 
     def text(self, path: str) -> str | None:
         try:
@@ -103,6 +156,29 @@ class _Reader:
                          name=name, max=max_length)
         return value
 
+    def objectives(self, data: Located, file: str, counts: tuple[int, int]) -> tuple[str, ...]:
+        """The learning outcomes a course or module lists, each on one line."""
+        value = data.get("objectives")
+        if value is None:
+            return ()
+        line = data.line_of("objectives")
+        if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+            self.problem(file, line, N_("objectives must be a list of learning outcomes, each a line of text"))
+            return ()
+        low, high = counts
+        if not low <= len(value) <= high:
+            self.problem(file, line, N_("give %(low)d to %(high)d objectives, not %(count)d"),
+                         low=low, high=high, count=len(value))
+        outcomes = tuple(" ".join(item.split()) for item in value)
+        if any(len(outcome) > MAX_OBJECTIVE_LENGTH for outcome in outcomes):
+            self.problem(file, line, N_("an objective is longer than %(max)d characters"), max=MAX_OBJECTIVE_LENGTH)
+        return outcomes
+
+    def paragraph(self, data: Located, file: str, name: str) -> str:
+        """A short optional paragraph of inline Markdown (audience, prerequisites), as safe HTML."""
+        text = self.optional_text(data, file, name, MAX_PARAGRAPH_LENGTH)
+        return self.markdown(file, text, line_offset=data.line_of(name) - 1).strip() if text else ""
+
     def unknown_fields(self, data: Located, file: str, allowed: set[str]) -> None:
         for name in data:
             if name not in allowed:
@@ -145,6 +221,7 @@ class _Reader:
             lecturers = []
         if not modules and not any(p.file != file for p in self.problems):
             self.problem(file, None, N_("the course has no modules (folders such as 01-introduction/)"))
+        self.check_hours(data, hours, modules)
         return CourseSpec(
             slug=slug,
             title=self.required_text(data, file, "title", 200),
@@ -159,7 +236,29 @@ class _Reader:
             media=tuple(self.media.values()),
             content_hash=content_hash(self.files),
             files=self.files,
+            objectives=self.objectives(data, file, COURSE_OBJECTIVES),
+            audience_html=self.paragraph(data, file, "audience"),
+            prerequisites_html=self.paragraph(data, file, "prerequisites"),
+            warnings=tuple(in_order(self.warnings)),
         )
+
+    def check_hours(self, data: Located, hours: float, modules: list[ModuleSpec]) -> None:
+        """Warn when estimated_hours strays too far from the minutes of the course's parts."""
+        lessons = sum(lesson.minutes for module in modules for lesson in module.lessons)
+        questions = sum(len(module.quiz.questions) for module in modules if module.quiz)
+        total = lessons + MINUTES_PER_QUESTION * questions
+        declared = hours * 60
+        if not hours or not total or abs(declared - total) * 100 <= HOURS_TOLERANCE * total:
+            return
+        shortest = math.ceil(total * (100 - HOURS_TOLERANCE) / 60) / 100
+        longest = math.floor(total * (100 + HOURS_TOLERANCE) / 60) / 100
+        self.warn("course.yaml", data.line_of("estimated_hours"),
+                  N_("estimated_hours is %(hours)s (%(declared)d minutes), but the lessons take %(lessons)d minutes "
+                     "and the %(questions)d quiz questions %(quiz_minutes)d (%(per_question)d each): "
+                     "%(total)d minutes, more than %(tolerance)d%% away; give %(shortest)s to %(longest)s hours"),
+                  hours=f"{hours:g}", declared=round(declared), lessons=lessons, questions=questions,
+                  quiz_minutes=MINUTES_PER_QUESTION * questions, per_question=MINUTES_PER_QUESTION, total=total,
+                  tolerance=HOURS_TOLERANCE, shortest=f"{shortest:g}", longest=f"{longest:g}")
 
     def read_completion(self, data: Located) -> dict[str, Any]:
         rule = {"lessons": "all", "quizzes": "all"}
@@ -264,7 +363,7 @@ class _Reader:
             self.problem(folder, None, N_("the module has no lessons"))
         if meta is None:
             return None
-        self.unknown_fields(meta, meta_path, {"title", "summary"})
+        self.unknown_fields(meta, meta_path, MODULE_FIELDS)
         return ModuleSpec(
             key=key,
             position=position,
@@ -273,6 +372,7 @@ class _Reader:
             summary=self.optional_text(meta, meta_path, "summary", 2000),
             lessons=tuple(lessons),
             quiz=quiz,
+            objectives=self.objectives(meta, meta_path, MODULE_OBJECTIVES),
         )
 
     def read_lesson(self, path: str, folder: str, position: int, key: str) -> LessonSpec | None:
@@ -293,7 +393,7 @@ class _Reader:
             if meta is not None:
                 self.problem(path, 2, N_("the front matter must give title and minutes"))
             return None
-        self.unknown_fields(meta, path, {"title", "minutes"})
+        self.unknown_fields(meta, path, LESSON_FIELDS)
         title = self.required_text(meta, path, "title", 200)
         minutes = meta.get("minutes")
         if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes <= 0:
@@ -301,12 +401,77 @@ class _Reader:
                          N_("minutes must be a whole number above zero"))
             minutes = 0
         body = "\n".join(lines[end + 1:])
-        rendered = render_markdown(body, self.resolver(folder), line_offset=end + 1)
-        for line, message, params in rendered.problems:
-            self.problem(path, line, message, **params)
+        html = self.markdown(path, body, self.resolver(folder), line_offset=end + 1)
         if not body.strip():
             self.problem(path, end + 1, N_("the lesson has no text"))
-        return LessonSpec(key, position, title, minutes, rendered.html, sha256(self.files[path]))
+        words = count_words(body)
+        if minutes:
+            self.check_reading_speed(path, meta.line_of("minutes"), minutes, words)
+        return LessonSpec(key, position, title, minutes, html, sha256(self.files[path]),
+                          reviewed=self.reviewed(meta, path), references=self.references(meta, path), words=words)
+
+    def check_reading_speed(self, path: str, line: int, minutes: int, words: int) -> None:
+        """Warn when a lesson's minutes are implausible for its words."""
+        slowest, fastest = READING_SPEED
+        if slowest * minutes <= words <= fastest * minutes:
+            return
+        rate = words / minutes
+        self.warn(path, line, N_("%(minutes)d minutes for %(words)d words is %(rate)d words a minute: a lesson's "
+                                 "minutes should give %(slowest)d to %(fastest)d words a minute"),
+                  minutes=minutes, words=words, rate=math.floor(rate) if rate < slowest else math.ceil(rate),
+                  slowest=slowest, fastest=fastest)
+
+    def reviewed(self, meta: Located, path: str) -> date | None:
+        """The date the lesson was last checked against its sources: a real date, not in the future."""
+        value = meta.get("reviewed")
+        if value is None:
+            return None
+        line = meta.line_of("reviewed")
+        if isinstance(value, str) and ISO_DATE.match(written := value.strip()):
+            try:
+                value = date.fromisoformat(written)
+            except ValueError:
+                self.problem(path, line, N_("%(value)s is not a real date"), value=written)
+                return None
+        if isinstance(value, datetime) or not isinstance(value, date):
+            self.problem(path, line, N_("reviewed must be a date written YYYY-MM-DD, such as 2026-11-30"))
+            return None
+        if value > self.today:
+            self.problem(path, line, N_("the reviewed date %(date)s is in the future"), date=value.isoformat())
+            return None
+        return value
+
+    def references(self, meta: Located, path: str) -> tuple[Reference, ...]:
+        """The texts the lesson draws on; each needs a title and should link to the text."""
+        entries = meta.get("references")
+        if entries is None:
+            return ()
+        if not isinstance(entries, list):
+            self.problem(path, meta.line_of("references"), N_("references must be a list, each with a title and a url"))
+            return ()
+        references = []
+        for number, entry in enumerate(entries, start=1):
+            if not isinstance(entry, Located):
+                self.problem(path, meta.line_of("references"),
+                             N_("reference %(number)d must be a mapping with a title and a url"), number=number)
+                continue
+            self.unknown_fields(entry, path, REFERENCE_FIELDS)
+            title = self.required_text(entry, path, "title", 300)
+            url = self.optional_text(entry, path, "url", 2000)
+            if url and not is_web_address(url):
+                self.problem(path, entry.line_of("url"),
+                             N_("the reference url '%(url)s' must be a web address starting with https:// or http://"),
+                             url=url[:100])
+            elif not url:
+                self.warn(path, entry.line, N_("reference %(number)d has no url: link to the text where it is online"),
+                          number=number)
+            year = entry.get("year")
+            if year is not None and (isinstance(year, bool) or not isinstance(year, int) or not 1000 <= year <= 9999):
+                self.problem(path, entry.line_of("year"), N_("year must be a year such as 2024"))
+                year = None
+            if title:
+                references.append(Reference(title, url, self.optional_text(entry, path, "publisher", 200), year))
+        return tuple(references)
 
     def read_quiz(self, path: str, module_key: str) -> QuizSpec | None:
         data = self.yaml_mapping(path)
@@ -363,25 +528,23 @@ class _Reader:
             points = 1
         text = self.required_text(entry, path, "text", 5000)
         config = READERS[kind](entry, lambda line, message, **params: self.problem(path, line, message, **params))
-        rendered = render_markdown(text, lambda relative: None, line_offset=entry.line_of("text") - 1)
-        for line, message, params in rendered.problems:
-            self.problem(path, line, message, **params)
+        text_html = self.markdown(path, text, line_offset=entry.line_of("text") - 1)
         feedback = self.optional_text(entry, path, "feedback", 5000)
-        feedback_rendered = render_markdown(feedback, lambda relative: None, line_offset=entry.line_of("feedback") - 1)
-        for line, message, params in feedback_rendered.problems:
-            self.problem(path, line, message, **params)
+        feedback_html = self.markdown(path, feedback, line_offset=entry.line_of("feedback") - 1)
         hint_html = read_hint(entry, lambda line, message, **params: self.problem(path, line, message, **params))
         # Questions without a hint keep the fingerprint they had before hints existed.
         parts = (kind, float(points), text, feedback, sorted(config.items())) + ((hint_html,) if hint_html else ())
         fingerprint = sha256(repr(parts).encode())
-        return QuestionSpec(key, position, kind, float(points), rendered.html,
-                            feedback_rendered.html if feedback else "", config, fingerprint, hint_html)
+        return QuestionSpec(key, position, kind, float(points), text_html,
+                            feedback_html if feedback else "", config, fingerprint, hint_html)
 
 
 def read_course(files: dict[str, bytes], media_url: MediaUrl = placeholder_media_url,
-                limits: Limits = Limits()) -> CourseSpec:
-    """The course these files describe; raises ContentError with every problem found."""
-    reader = _Reader(strip_common_folder(files, "course.yaml"), media_url, limits)
+                limits: Limits = Limits(), today: date | None = None) -> CourseSpec:
+    """The course these files describe, with its warnings; raises ContentError with every problem found.
+
+    `today` is the latest date a lesson may say it was reviewed (by default, today anywhere on Earth)."""
+    reader = _Reader(strip_common_folder(files, "course.yaml"), media_url, limits, today or latest_today())
     spec = reader.read()
     if spec is None:
         raise ContentError(reader.problems)

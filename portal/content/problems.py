@@ -1,5 +1,8 @@
-"""A problem found in a course's files, with where it is."""
-from collections.abc import Mapping
+"""A problem found in a course's files, with where it is.
+
+Problems stop an import. Warnings are Problems too, kept apart: the course imports, and
+`flask courses validate` and the lecturer's preview show them."""
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,13 +25,14 @@ class Problem:
         return f"{where}: {self.text}"
 
 
-def _order(problem: Problem) -> tuple[str, int, str]:
-    return problem.file, problem.line or 0, problem.message
+def in_order(problems: Iterable[Problem]) -> list[Problem]:
+    """Problems by file, then line, as a reader goes through the files."""
+    return sorted(problems, key=lambda problem: (problem.file, problem.line or 0, problem.message))
 
 
 class ContentError(Exception):
     """Raised when content cannot be used; carries every problem found."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        self.problems = sorted(problems, key=_order)
+        self.problems = in_order(problems)
         super().__init__("\n".join(str(p) for p in self.problems))

@@ -1,6 +1,9 @@
 """What a course folder describes, once read and validated: plain data, ready to import."""
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from datetime import date
 from typing import Any
+
+from portal.content.problems import Problem
 
 
 @dataclass(frozen=True)
@@ -14,6 +17,20 @@ class MediaSpec:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """A text a lesson draws on, listed under it with a link to the primary source."""
+
+    title: str
+    url: str = ""
+    publisher: str = ""
+    year: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The reference as stored: only the fields it gives."""
+        return {name: value for name, value in asdict(self).items() if value not in ("", None)}
+
+
+@dataclass(frozen=True)
 class LessonSpec:
     key: str
     position: int
@@ -21,6 +38,9 @@ class LessonSpec:
     minutes: int
     html: str
     content_hash: str  #: of the source file, so that a changed lesson is noticed
+    reviewed: date | None = None  #: when its text was last checked against its sources
+    references: tuple[Reference, ...] = ()
+    words: int = 0     #: of its Markdown body, to judge its minutes
 
 
 @dataclass(frozen=True)
@@ -56,6 +76,7 @@ class ModuleSpec:
     summary: str
     lessons: tuple[LessonSpec, ...]
     quiz: QuizSpec | None
+    objectives: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,6 +94,11 @@ class CourseSpec:
     media: tuple[MediaSpec, ...]
     content_hash: str  #: of every file that makes the course: equal hashes, equal content
     files: dict[str, bytes] = field(repr=False, compare=False, default_factory=dict)
+    objectives: tuple[str, ...] = ()
+    audience_html: str = ""       #: one paragraph, rendered and sanitised
+    prerequisites_html: str = ""
+    #: What import allows but a reviewer should look at (implausible minutes or hours, a reference without a link).
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def lessons(self) -> list[LessonSpec]:

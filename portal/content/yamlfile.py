@@ -53,6 +53,14 @@ def _construct_int(loader: _LineLoader, node: yaml.ScalarNode) -> int:
     return loader.construct_yaml_int(node)
 
 
+def _construct_timestamp(loader: _LineLoader, node: yaml.ScalarNode) -> Any:
+    """A date or time; one that does not exist (2026-02-30) is a problem with its line, not a crash."""
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError:
+        raise Refused(N_("%(value)s is not a real date"), node.start_mark, value=str(node.value)[:40]) from None
+
+
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> Located:
     loader.flatten_mapping(node)
     mapping = Located()
@@ -71,6 +79,7 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> Located:
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _LineLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 def load_yaml(text: str, file: str, problems: list[Problem], line_offset: int = 0) -> Any:

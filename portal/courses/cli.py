@@ -18,48 +18,77 @@ def courses() -> None:
     """Validate and import course folders."""
 
 
-def _read_all(path: Path):
-    """Every course at `path` read and validated; (specs, problems with the course's name)."""
+def _within(name: str, problems) -> list[Problem]:
+    """Problems with the course folder's name before their file, as the shell user knows it."""
+    return [dataclasses.replace(problem, file=f"{name}/{problem.file}") for problem in problems]
+
+
+def _read_all(path: Path) -> tuple[list[CourseSpec], list[Problem], list[Problem]]:
+    """Every course at `path` read and validated: (specs, problems, warnings), each named by its course."""
     try:
         sources = course_sources(path, upload_limits())
     except ContentError as error:
-        return [], error.problems
+        return [], error.problems, []
     specs: list[CourseSpec] = []
     problems: list[Problem] = []
+    warnings: list[Problem] = []
     for name, files in sources:
         try:
-            specs.append(read_spec(files))
+            spec = read_spec(files)
         except ContentError as error:
-            problems.extend(dataclasses.replace(p, file=f"{name}/{p.file}") for p in error.problems)
-    return specs, problems
+            problems.extend(_within(name, error.problems))
+        else:
+            specs.append(spec)
+            warnings.extend(_within(name, spec.warnings))
+    return specs, problems, warnings
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' if number != 1 else ''}"
 
 
 def _print_problems(problems: list[Problem]) -> None:
     for problem in problems:
         click.echo(str(problem), err=True)
-    click.echo(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found.", err=True)
+    click.echo(f"{_count(len(problems), 'problem')} found.", err=True)
+
+
+def _print_warnings(warnings: list[Problem]) -> None:
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if warnings:
+        click.echo(f"{_count(len(warnings), 'warning')}.", err=True)
 
 
 @courses.command("validate")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too, as CI should.")
 @with_appcontext
-def validate_command(path: Path) -> None:
-    """Print every problem in the course(s) at PATH, with file and line; exit 1 if any."""
-    specs, problems = _read_all(path)
+def validate_command(path: Path, strict: bool) -> None:
+    """Print every problem and warning in the course(s) at PATH, with file and line.
+
+    Exits 1 when there is a problem (the course would not import), or, with --strict, a warning."""
+    specs, problems, warnings = _read_all(path)
+    _print_warnings(warnings)
     if problems:
         _print_problems(problems)
         raise SystemExit(1)
     for spec in specs:
         click.echo(f"{spec.slug}: valid ({len(spec.modules)} modules, {len(spec.lessons)} lessons, "
-                   f"{sum(len(q.questions) for q in spec.quizzes)} questions)")
+                   f"{sum(len(q.questions) for q in spec.quizzes)} questions)"
+                   + (f", {_count(len(spec.warnings), 'warning')}" if spec.warnings else ""))
+    if strict and warnings:
+        click.echo("Failed: --strict allows no warnings.", err=True)
+        raise SystemExit(1)
 
 
 @courses.command("import")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @with_appcontext
 def import_command(path: Path) -> None:
-    """Import the course(s) at PATH, all or nothing, publishing each changed course."""
-    specs, problems = _read_all(path)
+    """Import the course(s) at PATH, all or nothing, publishing each changed course; warnings do not stop it."""
+    specs, problems, warnings = _read_all(path)
+    _print_warnings(warnings)
     if problems:
         _print_problems(problems)
         click.echo("Nothing was imported.", err=True)

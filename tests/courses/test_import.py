@@ -1,12 +1,10 @@
 """Importing course files: revisions, unchanged re-imports, retired lessons, all-or-nothing."""
-from pathlib import Path
-
 from sqlalchemy import func, select
 
 from portal.accounts.models import Role
 from portal.courses.models import Course, CourseRevision, Lesson, LessonVersion, Question, RevisionStatus
 from portal.extensions import db
-from tests.coursefiles import LESSON, QUIZ_YAML, course_files, zip_bytes
+from tests.coursefiles import COURSE_YAML, LESSON, QUIZ_YAML, course_files, write_tree, zip_bytes
 
 EDITED = LESSON.format(title="Funding R&D") + "\nA new paragraph on challenge prizes.\n\n![A chart](media/chart.png)\n"
 
@@ -92,13 +90,6 @@ def test_media_is_served_with_long_caching_and_an_etag(client, make_course):
     assert client.get(url.replace(url.split("/")[2], "0" * 64)).status_code == 404
 
 
-def write_tree(root: Path, files: dict[str, bytes]) -> None:
-    for path, data in files.items():
-        target = root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-
-
 def test_validate_command_lists_every_problem_and_fails(runner, tmp_path):
     write_tree(tmp_path / "broken", course_files({"01-basics/quiz.yaml": QUIZ_YAML.replace("type: numeric", "type: essay"),
                                                   "course.yaml": "slug: x\n"}))
@@ -109,6 +100,22 @@ def test_validate_command_lists_every_problem_and_fails(runner, tmp_path):
     write_tree(tmp_path / "good", course_files())
     result = runner.invoke(args=["courses", "validate", str(tmp_path / "good")])
     assert result.exit_code == 0 and "test-course: valid (2 modules, 3 lessons, 5 questions)" in result.output
+
+
+def test_validate_command_prints_warnings_and_fails_on_them_only_when_strict(runner, tmp_path):
+    course = tmp_path / "course"
+    write_tree(course, course_files({"course.yaml": COURSE_YAML.replace("estimated_hours: 2", "estimated_hours: 20")}))
+    result = runner.invoke(args=["courses", "validate", str(course)])
+    assert result.exit_code == 0, result.output
+    assert "warning: course/course.yaml:6: estimated_hours is 20 (1200 minutes)" in result.output
+    assert "warning: course/01-basics/01-what-is-rd.md:3: 10 minutes for 17 words is 1 words a minute" in result.output
+    assert "test-course: valid (2 modules, 3 lessons, 5 questions), 4 warnings" in result.output
+    strict = runner.invoke(args=["courses", "validate", "--strict", str(course)])
+    assert strict.exit_code == 1 and "4 warnings." in strict.output and "--strict allows no warnings" in strict.output
+
+    imported = runner.invoke(args=["courses", "import", str(course)])
+    assert imported.exit_code == 0 and "warning: course/course.yaml:6" in imported.output
+    assert "test-course: published revision 1" in imported.output
 
 
 def test_import_command_is_all_or_nothing(runner, tmp_path):

@@ -25,6 +25,14 @@ def test_sample_course_is_valid_and_complete(slug):
     assert all("<sup class=\"footnote-ref\">" in lesson.html for lesson in spec.lessons), "every lesson cites its sources"
 
 
+@pytest.mark.xfail(strict=False, reason="the sample courses' hours, minutes and references are being brought "
+                                       "to the course format; remove this mark once they are")
+def test_sample_courses_pass_validation_with_no_warnings(runner):
+    result = runner.invoke(args=["courses", "validate", "--strict", str(COURSES)])
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.output
+
+
 def test_setup_imports_the_sample_courses_once(app, runner):
     app.config["LOAD_SAMPLE_COURSES"] = True
     result = runner.invoke(args=["setup"])
