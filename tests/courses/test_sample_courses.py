@@ -9,7 +9,7 @@ from portal.courses.models import Course, CourseRevision
 from portal.extensions import db
 
 COURSES = Path(__file__).resolve().parents[2] / "courses"
-SAMPLES = ["ai-governance", "digital-transformation", "st-finance", "women-in-sti"]
+SAMPLES = ["ai-governance", "digital-transformation", "national-ai-capacity", "st-finance", "women-in-sti"]
 
 
 @pytest.mark.parametrize("slug", SAMPLES)
