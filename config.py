@@ -51,6 +51,13 @@ class Config:
     MAIL_USE_TLS = _flag("MAIL_USE_TLS")
     MAIL_USE_SSL = _flag("MAIL_USE_SSL")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "portal@localhost")
+    #: The domain of each Message-ID; empty: the host of PORTAL_BASE_URL. Use the sending domain.
+    MAIL_DOMAIN = os.environ.get("MAIL_DOMAIN", "")
+    #: Where answers to the portal's own mail go (a help desk); empty: to MAIL_DEFAULT_SENDER.
+    #: Invitations from a coordinator are answered to that coordinator instead.
+    MAIL_REPLY_TO = os.environ.get("MAIL_REPLY_TO", "")
+    #: The envelope sender, which receives bounces; empty: MAIL_DEFAULT_SENDER.
+    MAIL_BOUNCE_ADDRESS = os.environ.get("MAIL_BOUNCE_ADDRESS", "")
     MAIL_TIMEOUT = 10
     #: Messages waiting for the background sender; beyond this, the sender waits for a place.
     MAIL_QUEUE_LIMIT = int(os.environ.get("MAIL_QUEUE_LIMIT", "100"))

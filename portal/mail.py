@@ -5,7 +5,13 @@ takes longer for addresses that have an account than for those that do not, whic
 who has an account. During a request, messages are held until the response is ready (and dropped
 if the request fails, so nothing is mailed about changes that were rolled back), then handed to a
 small pool of background threads. Delivery errors are logged there; `wait_for_mail()` waits for
-the pool to empty and raises the first error, for tests and for commands that must know."""
+the pool to empty and raises the first error, for tests and for commands that must know.
+
+Every message is well formed for the spam filters of institutional mail servers: Date and
+Message-ID (RFC 5322, on the portal's own domain), a From with the portal's name,
+`Auto-Submitted: auto-generated` (RFC 3834, so that no auto-reply answers it) and, for bulk kinds,
+a one-click List-Unsubscribe (RFC 8058). Python's `email` package builds all of it: a Flask mail
+extension would add a dependency and replace none of the queueing above."""
 import logging
 import smtplib
 import threading
@@ -14,8 +20,12 @@ from collections import deque
 from concurrent import futures
 from concurrent.futures import Future, ThreadPoolExecutor
 from email.message import EmailMessage
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
+from enum import StrEnum
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, has_request_context
+from flask_babel import lazy_gettext as _l
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +45,57 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def compose(to: str, subject: str, body: str) -> EmailMessage:
-    """A plain-text message from the portal's sender."""
+class MailKind(StrEnum):
+    """What a message is for: people may turn off each bulk kind, never the transactional ones."""
+
+    #: Transactional: asked for by the recipient or needed to use the account.
+    PASSWORD_RESET = "password_reset"
+    CONFIRM_EMAIL = "confirm_email"
+    SIGNUP_ATTEMPT = "signup_attempt"
+    INVITATION = "invitation"
+    #: Bulk: sent to many people at once; each carries a one-click unsubscribe link.
+    ANNOUNCEMENT = "announcement"
+    DIGEST = "digest"
+    REMINDER = "reminder"
+
+    @property
+    def is_bulk(self) -> bool:
+        return self in BULK_KINDS
+
+
+#: The kinds a person can turn off, with how their profile page names them.
+BULK_KINDS = {
+    MailKind.ANNOUNCEMENT: _l("Announcements from the coordinators of my cohorts"),
+    MailKind.DIGEST: _l("Digests of activity in my courses"),
+    MailKind.REMINDER: _l("Reminders of deadlines and sessions"),
+}
+
+
+def mail_domain() -> str:
+    """The domain Message-IDs are made on: MAIL_DOMAIN, else the host of PORTAL_BASE_URL."""
+    config = current_app.config
+    return config["MAIL_DOMAIN"] or urlsplit(str(config["PORTAL_BASE_URL"])).hostname or "localhost"
+
+
+def compose(to: str, subject: str, body: str, *, kind: MailKind, reply_to: str = "",
+            unsubscribe_url: str = "") -> EmailMessage:
+    """A plain-text message from the portal, with the headers spam filters look for."""
+    config = current_app.config
+    if kind.is_bulk and not unsubscribe_url:
+        raise ValueError(f"{kind} mail is bulk mail: it needs an unsubscribe link")
     message = EmailMessage()
-    message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    message["From"] = formataddr((one_line(config["PORTAL_NAME"]), parseaddr(config["MAIL_DEFAULT_SENDER"])[1]))
     message["To"] = to
     message["Subject"] = one_line(subject)
+    message["Date"] = formatdate(usegmt=True)
+    message["Message-ID"] = make_msgid(domain=mail_domain())
+    reply_to = reply_to or config["MAIL_REPLY_TO"]
+    if reply_to:
+        message["Reply-To"] = reply_to
+    message["Auto-Submitted"] = "auto-generated"
+    if unsubscribe_url:
+        message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(body)
     return message
 
@@ -59,12 +114,16 @@ def deliver(message: EmailMessage) -> None:
             smtp.starttls()
         if config["MAIL_USERNAME"]:
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-        smtp.send_message(message)
+        smtp.send_message(message, from_addr=config["MAIL_BOUNCE_ADDRESS"] or None)
 
 
-def send_mail(to: str, subject: str, body: str) -> None:
-    """Send a plain-text message in the background: after the response during a request, else now."""
-    message = compose(to, subject, body)
+def send_mail(to: str, subject: str, body: str, *, kind: MailKind, reply_to: str = "",
+              unsubscribe_url: str = "") -> None:
+    """Send a plain-text message in the background: after the response during a request, else now.
+
+    This knows an address, not a person: mail to a person goes through portal.accounts.mailing,
+    which writes it in their language and leaves out bulk kinds they turned off."""
+    message = compose(to, subject, body, kind=kind, reply_to=reply_to, unsubscribe_url=unsubscribe_url)
     if has_request_context():
         g.setdefault("outgoing_mail", []).append(message)
     else:

@@ -2,19 +2,25 @@
 answer, so a known address is not told apart from an unknown one by time; failures are logged."""
 import asyncio
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import Message
+from email.utils import parsedate_to_datetime
 
 import pytest
 
 from portal.accounts.access import ANYONE, allow
-from portal.mail import send_mail, wait_for_mail
+from portal.mail import MailKind, send_mail, wait_for_mail
 from tests.accounts.test_accounts import SIGNUP
 from tests.conftest import free_port
+
+#: The kind of the test messages here: transactional, so that no unsubscribe link is needed.
+NOTE = MailKind.SIGNUP_ATTEMPT
 
 
 @dataclass
@@ -99,7 +105,7 @@ def test_mail_of_a_failed_request_is_not_sent_and_the_drop_is_logged(app, client
     @app.route("/send-then-fail")
     @allow(ANYONE)
     def send_then_fail():
-        send_mail("someone@example.org", "Held", "This must not leave.")
+        send_mail("someone@example.org", "Held", "This must not leave.", kind=NOTE)
         raise ValueError("the change was rolled back")
 
     assert client.get("/send-then-fail").status_code == 500
@@ -109,7 +115,7 @@ def test_mail_of_a_failed_request_is_not_sent_and_the_drop_is_logged(app, client
 
 def test_a_delivery_failure_is_logged_and_raised_to_whoever_waits(app, caplog):
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_TIMEOUT=2)
-    send_mail("someone@example.org", "Lost", "Nobody listens on that port.")
+    send_mail("someone@example.org", "Lost", "Nobody listens on that port.", kind=NOTE)
     with pytest.raises(ConnectionRefusedError):
         wait_for_mail()
     assert "Mail not sent" in caplog.text
@@ -121,8 +127,8 @@ def test_a_full_queue_makes_the_sender_wait_instead_of_losing_mail(app, slow_smt
 
     def send_two() -> None:
         with app.app_context():
-            send_mail("first@example.org", "One", "1")
-            send_mail("second@example.org", "Two", "2")
+            send_mail("first@example.org", "One", "1", kind=NOTE)
+            send_mail("second@example.org", "Two", "2", kind=NOTE)
 
     sender = threading.Thread(target=send_two)
     sender.start()
@@ -138,7 +144,7 @@ def test_a_full_queue_makes_the_sender_wait_instead_of_losing_mail(app, slow_smt
 def test_a_line_break_in_a_typed_name_cannot_stop_or_split_a_message(app, smtp_server):
     """A cohort called "Vienna\r\nBcc: spy@evil.example" once made every invitation of a committed
     import fail; the subject is now one line, and no header is added."""
-    send_mail("trainee@example.org", "You are invited to Vienna\r\nBcc: spy@evil.example", "Welcome.")
+    send_mail("trainee@example.org", "You are invited to Vienna\r\nBcc: spy@evil.example", "Welcome.", kind=NOTE)
     [message] = smtp_server.messages
     assert message["Subject"] == "You are invited to Vienna Bcc: spy@evil.example"
     assert message["Bcc"] is None
@@ -147,6 +153,68 @@ def test_a_line_break_in_a_typed_name_cannot_stop_or_split_a_message(app, smtp_s
 def test_without_a_mail_server_the_log_shows_the_text_with_its_links_whole(app, caplog):
     caplog.set_level(logging.INFO, logger=app.logger.name)
     link = "http://localhost/password/reset/" + "x" * 120
-    send_mail("trainee@example.org", "Réinitialiser", f"Ouvrez ce lien : {link}\n")
+    send_mail("trainee@example.org", "Réinitialiser", f"Ouvrez ce lien : {link}\n", kind=NOTE)
     wait_for_mail()
     assert link in caplog.text and "Subject: Réinitialiser" in caplog.text
+
+
+def assert_well_formed(message: Message, domain: str = "localhost") -> None:
+    """The headers spam filters look for: Date (RFC 5322), a Message-ID on the portal's domain, the
+    portal's name in From, and Auto-Submitted (RFC 3834)."""
+    sent = parsedate_to_datetime(message["Date"])
+    assert sent.tzinfo is not None and abs((datetime.now(UTC) - sent).total_seconds()) < 300, message["Date"]
+    assert re.fullmatch(rf"<[^<>@\s]+@{re.escape(domain)}>", message["Message-ID"]), message["Message-ID"]
+    [sender] = message["From"].addresses
+    assert (sender.display_name, sender.addr_spec) == ("STI Policy Learning Portal", "portal@localhost")
+    assert message["Auto-Submitted"] == "auto-generated"
+    assert message.get_content_type() == "text/plain"
+
+
+def test_every_message_is_well_formed_and_has_its_own_message_id(app, smtp_server):
+    for number in range(3):
+        send_mail(f"trainee{number}@example.org", "Note", "Text.", kind=NOTE)
+    for message in smtp_server.messages:
+        assert_well_formed(message)
+        assert message["Reply-To"] is None and message["List-Unsubscribe"] is None
+    assert len({message["Message-ID"] for message in smtp_server.messages}) == 3
+
+
+@pytest.mark.parametrize(("settings", "domain"), [
+    ({"PORTAL_BASE_URL": "https://learn.example.org/portal"}, "learn.example.org"),
+    ({"PORTAL_BASE_URL": "https://learn.example.org", "MAIL_DOMAIN": "mail.example.org"}, "mail.example.org"),
+])
+def test_the_message_id_is_on_the_portals_domain_or_mail_domain(app, smtp_server, settings, domain):
+    app.config.update(settings)
+    send_mail("trainee@example.org", "Note", "Text.", kind=NOTE)
+    assert_well_formed(smtp_server.last_to("trainee@example.org"), domain)
+
+
+def test_replies_go_to_the_help_desk_and_bounces_to_the_bounce_address(app):
+    from aiosmtpd.controller import Controller
+
+    envelopes = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            envelopes.append(envelope)
+            return "250 OK"
+
+    port = free_port()
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_REPLY_TO="help@example.org",
+                      MAIL_BOUNCE_ADDRESS="bounces@example.org")
+    try:
+        send_mail("trainee@example.org", "Note", "Text.", kind=NOTE)
+        send_mail("other@example.org", "Note", "Text.", kind=NOTE, reply_to="Carmen <carmen@example.org>")
+        wait_for_mail()
+    finally:
+        controller.stop()
+    assert [envelope.mail_from for envelope in envelopes] == ["bounces@example.org"] * 2
+    replies = sorted(message_from_bytes(e.content, policy=policy.default)["Reply-To"] for e in envelopes)
+    assert replies == ["Carmen <carmen@example.org>", "help@example.org"]
+
+
+def test_bulk_mail_cannot_leave_without_its_unsubscribe_link(app):
+    with pytest.raises(ValueError, match="unsubscribe"):
+        send_mail("trainee@example.org", "News", "Text.", kind=MailKind.ANNOUNCEMENT)

@@ -1,17 +1,22 @@
 """Account forms: they validate input and never touch the database."""
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.accounts.countries import country_choices
+from portal.accounts.mailing import time_zone_names
 from portal.accounts.models import Gender, Role
 from portal.accounts.services import password_problem
 from portal.i18n import LANGUAGE_NAMES
+from portal.mail import BULK_KINDS
 
 GENDER_LABELS = {
     Gender.FEMALE: _l("Female"),
@@ -77,8 +82,34 @@ class SignupForm(ProfileFields):
     submit = SubmitField(_l("Create my account"))
 
 
+def time_zone_choices() -> list[SelectChoice]:
+    """Every time zone with its offset from UTC today: "Africa/Addis_Ababa (UTC+03:00)"."""
+    now = datetime.now(UTC)
+    zones = []
+    for name in time_zone_names():
+        offset = int((now.astimezone(ZoneInfo(name)).utcoffset() or timedelta(0)).total_seconds()) // 60
+        sign, hours, minutes = "+" if offset >= 0 else "-", abs(offset) // 60, abs(offset) % 60
+        zones.append(SelectChoice(name, f"{name.replace('_', ' ')} (UTC{sign}{hours:02d}:{minutes:02d})"))
+    return [SelectChoice("", _l("Not chosen: times in UTC")), *zones]
+
+
 class ProfileForm(ProfileFields):
+    time_zone = SelectField(_l("Time zone"), default="")
     submit = SubmitField(_l("Save my profile"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.time_zone.choices = time_zone_choices()
+        if self.time_zone.data is None:
+            self.time_zone.data = ""
+
+
+class MailChoicesForm(FlaskForm):
+    """The bulk kinds of mail a person receives; the mail their account needs is always sent."""
+
+    kinds = SelectMultipleField(_l("Mail I receive"), choices=choices((kind.value, label) for kind, label in BULK_KINDS.items()),
+                                widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    submit = SubmitField(_l("Save my mail choices"))
 
 
 class LoginForm(FlaskForm):

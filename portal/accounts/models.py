@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db_types import UTCDateTime, utcnow
 from portal.extensions import Model
+from portal.mail import MailKind
 
 
 def string_enum(enum_class: type[StrEnum]) -> Enum:
@@ -50,6 +51,8 @@ class User(UserMixin, Model):
     job_title: Mapped[str] = mapped_column(String(200), default="")
     gender: Mapped[Gender] = mapped_column(string_enum(Gender), default=Gender.NOT_STATED)
     language: Mapped[str] = mapped_column(String(5), default="en")
+    #: IANA time zone name ("Africa/Addis_Ababa") for times in mail; None: times are given in UTC.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
     is_active: Mapped[bool] = mapped_column(default=True)
     #: Part of the id kept in sessions and remember-me cookies: raising it signs the account out everywhere.
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
@@ -157,3 +160,14 @@ class UserSession(Model):
     @property
     def is_ended(self) -> bool:
         return self.ended_at is not None
+
+
+class MailPreference(Model):
+    """A person's choice about one bulk kind of mail; without a row, they receive it."""
+
+    __tablename__ = "mail_preferences"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[MailKind] = mapped_column(string_enum(MailKind), primary_key=True)
+    #: When they turned this kind off (by the link in a message or on their profile); None: they receive it.
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -2,22 +2,25 @@
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, or_, select, update
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
+from portal.accounts.mailing import mail_user
 from portal.accounts.models import Gender, Role, User, UserSession
 from portal.audit import record
 from portal.db_types import rows_changed, utcnow
 from portal.extensions import db
 from portal.links import external_url
-from portal.mail import send_mail
+from portal.mail import MailKind
 
 RESET_SALT = "password-reset"
 
@@ -286,9 +289,9 @@ def send_password_reset(email: str) -> None:
     if user is None or not user.is_active:
         return
     link = external_url("accounts.reset_password", token=make_reset_token(user))
-    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
-    body = render_template("accounts/email/reset_password.txt", user=user, link=link, minutes=minutes)
-    send_mail(user.email, _("Reset your password"), body)
+    max_age = current_app.config["PASSWORD_RESET_MAX_AGE"]
+    mail_user(user, MailKind.PASSWORD_RESET, _l("Reset your password"), "accounts/email/reset_password.txt",
+              link=link, minutes=max_age // 60, expires_at=utcnow() + timedelta(seconds=max_age))
 
 
 CONFIRMATION_SALT = "confirm-email"
@@ -331,17 +334,15 @@ def send_email_confirmation(user: User) -> None:
     """Mail the link that confirms a new account's address."""
     link = external_url("accounts.confirm_email", token=make_confirmation_token(user))
     hours = current_app.config["EMAIL_CONFIRMATION_MAX_AGE"] // 3600
-    body = render_template("accounts/email/confirm_email.txt", user=user, link=link, hours=hours)
-    send_mail(user.email, _("Confirm your email address"), body)
+    mail_user(user, MailKind.CONFIRM_EMAIL, _l("Confirm your email address"), "accounts/email/confirm_email.txt",
+              link=link, hours=hours)
 
 
 def send_signup_attempt_note(user: User) -> None:
     """Tell an account's owner that someone tried to sign up with their address."""
-    body = render_template(
-        "accounts/email/signup_attempt.txt", user=user,
-        login_link=external_url("accounts.login"), reset_link=external_url("accounts.forgot_password"),
-    )
-    send_mail(user.email, _("Someone tried to sign up with your address"), body)
+    mail_user(user, MailKind.SIGNUP_ATTEMPT, _l("Someone tried to sign up with your address"),
+              "accounts/email/signup_attempt.txt",
+              login_link=external_url("accounts.login"), reset_link=external_url("accounts.forgot_password"))
 
 
 #: Stored instead of a hash for accounts that have not chosen a password: no password matches it.
@@ -361,12 +362,15 @@ def user_for_invitation_token(token: str) -> User | None:
     return user_for_reset_token(token, INVITATION_SALT, "INVITATION_MAX_AGE")
 
 
-def send_invitation(user: User, cohort_name: str) -> None:
-    """Mail a link to choose a password; it expires and works once."""
+def send_invitation(user: User, cohort_name: str, sender: User | None = None) -> None:
+    """Mail a link to choose a password, in the invited person's language; it expires and works once.
+
+    Answers go to `sender`, the coordinator who invited them."""
     link = external_url("accounts.accept_invitation", token=make_reset_token(user, INVITATION_SALT))
-    days = current_app.config["INVITATION_MAX_AGE"] // 86400
-    body = render_template("accounts/email/invitation.txt", user=user, link=link, days=days, cohort=cohort_name)
-    send_mail(user.email, _("You are invited to %(cohort)s", cohort=cohort_name), body)
+    max_age = current_app.config["INVITATION_MAX_AGE"]
+    mail_user(user, MailKind.INVITATION, _l("You are invited to %(cohort)s", cohort=cohort_name),
+              "accounts/email/invitation.txt", reply_to=sender, link=link, days=max_age // 86400,
+              expires_at=utcnow() + timedelta(seconds=max_age), cohort=cohort_name)
 
 
 def choose_language(user: User, code: str) -> None:

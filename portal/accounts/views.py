@@ -10,7 +10,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from portal.accounts import services, two_step
+from portal.accounts import mailing, services, two_step
 from portal.accounts.access import ANYONE, SIGNED_IN, allow
 from portal.accounts.forms import (
     ROLE_LABELS,
@@ -22,6 +22,7 @@ from portal.accounts.forms import (
     EndSessionForm,
     ForgotPasswordForm,
     LoginForm,
+    MailChoicesForm,
     ProfileForm,
     RecoveryCodesForm,
     ResetPasswordForm,
@@ -32,14 +33,15 @@ from portal.accounts.forms import (
     UserSearchForm,
 )
 from portal.accounts.models import Gender, Role, User
-from portal.extensions import db, limiter, login_manager
+from portal.extensions import csrf, db, limiter, login_manager
 from portal.inputs import paginate
+from portal.mail import BULK_KINDS, MailKind
 from portal.security import is_safe_next
 from portal.viewer import remember_viewer
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
-PROFILE_FIELDS = ("name", "email", "country", "organisation", "job_title", "gender", "language")
+PROFILE_FIELDS = ("name", "email", "country", "organisation", "job_title", "gender", "language", "time_zone")
 
 
 @login_manager.user_loader
@@ -216,6 +218,7 @@ def edit_profile():
     if form.validate_on_submit():
         fields = {name: getattr(form, name).data for name in PROFILE_FIELDS}
         fields["gender"] = Gender(fields["gender"])
+        fields["time_zone"] = fields["time_zone"] or None
         try:
             services.update_profile(current_user, **fields)
         except services.EmailTaken:
@@ -230,10 +233,45 @@ def edit_profile():
             session["language"] = current_user.language
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("accounts.edit_profile"))
+    choices = mailing.mail_choices(current_user)
     return render_template(
         "accounts/profile.html", form=form, sign_out_form=SignOutEverywhereForm(),
         sessions=services.active_sessions(current_user), end_session_form=EndSessionForm(),
+        mail_form=MailChoicesForm(formdata=None, kinds=[kind.value for kind, on in choices.items() if on]),
     )
+
+
+@bp.route("/profile/mail", methods=["POST"])
+@allow(SIGNED_IN)
+def save_mail_choices():
+    """The bulk kinds of mail the person receives, as ticked on their profile."""
+    form = MailChoicesForm()
+    if form.validate_on_submit():
+        mailing.set_mail_choices(current_user, {MailKind(value) for value in form.kinds.data or []})
+        db.session.commit()
+        flash(_("Your mail choices are saved."), "success")
+    return redirect(url_for("accounts.edit_profile", _anchor="mail"))
+
+
+@bp.route("/mail/unsubscribe/<token>", methods=["GET", "POST"])
+@allow(ANYONE)
+@csrf.exempt
+def unsubscribe(token: str):
+    """The link in bulk mail: GET asks for confirmation and changes nothing (mail scanners open links);
+    POST turns that kind of mail off for that person only, signed in or not.
+
+    Exempt from CSRF because RFC 8058's one-click unsubscribe is a POST from the recipient's mail
+    provider, which has no session and no token. The signed token in the address names the person
+    and the kind, and the only thing it can do is turn that mail off, so a forged POST gains nothing."""
+    found = mailing.read_unsubscribe_token(token)
+    if found is None:
+        return render_template("accounts/unsubscribe.html", kind=None), 404
+    user, kind = found
+    if request.method == "POST":
+        mailing.choose_mail(user, kind, receive=False)
+        db.session.commit()
+        return render_template("accounts/unsubscribe.html", kind=BULK_KINDS[kind], email=user.email, done=True)
+    return render_template("accounts/unsubscribe.html", kind=BULK_KINDS[kind], email=user.email, done=False)
 
 
 @bp.route("/profile/sessions/<int:session_id>/end", methods=["POST"])

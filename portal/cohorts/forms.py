@@ -2,10 +2,12 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, EmailField, SelectMultipleField, StringField, SubmitField
+from wtforms import BooleanField, DateField, EmailField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.i18n import LANGUAGE_NAMES
 from portal.inputs import BoundedIntegerField
 
 
@@ -16,6 +18,8 @@ class CohortForm(FlaskForm):
     seat_cap = BoundedIntegerField(_l("Seats (leave empty for no limit)"), validators=[Optional()],
                                    minimum=1, maximum=100000)
     enrolment_key = StringField(_l("Enrolment key (leave empty: by invitation only)"), validators=[Optional(), Length(max=100)])
+    language = SelectField(_l("Language of invitations"), choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()],
+                           default="en")
     courses = SelectMultipleField(_l("Courses"), coerce=int, validators=[DataRequired()],
                                   widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     submit = SubmitField(_l("Save the cohort"))

@@ -37,6 +37,8 @@ class Cohort(Model):
     seat_cap: Mapped[int | None]
     #: Trainees who have it may join; without one, the cohort is by invitation only.
     enrolment_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    #: Invitations to people without an account are written in it, unless their roster row names another.
+    language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     courses: Mapped[list[Course]] = relationship(secondary=cohort_courses, order_by=Course.slug)

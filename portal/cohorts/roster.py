@@ -6,14 +6,18 @@ shown, in the reader's language."""
 import csv
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import pycountry
+from babel import Locale
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from portal.accounts.models import Gender
+from portal.i18n import LANGUAGE_NAMES
 
 COLUMNS = ("name", "email", "country", "organisation", "gender", "language")
 REQUIRED = ("name", "email")
@@ -32,8 +36,6 @@ GENDERS = {
     "other": Gender.OTHER, "another gender": Gender.OTHER, "autre": Gender.OTHER,
     "not_stated": Gender.NOT_STATED, "not stated": Gender.NOT_STATED, "prefer not to say": Gender.NOT_STATED, "": Gender.NOT_STATED,
 }
-LANGUAGES = {"en": "en", "english": "en", "fr": "fr", "french": "fr", "français": "fr", "francais": "fr",
-             "ar": "ar", "arabic": "ar", "العربية": "ar", "zh": "zh", "chinese": "zh", "中文": "zh", "": "en"}
 
 
 #: More rows than any workshop has: a larger file is refused before anything is read into accounts.
@@ -55,7 +57,8 @@ class RosterRow:
     country: str | None
     organisation: str
     gender: Gender
-    language: str
+    #: None when the row gives none: the invitation is then written in the cohort's language.
+    language: str | None
 
 
 @dataclass
@@ -97,6 +100,31 @@ def _decode(data: bytes) -> str:
             line=line, code=f"U+{ord(control.group()):04X}",
         ))
     return text
+
+
+def _plain(word: str) -> str:
+    """A word lower-cased and without accents, as people type language names: "Français" → "francais"."""
+    return "".join(c for c in unicodedata.normalize("NFKD", word.strip().lower()) if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=1)
+def _language_words() -> dict[str, str]:
+    """The portal's languages by code, own name, English name and French name ("fr", "Français", "French")."""
+    words = {}
+    for code, own_name in LANGUAGE_NAMES.items():
+        locale = Locale.parse(code)
+        for word in (code, own_name, locale.english_name or code, locale.get_display_name("fr") or code):
+            words[_plain(word)] = code
+    return words
+
+
+def _language(value: str) -> str | None:
+    if not value.strip():
+        return None
+    try:
+        return _language_words()[_plain(value)]
+    except KeyError:
+        raise ValueError(value) from None
 
 
 def _country(value: str) -> str | None:
@@ -157,12 +185,15 @@ def read_roster(data: bytes) -> Roster:
             if gender is None:
                 problems.append(_l("unknown gender '%(gender)s': use female, male, other or not_stated",
                                    gender=record["gender"]))
-            language = LANGUAGES.get(record.get("language", "").lower())
-            if language is None:
-                problems.append(_l("unknown language '%(language)s': use en, fr, ar or zh", language=record["language"]))
+            try:
+                language = _language(record.get("language", ""))
+            except ValueError:
+                problems.append(_l("unknown language '%(language)s': use one of %(codes)s",
+                                   language=record["language"], codes=", ".join(LANGUAGE_NAMES)))
+                language = None
             roster.problems.extend((line, problem) for problem in problems)
             roster.rows.append(RosterRow(line, name, email, country, record.get("organisation", "")[:200],
-                                         gender or Gender.NOT_STATED, language or "en"))
+                                         gender or Gender.NOT_STATED, language))
     except csv.Error as error:
         raise RosterError(_l("The CSV is malformed near line %(line)d: %(error)s.", line=reader.line_num,
                              error=str(error))) from None

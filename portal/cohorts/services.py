@@ -4,14 +4,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from flask import Flask, render_template
-from flask_babel import force_locale
-from flask_babel import gettext as _
+from flask import Flask
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from portal.accounts import services as accounts
+from portal.accounts.mailing import mail_user
 from portal.accounts.models import Gender, Role, User
 from portal.audit import record
 from portal.certificates.services import set_recipient_scope
@@ -22,7 +22,7 @@ from portal.courses.services import enrol
 from portal.db_types import rows_changed, utcnow
 from portal.extensions import db
 from portal.links import external_url
-from portal.mail import send_mail
+from portal.mail import MailKind
 
 
 class RosterRejected(Exception):
@@ -57,7 +57,7 @@ def member_counts(cohort_ids: list[int]) -> dict[int, int]:
 
 
 def save_cohort(cohort: Cohort | None, *, name: str, starts_on: date, ends_on: date, seat_cap: int | None,
-                enrolment_key: str, courses: list[Course], coordinator: User) -> Cohort:
+                enrolment_key: str, courses: list[Course], coordinator: User, language: str = "en") -> Cohort:
     """Create or update a cohort, with an audit record of what changed; its creator becomes one of its coordinators."""
     created = cohort is None
     if cohort is None:
@@ -72,6 +72,7 @@ def save_cohort(cohort: Cohort | None, *, name: str, starts_on: date, ends_on: d
         old_key = cohort.enrolment_key
     cohort.name, cohort.starts_on, cohort.ends_on = name.strip(), starts_on, ends_on
     cohort.seat_cap, cohort.enrolment_key = seat_cap, enrolment_key.strip() or None
+    cohort.language = language
     cohort.courses = courses
     db.session.flush()
     after = _audited_fields(cohort)
@@ -90,7 +91,8 @@ def save_cohort(cohort: Cohort | None, *, name: str, starts_on: date, ends_on: d
 
 def _audited_fields(cohort: Cohort) -> dict[str, Any]:
     return {"name": cohort.name, "starts_on": cohort.starts_on.isoformat(), "ends_on": cohort.ends_on.isoformat(),
-            "seat_cap": cohort.seat_cap, "courses": sorted(course.slug for course in cohort.courses)}
+            "seat_cap": cohort.seat_cap, "language": cohort.language,
+            "courses": sorted(course.slug for course in cohort.courses)}
 
 
 def add_coordinator(cohort: Cohort, user: User, actor: User) -> bool:
@@ -191,13 +193,13 @@ def decline_invitation(user: User, cohort_id: int) -> Cohort:
     return cohort
 
 
-def send_membership_invitation(user: User, cohort: Cohort) -> None:
-    """Mail an existing account the invitation to join a cohort, in their language, with a link to answer it."""
-    link = external_url("cohorts.list_invitations")
-    with force_locale(user.language or "en"):
-        body = render_template("cohorts/email/membership_invitation.txt", user=user, cohort=cohort, link=link)
-        subject = _("You are invited to join %(cohort)s", cohort=cohort.name)
-    send_mail(user.email, subject, body)
+def send_membership_invitation(user: User, cohort: Cohort, sender: User | None = None) -> None:
+    """Mail an existing account the invitation to join a cohort, in their language, with a link to answer it.
+
+    Answers go to `sender`, the coordinator who invited them."""
+    mail_user(user, MailKind.INVITATION, _l("You are invited to join %(cohort)s", cohort=cohort.name),
+              "cohorts/email/membership_invitation.txt", reply_to=sender, cohort=cohort,
+              link=external_url("cohorts.list_invitations"))
 
 
 def join_with_key(user: User, key: str) -> Cohort:
@@ -271,7 +273,7 @@ def import_roster(cohort: Cohort, roster: Roster, actor: User, only_good_rows: b
                 with db.session.begin_nested():
                     user = accounts.create_invited_user(email=row.email, name=row.name, country=row.country,
                                                         organisation=row.organisation, gender=row.gender,
-                                                        language=row.language)
+                                                        language=row.language or cohort.language)
                     add_member(cohort, user, "csv", invited=True)
             except (IntegrityError, accounts.EmailTaken):
                 # Another import created this account a moment ago: from here on it is an existing one.

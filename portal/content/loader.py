@@ -29,12 +29,13 @@ COURSE_FIELDS = {"slug", "title", "summary", "language", "topics", "estimated_ho
 MODULE_FIELDS = {"title", "summary", "objectives", "quiz"}
 LESSON_FIELDS = {"title", "minutes", "reviewed", "references"}
 REFERENCE_FIELDS = {"title", "url", "publisher", "year"}
-QUIZ_SETTINGS = {"title", "pass_mark", "attempts", "shuffle"}
+QUIZ_SETTINGS = {"title", "pass_mark", "attempts", "shuffle", "draw"}
 QUIZ_FIELDS = QUIZ_SETTINGS | {"questions"}
 #: A quiz kept in quiz.gift or quiz.aiken takes its settings from module.yaml's `quiz:`, else these
 #: (and the module's title).
 QUIZ_DEFAULTS = {"pass_mark": 70, "attempts": 0, "shuffle": False}
-QUESTION_FIELDS = {"id", "type", "points", "text", "feedback", "hint"}
+QUESTION_FIELDS = {"id", "type", "points", "text", "feedback", "hint", "category"}
+CATEGORY_MAX_LENGTH = 100
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 #: How many learning objectives a course and a module give, at least and at most.
@@ -74,8 +75,17 @@ def latest_today() -> date:
 
 
 def is_web_address(url: str) -> bool:
-    parts = urlsplit(url)
+    """An http or https address with a host (and a valid port, if any); never raises."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        return False
     return parts.scheme in ("http", "https") and bool(parts.hostname) and not any(c.isspace() for c in url)
+
+
+#: What a one-paragraph field (audience, prerequisites) may not hold once rendered.
+BLOCK_TAGS = re.compile(r"<(?:h[1-6]|table|ul|ol|blockquote|pre|hr|section|div|p)\b")
 
 
 def sha256(data: bytes) -> str:
@@ -182,7 +192,14 @@ class _Reader:
     def paragraph(self, data: Located, file: str, name: str) -> str:
         """A short optional paragraph of inline Markdown (audience, prerequisites), as safe HTML."""
         text = self.optional_text(data, file, name, MAX_PARAGRAPH_LENGTH)
-        return self.markdown(file, text, line_offset=data.line_of(name) - 1).strip() if text else ""
+        if not text:
+            return ""
+        html = self.markdown(file, text, line_offset=data.line_of(name) - 1).strip()
+        inner = html.removeprefix("<p>").removesuffix("</p>")
+        if not html.startswith("<p>") or BLOCK_TAGS.search(inner):
+            self.problem(file, data.line_of(name), N_(
+                "'%(name)s' must be one paragraph of text, without headings, lists, tables or footnotes"), name=name)
+        return html
 
     def unknown_fields(self, data: Located, file: str, allowed: set[str]) -> None:
         for name in data:
@@ -495,8 +512,7 @@ class _Reader:
         if not isinstance(raw_questions, list) or not raw_questions:
             self.problem(path, data.line_of("questions"), N_("a quiz needs a list of questions"))
             raw_questions = []
-        return self.quiz_spec(path, module_key, self.quiz_settings(data, path), raw_questions,
-                              sha256(self.files[path]))
+        return self.quiz_spec(path, module_key, raw_questions, sha256(self.files[path]), data, path)
 
     def read_question_file_quiz(self, path: str, module_key: str, meta: Located | None,
                                 meta_path: str) -> QuizSpec | None:
@@ -508,9 +524,6 @@ class _Reader:
         text = self.text(path)
         if text is None:
             return None
-        found = read_question_file(text, path, QUESTION_FILES[PurePosixPath(path).name])
-        self.problems += found.problems
-        self.warnings += found.warnings
         settings = meta.get("quiz") if meta is not None else None
         if settings is not None and not isinstance(settings, Located):
             self.problem(meta_path, meta.line_of("quiz") if meta else None,
@@ -519,11 +532,15 @@ class _Reader:
             settings = Located()
             settings.line = meta.line_of("quiz") if meta is not None else 0
         self.unknown_fields(settings, meta_path, QUIZ_SETTINGS)
+        # GIFT's $CATEGORY: makes pools only for a quiz that draws from them.
+        found = read_question_file(text, path, QUESTION_FILES[PurePosixPath(path).name],
+                                   keep_categories="draw" in settings)
+        self.problems += found.problems
+        self.warnings += found.warnings
         module_title = meta.get("title") if meta is not None else None
         defaults = {"title": module_title if isinstance(module_title, str) else "", **QUIZ_DEFAULTS}
-        read = self.quiz_settings(settings, meta_path, defaults)
-        fingerprint = sha256(self.files[path] + repr(read).encode())
-        return self.quiz_spec(path, module_key, read, found.entries, fingerprint)
+        fingerprint = sha256(self.files[path] + repr(dict(settings)).encode())
+        return self.quiz_spec(path, module_key, found.entries, fingerprint, settings, meta_path, defaults)
 
     def quiz_settings(self, data: Located, file: str, defaults: dict[str, Any] | None = None) -> dict[str, Any]:
         """Title, pass mark, attempts and shuffle, checked; `defaults` stand for the ones not given."""
@@ -543,8 +560,10 @@ class _Reader:
             self.problem(file, data.line_of("shuffle"), N_("shuffle must be true or false"))
         return {"title": title, "pass_mark": float(pass_mark), "attempts": attempts, "shuffle": shuffle is True}
 
-    def quiz_spec(self, path: str, module_key: str, settings: dict[str, Any], raw_questions: list[Any],
-                  fingerprint: str) -> QuizSpec:
+    def quiz_spec(self, path: str, module_key: str, raw_questions: list[Any], fingerprint: str,
+                  settings_data: Located, settings_file: str, defaults: dict[str, Any] | None = None) -> QuizSpec:
+        """The quiz: its settings (in `settings_file`) and its questions (in `path`), checked."""
+        settings = self.quiz_settings(settings_data, settings_file, defaults)
         questions, keys = [], set()
         for position, entry in enumerate(raw_questions, start=1):
             question = self.read_question(path, position, entry)
@@ -554,8 +573,49 @@ class _Reader:
                 self.problem(path, entry.line_of("id"), N_("question id '%(id)s' is used twice"), id=question.key)
             keys.add(question.key)
             questions.append(question)
+        draw = self.read_draw(settings_file, settings_data, questions)
         return QuizSpec(module_key, settings["title"], settings["pass_mark"], settings["attempts"], settings["shuffle"],
-                        tuple(questions), fingerprint)
+                        tuple(questions), fingerprint, draw)
+
+    def read_draw(self, path: str, data: Located, questions: list[QuestionSpec]) -> tuple[tuple[str, int], ...]:
+        """The pools an attempt draws from: (category, how many), checked against the questions."""
+        if "draw" not in data:
+            return ()
+        raw = data.get("draw")
+        if not isinstance(raw, list) or not raw:
+            self.problem(path, data.line_of("draw"), N_("draw must be a list of {category, count}"))
+            return ()
+        sizes: dict[str, int] = {}
+        for question in questions:
+            sizes[question.category] = sizes.get(question.category, 0) + 1
+        draw: dict[str, int] = {}
+        for item in raw:
+            if not isinstance(item, Located):
+                self.problem(path, data.line_of("draw"), N_("draw must be a list of {category, count}"))
+                continue
+            self.unknown_fields(item, path, {"category", "count"})
+            category = self.required_text(item, path, "category", CATEGORY_MAX_LENGTH)
+            count = item.get("count")
+            if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+                self.problem(path, item.line_of("count"), N_("count must be a whole number above zero"))
+                continue
+            if not category:
+                continue
+            if category in draw:
+                self.problem(path, item.line_of("category"), N_("category '%(category)s' is drawn from twice"),
+                             category=category)
+            elif count > sizes.get(category, 0):
+                self.problem(path, item.line_of("count"),
+                             N_("draws %(count)d question(s) from category '%(category)s', which has %(size)d"),
+                             count=count, category=category, size=sizes.get(category, 0))
+            draw[category] = count
+        for question in questions:
+            if question.category and question.category not in draw:
+                self.problem(path, data.line_of("draw"),
+                             N_("question '%(id)s' is in category '%(category)s', which draw does not name: "
+                                "name it in draw, or leave the category out to ask the question every time"),
+                             id=question.key, category=question.category)
+        return tuple(draw.items())
 
     def read_question(self, path: str, position: int, entry: Any) -> QuestionSpec | None:
         if not isinstance(entry, Located):
@@ -583,11 +643,13 @@ class _Reader:
         feedback = self.optional_text(entry, path, "feedback", 5000)
         feedback_html = self.markdown(path, feedback, line_offset=entry.line_of("feedback") - 1)
         hint_html = read_hint(entry, lambda line, message, **params: self.problem(path, line, message, **params))
-        # Questions without a hint keep the fingerprint they had before hints existed.
+        category = self.optional_text(entry, path, "category", CATEGORY_MAX_LENGTH)
+        # Questions without a hint or category keep the fingerprint they had before those existed.
         parts = (kind, float(points), text, feedback, sorted(config.items())) + ((hint_html,) if hint_html else ())
+        parts += (("category", category),) if category else ()
         fingerprint = sha256(repr(parts).encode())
         return QuestionSpec(key, position, kind, float(points), text_html,
-                            feedback_html if feedback else "", config, fingerprint, hint_html)
+                            feedback_html if feedback else "", config, fingerprint, hint_html, category)
 
 
 def read_course(files: dict[str, bytes], media_url: MediaUrl = placeholder_media_url,

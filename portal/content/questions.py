@@ -298,7 +298,7 @@ class TrueFalse(QuestionKind):
         return Judgement(points if response == expected else 0.0, points, (feedback,) if feedback else ())
 
     def right_answers(self, config):
-        return []  # the adapter words True or False in the reader's language
+        return ["true" if config["answer"] else "false"]  # the adapter words it in the reader's language
 
 
 def _matches(answer: dict[str, Any], given: str) -> bool:

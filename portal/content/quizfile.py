@@ -144,15 +144,18 @@ class _Mapper:
         return {"answers": answers}
 
 
-def _entries(items: Iterable[gift.Item], file: str) -> QuestionFile:
+def _entries(items: Iterable[gift.Item], file: str, keep_categories: bool) -> QuestionFile:
     found = QuestionFile()
     used: set[str] = set()
-    position = 0
+    position, category = 0, None
     for item in items:
         if isinstance(item, Category):
-            found.warnings.append(Problem(file, item.line, N_("the category '%(name)s' is not kept: a quiz has no "
-                                                              "categories, every question is in it"),
-                                          {"name": item.path[:80]}))
+            category = item.path
+            if not keep_categories:
+                found.warnings.append(Problem(file, item.line, N_("the category '%(name)s' is not kept: this quiz "
+                                                                  "does not draw from categories (give draw in "
+                                                                  "module.yaml's quiz:), so it asks every question"),
+                                              {"name": item.path[:80]}))
         elif item.block is None:
             found.problems.append(Problem(file, item.line, N_("a description (text without an answer block) is not a "
                                                               "question: put the text in a lesson or a question")))
@@ -161,14 +164,20 @@ def _entries(items: Iterable[gift.Item], file: str) -> QuestionFile:
                                                               "supported yet: a quiz question needs answers to mark")))
         else:
             position += 1
-            found.entries.append(_Mapper(item, question_key(item.name, position, used)).entry())
+            entry = _Mapper(item, question_key(item.name, position, used)).entry()
+            if keep_categories and category is not None:
+                entry["category"] = category
+                entry.lines["category"] = entry.line
+            found.entries.append(entry)
     return found
 
 
-def read_question_file(text: str, file: str, file_format: str) -> QuestionFile:
-    """The question entries in a GIFT or Aiken file, with every problem and warning by line."""
+def read_question_file(text: str, file: str, file_format: str, keep_categories: bool = False) -> QuestionFile:
+    """The question entries in a GIFT or Aiken file, with every problem and warning by line.
+
+    With `keep_categories`, each question takes the category of the `$CATEGORY:` before it."""
     parsed, problems = (gift.parse_gift if file_format == "gift" else parse_aiken)(text, file)
-    found = _entries(parsed, file)
+    found = _entries(parsed, file, keep_categories)
     found.problems[:0] = problems
     if not parsed and not problems:
         found.problems.append(Problem(file, None, N_("the file holds no questions")))
@@ -275,7 +284,7 @@ def _left_out(entry: dict[str, Any]) -> list[Note]:
 def export_gift(entries: Iterable[dict[str, Any]]) -> tuple[str, list[Note]]:
     """A quiz's questions as GIFT, and a note on each thing left out; a question GIFT cannot hold
     at all (an ordering question) is left out with a note."""
-    questions: list[Question] = []
+    pools: dict[str, list[Question]] = {}
     notes: list[Note] = []
     for entry in entries:
         try:
@@ -284,9 +293,13 @@ def export_gift(entries: Iterable[dict[str, Any]]) -> tuple[str, list[Note]]:
         except NotRepresentable as refusal:
             notes.append((str(entry.get("id", "")), refusal.message, refusal.params))
             continue
-        questions.append(question)
+        pools.setdefault(str(entry.get("category") or ""), []).append(question)
         notes += _left_out(entry)
-    return (gift.to_gift(questions) if questions else ""), notes
+    # Questions always asked come first: after a $CATEGORY: line, every question is in a category.
+    items: list[gift.Item] = list(pools.pop("", []))
+    for category, questions in pools.items():
+        items += [Category(category), *questions]
+    return (gift.to_gift(items) if items else ""), notes
 
 
 def export_aiken(entries: Iterable[dict[str, Any]]) -> tuple[str | None, list[Note]]:
@@ -334,7 +347,7 @@ def replace_quiz(files: dict[str, bytes], folder: str, name: str, data: bytes) -
     if old is not None and meta_path in files:
         settings = load_yaml(old.decode("utf-8-sig", "replace"), "quiz.yaml", [])
         meta = load_yaml(files[meta_path].decode("utf-8-sig", "replace"), "module.yaml", [])
-        kept = {key: settings[key] for key in ("title", "pass_mark", "attempts", "shuffle")
+        kept = {key: settings[key] for key in ("title", "pass_mark", "attempts", "shuffle", "draw")
                 if isinstance(settings, dict) and key in settings}
         if kept and isinstance(meta, dict) and "quiz" not in meta:
             block = yaml.safe_dump({"quiz": kept}, allow_unicode=True, sort_keys=False)
@@ -351,7 +364,7 @@ def quiz_entries(files: dict[str, bytes], folder: str) -> list[Located]:
         text = files[path].decode("utf-8-sig", "replace")
         name = PurePosixPath(path).name
         if name in QUESTION_FILES:
-            return read_question_file(text, path, QUESTION_FILES[name]).entries
+            return read_question_file(text, path, QUESTION_FILES[name], keep_categories=True).entries
         data = load_yaml(text, path, [])
         questions = data.get("questions") if isinstance(data, dict) else None
         return [entry for entry in questions or [] if isinstance(entry, Located)]

@@ -54,6 +54,7 @@ class QuestionSpec:
     config: dict[str, Any]  #: the type's own settings, answers included: never sent before grading
     content_hash: str
     hint_html: str = ""     #: shown after a wrong answer while feedback that gives the answer is held back
+    category: str = ""      #: the pool it is drawn from, if its quiz draws; "" when always asked
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,8 @@ class QuizSpec:
     shuffle: bool
     questions: tuple[QuestionSpec, ...]
     content_hash: str
+    #: (category, how many) drawn at random per attempt; questions without a category are always asked.
+    draw: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)

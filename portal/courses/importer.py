@@ -83,10 +83,11 @@ def _summarise(base: CourseRevision | None, spec: CourseSpec) -> dict[str, dict[
         old_lessons = {key: (digest, module, position) for key, digest, module, position in lesson_rows}
         quiz_rows = db.session.execute(
             select(Quiz.key, QuizVersion.title, QuizVersion.pass_mark, QuizVersion.attempts_allowed,
-                   QuizVersion.shuffle)
+                   QuizVersion.shuffle, QuizVersion.draw)
             .join(QuizVersion, QuizVersion.quiz_id == Quiz.id).where(QuizVersion.revision_id == base.id)
         )
-        old_quizzes = {key: tuple(settings) for key, *settings in quiz_rows}
+        old_quizzes = {key: (*settings, [(pool["category"], pool["count"]) for pool in draw or []])
+                       for key, *settings, draw in quiz_rows}
         question_rows = db.session.execute(
             select(Quiz.key, Question.key, QuestionVersion.content_hash)
             .join(Question, Question.quiz_id == Quiz.id)
@@ -98,7 +99,8 @@ def _summarise(base: CourseRevision | None, spec: CourseSpec) -> dict[str, dict[
 
     new_modules = {m.key: (m.title, m.summary, m.objectives) for m in spec.modules}
     new_lessons = {lesson.key: (lesson.content_hash, m.key, lesson.position) for m in spec.modules for lesson in m.lessons}
-    new_quizzes = {q.key: (q.title, q.pass_mark, q.attempts_allowed, q.shuffle) for q in spec.quizzes}
+    new_quizzes = {q.key: (q.title, q.pass_mark, q.attempts_allowed, q.shuffle, [tuple(pool) for pool in q.draw])
+                   for q in spec.quizzes}
     new_questions = {f"{q.key}/{x.key}": x.content_hash for q in spec.quizzes for x in q.questions}
 
     def compare(old: dict, new: dict, same=lambda a, b: a == b) -> dict[str, list[str]]:
@@ -202,12 +204,13 @@ def _add_content(course: Course, revision: CourseRevision, spec: CourseSpec) -> 
         module.quiz = QuizVersion(
             quiz=quiz, revision=revision, title=quiz_spec.title, pass_mark=quiz_spec.pass_mark,
             attempts_allowed=quiz_spec.attempts_allowed, shuffle=quiz_spec.shuffle,
+            draw=[{"category": category, "count": count} for category, count in quiz_spec.draw],
             content_hash=quiz_spec.content_hash,
             questions=[
                 QuestionVersion(
                     question=questions[q.key], position=q.position, type=q.type, points=q.points,
                     text_html=q.text_html, feedback_html=q.feedback_html, hint_html=q.hint_html, config=q.config,
-                    content_hash=q.content_hash,
+                    category=q.category, content_hash=q.content_hash,
                 )
                 for q in quiz_spec.questions
             ],

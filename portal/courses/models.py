@@ -205,6 +205,8 @@ class QuizVersion(Model):
     #: 0 means unlimited.
     attempts_allowed: Mapped[int]
     shuffle: Mapped[bool]
+    #: The pools each attempt draws from: [{"category": name, "count": n}]; empty to ask every question.
+    draw: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
     content_hash: Mapped[str] = mapped_column(String(64))
 
     quiz: Mapped[Quiz] = relationship()
@@ -213,6 +215,12 @@ class QuizVersion(Model):
     questions: Mapped[list["QuestionVersion"]] = relationship(
         back_populates="quiz_version", order_by="QuestionVersion.position", cascade="all, delete-orphan"
     )
+
+    @property
+    def questions_per_attempt(self) -> int:
+        """How many questions an attempt asks: those outside the pools and what is drawn from each."""
+        counts = {pool["category"]: pool["count"] for pool in self.draw or []}
+        return sum(question.category not in counts for question in self.questions) + sum(counts.values())
 
 
 class Question(Model):
@@ -239,6 +247,8 @@ class QuestionVersion(Model):
     feedback_html: Mapped[str] = mapped_column(Text, default="")
     #: Shown after a wrong answer while the feedback, which may give the answer away, is held back.
     hint_html: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: The pool it is drawn from when its quiz draws; "" when it is always asked.
+    category: Mapped[str] = mapped_column(String(100), default="", server_default="")
     #: The type's settings, right answers included: never sent to a browser before grading.
     config: Mapped[dict[str, Any]] = mapped_column(JSON)
     content_hash: Mapped[str] = mapped_column(String(64))

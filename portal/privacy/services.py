@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import Text, cast, delete, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from portal.accounts.models import Gender, Role, User
+from portal.accounts.models import Gender, MailPreference, Role, User
 from portal.accounts.services import NO_PASSWORD, end_all_sessions
 from portal.audit import AuditEvent, record
 from portal.certificates.models import Certificate
@@ -103,7 +103,15 @@ def personal_data(user: User) -> dict[str, Any]:
     """Everything the portal holds about the person, one query per table, ready to write as JSON."""
     profile = _row(id=user.id, email=user.email, name=user.name, role=user.role, country=user.country,
                    organisation=user.organisation, job_title=user.job_title, gender=user.gender,
-                   language=user.language, created_at=user.created_at, last_login_at=user.last_login_at)
+                   language=user.language, time_zone=user.time_zone, created_at=user.created_at,
+                   last_login_at=user.last_login_at)
+    mail_preferences = [
+        _row(kind=kind.value, unsubscribed_at=unsubscribed_at)
+        for kind, unsubscribed_at in db.session.execute(
+            select(MailPreference.kind, MailPreference.unsubscribed_at)
+            .where(MailPreference.user_id == user.id).order_by(MailPreference.kind)
+        )
+    ]
 
     enrolments = [
         _row(course=slug, course_title=title, status=enrolment.status.value, enrolled_at=enrolment.enrolled_at,
@@ -189,6 +197,7 @@ def personal_data(user: User) -> dict[str, Any]:
 
     return {
         "profile.json": profile,
+        "mail-preferences.json": mail_preferences,
         "enrolments.json": enrolments,
         "lesson-progress.json": lessons,
         "course-completions.json": completions,
@@ -281,6 +290,7 @@ def delete_account(user: User) -> None:
     user.job_title = ""
     user.gender = Gender.NOT_STATED
     user.language = current_app.config["BABEL_DEFAULT_LOCALE"]
+    user.time_zone = None
     user.last_login_at = None
     user.is_active = False
     user.deleted_at = utcnow()
@@ -288,4 +298,5 @@ def delete_account(user: User) -> None:
     # A former lecturer or coordinator (changed to trainee before deleting) leaves their courses and cohorts.
     db.session.execute(delete(course_lecturers).where(course_lecturers.c.user_id == user.id))
     db.session.execute(delete(cohort_coordinators).where(cohort_coordinators.c.user_id == user.id))
+    db.session.execute(delete(MailPreference).where(MailPreference.user_id == user.id))
     db.session.flush()

@@ -25,7 +25,8 @@ class QuizAttempt(Model):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: The order shown: [{"question": question version id, "choices": [choice ids]}], fixed at start.
+    #: The questions asked, drawn from the quiz's pools, and their order and their parts' order:
+    #: [{"question": question version id, "choices": [part ids]}], fixed at start; only these are graded.
     layout: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     #: Answers saved so far, by question version id (as text).
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -64,11 +64,22 @@ def reveals_answers(quiz_version: QuizVersion, attempts: list[QuizAttempt]) -> b
     return any(attempt.passed for attempt in attempts) or attempts_left(quiz_version, attempts) == 0
 
 
+def draw_questions(quiz_version: QuizVersion, chooser: random.Random) -> list[QuestionVersion]:
+    """The questions one attempt asks, in the file's order: every question outside the quiz's pools
+    and, from each pool (a category), as many as it draws, at random."""
+    counts = {pool["category"]: pool["count"] for pool in quiz_version.draw or []}
+    drawn: set[int] = set()
+    for category, count in counts.items():
+        pool = [question.id for question in quiz_version.questions if question.category == category]
+        drawn.update(chooser.sample(pool, min(count, len(pool))))
+    return [question for question in quiz_version.questions if question.category not in counts or question.id in drawn]
+
+
 def _layout(quiz_version: QuizVersion, shuffle: bool) -> list[dict[str, Any]]:
-    """The order this attempt shows questions and their parts (choices, prompts, items) in; drawn
-    once, kept for reloads."""
+    """The questions this attempt asks and the order of them and their parts (choices, prompts,
+    items); drawn once when it starts and kept, so reloads and resumes show the same."""
     chooser = random.SystemRandom()
-    questions = list(quiz_version.questions)
+    questions = draw_questions(quiz_version, chooser)
     if shuffle:
         chooser.shuffle(questions)
     return [{"question": question.id, "choices": question_type(question.type).arrange(question.config, shuffle, chooser)}

@@ -46,7 +46,7 @@ def test_sign_up_creates_an_account_that_works_once_its_address_is_confirmed(cli
     assert refused.status_code == 400 and "Confirm your address first" in refused.get_data(as_text=True)
 
     mail = smtp_server.last_to("selam.bekele@example.org")
-    assert mail["Subject"] == "Confirm your email address"
+    assert mail["Subject"] == "Confirmez votre adresse e-mail", "written in the language chosen at sign-up"
     link = confirmation_link(mail)
     page = client.get(link)
     assert page.status_code == 200 and "Confirm my address" in page.get_data(as_text=True)
@@ -97,11 +97,11 @@ def test_sign_up_with_a_taken_address_answers_the_same_and_mails_the_owner(app, 
     assert user_count() == 2
 
     note = smtp_server.last_to(owner.email)
-    assert note["Subject"] == "Someone tried to sign up with your address"
+    assert note["Subject"] == "Someone tried to sign up with your address", "in the owner's language, not the form's"
     assert "http://localhost/login" in note.get_content() and "http://localhost/password/forgot" in note.get_content()
     db.session.refresh(owner)
     assert owner.name == "Selam Owner"
-    assert smtp_server.last_to("someone.new@example.org")["Subject"] == "Confirm your email address"
+    assert smtp_server.last_to("someone.new@example.org")["Subject"] == "Confirmez votre adresse e-mail"
 
 
 @pytest.mark.parametrize(

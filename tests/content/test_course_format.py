@@ -94,6 +94,12 @@ def test_a_quoted_date_is_a_date_too():
     ("references:\n  - title: X\n    url: javascript:alert(1)\n",
      "01-basics/01-what-is-rd.md:6: the reference url 'javascript:alert(1)' must be a web address starting with "
      "https:// or http://"),
+    ("references:\n  - title: X\n    url: https://[::1/\n",
+     "01-basics/01-what-is-rd.md:6: the reference url 'https://[::1/' must be a web address starting with "
+     "https:// or http://"),
+    ("references:\n  - title: X\n    url: https://example.org:99999/\n",
+     "01-basics/01-what-is-rd.md:6: the reference url 'https://example.org:99999/' must be a web address starting with "
+     "https:// or http://"),
     ("references:\n  - title: X\n    url: www.oecd.org\n",
      "01-basics/01-what-is-rd.md:6: the reference url 'www.oecd.org' must be a web address starting with "
      "https:// or http://"),
@@ -132,6 +138,10 @@ def test_today_is_not_in_the_future_anywhere_on_earth():
     ("course.yaml", COURSE_YAML + "prerequisites: [none]\n", "course.yaml:8: 'prerequisites' must be text"),
     ("course.yaml", COURSE_YAML + "audience: See [this](javascript:alert(1))\n",
      "course.yaml:8: unsafe link: javascript: links are not allowed"),
+    ("course.yaml", COURSE_YAML + "audience: |\n  # Officials\n\n  and researchers\n",
+     "course.yaml:8: 'audience' must be one paragraph of text, without headings, lists, tables or footnotes"),
+    ("course.yaml", COURSE_YAML + "prerequisites: \"- statistics\\n- economics\"\n",
+     "course.yaml:8: 'prerequisites' must be one paragraph of text, without headings, lists, tables or footnotes"),
     ("01-basics/module.yaml", MODULE_YAML + "objectives: [Define R&D]\n",
      "01-basics/module.yaml:3: give 2 to 6 objectives, not 1"),
     ("01-basics/module.yaml", MODULE_YAML + "objectives: [a, b, c, d, e, f, g]\n",

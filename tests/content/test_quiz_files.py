@@ -103,8 +103,9 @@ def test_a_question_files_quiz_takes_its_settings_from_module_yaml_or_defaults()
 
 def test_categories_are_warnings_and_what_the_portal_cannot_hold_is_a_problem_by_line():
     spec = read_course(files_with_quiz("quiz.gift", GIFT))
-    assert ("01-basics/quiz.gift:2: the category '$course$/top/Default for STI policy' is not kept: a quiz has no "
-            "categories, every question is in it") in [str(w) for w in spec.warnings]
+    assert ("01-basics/quiz.gift:2: the category '$course$/top/Default for STI policy' is not kept: this quiz does "
+            "not draw from categories (give draw in module.yaml's quiz:), so it asks every question"
+            ) in [str(w) for w in spec.warnings]
     text = "\n".join([
         "Good? {T}",                                            # 1
         "",
@@ -133,6 +134,25 @@ def test_categories_are_warnings_and_what_the_portal_cannot_hold_is_a_problem_by
         "01-basics/quiz.gift:9: unsafe HTML: <script> is not allowed",
         "01-basics/quiz.gift:11: the answer block opened here is not closed by }",
     ]
+
+
+def test_categories_become_pools_when_the_quiz_draws_from_them():
+    text = "Always asked? {T}\n\n$CATEGORY: easy\n\nOne? {T}\n\nTwo? {F}\n\n$CATEGORY: hard\n\nThree? {T}\n"
+    settings_yaml = ("title: Foundations\nquiz:\n  draw:\n    - {category: easy, count: 1}\n"
+                     "    - {category: hard, count: 1}\n")
+    files = files_with_quiz("quiz.gift", text, settings_yaml)
+    spec = read_course(files)
+    quiz = spec.modules[0].quiz
+    assert quiz.draw == (("easy", 1), ("hard", 1))
+    assert [(q.key, q.category) for q in quiz.questions] == [("q1", ""), ("q2", "easy"), ("q3", "easy"),
+                                                             ("q4", "hard")]
+    assert not [w for w in spec.warnings if "quiz.gift" in w.file]
+    exported, notes = export_gift(quiz_entries(files, "01-basics"))
+    assert exported.index("Always asked") < exported.index("$CATEGORY: easy") < exported.index("One?")
+    assert exported.index("Two?") < exported.index("$CATEGORY: hard") < exported.index("Three?")
+    too_many = files_with_quiz("quiz.gift", text, settings_yaml.replace("count: 1}\n    - {category: hard",
+                                                                        "count: 3}\n    - {category: hard"))
+    assert "01-basics/module.yaml:4: draws 3 question(s) from category 'easy', which has 2" in problems_of(too_many)
 
 
 def test_one_quiz_file_per_module_and_a_size_limit():

@@ -9,7 +9,7 @@ from portal.courses.models import Course, CourseRevision
 from portal.extensions import db
 
 COURSES = Path(__file__).resolve().parents[2] / "courses"
-SAMPLES = ["ai-governance", "digital-transformation", "st-finance", "women-in-sti"]
+SAMPLES = ["ai-governance", "digital-transformation", "national-ai-capacity", "st-finance", "women-in-sti"]
 
 
 @pytest.mark.parametrize("slug", SAMPLES)
@@ -25,8 +25,6 @@ def test_sample_course_is_valid_and_complete(slug):
     assert all("<sup class=\"footnote-ref\">" in lesson.html for lesson in spec.lessons), "every lesson cites its sources"
 
 
-@pytest.mark.xfail(strict=False, reason="the sample courses' hours, minutes and references are being brought "
-                                       "to the course format; remove this mark once they are")
 def test_sample_courses_pass_validation_with_no_warnings(runner):
     result = runner.invoke(args=["courses", "validate", "--strict", str(COURSES)])
     assert result.exit_code == 0, result.output

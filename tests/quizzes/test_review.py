@@ -60,3 +60,25 @@ def test_feedback_is_shown_once_the_trainee_passes_on_earlier_attempts_too(clien
     review = review_of(client, failed)
     assert "Oslo covers innovation." in review and FRASCATI_FEEDBACK in review
     assert "A right answer:</strong> Frascati" in review
+
+
+ANSWER_FEEDBACK_QUIZ = QUIZ_YAML.replace(
+    "    answer: true\n",
+    "    answer: true\n    feedback_false: GERD counts all R&D performed on the territory.\n",
+).replace(
+    "    answers: [Oslo Manual, Oslo]\n",
+    "    answers:\n      - Oslo Manual\n      - {text: Frascati, weight: 0, feedback: 'Frascati is about R&D, not innovation.'}\n",
+)
+
+
+def test_the_feedback_of_what_was_answered_follows_the_same_rules(client, make_course, login_as):
+    make_course(course_files({"01-basics/quiz.yaml": ANSWER_FEEDBACK_QUIZ}))
+    login_as(Role.TRAINEE)
+    client.submit("/courses/test-course/enrol", page="/courses/test-course")
+    first = take_quiz(client, WRONG)          # gerd: false, manual-name: Frascati
+    assert "territory" not in review_of(client, first) and "not innovation" not in review_of(client, first)
+    take_quiz(client, WRONG)
+    last = take_quiz(client, WRONG)
+    review = review_of(client, last)
+    assert "GERD counts all R&amp;D performed on the territory." in review
+    assert "Frascati is about R&amp;D, not innovation." in review
