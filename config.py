@@ -78,6 +78,8 @@ class Config:
     #: Course uploads: the request size above (413), then files and unpacked bytes in a zip.
     COURSE_MAX_FILES = int(os.environ.get("COURSE_MAX_FILES", "500"))
     COURSE_MAX_UNPACKED_BYTES = int(os.environ.get("COURSE_MAX_UNPACKED_BYTES", str(200 * 1024 * 1024)))
+    #: The largest GIFT or Aiken question file, uploaded alone or in a module folder.
+    QUIZ_FILE_MAX_BYTES = int(os.environ.get("QUIZ_FILE_MAX_BYTES", str(2 * 1024 * 1024)))
     #: Where course files are kept by their hash (default: instance/course-files).
     COURSE_FILES_PATH = os.environ.get("COURSE_FILES_PATH", "")
     #: Folder of sample courses that `flask setup` imports in development.

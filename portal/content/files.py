@@ -34,6 +34,7 @@ class Limits:
     max_files: int = 500
     max_unpacked_bytes: int = 200 * 1024 * 1024
     max_image_pixels: int = 40_000_000
+    max_quiz_file_bytes: int = 2 * 1024 * 1024
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from portal.content.markdown import MediaResolver, ResolvedMedia, render_markdow
 from portal.content.messages import N_
 from portal.content.problems import ContentError, Problem, in_order
 from portal.content.questions import KINDS, read_hint
+from portal.content.quizfile import QUESTION_FILES, read_question_file
 from portal.content.spec import CourseSpec, LessonSpec, MediaSpec, ModuleSpec, QuestionSpec, QuizSpec, Reference
 from portal.content.yamlfile import Located, load_yaml
 
@@ -25,10 +26,14 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 LANGUAGES = ("en", "fr", "ar", "zh")
 COURSE_FIELDS = {"slug", "title", "summary", "language", "topics", "estimated_hours", "lecturers",
                  "completion", "certificate", "objectives", "audience", "prerequisites"}
-MODULE_FIELDS = {"title", "summary", "objectives"}
+MODULE_FIELDS = {"title", "summary", "objectives", "quiz"}
 LESSON_FIELDS = {"title", "minutes", "reviewed", "references"}
 REFERENCE_FIELDS = {"title", "url", "publisher", "year"}
-QUIZ_FIELDS = {"title", "pass_mark", "attempts", "shuffle", "draw", "questions"}
+QUIZ_SETTINGS = {"title", "pass_mark", "attempts", "shuffle", "draw"}
+QUIZ_FIELDS = QUIZ_SETTINGS | {"questions"}
+#: A quiz kept in quiz.gift or quiz.aiken takes its settings from module.yaml's `quiz:`, else these
+#: (and the module's title).
+QUIZ_DEFAULTS = {"pass_mark": 70, "attempts": 0, "shuffle": False}
 QUESTION_FIELDS = {"id", "type", "points", "text", "feedback", "hint", "category"}
 CATEGORY_MAX_LENGTH = 100
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -358,13 +363,21 @@ class _Reader:
         if "module.yaml" not in names:
             self.problem(meta_path, None, N_("missing: each module needs a module.yaml with its title"))
         lessons, lesson_keys = [], set()
+        quiz_files = sorted(name for name in names if name == "quiz.yaml" or name in QUESTION_FILES)
         quiz = None
+        if len(quiz_files) > 1:
+            self.problem(folder, None, N_("a module has one quiz, in one file: %(files)s are more than one"),
+                         files=", ".join(quiz_files))
+        elif quiz_files == ["quiz.yaml"]:
+            quiz = self.read_quiz(f"{folder}/quiz.yaml", key)
+            if meta is not None and "quiz" in meta:
+                self.problem(meta_path, meta.line_of("quiz"), N_("this module's quiz is quiz.yaml, which holds its "
+                                                                 "settings: 'quiz' here is for quiz.gift or quiz.aiken"))
+        elif quiz_files:
+            quiz = self.read_question_file_quiz(f"{folder}/{quiz_files[0]}", key, meta, meta_path)
         for name in sorted(names):
             path = f"{folder}/{name}"
-            if name == "module.yaml" or name.startswith("media/"):
-                continue
-            if name == "quiz.yaml":
-                quiz = self.read_quiz(path, key)
+            if name in ("module.yaml", *quiz_files) or name.startswith("media/"):
                 continue
             match = LESSON_FILE.match(name)
             if not match:
@@ -495,22 +508,62 @@ class _Reader:
         if data is None:
             return None
         self.unknown_fields(data, path, QUIZ_FIELDS)
-        title = self.required_text(data, path, "title", 200)
-        pass_mark = data.get("pass_mark")
-        if isinstance(pass_mark, bool) or not isinstance(pass_mark, (int, float)) or not 0 <= pass_mark <= 100:
-            self.problem(path, data.line_of("pass_mark"), N_("pass_mark must be a percentage from 0 to 100"))
-            pass_mark = 0
-        attempts = data.get("attempts")
-        if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 0:
-            self.problem(path, data.line_of("attempts"), N_("attempts must be a whole number (0 for unlimited)"))
-            attempts = 0
-        shuffle = data.get("shuffle", False)
-        if not isinstance(shuffle, bool):
-            self.problem(path, data.line_of("shuffle"), N_("shuffle must be true or false"))
         raw_questions = data.get("questions")
         if not isinstance(raw_questions, list) or not raw_questions:
             self.problem(path, data.line_of("questions"), N_("a quiz needs a list of questions"))
             raw_questions = []
+        return self.quiz_spec(path, module_key, raw_questions, sha256(self.files[path]), data, path)
+
+    def read_question_file_quiz(self, path: str, module_key: str, meta: Located | None,
+                                meta_path: str) -> QuizSpec | None:
+        """A quiz whose questions are in GIFT or Aiken, its settings in module.yaml's `quiz:`."""
+        if len(self.files[path]) > self.limits.max_quiz_file_bytes:
+            self.problem(path, None, N_("a question file may hold at most %(size)s bytes"),
+                         size=f"{self.limits.max_quiz_file_bytes:,}")
+            return None
+        text = self.text(path)
+        if text is None:
+            return None
+        settings = meta.get("quiz") if meta is not None else None
+        if settings is not None and not isinstance(settings, Located):
+            self.problem(meta_path, meta.line_of("quiz") if meta else None,
+                         N_("quiz must be a mapping of the quiz's settings: title, pass_mark, attempts, shuffle"))
+        if not isinstance(settings, Located):
+            settings = Located()
+            settings.line = meta.line_of("quiz") if meta is not None else 0
+        self.unknown_fields(settings, meta_path, QUIZ_SETTINGS)
+        # GIFT's $CATEGORY: makes pools only for a quiz that draws from them.
+        found = read_question_file(text, path, QUESTION_FILES[PurePosixPath(path).name],
+                                   keep_categories="draw" in settings)
+        self.problems += found.problems
+        self.warnings += found.warnings
+        module_title = meta.get("title") if meta is not None else None
+        defaults = {"title": module_title if isinstance(module_title, str) else "", **QUIZ_DEFAULTS}
+        fingerprint = sha256(self.files[path] + repr(dict(settings)).encode())
+        return self.quiz_spec(path, module_key, found.entries, fingerprint, settings, meta_path, defaults)
+
+    def quiz_settings(self, data: Located, file: str, defaults: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Title, pass mark, attempts and shuffle, checked; `defaults` stand for the ones not given."""
+        defaults = defaults or {}
+        title = (defaults["title"] if "title" not in data and defaults.get("title")
+                 else self.required_text(data, file, "title", 200))
+        pass_mark = data.get("pass_mark", defaults.get("pass_mark"))
+        if isinstance(pass_mark, bool) or not isinstance(pass_mark, (int, float)) or not 0 <= pass_mark <= 100:
+            self.problem(file, data.line_of("pass_mark"), N_("pass_mark must be a percentage from 0 to 100"))
+            pass_mark = 0
+        attempts = data.get("attempts", defaults.get("attempts"))
+        if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 0:
+            self.problem(file, data.line_of("attempts"), N_("attempts must be a whole number (0 for unlimited)"))
+            attempts = 0
+        shuffle = data.get("shuffle", False)
+        if not isinstance(shuffle, bool):
+            self.problem(file, data.line_of("shuffle"), N_("shuffle must be true or false"))
+        return {"title": title, "pass_mark": float(pass_mark), "attempts": attempts, "shuffle": shuffle is True}
+
+    def quiz_spec(self, path: str, module_key: str, raw_questions: list[Any], fingerprint: str,
+                  settings_data: Located, settings_file: str, defaults: dict[str, Any] | None = None) -> QuizSpec:
+        """The quiz: its settings (in `settings_file`) and its questions (in `path`), checked."""
+        settings = self.quiz_settings(settings_data, settings_file, defaults)
         questions, keys = [], set()
         for position, entry in enumerate(raw_questions, start=1):
             question = self.read_question(path, position, entry)
@@ -520,9 +573,9 @@ class _Reader:
                 self.problem(path, entry.line_of("id"), N_("question id '%(id)s' is used twice"), id=question.key)
             keys.add(question.key)
             questions.append(question)
-        draw = self.read_draw(path, data, questions)
-        return QuizSpec(module_key, title, float(pass_mark), attempts, shuffle is True, tuple(questions),
-                        sha256(self.files[path]), draw)
+        draw = self.read_draw(settings_file, settings_data, questions)
+        return QuizSpec(module_key, settings["title"], settings["pass_mark"], settings["attempts"], settings["shuffle"],
+                        tuple(questions), fingerprint, draw)
 
     def read_draw(self, path: str, data: Located, questions: list[QuestionSpec]) -> tuple[tuple[str, int], ...]:
         """The pools an attempt draws from: (category, how many), checked against the questions."""

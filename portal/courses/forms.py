@@ -21,6 +21,21 @@ class RevisionUploadForm(CourseUploadForm):
     )
 
 
+class QuizFileForm(FlaskForm):
+    """One module's quiz as a GIFT or Aiken file; the view lists the course's modules."""
+
+    module = SelectField(_l("Module"), validators=[DataRequired()])
+    file_format = RadioField(
+        _l("The file is in"),
+        choices=[SelectChoice("gift", _l("GIFT (Moodle's format, .gift or .txt)")),
+                 SelectChoice("aiken", _l("Aiken (single-answer multiple choice, .txt)"))],
+        default="gift",
+        validators=[DataRequired()],
+    )
+    quiz_file = FileField(_l("Question file"), validators=[FileRequired(_l("Choose a GIFT or Aiken file to upload."))])
+    submit = SubmitField(_l("Upload the quiz and check"))
+
+
 class LecturerForm(FlaskForm):
     email = EmailField(_l("Lecturer's email"), validators=[DataRequired(), Email(check_deliverability=False)])
     submit = SubmitField(_l("Assign"))

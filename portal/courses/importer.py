@@ -46,7 +46,8 @@ class ImportResult:
 
 def upload_limits() -> Limits:
     config = current_app.config
-    return Limits(max_files=config["COURSE_MAX_FILES"], max_unpacked_bytes=config["COURSE_MAX_UNPACKED_BYTES"])
+    return Limits(max_files=config["COURSE_MAX_FILES"], max_unpacked_bytes=config["COURSE_MAX_UNPACKED_BYTES"],
+                  max_quiz_file_bytes=config["QUIZ_FILE_MAX_BYTES"])
 
 
 def media_url(media: MediaSpec) -> str:

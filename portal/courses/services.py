@@ -1,6 +1,7 @@
 """Rules for lecturers' work on courses: uploads, module merges, publishing, lecturers."""
 import calendar
 import secrets
+from collections.abc import Iterable
 from datetime import date
 from pathlib import PurePosixPath
 
@@ -14,6 +15,8 @@ from portal.content.files import read_zip, strip_common_folder
 from portal.content.loader import MODULE_FOLDER
 from portal.content.messages import N_
 from portal.content.problems import ContentError, Problem
+from portal.content.quizfile import QUESTION_FILES, quiz_entries, replace_quiz
+from portal.content.yamlfile import Located
 from portal.courses.importer import ImportResult, read_spec, stage_revision, upload_limits
 from portal.courses.models import (
     Course,
@@ -146,6 +149,47 @@ def stage_upload(user: User, data: bytes, filename: str, course: Course | None =
         result.course.lecturers.append(user)
     db.session.flush()
     return result
+
+
+def module_folder(paths: Iterable[str], key: str) -> str | None:
+    """The folder (such as 02-measuring) of the module with this key, among a course's file paths."""
+    for path in sorted(paths):
+        parts = PurePosixPath(path).parts
+        match = MODULE_FOLDER.match(parts[0])
+        if len(parts) > 1 and match and match.group(2) == key:
+            return parts[0]
+    return None
+
+
+#: The name a question file takes in its module folder, by its format.
+QUIZ_FILE_NAMES = {file_format: name for name, file_format in QUESTION_FILES.items()}
+
+
+def stage_quiz_file(user: User, course: Course, module_key: str, data: bytes, filename: str,
+                    file_format: str) -> ImportResult:
+    """A GIFT or Aiken file as the quiz of one module of `course`: a draft revision in which the rest
+    of the course is as it was. Raises ContentError with every problem, by line; changes nothing then."""
+    base = base_revision(course)
+    files = revision_files(base) if base else {}
+    folder = module_folder(files, module_key)
+    if folder is None:
+        raise ContentError([Problem(filename, None, N_("this course has no module '%(key)s'"),
+                                    {"key": module_key[:80]})])
+    spec = read_spec(replace_quiz(files, folder, QUIZ_FILE_NAMES[file_format], data))
+    result = stage_revision(spec, user)
+    db.session.flush()
+    return result
+
+
+def quiz_source(revision: CourseRevision, module_key: str) -> list[Located]:
+    """The question entries of a module's quiz in a revision, read back from the file that holds them."""
+    rows = db.session.scalars(select(CourseFile).where(CourseFile.revision_id == revision.id,
+                                                       CourseFile.media_type.is_(None))).all()
+    folder = module_folder((row.path for row in rows), module_key)
+    if folder is None:
+        return []
+    names = {f"{folder}/{name}" for name in ("quiz.yaml", *QUESTION_FILES)}
+    return quiz_entries({row.path: read_blob(row.sha256) for row in rows if row.path in names}, folder)
 
 
 def add_lecturer(course: Course, email: str) -> User:

@@ -1,7 +1,8 @@
 """Course pages for lecturers and admins, and course media."""
+import io
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
@@ -12,6 +13,8 @@ from portal.accounts.access import ANYONE, SIGNED_IN, allow
 from portal.accounts.models import Role
 from portal.audit import record
 from portal.content.problems import ContentError, Problem
+from portal.content.quizfile import export_aiken, export_gift
+from portal.content.yamlfile import Located
 from portal.courses.forms import (
     CatalogueSearchForm,
     CourseUploadForm,
@@ -19,6 +22,7 @@ from portal.courses.forms import (
     EnrolForm,
     EnrolmentKeyForm,
     LecturerForm,
+    QuizFileForm,
     RevisionUploadForm,
 )
 from portal.courses.importer import AlreadyDecided, discard_revision, publish_revision
@@ -27,6 +31,7 @@ from portal.courses.services import (
     EnrolmentRefused,
     NotYourCourse,
     add_lecturer,
+    base_revision,
     catalogue,
     catalogue_topics,
     courses_taught_by,
@@ -37,14 +42,17 @@ from portal.courses.services import (
     leave,
     lessons_due_for_review,
     published_course,
+    quiz_source,
     remove_lecturer,
     set_enrolment_key,
+    stage_quiz_file,
     stage_upload,
 )
 from portal.courses.storage import blob_path
 from portal.db_types import utcnow
 from portal.extensions import db, limiter
 from portal.i18n import LANGUAGE_NAMES
+from portal.mail import one_line
 
 bp = Blueprint("courses", __name__, template_folder="templates")
 
@@ -142,13 +150,26 @@ def finish_upload(result):
     return redirect(url_for("courses.show_revision", slug=result.course.slug, number=result.revision.number))
 
 
+def quiz_file_form(course: Course) -> QuizFileForm:
+    """The form for one module's quiz file, offering the modules of the revision an upload builds on."""
+    form = QuizFileForm()
+    base = base_revision(course)
+    form.module.choices = [SelectChoice(module.key, module.title) for module in (base.modules if base else [])]
+    return form
+
+
+def course_page_context(course: Course, **forms: Any) -> dict[str, Any]:
+    """What the lecturer's course page shows: its forms, fresh unless given."""
+    return {"course": course, "form": RevisionUploadForm(), "quiz_form": quiz_file_form(course),
+            "lecturer_form": LecturerForm(), "decision": DecisionForm(),
+            "key_form": EnrolmentKeyForm(key=course.enrolment_key)} | forms
+
+
 @bp.route("/teach/<slug>")
 @allow(Role.LECTURER)
 def manage_course(slug: str):
     course = teachable_course(slug)
-    return render_template("courses/teach_course.html", course=course, form=RevisionUploadForm(),
-                           lecturer_form=LecturerForm(), decision=DecisionForm(),
-                           key_form=EnrolmentKeyForm(key=course.enrolment_key))
+    return render_template("courses/teach_course.html", **course_page_context(course))
 
 
 @bp.route("/teach/<slug>/upload", methods=["POST"])
@@ -156,8 +177,7 @@ def manage_course(slug: str):
 def upload_revision(slug: str):
     course = teachable_course(slug)
     form = RevisionUploadForm()
-    context: dict[str, Any] = {"course": course, "form": form, "lecturer_form": LecturerForm(), "decision": DecisionForm(),
-               "key_form": EnrolmentKeyForm(key=course.enrolment_key)}
+    context = course_page_context(course, form=form)
     if not form.validate_on_submit():
         return render_template("courses/teach_course.html", **context), 400
     upload = form.archive.data
@@ -168,6 +188,64 @@ def upload_revision(slug: str):
         db.session.rollback()
         return show_problems("courses/teach_course.html", error.problems, **context)
     return finish_upload(result)
+
+
+@bp.route("/teach/<slug>/quiz-file", methods=["POST"])
+@allow(Role.LECTURER)
+def upload_quiz_file(slug: str):
+    """A GIFT or Aiken file as one module's quiz: checked, then a draft revision to preview and publish."""
+    course = teachable_course(slug)
+    form = quiz_file_form(course)
+    context = course_page_context(course, quiz_form=form)
+    if not form.validate_on_submit():
+        return render_template("courses/teach_course.html", **context), 400
+    upload = form.quiz_file.data
+    try:
+        result = stage_quiz_file(current_user, course, form.module.data, upload.read(), upload.filename or "quiz.gift",
+                                 form.file_format.data)
+    except ContentError as error:
+        db.session.rollback()
+        return show_problems("courses/teach_course.html", error.problems, **context)
+    return finish_upload(result)
+
+
+def quiz_to_export(slug: str, number: int, key: str) -> tuple[Course, list[Located]]:
+    course = teachable_course(slug)
+    revision = find_revision(course, number) or abort(404)
+    if not any(module.key == key and module.quiz for module in revision.modules):
+        abort(404)
+    return course, quiz_source(revision, key)
+
+
+def exported(text: str, name: str) -> Response:
+    return send_file(io.BytesIO(text.encode()), mimetype="text/plain; charset=utf-8", as_attachment=True,
+                     download_name=name, max_age=0)
+
+
+def note_text(key: str, message: str, params: dict[str, Any]) -> str:
+    return _("Question %(id)s: %(reason)s", id=key, reason=_(message, **params))
+
+
+@bp.route("/teach/<slug>/revisions/<int:number>/quizzes/<key>.gift")
+@allow(Role.LECTURER)
+def export_quiz_gift(slug: str, number: int, key: str):
+    """A quiz as GIFT, with a comment on each thing GIFT leaves out."""
+    course, entries = quiz_to_export(slug, number, key)
+    text, notes = export_gift(entries)
+    comments = "".join(f"// {one_line(note_text(*note))}\n" for note in notes)
+    return exported(comments + ("\n" if comments else "") + text, f"{course.slug}-{key}.gift")
+
+
+@bp.route("/teach/<slug>/revisions/<int:number>/quizzes/<key>.aiken.txt")
+@allow(Role.LECTURER)
+def export_quiz_aiken(slug: str, number: int, key: str):
+    """A quiz as Aiken, or a page that says why it cannot be."""
+    course, entries = quiz_to_export(slug, number, key)
+    text, notes = export_aiken(entries)
+    if text is None:
+        return render_template("courses/quiz_export_refused.html", course=course, number=number, key=key,
+                               reasons=[note_text(*note) for note in notes]), 422
+    return exported(text, f"{course.slug}-{key}.aiken.txt")
 
 
 @bp.route("/teach/<slug>/revisions/<int:number>")
