@@ -2,6 +2,7 @@
 import re
 from pathlib import Path
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 
 from portal.content.loader import course_sources
@@ -65,7 +66,16 @@ def sign_up(page, mailbox, name: str, email: str, country: str) -> None:
 def work_through_the_course(page, fail_first_quiz: bool) -> None:
     """From a course page after enrolling: every lesson marked complete, every quiz passed."""
     failed_once = not fail_first_quiz
+    next_step = page.locator("input[value='Mark as complete'], button:has-text('Start the quiz'), "
+                             "a:has-text('Continue your attempt'), :text('Congratulations: you have completed')")
     for _ in range(60):
+        # A click starts the next page without waiting for it: on a busy machine the old page, or none,
+        # would be read. Wait until the new page shows one of the steps this loop knows.
+        page.wait_for_load_state()
+        try:
+            next_step.first.wait_for(timeout=15_000)
+        except PlaywrightTimeout:
+            pass  # reported below as stuck, with a screenshot
         if page.locator("input[value='Mark as complete']").count():
             page.get_by_role("button", name="Mark as complete").click()
         elif page.get_by_role("button", name="Start the quiz").count() or page.get_by_role("link", name="Continue your attempt").count():
@@ -73,6 +83,7 @@ def work_through_the_course(page, fail_first_quiz: bool) -> None:
                 page.get_by_role("button", name="Start the quiz").click()
             answer(page, right=failed_once)
             page.get_by_role("button", name="Submit for grading").click()
+            page.wait_for_load_state()
             if not failed_once:
                 assert "Not passed" in page.content()
                 failed_once = True
