@@ -2,6 +2,7 @@
 their language with a one-click unsubscribe, posting once, sanitised Markdown, the audit log."""
 import re
 import secrets
+import threading
 from datetime import date, timedelta
 
 import pytest
@@ -231,3 +232,32 @@ def test_the_page_runs_a_fixed_number_of_queries_and_is_paged(app, client_for, m
     second = reader.get(f"/cohorts/{cohort.id}/announcements?page=2").get_data(as_text=True)
     assert "News 0" in second and 'rel="prev"' in second
     assert db.session.scalar(select(func.count()).select_from(Announcement)) == app.config["PAGE_SIZE"] + 7
+
+
+def test_the_same_form_sent_at_once_from_four_tabs_posts_and_mails_once(
+        database_url, client_for, cohort, people, smtp_server):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("parallel posting is tested on PostgreSQL (run with TEST_DATABASE_URL)")
+    clients = [client_for(people["coordinator"]) for _ in range(4)]
+    url = f"/cohorts/{cohort.id}/announcements"
+    csrf_tokens = [each.csrf_token(url) for each in clients]
+    form_token = secrets.token_urlsafe(24)
+    barrier, statuses, errors = threading.Barrier(len(clients)), [], []
+
+    def send(each, csrf_token: str) -> None:
+        try:
+            barrier.wait()
+            response = each.post(url, data={"csrf_token": csrf_token, "title": "Once", "body": BODY, "token": form_token})
+            statuses.append(response.status_code)
+        except Exception as error:  # noqa: BLE001 - collected and shown below
+            errors.append(error)
+
+    threads = [threading.Thread(target=send, args=args) for args in zip(clients, csrf_tokens, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors and statuses == [302] * len(clients), (statuses, errors)
+    assert titles() == ["Once"]
+    assert sorted(m["To"] for m in smtp_server.messages) == ["bilal@example.org", "omar@example.org",
+                                                            "yasmine@example.org"]
