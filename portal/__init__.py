@@ -19,6 +19,8 @@ from portal import cli, core, errors, i18n, inputs, links, mail, security
 from portal.accounts import access
 from portal.accounts import cli as accounts_cli
 from portal.accounts import views as accounts_views
+from portal.announcements import receivers as announcements_receivers
+from portal.announcements import views as announcements_views
 from portal.certificates import receivers as certificate_receivers
 from portal.certificates import views as certificates_views
 from portal.cohorts import receivers as cohorts_receivers
@@ -73,9 +75,11 @@ def create_app(config: str | type[Config] | None = None, overrides: Mapping[str,
     app.register_blueprint(learning_views.bp)
     app.register_blueprint(certificates_views.bp)
     app.register_blueprint(cohorts_views.bp)
+    app.register_blueprint(announcements_views.bp)
     app.register_blueprint(privacy_views.bp)
     learning_services.init_app(app)
     cohorts_receivers.init_app(app)
+    announcements_receivers.init_app(app)
     app.cli.add_command(accounts_cli.users)
     app.cli.add_command(courses_cli.courses)
     app.cli.add_command(cli.setup)
