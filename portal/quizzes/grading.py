@@ -187,18 +187,25 @@ class NumericAdapter(FormAdapter):
                                              "maxlength": self.max_length})
 
 
+def select_name(value: str) -> str:
+    """The name of the select for the part this attempt calls `value`. Prefixed, as a form ignores
+    fields whose names begin with "_", and a value may."""
+    return f"v{value}"
+
+
 class GroupAdapter(FormAdapter):
     """A select per prompt (or item), each named by this attempt's value for it, in a group field."""
 
     description: ClassVar[Any] = ""
 
     def group(self, label: Markup, selects: list[tuple[str, Markup, list[SelectChoice]]]) -> GroupField:
+        """A group of selects, given as (this attempt's value for the part, label, options)."""
         class Group(Form):
             pass
 
-        for name, select_label, options in selects:
-            setattr(Group, name, SelectField(select_label, choices=[SelectChoice("", _l("Choose…")), *options],
-                                             validate_choice=False))
+        for value, select_label, options in selects:
+            setattr(Group, select_name(value), SelectField(select_label, choices=[SelectChoice("", _l("Choose…")),
+                                                                                  *options], validate_choice=False))
         return GroupField(Group, label, description=self.description)
 
     def pairs(self, raw: Any, values: Mapping[str, str]) -> dict[str, str]:
@@ -207,7 +214,10 @@ class GroupAdapter(FormAdapter):
             return {}
         if not isinstance(raw, Mapping) or len(raw) > len(values):
             raise not_a_choice()
-        return {authored(name, values): value for name, value in raw.items() if value not in (None, "")}
+        parts = {select_name(value): part for part, value in values.items()}
+        if not all(isinstance(name, str) and name in parts for name in raw):
+            raise not_a_choice()
+        return {parts[name]: value for name, value in raw.items() if value not in (None, "")}
 
 
 def reorder(parts: list[str], chooser: random.Random) -> list[str]:
@@ -251,7 +261,7 @@ class MatchingAdapter(GroupAdapter):
     def form_data(self, stored, values):
         if not isinstance(stored, dict):
             return None
-        return {values[prompt]: values[answer] for prompt, answer in stored.items()
+        return {select_name(values[prompt]): values[answer] for prompt, answer in stored.items()
                 if prompt in values and answer in values}
 
     def describe(self, config, response):
@@ -288,7 +298,7 @@ class OrderingAdapter(GroupAdapter):
     def form_data(self, stored, values):
         if not isinstance(stored, dict):
             return None
-        return {values[item]: str(position) for item, position in stored.items() if item in values}
+        return {select_name(values[item]): str(position) for item, position in stored.items() if item in values}
 
     def describe(self, config, response):
         if not isinstance(response, dict):

@@ -244,25 +244,26 @@ PART_VALUES = {"p1": "Pv1", "p2": "Pv2", "a1": "Av1", "a2": "Av2", "a3": "Av3"}
 
 def test_matching_and_ordering_are_read_back_from_the_attempt_values():
     matching = REGISTRY["matching"]
-    assert matching.response({"Pv1": "Av2", "Pv2": ""}, PART_VALUES) == {"p1": "a2"}
-    assert matching.response({"Pv1": None, "Pv2": ""}, PART_VALUES) is None
-    assert matching.form_data({"p1": "a2"}, PART_VALUES) == {"Pv1": "Av2"}
+    assert matching.response({"vPv1": "Av2", "vPv2": ""}, PART_VALUES) == {"p1": "a2"}
+    assert matching.response({"vPv1": None, "vPv2": ""}, PART_VALUES) is None
+    assert matching.form_data({"p1": "a2"}, PART_VALUES) == {"vPv1": "Av2"}
     ordering = REGISTRY["ordering"]
     values = {"i1": "Iv1", "i2": "Iv2", "i3": "Iv3"}
-    assert ordering.response({"Iv1": "3", "Iv2": "1", "Iv3": ""}, values) == {"i1": 3, "i2": 1}
-    assert ordering.form_data({"i1": 3, "i2": 1}, values) == {"Iv1": "3", "Iv2": "1"}
+    assert ordering.response({"vIv1": "3", "vIv2": "1", "vIv3": ""}, values) == {"i1": 3, "i2": 1}
+    assert ordering.form_data({"i1": 3, "i2": 1}, values) == {"vIv1": "3", "vIv2": "1"}
 
 
 @pytest.mark.parametrize(("kind", "raw"), [
-    ("matching", {"p1": "Av1"}),            # the authored prompt id
-    ("matching", {"Pv1": "a1"}),            # the authored answer id
-    ("matching", {"Pv1": "Pv2"}),           # a prompt offered as an answer
-    ("matching", {"Av1": "Av2"}),           # an answer used as a prompt
+    ("matching", {"vp1": "Av1"}),           # the authored prompt id
+    ("matching", {"Pv1": "Av1"}),           # the value, not the select's name
+    ("matching", {"vPv1": "a1"}),           # the authored answer id
+    ("matching", {"vPv1": "Pv2"}),          # a prompt offered as an answer
+    ("matching", {"vAv1": "Av2"}),          # an answer used as a prompt
     ("matching", "Av1"),
-    ("ordering", {"Iv1": "0"}),
-    ("ordering", {"Iv1": "4"}),
-    ("ordering", {"Iv1": "first"}),
-    ("ordering", {"i1": "1"}),
+    ("ordering", {"vIv1": "0"}),
+    ("ordering", {"vIv1": "4"}),
+    ("ordering", {"vIv1": "first"}),
+    ("ordering", {"vi1": "1"}),
     ("ordering", ["1", "2"]),
 ])
 def test_matching_and_ordering_answers_no_honest_form_sends_are_refused(kind, raw):
