@@ -220,12 +220,12 @@ class GroupAdapter(FormAdapter):
         return {parts[name]: value for name, value in raw.items() if value not in (None, "")}
 
 
-def reorder(parts: list[str], chooser: random.Random) -> list[str]:
-    """The parts shuffled into any order but the one written, which would give the answer away."""
-    shuffled = list(parts)
-    while len(shuffled) > 1 and shuffled == parts:
-        chooser.shuffle(shuffled)
-    return shuffled
+def shuffled(parts: list[str], chooser: random.Random) -> list[str]:
+    """The parts in an order drawn uniformly, the written one included: ruling the written order out
+    would give it away where few orders are possible (two items always shown reversed)."""
+    parts = list(parts)
+    chooser.shuffle(parts)
+    return parts
 
 
 class MatchingAdapter(GroupAdapter):
@@ -239,7 +239,7 @@ class MatchingAdapter(GroupAdapter):
         prompts = [prompt["id"] for prompt in config["prompts"]]
         if shuffle:
             chooser.shuffle(prompts)
-        return prompts + reorder([answer["id"] for answer in config["answers"]], chooser)
+        return prompts + shuffled([answer["id"] for answer in config["answers"]], chooser)
 
     def field(self, label, config, order, values):
         prompts = {prompt["id"]: prompt for prompt in config["prompts"]}
@@ -273,13 +273,13 @@ class MatchingAdapter(GroupAdapter):
 
 
 class OrderingAdapter(GroupAdapter):
-    """Items always shown shuffled, never in the right order; each gets a select of positions."""
+    """Items always shown shuffled; each gets a select of positions."""
 
     name = "ordering"
     description = _l("Give each item its place in the order: 1 for the first.")
 
     def arrange(self, config, shuffle, chooser):
-        return reorder(self.kind.parts(config), chooser)
+        return shuffled(self.kind.parts(config), chooser)
 
     def field(self, label, config, order, values):
         items = {item["id"]: item for item in config["items"]}

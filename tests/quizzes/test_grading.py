@@ -1,4 +1,7 @@
 """Each question type judges answers, with the edge cases trainees actually produce."""
+import random
+from collections import Counter
+
 import pytest
 
 from portal.content.questions import KINDS, parse_number
@@ -270,3 +273,16 @@ def test_matching_and_ordering_answers_no_honest_form_sends_are_refused(kind, ra
     values = PART_VALUES if kind == "matching" else {"i1": "Iv1", "i2": "Iv2", "i3": "Iv3"}
     with pytest.raises(AnswerRefused):
         REGISTRY[kind].response(raw, values)
+
+
+@pytest.mark.parametrize("kind", ["ordering", "matching"])
+def test_items_and_answers_to_match_are_shown_in_any_order_each_as_often(kind):
+    """The written order is one of the orders drawn: ruled out, it would give the answer away
+    where few orders are possible (two items always shown reversed)."""
+    three = [{"id": f"x{n}", "html": f"Part {n}"} for n in range(1, 4)]
+    config = ({"items": three} if kind == "ordering"
+              else {"prompts": [{"id": "p1", "html": "P", "answer": "x1"}], "answers": three})
+    chooser = random.Random(2026)
+    orders = Counter(tuple(part for part in REGISTRY[kind].arrange(config, False, chooser) if part != "p1")
+                     for _ in range(1200))
+    assert len(orders) == 6 and all(150 <= count <= 250 for count in orders.values()), orders
