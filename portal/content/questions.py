@@ -27,8 +27,11 @@ Report = Callable[..., None]
 
 HINT_MAX_LENGTH = 2000
 #: Positive weights of a weighted multiple-choice question add up to 100 within this margin,
-#: so that thirds written as 33.33333 (as Moodle exports them) are accepted.
+#: so that thirds written as 33.33 or 33.33333 (as Moodle exports them) are accepted; they are
+#: scaled to add up to exactly 100 when judging, so that the three thirds earn every point.
 WEIGHT_MARGIN = 0.01
+#: Scores are kept to a millionth of a point.
+SCORE_DECIMALS = 6
 #: The answer that stands for any other answer in `short_text` and `numeric` (Moodle's `*`).
 ANY_ANSWER = "*"
 
@@ -45,9 +48,17 @@ class Judgement:
         return self.score >= self.max_score - 1e-9
 
 
-def earned(points: float, percent: float) -> Judgement:
-    """`percent` of `points`, kept between nothing and all of them."""
-    return Judgement(round(points * min(100.0, max(0.0, percent)) / 100, 6), points)
+def adds_up_to_100(total: float) -> bool:
+    """Whether positive weights adding up to `total` are accepted as 100 (33.33 × 3 is)."""
+    return abs(total - 100) <= WEIGHT_MARGIN + 1e-9
+
+
+def earned(points: float, percent: float) -> float:
+    """`percent` of `points`, kept between nothing and all of them: the one place scores are
+    rounded. A sum of shares that falls short of 100 by float error alone (3 × 100/3) is all the
+    points, exactly, so that a pass mark of 100% can be reached."""
+    share = min(100.0, max(0.0, percent))
+    return points if share >= 100 - 1e-9 else round(points * share / 100, SCORE_DECIMALS)
 
 
 def feedback_html(value: Any) -> str:
@@ -211,7 +222,7 @@ class ChoiceKind(QuestionKind):
         percent = sum(weights.get(choice_id, 0.0) for choice_id in set(chosen))
         feedback = tuple(choice["feedback_html"] for choice in config["choices"]
                          if choice["id"] in chosen and choice["feedback_html"])
-        return Judgement(earned(points, percent).score, points, feedback)
+        return Judgement(earned(points, percent), points, feedback)
 
     def right_answers(self, config):
         return [choice["html"] for choice in config["choices"] if choice["correct"]]
@@ -257,7 +268,7 @@ class MultipleChoice(ChoiceKind):
         choices = self.read_choices(entry, report)
         if choices and any("weight" in choice for choice in choices):
             total = sum(choice["weight"] for choice in choices if choice["weight"] > 0)
-            if abs(total - 100) > WEIGHT_MARGIN:
+            if not adds_up_to_100(total):
                 report(entry.line, N_("the positive weights of a multiple-choice question must add up to 100, "
                                       "not %(total)s"), total=f"{total:g}")
         elif choices and not any(choice["correct"] for choice in choices):
@@ -267,7 +278,10 @@ class MultipleChoice(ChoiceKind):
     def weights(self, config):
         choices = config["choices"]
         if any("weight" in choice for choice in choices):
-            return {choice["id"]: choice["weight"] for choice in choices}
+            total = sum(choice["weight"] for choice in choices if choice["weight"] > 0)
+            scale = 100 / total if adds_up_to_100(total) else 1.0
+            return {choice["id"]: choice["weight"] * scale if choice["weight"] > 0 else choice["weight"]
+                    for choice in choices}
         right = sum(choice["correct"] for choice in choices)
         wrong = len(choices) - right
         return {choice["id"]: 100 / right if choice["correct"] else -100 / wrong for choice in choices}
@@ -350,7 +364,7 @@ class ShortText(QuestionKind):
         if matched is None:
             return Judgement(0.0, points)
         feedback = (matched["feedback_html"],) if matched["feedback_html"] else ()
-        return Judgement(earned(points, matched["weight"]).score, points, feedback)
+        return Judgement(earned(points, matched["weight"]), points, feedback)
 
     def right_answers(self, config):
         best = [answer for answer in self.answers(config) if answer["weight"] >= 100 and answer["text"] != ANY_ANSWER]
@@ -439,7 +453,7 @@ class Numeric(QuestionKind):
         if matched is None:
             return Judgement(0.0, points)
         feedback = (matched["feedback_html"],) if matched["feedback_html"] else ()
-        return Judgement(earned(points, matched["weight"]).score, points, feedback)
+        return Judgement(earned(points, matched["weight"]), points, feedback)
 
     def right_answers(self, config):
         shown = []
@@ -498,7 +512,7 @@ class Matching(QuestionKind):
     def judge(self, config, points, response):
         given = response if isinstance(response, dict) else {}
         right = sum(given.get(prompt["id"]) == prompt["answer"] for prompt in config["prompts"])
-        return Judgement(round(points * right / len(config["prompts"]), 6), points)
+        return Judgement(earned(points, 100 * right / len(config["prompts"])), points)
 
     def right_answers(self, config):
         answers = {answer["id"]: answer["html"] for answer in config["answers"]}
@@ -535,7 +549,7 @@ class Ordering(QuestionKind):
         ids = [item["id"] for item in config["items"]]
         pairs = [(first, second) for index, first in enumerate(ids) for second in ids[index + 1:]]
         right = sum(first in given and second in given and given[first] < given[second] for first, second in pairs)
-        return Judgement(round(points * right / len(pairs), 6), points)
+        return Judgement(earned(points, 100 * right / len(pairs)), points)
 
     def right_answers(self, config):
         return [f"{number}. {item['html']}" for number, item in enumerate(config["items"], start=1)]

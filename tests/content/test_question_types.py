@@ -306,12 +306,15 @@ def test_the_answer_and_tolerance_form_and_the_list_form_do_not_mix_fields():
     assert "01-basics/quiz.yaml:9: unknown field 'pairs'" in found
 
 
-def test_weights_in_thirds_as_moodle_writes_them_add_up_to_100():
-    read = configs("""\
+@pytest.mark.parametrize("third", ["33.33333", "33.33", "33.34, 33.33"])
+def test_weights_in_thirds_as_moodle_writes_them_add_up_to_100(third):
+    """Within 0.01 of 100 is 100, whatever float error the sum carries (33.33 × 3 is not 99.99 exactly)."""
+    weights = (third.split(", ") + [third.split(", ")[-1]] * 3)[:3]
+    read = configs(f"""\
       - id: m
         type: multiple
         text: M
-        choices: [{text: A, weight: 33.33333}, {text: B, weight: 33.33333}, {text: C, weight: 33.33333},
-                  {text: D, weight: -100}]
+        choices: [{{text: A, weight: {weights[0]}}}, {{text: B, weight: {weights[1]}}},
+                  {{text: C, weight: {weights[2]}}}, {{text: D, weight: -100}}]
       """)
     assert len(read["m"]["choices"]) == 4

@@ -286,3 +286,27 @@ def test_items_and_answers_to_match_are_shown_in_any_order_each_as_often(kind):
     orders = Counter(tuple(part for part in REGISTRY[kind].arrange(config, False, chooser) if part != "p1")
                      for _ in range(1200))
     assert len(orders) == 6 and all(150 <= count <= 250 for count in orders.values()), orders
+
+
+@pytest.mark.parametrize("third", [33.33, 33.333, 33.33333, 33.3333333333])
+def test_thirds_as_moodle_writes_them_are_all_the_points(third):
+    """The loader accepts positive weights within 0.01 of 100: ticking the three right choices is
+    then right and earns every point, not 9.999 'partly right' below a 100% pass mark."""
+    config = {"choices": [{"id": c, "html": c, "correct": True, "feedback_html": "", "weight": third}
+                          for c in "abc"] + [{"id": "d", "html": "d", "correct": False, "feedback_html": "",
+                                              "weight": -100.0}]}
+    judgement = KINDS["multiple"].judge(config, 10, ["a", "b", "c"])
+    assert judgement.is_correct and judgement.score == 10, judgement
+    assert KINDS["multiple"].judge(config, 10, ["a", "b"]).score == pytest.approx(20 / 3, abs=1e-6)
+    assert KINDS["multiple"].judge(config, 10, ["a", "b", "c", "d"]).score == 0
+
+
+@pytest.mark.parametrize("points", [1, 0.1, 1 / 3, 7, 1000])
+def test_every_share_that_adds_up_to_the_whole_is_every_point(points):
+    prompts = [{"id": f"p{n}", "html": "", "answer": f"a{n}"} for n in range(1, 4)]
+    matching = {"prompts": prompts, "answers": [{"id": f"a{n}", "html": ""} for n in range(1, 4)]}
+    judgement = KINDS["matching"].judge(matching, points, {f"p{n}": f"a{n}" for n in range(1, 4)})
+    assert judgement.score == points and judgement.is_correct
+    ordering = {"items": [{"id": f"i{n}", "html": ""} for n in range(1, 8)]}
+    assert KINDS["ordering"].judge(ordering, points, {f"i{n}": n for n in range(1, 8)}).score == points
+    assert KINDS["ordering"].judge(ordering, points, {"i1": 1, "i2": 2}).score == round(points / 21, 6)
