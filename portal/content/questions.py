@@ -26,6 +26,10 @@ from portal.content.yamlfile import Located
 Report = Callable[..., None]
 
 HINT_MAX_LENGTH = 2000
+#: The most points a question may be worth: enough for any quiz, far from float overflow.
+MAX_POINTS = 1000
+#: The most entries a question's list may have, so that its form stays usable on a phone.
+MAX_ENTRIES = {"choices": 20, "pairs": 12, "items": 10, "answers": 20}
 #: Positive weights of a weighted multiple-choice question add up to 100 within this margin,
 #: so that thirds written as 33.33 or 33.33333 (as Moodle exports them) are accepted; they are
 #: scaled to add up to exactly 100 when judging, so that the three thirds earn every point.
@@ -61,11 +65,6 @@ def earned(points: float, percent: float) -> float:
     return points if share >= 100 - 1e-9 else round(points * share / 100, SCORE_DECIMALS)
 
 
-def feedback_html(value: Any) -> str:
-    """Feedback Markdown as safe HTML; empty when there is none."""
-    return render_markdown(str(value), lambda path: None).html if value else ""
-
-
 def read_hint(entry: Located, report: Report) -> str:
     """The question's optional hint as safe HTML: what a trainee sees after a wrong answer while the
     feedback that would give the right one away is held back. Empty when there is none."""
@@ -81,7 +80,24 @@ def read_hint(entry: Located, report: Report) -> str:
     if len(value) > HINT_MAX_LENGTH:
         report(line, N_("'hint' is longer than %(limit)s characters"), limit=HINT_MAX_LENGTH)
         return ""
-    # A block scalar (`hint: |` or `>`, which end with a newline) starts on the line after the key.
+    return _markdown(value, line, report)
+
+
+def read_feedback(item: Located, name: str, report: Report) -> str:
+    """The feedback `item[name]` (of a choice, an answer, true or false) as safe HTML; empty when
+    there is none. Problems in its Markdown are reported with their lines, as the question's are."""
+    value = item.get(name)
+    if value is None or value == "":
+        return ""
+    if not _is_text(value):
+        report(item.line_of(name), N_("'%(name)s' must be text"), name=name)
+        return ""
+    return _markdown(str(value), item.line_of(name), report)
+
+
+def _markdown(value: str, line: int, report: Report) -> str:
+    """Markdown written at `line` of the file as safe HTML, its problems reported with their lines."""
+    # A block scalar (`key: |` or `>`, which end with a newline) starts on the line after the key.
     offset = line if value.endswith("\n") else line - 1
     rendered = render_markdown(value, lambda path: None, line_offset=offset)
     for problem_line, message, params in rendered.problems:
@@ -135,11 +151,26 @@ def _read_weight(item: Located, report: Report, default: float) -> float:
 
 
 def _read_list(entry: Located, name: str, minimum: int, report: Report, message: str) -> list[Any]:
+    """The list `entry[name]`, of at least `minimum` and at most MAX_ENTRIES[name] entries."""
     raw = entry.get(name)
     if not isinstance(raw, list) or len(raw) < minimum:
         report(entry.line_of(name), message, count=minimum)
         return []
+    if len(raw) > MAX_ENTRIES[name]:
+        report(entry.line_of(name), N_("'%(name)s' lists %(count)d entries: a question may list at most %(limit)d"),
+               name=name, count=len(raw), limit=MAX_ENTRIES[name])
+        return raw[:MAX_ENTRIES[name]]
     return raw
+
+
+def _any_answer_last(answers: list[Located | Any], is_any: Callable[[Any], bool], entry: Located,
+                     report: Report) -> None:
+    """Report a `*` answer that is not the last: the first answer that matches is taken, so the
+    answers after `*` could never match."""
+    for item in answers[:-1]:
+        if is_any(item):
+            report(_line(item, entry, "answers"), N_("'*' matches any answer, so the answers after it can never "
+                                                     "match: put it last"))
 
 
 def _line(item: Any, entry: Located, name: str) -> int:
@@ -187,6 +218,8 @@ class ChoiceKind(QuestionKind):
                 continue
             _unknown(item, {"id", "text", "correct", "weight", "feedback"}, report,
                      N_("unknown field(s) in a choice: %(names)s"))
+            if "id" in item and not _is_text(item["id"]):
+                report(item.line_of("id"), N_("'%(name)s' must be text"), name="id")
             choice_id = str(item.get("id", string.ascii_lowercase[index % 26]))
             if choice_id in seen:
                 report(item.line, N_("choice id '%(id)s' is used twice"), id=choice_id)
@@ -201,7 +234,7 @@ class ChoiceKind(QuestionKind):
                 "id": choice_id,
                 "html": render_inline(str(item["text"])),
                 "correct": correct is True,
-                "feedback_html": feedback_html(item.get("feedback")),
+                "feedback_html": read_feedback(item, "feedback", report),
             }
             if weighted:
                 choice["weight"] = _read_weight(item, report, 0.0)
@@ -301,9 +334,7 @@ class TrueFalse(QuestionKind):
         config: dict[str, Any] = {"answer": answer is True}
         for side in ("true", "false"):
             if f"feedback_{side}" in entry:
-                if not _is_text(entry[f"feedback_{side}"]):
-                    report(entry.line_of(f"feedback_{side}"), N_("'%(name)s' must be text"), name=f"feedback_{side}")
-                config[f"feedback_{side}_html"] = feedback_html(entry[f"feedback_{side}"])
+                config[f"feedback_{side}_html"] = read_feedback(entry, f"feedback_{side}", report)
         return config
 
     def judge(self, config, points, response):
@@ -337,16 +368,22 @@ class ShortText(QuestionKind):
                     report(item.line, N_("an answer needs a text"))
                     continue
                 answers.append({"text": str(item["text"]).strip(), "weight": _read_weight(item, report, 100.0),
-                                "feedback_html": feedback_html(item.get("feedback"))})
+                                "feedback_html": read_feedback(item, "feedback", report)})
             elif _is_text(item):
                 answers.append(str(item))
             else:
                 report(entry.line_of("answers"), N_("a short-text question needs a list of accepted answers"))
                 return {"answers": []}
+        _any_answer_last(raw, self._is_any, entry, report)
         if answers and not any(weight >= 100 for weight in self._weights(answers)):
             report(entry.line_of("answers"), N_("at least one answer must have weight 100, so that all the points "
                                                 "can be earned"))
         return {"answers": answers}
+
+    @staticmethod
+    def _is_any(item: Any) -> bool:
+        """Whether an entry of `answers` is `*`, as it is read (a mapping's text is stripped)."""
+        return str(item.get("text")).strip() == ANY_ANSWER if isinstance(item, Located) else item == ANY_ANSWER
 
     @staticmethod
     def _weights(answers: list[Any]) -> list[float]:
@@ -422,7 +459,9 @@ class Numeric(QuestionKind):
             else:
                 report(item.line_of("answer"), N_("each answer is a mapping: {answer, tolerance} or {min, max}"))
                 continue
-            answers.append({**read, "weight": weight, "feedback_html": feedback_html(item.get("feedback"))})
+            answers.append({**read, "weight": weight, "feedback_html": read_feedback(item, "feedback", report)})
+        _any_answer_last(raw, lambda item: isinstance(item, Located) and item.get("answer") == ANY_ANSWER, entry,
+                         report)
         if answers and not any(answer["weight"] >= 100 and answer.get("answer") != ANY_ANSWER for answer in answers):
             report(entry.line_of("answers"), N_("at least one answer must have weight 100, so that all the points "
                                                 "can be earned"))
