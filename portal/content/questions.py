@@ -192,7 +192,8 @@ class QuestionKind:
         raise NotImplementedError
 
     def right_answers(self, config: dict[str, Any]) -> list[str]:
-        """Right answers as safe HTML, for the review once answers may be shown."""
+        """Right answers as safe HTML, for the review once answers may be shown. Matching has none
+        here: its pairs need words in the reader's language, which its form adapter gives."""
         raise NotImplementedError
 
     def parts(self, config: dict[str, Any]) -> list[str]:
@@ -553,12 +554,25 @@ class Matching(QuestionKind):
         right = sum(given.get(prompt["id"]) == prompt["answer"] for prompt in config["prompts"])
         return Judgement(earned(points, 100 * right / len(config["prompts"])), points)
 
-    def right_answers(self, config):
+    @staticmethod
+    def prompts(config: dict[str, Any]) -> list[str]:
+        """The ids of the prompts, in the file's order (the other parts are answers to match)."""
+        return [prompt["id"] for prompt in config["prompts"]]
+
+    @staticmethod
+    def right_response(config: dict[str, Any]) -> dict[str, str]:
+        """The response that matches every prompt right: {prompt id: answer id}."""
+        return {prompt["id"]: prompt["answer"] for prompt in config["prompts"]}
+
+    @staticmethod
+    def matched(config: dict[str, Any], response: dict[str, str]) -> list[tuple[str, str]]:
+        """(prompt, answer) as safe HTML for each prompt `response` matches, in the file's order."""
         answers = {answer["id"]: answer["html"] for answer in config["answers"]}
-        return [f"{prompt['html']} → {answers[prompt['answer']]}" for prompt in config["prompts"]]
+        return [(prompt["html"], answers[response[prompt["id"]]]) for prompt in config["prompts"]
+                if response.get(prompt["id"]) in answers]
 
     def parts(self, config):
-        return [prompt["id"] for prompt in config["prompts"]] + [answer["id"] for answer in config["answers"]]
+        return self.prompts(config) + [answer["id"] for answer in config["answers"]]
 
 
 class Ordering(QuestionKind):

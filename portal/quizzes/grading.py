@@ -1,13 +1,13 @@
 """How each question type is asked in a form and read back from it: one adapter per type of the
 content registry (portal.content.questions.KINDS), keyed by the same names.
 
-Judging is the content type's work; saving results is the services' (the shape of CTFd's challenge
-types). A form names choices, prompts and items by per-attempt values (`values`: authored id ->
+Judging is the content type's work, and only its: nothing here judges; saving results is the
+services' (the shape of CTFd's challenge types). A form names choices, prompts and items by per-attempt values (`values`: authored id ->
 form value), never by the ids of the quiz file, which often give the answer away; answers are
 stored and judged by authored id."""
 import random
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,7 +16,7 @@ from wtforms import Field, Form, FormField, RadioField, SelectField, SelectMulti
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.content.questions import KINDS, Judgement, QuestionKind
+from portal.content.questions import KINDS, Matching, QuestionKind
 
 
 class AnswerRefused(ValueError):
@@ -58,9 +58,6 @@ class FormAdapter:
     def kind(self) -> QuestionKind:
         return KINDS[self.name]
 
-    def judge(self, config: dict[str, Any], points: float, response: Any) -> Judgement:
-        return self.kind.judge(config, points, response)
-
     def arrange(self, config: dict[str, Any], shuffle: bool, chooser: random.Random) -> list[str]:
         """The order this attempt shows the question's parts in; fixed when the attempt starts."""
         parts = self.kind.parts(config)
@@ -71,7 +68,7 @@ class FormAdapter:
     def field(self, label: Markup, config: dict[str, Any], order: list[str], values: Mapping[str, str]) -> Field:
         raise NotImplementedError
 
-    def response(self, raw: Any, values: Mapping[str, str]) -> Any:
+    def response(self, config: dict[str, Any], raw: Any, values: Mapping[str, str]) -> Any:
         """The answer as stored, from what the form sent (None when unanswered).
 
         Raises AnswerRefused for what no honest form sends or what is longer than the type allows."""
@@ -128,7 +125,7 @@ class SingleChoiceAdapter(ChoiceAdapter):
     def field(self, label, config, order, values):
         return RadioField(label, choices=self.choices(config, order, values), validate_choice=False)
 
-    def response(self, raw, values):
+    def response(self, config, raw, values):
         return authored(raw, values) if raw not in (None, "") else None
 
 
@@ -139,7 +136,7 @@ class MultipleChoiceAdapter(ChoiceAdapter):
         return SelectMultipleField(label, choices=self.choices(config, order, values), validate_choice=False,
                                    widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
 
-    def response(self, raw, values):
+    def response(self, config, raw, values):
         if raw is None:
             return None
         ticked = raw if isinstance(raw, list) else [raw]
@@ -156,7 +153,7 @@ class TrueFalseAdapter(FormAdapter):
         return RadioField(label, choices=[SelectChoice("true", _l("True")), SelectChoice("false", _l("False"))],
                           validate_choice=False)
 
-    def response(self, raw, values):
+    def response(self, config, raw, values):
         if raw in (None, ""):
             return None
         if raw not in ("true", "false"):
@@ -236,7 +233,7 @@ class MatchingAdapter(GroupAdapter):
     description = _l("Choose the answer that goes with each item.")
 
     def arrange(self, config, shuffle, chooser):
-        prompts = [prompt["id"] for prompt in config["prompts"]]
+        prompts = self.matching.prompts(config)
         if shuffle:
             chooser.shuffle(prompts)
         return prompts + shuffled([answer["id"] for answer in config["answers"]], chooser)
@@ -248,8 +245,8 @@ class MatchingAdapter(GroupAdapter):
         return self.group(label, [(values[part], Markup(prompts[part]["html"]), options)
                                   for part in order if part in prompts])
 
-    def response(self, raw, values):
-        prompts = {part for part in values if part.startswith("p")}
+    def response(self, config, raw, values):
+        prompts = set(self.matching.prompts(config))
         matched = {}
         for prompt, value in self.pairs(raw, values).items():
             answer = authored(value, values)
@@ -264,12 +261,19 @@ class MatchingAdapter(GroupAdapter):
         return {select_name(values[prompt]): values[answer] for prompt, answer in stored.items()
                 if prompt in values and answer in values}
 
+    @property
+    def matching(self) -> Matching:
+        return cast(Matching, self.kind)
+
+    def right_answers(self, config):
+        return self.describe(config, self.matching.right_response(config))
+
     def describe(self, config, response):
         if not isinstance(response, dict):
             return []
-        answers = {answer["id"]: answer["html"] for answer in config["answers"]}
-        return [Markup(f"{prompt['html']} → {answers[response[prompt['id']]]}") for prompt in config["prompts"]
-                if response.get(prompt["id"]) in answers]
+        # The arrow points the way the reader reads: ← in Arabic.
+        return [Markup(_("%(prompt)s → %(answer)s")) % {"prompt": Markup(prompt), "answer": Markup(answer)}
+                for prompt, answer in self.matching.matched(config, response)]
 
 
 class OrderingAdapter(GroupAdapter):
@@ -287,7 +291,7 @@ class OrderingAdapter(GroupAdapter):
         return self.group(label, [(values[part], Markup(items[part]["html"]), positions)
                                   for part in order if part in items])
 
-    def response(self, raw, values):
+    def response(self, config, raw, values):
         placed = {}
         for item, value in self.pairs(raw, values).items():
             if not isinstance(value, str) or not value.isdecimal() or not 1 <= int(value) <= len(values):

@@ -22,7 +22,7 @@ SINGLE = {"choices": [
 
 def score(kind: str, config: dict, response, points: float = 1.0) -> float:
     values = {part: part for part in KINDS[kind].parts(config)}
-    return KINDS[kind].judge(config, points, REGISTRY[kind].response(response, values)).score
+    return KINDS[kind].judge(config, points, REGISTRY[kind].response(config, response, values)).score
 
 
 @pytest.mark.parametrize(("response", "expected"), [("a", 2), ("b", 0), (None, 0), ("", 0)])
@@ -88,10 +88,14 @@ VALUES = {"a": "Xq3v", "b": "7pLk", "c": "m0Zr", "d": "Tt9w"}
 
 
 def test_choices_are_read_back_from_the_attempt_values_and_stored_by_id():
-    assert REGISTRY["single"].response("7pLk", VALUES) == "b"
-    assert REGISTRY["multiple"].response(["m0Zr", "Xq3v", "Xq3v"], VALUES) == ["a", "c"]
+    assert REGISTRY["single"].response(CHOICES, "7pLk", VALUES) == "b"
+    assert REGISTRY["multiple"].response(CHOICES, ["m0Zr", "Xq3v", "Xq3v"], VALUES) == ["a", "c"]
     assert REGISTRY["multiple"].form_data(["a", "c"], VALUES) == ["Xq3v", "m0Zr"]
     assert REGISTRY["single"].form_data("b", VALUES) == "7pLk"
+
+
+CONFIGS = {"single": SINGLE, "multiple": CHOICES, "true_false": {"answer": True},
+           "short_text": {"answers": ["Oslo"]}, "numeric": {"answer": 1.0, "tolerance": 0.0}}
 
 
 @pytest.mark.parametrize(("kind", "raw"), [
@@ -107,12 +111,12 @@ def test_choices_are_read_back_from_the_attempt_values_and_stored_by_id():
 ])
 def test_answers_no_honest_form_sends_are_refused(kind, raw):
     with pytest.raises(AnswerRefused):
-        REGISTRY[kind].response(raw, VALUES)
+        REGISTRY[kind].response(CONFIGS[kind], raw, VALUES)
 
 
 def test_text_limits_count_what_is_kept():
-    assert REGISTRY["short_text"].response("  " + "x" * 300 + "  ", {}) == "x" * 300
-    assert REGISTRY["numeric"].response("1" * 40, {}) == "1" * 40
+    assert REGISTRY["short_text"].response(CONFIGS["short_text"], "  " + "x" * 300 + "  ", {}) == "x" * 300
+    assert REGISTRY["numeric"].response(CONFIGS["numeric"], "1" * 40, {}) == "1" * 40
 
 
 def test_every_content_type_has_one_form_adapter_and_no_adapter_is_left_over():
@@ -243,16 +247,19 @@ def test_ordering_scores_pairs_in_the_right_relative_order(positions, expected):
 
 
 PART_VALUES = {"p1": "Pv1", "p2": "Pv2", "a1": "Av1", "a2": "Av2", "a3": "Av3"}
+PART_CONFIG = {"prompts": [{"id": "p1", "html": "Frascati", "answer": "a1"}, {"id": "p2", "html": "Oslo", "answer": "a2"}],
+               "answers": [{"id": "a1", "html": "R&amp;D"}, {"id": "a2", "html": "Innovation"},
+                           {"id": "a3", "html": "Trade"}]}
 
 
 def test_matching_and_ordering_are_read_back_from_the_attempt_values():
     matching = REGISTRY["matching"]
-    assert matching.response({"vPv1": "Av2", "vPv2": ""}, PART_VALUES) == {"p1": "a2"}
-    assert matching.response({"vPv1": None, "vPv2": ""}, PART_VALUES) is None
+    assert matching.response(PART_CONFIG, {"vPv1": "Av2", "vPv2": ""}, PART_VALUES) == {"p1": "a2"}
+    assert matching.response(PART_CONFIG, {"vPv1": None, "vPv2": ""}, PART_VALUES) is None
     assert matching.form_data({"p1": "a2"}, PART_VALUES) == {"vPv1": "Av2"}
     ordering = REGISTRY["ordering"]
     values = {"i1": "Iv1", "i2": "Iv2", "i3": "Iv3"}
-    assert ordering.response({"vIv1": "3", "vIv2": "1", "vIv3": ""}, values) == {"i1": 3, "i2": 1}
+    assert ordering.response(ORDERING, {"vIv1": "3", "vIv2": "1", "vIv3": ""}, values) == {"i1": 3, "i2": 1}
     assert ordering.form_data({"i1": 3, "i2": 1}, values) == {"vIv1": "3", "vIv2": "1"}
 
 
@@ -272,7 +279,7 @@ def test_matching_and_ordering_are_read_back_from_the_attempt_values():
 def test_matching_and_ordering_answers_no_honest_form_sends_are_refused(kind, raw):
     values = PART_VALUES if kind == "matching" else {"i1": "Iv1", "i2": "Iv2", "i3": "Iv3"}
     with pytest.raises(AnswerRefused):
-        REGISTRY[kind].response(raw, values)
+        REGISTRY[kind].response(PART_CONFIG if kind == "matching" else ORDERING, raw, values)
 
 
 @pytest.mark.parametrize("kind", ["ordering", "matching"])
@@ -310,3 +317,16 @@ def test_every_share_that_adds_up_to_the_whole_is_every_point(points):
     ordering = {"items": [{"id": f"i{n}", "html": ""} for n in range(1, 8)]}
     assert KINDS["ordering"].judge(ordering, points, {f"i{n}": n for n in range(1, 8)}).score == points
     assert KINDS["ordering"].judge(ordering, points, {"i1": 1, "i2": 2}).score == round(points / 21, 6)
+
+
+def test_matching_knows_its_prompts_from_the_content_type_not_from_how_ids_are_spelt():
+    config = {"prompts": [{"id": "first", "html": "Frascati", "answer": "two"}],
+              "answers": [{"id": "one", "html": "Trade"}, {"id": "two", "html": "R&amp;D"}]}
+    values = {"first": "F1", "one": "O1", "two": "T2"}
+    assert REGISTRY["matching"].response(config, {"vF1": "T2"}, values) == {"first": "two"}
+    with pytest.raises(AnswerRefused):
+        REGISTRY["matching"].response(config, {"vO1": "T2"}, values)
+
+
+def test_the_review_judges_through_the_content_registry_alone():
+    assert not any(hasattr(adapter, "judge") for adapter in REGISTRY.values())

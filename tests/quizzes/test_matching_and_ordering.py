@@ -246,3 +246,12 @@ def test_a_two_item_ordering_is_shown_in_either_order_and_the_same_on_reload(cli
         if len(seen) == 2:
             break
     assert len(seen) == 2, f"always shown as {seen}"
+
+
+@pytest.mark.parametrize(("language", "arrow"), [("ar", "←"), ("fr", "→")])
+def test_the_arrow_of_a_matched_pair_points_the_way_the_page_reads(client, trainee, language, arrow):
+    attempt_id = start(client)
+    client.submit(url(attempt_id), form_for(attempt_id, PAIRS, ORDER))
+    client.submit("/language", {"language": language, "next": "/"}, page="/")
+    review = client.get(url(attempt_id)).get_data(as_text=True)
+    assert f"Frascati Manual {arrow} Research and development" in review
