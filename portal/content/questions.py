@@ -6,17 +6,24 @@ is shown in a form lives in the quizzes package, in an adapter keyed by the same
 
 Responses are stored by authored ids, never by what a form showed: a choice id for `single`, a
 list of them for `multiple`, "true"/"false", the text typed for `short_text` and `numeric`,
-{prompt id: answer id} for `matching`, {item id: position} for `ordering`.
+{prompt id: answer id} for `matching`, {item id: position} for `ordering`. A `numeric` answer is
+typed in the language of the page and stored as the number it reads as ('200,000' in English is
+stored '200000'); see `read_number`.
 
 Weights are percentages of the question's points, as in Moodle and its GIFT format (`~%50%`): a
 question earns the weight of what was answered, never less than nothing nor more than its points."""
 import html
 import math
+import re
 import string
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, ClassVar, TypeGuard
+
+from babel import Locale
+from babel.numbers import get_decimal_symbol, get_group_symbol, parse_decimal
 
 from portal.content.markdown import render_inline, render_markdown
 from portal.content.messages import N_
@@ -110,8 +117,35 @@ def normalise_text(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
 
 
+#: Spaces of any kind between digits: a thousands separator, whatever the language.
+_SPACES_IN_NUMBER = re.compile(r"(?<=\d)\s+(?=\d)")
+
+
+def read_number(text: str, locale: str | Locale) -> Decimal:
+    """A number as a trainee types it in the language of the page (Babel's strict parsing): '200,000'
+    is 200000 in English and 200 in French, '0,5' a half in French and a mistake in English.
+
+    Any space between digits is the thousands separator; digits of any script, full-width marks and
+    the Arabic decimal and thousands marks are read. Raises ValueError for what is not a number, or
+    is one only by a guess: a '.' where the language writes neither decimals nor thousands with it
+    ('200.000' in French: 200 or 200 000?), or a separator out of place ('1,5' in English)."""
+    language = Locale.parse(locale)
+    decimal_mark, group_mark = get_decimal_symbol(language), get_group_symbol(language)
+    cleaned = "".join(str(unicodedata.decimal(char)) if char.isdecimal() else char
+                      for char in unicodedata.normalize("NFKC", text).strip())
+    cleaned = cleaned.replace("\u066b", decimal_mark).replace("\u066c", group_mark).replace("\u2212", "-")
+    cleaned = _SPACES_IN_NUMBER.sub(group_mark, cleaned)
+    if any(mark in cleaned and mark not in (decimal_mark, group_mark) for mark in ".,"):
+        raise ValueError(f"{text!r} uses a mark {language} does not write numbers with")
+    value = parse_decimal(cleaned, language, strict=True)
+    if not value.is_finite() or not math.isfinite(float(value)):
+        raise ValueError(f"{text!r} is not a finite number")
+    return value
+
+
 def parse_number(text: str | None) -> float | None:
-    """A number as people type it: '0.5', '0,5', ' 1 500 ', '-2'. None when it is not one."""
+    """A stored numeric answer: the number `read_number` read (as '200000', '-2.25', '1E+3'), or
+    text typed before answers were read by language ('0,5', ' 1 500 '). None when it is not one."""
     if not text:
         return None
     cleaned = text.strip().replace(" ", "").replace("\u00a0", "").replace("\u202f", "")

@@ -7,8 +7,12 @@ form value), never by the ids of the quiz file, which often give the answer away
 stored and judged by authored id."""
 import random
 from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar, cast
 
+from babel import Locale
+from babel.numbers import format_decimal
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -16,7 +20,7 @@ from wtforms import Field, Form, FormField, RadioField, SelectField, SelectMulti
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.content.questions import KINDS, Matching, QuestionKind
+from portal.content.questions import KINDS, Matching, QuestionKind, read_number
 
 
 class AnswerRefused(ValueError):
@@ -175,13 +179,48 @@ class ShortTextAdapter(FormAdapter):
         return StringField(label, render_kw={"autocomplete": "off", "maxlength": self.max_length})
 
 
+def page_locale() -> Locale:
+    return get_locale() or Locale.parse("en")
+
+
 class NumericAdapter(FormAdapter):
+    """A number typed as the page's language writes numbers, stored as the number it reads as
+    ('200,000' is 200000 in English, 200 in French), shown again the page's way."""
+
     name = "numeric"
     max_length = 40
 
     def field(self, label, config, order, values):
         return StringField(label, render_kw={"inputmode": "decimal", "autocomplete": "off",
                                              "maxlength": self.max_length})
+
+    def response(self, config, raw, values):
+        text = super().response(config, raw, values)
+        if text is None:
+            return None
+        try:
+            return str(read_number(text, page_locale()))
+        except ValueError:
+            raise AnswerRefused(_("Type a number as this page's language writes numbers, for example %(example)s.",
+                                  example=format_decimal(Decimal("1234.5"), locale=page_locale()))) from None
+
+    def form_data(self, stored, values):
+        return self.local(stored)
+
+    def describe(self, config, response):
+        return super().describe(config, self.local(response))
+
+    def local(self, stored: Any) -> Any:
+        """A stored number as the page's language writes it; as stored when it is text typed before
+        numbers were read by language, or too long to fit the field."""
+        try:
+            value = Decimal(stored)
+        except (InvalidOperation, TypeError, ValueError):
+            return stored
+        if not value.is_finite():
+            return stored
+        written = format_decimal(value, locale=page_locale(), decimal_quantization=False)
+        return written if len(written) <= self.max_length else stored
 
 
 def select_name(value: str) -> str:

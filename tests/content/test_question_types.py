@@ -5,7 +5,7 @@ import pytest
 
 from portal.content.loader import QUESTION_FIELDS, read_course
 from portal.content.problems import ContentError
-from portal.content.questions import KINDS
+from portal.content.questions import KINDS, read_number
 from tests.coursefiles import course_files
 
 HEAD = "title: T\npass_mark: 50\nattempts: 0\nquestions:\n"
@@ -461,3 +461,30 @@ def test_points_are_above_zero_and_at_most_1000(points):
     found = problems_of(f"  - id: t\n    type: true_false\n    text: T\n    answer: true\n    points: {points}\n")
     assert found == ["01-basics/quiz.yaml:9: points must be a number above zero, at most 1000"], found
     assert configs("  - id: t\n    type: true_false\n    text: T\n    answer: true\n    points: 1000\n")
+
+
+@pytest.mark.parametrize(("typed", "english", "french"), [
+    ("200,000", "200000", "200.000"),
+    ("0,5", None, "0.5"),
+    ("0.5", "0.5", None),               # a '.' in French: a decimal point, or thousands?
+    ("200.000", "200.000", None),
+    ("1,000.5", "1000.5", None),
+    ("1 000,5", None, "1000.5"),
+    ("1 500", "1500", "1500"),          # any space between digits groups thousands
+    ("1\u00a0500", "1500", "1500"),
+    ("1 50", None, None),               # but only by three
+    ("1,5", None, "1.5"),
+    ("-2.25", "-2.25", None),
+    ("\u22122,25", None, "-2.25"),
+    ("٣٫٥", "3.5", "3.5"),               # Arabic-Indic digits and decimal mark
+    ("１，０００", "1000", "1.000"),        # full-width, as Chinese keyboards type
+    ("1e3", "1E+3", "1E+3"),
+    ("nan", None, None), ("inf", None, None), ("1e400", None, None), ("half", None, None), ("", None, None),
+])
+def test_a_typed_number_is_read_as_the_language_writes_numbers(typed, english, french):
+    for locale, expected in (("en", english), ("fr", french)):
+        if expected is None:
+            with pytest.raises(ValueError):
+                read_number(typed, locale)
+        else:
+            assert str(read_number(typed, locale)) == expected, locale

@@ -8,7 +8,7 @@ from portal.extensions import db
 from portal.quizzes.models import QuizAttempt
 from portal.quizzes.services import choice_values
 
-RIGHT = {"frascati": "a", "instruments": ["a", "b"], "gerd": "true", "manual-name": " oslo ", "intensity": "0,5"}
+RIGHT = {"frascati": "a", "instruments": ["a", "b"], "gerd": "true", "manual-name": " oslo ", "intensity": "0.5"}
 WRONG = {"frascati": "b", "instruments": ["c"], "gerd": "false", "manual-name": "Frascati", "intensity": "7"}
 
 

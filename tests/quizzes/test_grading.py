@@ -3,6 +3,7 @@ import random
 from collections import Counter
 
 import pytest
+from flask_babel import force_locale
 
 from portal.content.questions import KINDS, parse_number
 from portal.quizzes.grading import ADAPTERS as REGISTRY
@@ -65,8 +66,8 @@ def test_short_text_ignores_case_and_spacing(response, expected):
 
 
 @pytest.mark.parametrize(("response", "expected"), [
-    ("0.5", 1), ("0,5", 1), (" 0.5 ", 1), ("0.49", 1), ("0.51", 1),   # bounds included
-    ("0.489", 0), ("0.511", 0), ("", 0), (None, 0), ("half", 0), ("nan", 0), ("inf", 0), (".5", 1),
+    ("0.5", 1), (" 0.5 ", 1), ("0.49", 1), ("0.51", 1),   # bounds included
+    ("0.489", 0), ("0.511", 0), ("", 0), (None, 0), (".5", 1),
 ])
 def test_numeric_tolerance_bounds(response, expected):
     assert score("numeric", {"answer": 0.5, "tolerance": 0.01}, response) == expected
@@ -76,6 +77,40 @@ def test_numeric_without_tolerance_and_large_numbers():
     assert score("numeric", {"answer": 2021.0, "tolerance": 0.0}, "2021") == 1
     assert score("numeric", {"answer": 2021.0, "tolerance": 0.0}, "2022") == 0
     assert score("numeric", {"answer": 1500.0, "tolerance": 0.0}, "1 500") == 1
+
+
+@pytest.mark.parametrize(("language", "typed", "stored", "shown"), [
+    ("en", "200,000", "200000", "200,000"),
+    ("fr", "200,000", "200.000", "200"),
+    ("en", "0.5", "0.5", "0.5"),
+    ("fr", "0,5", "0.5", "0,5"),
+    ("en", "1 500", "1500", "1,500"),
+    ("fr", "1 500", "1500", "1\u202f500"),
+    ("fr", "-2,25", "-2.25", "-2,25"),
+    ("ar", "٣٫٥", "3.5", "3.5"),
+])
+def test_a_number_is_read_as_the_page_language_writes_numbers_and_shown_again_that_way(
+        app, language, typed, stored, shown):
+    with app.test_request_context(), force_locale(language):
+        assert REGISTRY["numeric"].response(CONFIGS["numeric"], typed, {}) == stored
+        assert REGISTRY["numeric"].form_data(stored, {}) == shown
+        assert REGISTRY["numeric"].describe(CONFIGS["numeric"], stored) == [shown]
+
+
+@pytest.mark.parametrize(("language", "typed"), [
+    ("en", "0,5"), ("en", "-2,25"), ("en", "1,5"), ("en", "1.000,5"), ("en", "half"), ("en", "nan"), ("en", "inf"),
+    ("fr", "200.000"), ("fr", "0.5"), ("fr", "1,000.5"), ("fr", "1 50"), ("zh", "2,25"),
+])
+def test_a_number_the_page_language_does_not_write_so_is_refused_not_guessed(app, language, typed):
+    with app.test_request_context(), force_locale(language), pytest.raises(AnswerRefused) as refused:
+        REGISTRY["numeric"].response(CONFIGS["numeric"], typed, {})
+    example = {"en": "1,234.5", "fr": "1\u202f234,5", "zh": "1,234.5"}[language]
+    assert example in refused.value.message
+
+
+def test_numbers_typed_before_they_were_read_by_language_are_still_judged_and_shown():
+    assert KINDS["numeric"].judge({"answer": 0.5, "tolerance": 0.0}, 1, "0,5").score == 1
+    assert REGISTRY["numeric"].describe({}, "0,5") == ["0,5"]
 
 
 def test_parse_number():
