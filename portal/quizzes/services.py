@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
-from portal.content.questions import KINDS, Judgement
+from portal.content.questions import KINDS, SCORE_DECIMALS, Judgement
 from portal.courses.models import Course, QuestionVersion, Quiz, QuizVersion
 from portal.db_types import rows_changed, utcnow
 from portal.extensions import db
@@ -201,7 +201,7 @@ def submit_attempt(attempt: QuizAttempt, raw: dict[str, Any]) -> bool:
             question_id=question.question_id, question_version_id=question.id, response=response,
             score=judgement.score, max_score=judgement.max_score, is_correct=judgement.is_correct,
         ))
-    attempt.score, attempt.max_score = round(score, 6), maximum
+    attempt.score, attempt.max_score = round(score, SCORE_DECIMALS), maximum
     attempt.passed = maximum > 0 and 100 * score / maximum >= attempt.quiz_version.pass_mark - 1e-9
     db.session.flush()
     attempt_graded.send(attempt)
