@@ -1,10 +1,10 @@
 """How each question type is asked in a form and read back from it: one adapter per type of the
 content registry (portal.content.questions.KINDS), keyed by the same names.
 
-Judging is the content type's work, and only its: nothing here judges; saving results is the
-services' (the shape of CTFd's challenge types). A form names choices, prompts and items by per-attempt values (`values`: authored id ->
-form value), never by the ids of the quiz file, which often give the answer away; answers are
-stored and judged by authored id."""
+Judging is the content type's work alone: nothing here judges; saving results is the services'
+(the shape of CTFd's challenge types). A form names choices, prompts and items by per-attempt values
+(`values`: authored id -> form value), never by the ids of the quiz file, which often give the
+answer away; answers are stored and judged by authored id."""
 import random
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
@@ -180,6 +180,7 @@ class ShortTextAdapter(FormAdapter):
 
 
 def page_locale() -> Locale:
+    """The language of the page being answered (English outside a request)."""
     return get_locale() or Locale.parse("en")
 
 
@@ -205,12 +206,12 @@ class NumericAdapter(FormAdapter):
                                   example=format_decimal(Decimal("1234.5"), locale=page_locale()))) from None
 
     def form_data(self, stored, values):
-        return self.local(stored)
+        return self.in_page_language(stored)
 
     def describe(self, config, response):
-        return super().describe(config, self.local(response))
+        return super().describe(config, self.in_page_language(response))
 
-    def local(self, stored: Any) -> Any:
+    def in_page_language(self, stored: Any) -> Any:
         """A stored number as the page's language writes it; as stored when it is text typed before
         numbers were read by language, or too long to fit the field."""
         try:
