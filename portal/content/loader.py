@@ -12,7 +12,7 @@ from portal.content.files import Limits, MediaInfo, is_hidden, read_folder, read
 from portal.content.markdown import MediaResolver, ResolvedMedia, render_markdown
 from portal.content.messages import N_
 from portal.content.problems import ContentError, Problem, in_order
-from portal.content.questions import KINDS, read_hint
+from portal.content.questions import KINDS, MAX_POINTS, read_hint
 from portal.content.quizfile import QUESTION_FILES, read_question_file
 from portal.content.spec import CourseSpec, LessonSpec, MediaSpec, ModuleSpec, QuestionSpec, QuizSpec, Reference
 from portal.content.yamlfile import Located, load_yaml
@@ -634,8 +634,9 @@ class _Reader:
             self.problem(path, entry.line_of("id"), N_("question id '%(id)s' must be lower-case letters, digits, - or _"),
                          id=key)
         points = entry.get("points", 1)
-        if isinstance(points, bool) or not isinstance(points, (int, float)) or not 0 < points < math.inf:
-            self.problem(path, entry.line_of("points"), N_("points must be a number above zero"))
+        if isinstance(points, bool) or not isinstance(points, (int, float)) or not 0 < points <= MAX_POINTS:
+            self.problem(path, entry.line_of("points"), N_("points must be a number above zero, at most %(limit)d"),
+                         limit=MAX_POINTS)
             points = 1
         text = self.required_text(entry, path, "text", 5000)
         config = KINDS[kind].read(entry, lambda line, message, **params: self.problem(path, line, message, **params))

@@ -6,17 +6,24 @@ is shown in a form lives in the quizzes package, in an adapter keyed by the same
 
 Responses are stored by authored ids, never by what a form showed: a choice id for `single`, a
 list of them for `multiple`, "true"/"false", the text typed for `short_text` and `numeric`,
-{prompt id: answer id} for `matching`, {item id: position} for `ordering`.
+{prompt id: answer id} for `matching`, {item id: position} for `ordering`. A `numeric` answer is
+typed in the language of the page and stored as the number it reads as ('200,000' in English is
+stored '200000'); see `read_number`.
 
 Weights are percentages of the question's points, as in Moodle and its GIFT format (`~%50%`): a
 question earns the weight of what was answered, never less than nothing nor more than its points."""
 import html
 import math
+import re
 import string
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, ClassVar, TypeGuard
+
+from babel import Locale
+from babel.numbers import get_decimal_symbol, get_group_symbol, parse_decimal
 
 from portal.content.markdown import render_inline, render_markdown
 from portal.content.messages import N_
@@ -26,9 +33,16 @@ from portal.content.yamlfile import Located
 Report = Callable[..., None]
 
 HINT_MAX_LENGTH = 2000
+#: The most points a question may be worth: enough for any quiz, far from float overflow.
+MAX_POINTS = 1000
+#: The most entries a question's list may have, so that its form stays usable on a phone.
+MAX_ENTRIES = {"choices": 20, "pairs": 12, "items": 10, "answers": 20}
 #: Positive weights of a weighted multiple-choice question add up to 100 within this margin,
-#: so that thirds written as 33.33333 (as Moodle exports them) are accepted.
+#: so that thirds written as 33.33 or 33.33333 (as Moodle exports them) are accepted; they are
+#: scaled to add up to exactly 100 when judging, so that the three thirds earn every point.
 WEIGHT_MARGIN = 0.01
+#: Scores are kept to a millionth of a point.
+SCORE_DECIMALS = 6
 #: The answer that stands for any other answer in `short_text` and `numeric` (Moodle's `*`).
 ANY_ANSWER = "*"
 
@@ -45,14 +59,17 @@ class Judgement:
         return self.score >= self.max_score - 1e-9
 
 
-def earned(points: float, percent: float) -> Judgement:
-    """`percent` of `points`, kept between nothing and all of them."""
-    return Judgement(round(points * min(100.0, max(0.0, percent)) / 100, 6), points)
+def adds_up_to_100(total: float) -> bool:
+    """Whether positive weights adding up to `total` are accepted as 100 (33.33 × 3 is)."""
+    return abs(total - 100) <= WEIGHT_MARGIN + 1e-9
 
 
-def feedback_html(value: Any) -> str:
-    """Feedback Markdown as safe HTML; empty when there is none."""
-    return render_markdown(str(value), lambda path: None).html if value else ""
+def earned(points: float, percent: float) -> float:
+    """`percent` of `points`, kept between nothing and all of them: the one place scores are
+    rounded. A sum of shares that falls short of 100 by float error alone (3 × 100/3) is all the
+    points, exactly, so that a pass mark of 100% can be reached."""
+    share = min(100.0, max(0.0, percent))
+    return points if share >= 100 - 1e-9 else round(points * share / 100, SCORE_DECIMALS)
 
 
 def read_hint(entry: Located, report: Report) -> str:
@@ -70,7 +87,24 @@ def read_hint(entry: Located, report: Report) -> str:
     if len(value) > HINT_MAX_LENGTH:
         report(line, N_("'hint' is longer than %(limit)s characters"), limit=HINT_MAX_LENGTH)
         return ""
-    # A block scalar (`hint: |` or `>`, which end with a newline) starts on the line after the key.
+    return _markdown(value, line, report)
+
+
+def read_feedback(item: Located, name: str, report: Report) -> str:
+    """The feedback `item[name]` (of a choice, an answer, true or false) as safe HTML; empty when
+    there is none. Problems in its Markdown are reported with their lines, as the question's are."""
+    value = item.get(name)
+    if value is None or value == "":
+        return ""
+    if not _is_text(value):
+        report(item.line_of(name), N_("'%(name)s' must be text"), name=name)
+        return ""
+    return _markdown(str(value), item.line_of(name), report)
+
+
+def _markdown(value: str, line: int, report: Report) -> str:
+    """Markdown written at `line` of the file as safe HTML, its problems reported with their lines."""
+    # A block scalar (`key: |` or `>`, which end with a newline) starts on the line after the key.
     offset = line if value.endswith("\n") else line - 1
     rendered = render_markdown(value, lambda path: None, line_offset=offset)
     for problem_line, message, params in rendered.problems:
@@ -83,8 +117,35 @@ def normalise_text(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
 
 
+#: Spaces of any kind between digits: a thousands separator, whatever the language.
+_SPACES_IN_NUMBER = re.compile(r"(?<=\d)\s+(?=\d)")
+
+
+def read_number(text: str, locale: str | Locale) -> Decimal:
+    """A number as a trainee types it in the language of the page (Babel's strict parsing): '200,000'
+    is 200000 in English and 200 in French, '0,5' a half in French and a mistake in English.
+
+    Any space between digits is the thousands separator; digits of any script, full-width marks and
+    the Arabic decimal and thousands marks are read. Raises ValueError for what is not a number, or
+    is one only by a guess: a '.' where the language writes neither decimals nor thousands with it
+    ('200.000' in French: 200 or 200 000?), or a separator out of place ('1,5' in English)."""
+    language = Locale.parse(locale)
+    decimal_mark, group_mark = get_decimal_symbol(language), get_group_symbol(language)
+    cleaned = "".join(str(unicodedata.decimal(char)) if char.isdecimal() else char
+                      for char in unicodedata.normalize("NFKC", text).strip())
+    cleaned = cleaned.replace("\u066b", decimal_mark).replace("\u066c", group_mark).replace("\u2212", "-")
+    cleaned = _SPACES_IN_NUMBER.sub(group_mark, cleaned)
+    if any(mark in cleaned and mark not in (decimal_mark, group_mark) for mark in ".,"):
+        raise ValueError(f"{text!r} uses a mark {language} does not write numbers with")
+    value = parse_decimal(cleaned, language, strict=True)
+    if not value.is_finite() or not math.isfinite(float(value)):
+        raise ValueError(f"{text!r} is not a finite number")
+    return value
+
+
 def parse_number(text: str | None) -> float | None:
-    """A number as people type it: '0.5', '0,5', ' 1 500 ', '-2'. None when it is not one."""
+    """A stored numeric answer: the number `read_number` read (as '200000', '-2.25', '1E+3'), or
+    text typed before answers were read by language ('0,5', ' 1 500 '). None when it is not one."""
     if not text:
         return None
     cleaned = text.strip().replace(" ", "").replace("\u00a0", "").replace("\u202f", "")
@@ -124,11 +185,26 @@ def _read_weight(item: Located, report: Report, default: float) -> float:
 
 
 def _read_list(entry: Located, name: str, minimum: int, report: Report, message: str) -> list[Any]:
+    """The list `entry[name]`, of at least `minimum` and at most MAX_ENTRIES[name] entries."""
     raw = entry.get(name)
     if not isinstance(raw, list) or len(raw) < minimum:
         report(entry.line_of(name), message, count=minimum)
         return []
+    if len(raw) > MAX_ENTRIES[name]:
+        report(entry.line_of(name), N_("'%(name)s' lists %(count)d entries: a question may list at most %(limit)d"),
+               name=name, count=len(raw), limit=MAX_ENTRIES[name])
+        return raw[:MAX_ENTRIES[name]]
     return raw
+
+
+def _any_answer_last(answers: list[Located | Any], is_any: Callable[[Any], bool], entry: Located,
+                     report: Report) -> None:
+    """Report a `*` answer that is not the last: the first answer that matches is taken, so the
+    answers after `*` could never match."""
+    for item in answers[:-1]:
+        if is_any(item):
+            report(_line(item, entry, "answers"), N_("'*' matches any answer, so the answers after it can never "
+                                                     "match: put it last"))
 
 
 def _line(item: Any, entry: Located, name: str) -> int:
@@ -150,7 +226,8 @@ class QuestionKind:
         raise NotImplementedError
 
     def right_answers(self, config: dict[str, Any]) -> list[str]:
-        """Right answers as safe HTML, for the review once answers may be shown."""
+        """Right answers as safe HTML, for the review once answers may be shown. Matching has none
+        here: its pairs need words in the reader's language, which its form adapter gives."""
         raise NotImplementedError
 
     def parts(self, config: dict[str, Any]) -> list[str]:
@@ -176,6 +253,8 @@ class ChoiceKind(QuestionKind):
                 continue
             _unknown(item, {"id", "text", "correct", "weight", "feedback"}, report,
                      N_("unknown field(s) in a choice: %(names)s"))
+            if "id" in item and not _is_text(item["id"]):
+                report(item.line_of("id"), N_("'%(name)s' must be text"), name="id")
             choice_id = str(item.get("id", string.ascii_lowercase[index % 26]))
             if choice_id in seen:
                 report(item.line, N_("choice id '%(id)s' is used twice"), id=choice_id)
@@ -190,7 +269,7 @@ class ChoiceKind(QuestionKind):
                 "id": choice_id,
                 "html": render_inline(str(item["text"])),
                 "correct": correct is True,
-                "feedback_html": feedback_html(item.get("feedback")),
+                "feedback_html": read_feedback(item, "feedback", report),
             }
             if weighted:
                 choice["weight"] = _read_weight(item, report, 0.0)
@@ -211,7 +290,7 @@ class ChoiceKind(QuestionKind):
         percent = sum(weights.get(choice_id, 0.0) for choice_id in set(chosen))
         feedback = tuple(choice["feedback_html"] for choice in config["choices"]
                          if choice["id"] in chosen and choice["feedback_html"])
-        return Judgement(earned(points, percent).score, points, feedback)
+        return Judgement(earned(points, percent), points, feedback)
 
     def right_answers(self, config):
         return [choice["html"] for choice in config["choices"] if choice["correct"]]
@@ -257,7 +336,7 @@ class MultipleChoice(ChoiceKind):
         choices = self.read_choices(entry, report)
         if choices and any("weight" in choice for choice in choices):
             total = sum(choice["weight"] for choice in choices if choice["weight"] > 0)
-            if abs(total - 100) > WEIGHT_MARGIN:
+            if not adds_up_to_100(total):
                 report(entry.line, N_("the positive weights of a multiple-choice question must add up to 100, "
                                       "not %(total)s"), total=f"{total:g}")
         elif choices and not any(choice["correct"] for choice in choices):
@@ -267,7 +346,10 @@ class MultipleChoice(ChoiceKind):
     def weights(self, config):
         choices = config["choices"]
         if any("weight" in choice for choice in choices):
-            return {choice["id"]: choice["weight"] for choice in choices}
+            total = sum(choice["weight"] for choice in choices if choice["weight"] > 0)
+            scale = 100 / total if adds_up_to_100(total) else 1.0
+            return {choice["id"]: choice["weight"] * scale if choice["weight"] > 0 else choice["weight"]
+                    for choice in choices}
         right = sum(choice["correct"] for choice in choices)
         wrong = len(choices) - right
         return {choice["id"]: 100 / right if choice["correct"] else -100 / wrong for choice in choices}
@@ -287,9 +369,7 @@ class TrueFalse(QuestionKind):
         config: dict[str, Any] = {"answer": answer is True}
         for side in ("true", "false"):
             if f"feedback_{side}" in entry:
-                if not _is_text(entry[f"feedback_{side}"]):
-                    report(entry.line_of(f"feedback_{side}"), N_("'%(name)s' must be text"), name=f"feedback_{side}")
-                config[f"feedback_{side}_html"] = feedback_html(entry[f"feedback_{side}"])
+                config[f"feedback_{side}_html"] = read_feedback(entry, f"feedback_{side}", report)
         return config
 
     def judge(self, config, points, response):
@@ -323,16 +403,22 @@ class ShortText(QuestionKind):
                     report(item.line, N_("an answer needs a text"))
                     continue
                 answers.append({"text": str(item["text"]).strip(), "weight": _read_weight(item, report, 100.0),
-                                "feedback_html": feedback_html(item.get("feedback"))})
+                                "feedback_html": read_feedback(item, "feedback", report)})
             elif _is_text(item):
                 answers.append(str(item))
             else:
                 report(entry.line_of("answers"), N_("a short-text question needs a list of accepted answers"))
                 return {"answers": []}
+        _any_answer_last(raw, self._is_any, entry, report)
         if answers and not any(weight >= 100 for weight in self._weights(answers)):
             report(entry.line_of("answers"), N_("at least one answer must have weight 100, so that all the points "
                                                 "can be earned"))
         return {"answers": answers}
+
+    @staticmethod
+    def _is_any(item: Any) -> bool:
+        """Whether an entry of `answers` is `*`, as it is read (a mapping's text is stripped)."""
+        return str(item.get("text")).strip() == ANY_ANSWER if isinstance(item, Located) else item == ANY_ANSWER
 
     @staticmethod
     def _weights(answers: list[Any]) -> list[float]:
@@ -350,7 +436,7 @@ class ShortText(QuestionKind):
         if matched is None:
             return Judgement(0.0, points)
         feedback = (matched["feedback_html"],) if matched["feedback_html"] else ()
-        return Judgement(earned(points, matched["weight"]).score, points, feedback)
+        return Judgement(earned(points, matched["weight"]), points, feedback)
 
     def right_answers(self, config):
         best = [answer for answer in self.answers(config) if answer["weight"] >= 100 and answer["text"] != ANY_ANSWER]
@@ -408,7 +494,9 @@ class Numeric(QuestionKind):
             else:
                 report(item.line_of("answer"), N_("each answer is a mapping: {answer, tolerance} or {min, max}"))
                 continue
-            answers.append({**read, "weight": weight, "feedback_html": feedback_html(item.get("feedback"))})
+            answers.append({**read, "weight": weight, "feedback_html": read_feedback(item, "feedback", report)})
+        _any_answer_last(raw, lambda item: isinstance(item, Located) and item.get("answer") == ANY_ANSWER, entry,
+                         report)
         if answers and not any(answer["weight"] >= 100 and answer.get("answer") != ANY_ANSWER for answer in answers):
             report(entry.line_of("answers"), N_("at least one answer must have weight 100, so that all the points "
                                                 "can be earned"))
@@ -439,7 +527,7 @@ class Numeric(QuestionKind):
         if matched is None:
             return Judgement(0.0, points)
         feedback = (matched["feedback_html"],) if matched["feedback_html"] else ()
-        return Judgement(earned(points, matched["weight"]).score, points, feedback)
+        return Judgement(earned(points, matched["weight"]), points, feedback)
 
     def right_answers(self, config):
         shown = []
@@ -498,14 +586,27 @@ class Matching(QuestionKind):
     def judge(self, config, points, response):
         given = response if isinstance(response, dict) else {}
         right = sum(given.get(prompt["id"]) == prompt["answer"] for prompt in config["prompts"])
-        return Judgement(round(points * right / len(config["prompts"]), 6), points)
+        return Judgement(earned(points, 100 * right / len(config["prompts"])), points)
 
-    def right_answers(self, config):
+    @staticmethod
+    def prompts(config: dict[str, Any]) -> list[str]:
+        """The ids of the prompts, in the file's order (the other parts are answers to match)."""
+        return [prompt["id"] for prompt in config["prompts"]]
+
+    @staticmethod
+    def right_response(config: dict[str, Any]) -> dict[str, str]:
+        """The response that matches every prompt right: {prompt id: answer id}."""
+        return {prompt["id"]: prompt["answer"] for prompt in config["prompts"]}
+
+    @staticmethod
+    def matched(config: dict[str, Any], response: dict[str, str]) -> list[tuple[str, str]]:
+        """(prompt, answer) as safe HTML for each prompt `response` matches, in the file's order."""
         answers = {answer["id"]: answer["html"] for answer in config["answers"]}
-        return [f"{prompt['html']} → {answers[prompt['answer']]}" for prompt in config["prompts"]]
+        return [(prompt["html"], answers[response[prompt["id"]]]) for prompt in config["prompts"]
+                if response.get(prompt["id"]) in answers]
 
     def parts(self, config):
-        return [prompt["id"] for prompt in config["prompts"]] + [answer["id"] for answer in config["answers"]]
+        return self.prompts(config) + [answer["id"] for answer in config["answers"]]
 
 
 class Ordering(QuestionKind):
@@ -535,7 +636,7 @@ class Ordering(QuestionKind):
         ids = [item["id"] for item in config["items"]]
         pairs = [(first, second) for index, first in enumerate(ids) for second in ids[index + 1:]]
         right = sum(first in given and second in given and given[first] < given[second] for first, second in pairs)
-        return Judgement(round(points * right / len(pairs), 6), points)
+        return Judgement(earned(points, 100 * right / len(pairs)), points)
 
     def right_answers(self, config):
         return [f"{number}. {item['html']}" for number, item in enumerate(config["items"], start=1)]

@@ -1,14 +1,18 @@
 """How each question type is asked in a form and read back from it: one adapter per type of the
 content registry (portal.content.questions.KINDS), keyed by the same names.
 
-Judging is the content type's work; saving results is the services' (the shape of CTFd's challenge
-types). A form names choices, prompts and items by per-attempt values (`values`: authored id ->
-form value), never by the ids of the quiz file, which often give the answer away; answers are
-stored and judged by authored id."""
+Judging is the content type's work alone: nothing here judges; saving results is the services'
+(the shape of CTFd's challenge types). A form names choices, prompts and items by per-attempt values
+(`values`: authored id -> form value), never by the ids of the quiz file, which often give the
+answer away; answers are stored and judged by authored id."""
 import random
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from decimal import Decimal, InvalidOperation
+from typing import Any, ClassVar, cast
 
+from babel import Locale
+from babel.numbers import format_decimal
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -16,7 +20,7 @@ from wtforms import Field, Form, FormField, RadioField, SelectField, SelectMulti
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.content.questions import KINDS, Judgement, QuestionKind
+from portal.content.questions import KINDS, Matching, QuestionKind, read_number
 
 
 class AnswerRefused(ValueError):
@@ -58,9 +62,6 @@ class FormAdapter:
     def kind(self) -> QuestionKind:
         return KINDS[self.name]
 
-    def judge(self, config: dict[str, Any], points: float, response: Any) -> Judgement:
-        return self.kind.judge(config, points, response)
-
     def arrange(self, config: dict[str, Any], shuffle: bool, chooser: random.Random) -> list[str]:
         """The order this attempt shows the question's parts in; fixed when the attempt starts."""
         parts = self.kind.parts(config)
@@ -71,7 +72,7 @@ class FormAdapter:
     def field(self, label: Markup, config: dict[str, Any], order: list[str], values: Mapping[str, str]) -> Field:
         raise NotImplementedError
 
-    def response(self, raw: Any, values: Mapping[str, str]) -> Any:
+    def response(self, config: dict[str, Any], raw: Any, values: Mapping[str, str]) -> Any:
         """The answer as stored, from what the form sent (None when unanswered).
 
         Raises AnswerRefused for what no honest form sends or what is longer than the type allows."""
@@ -128,7 +129,7 @@ class SingleChoiceAdapter(ChoiceAdapter):
     def field(self, label, config, order, values):
         return RadioField(label, choices=self.choices(config, order, values), validate_choice=False)
 
-    def response(self, raw, values):
+    def response(self, config, raw, values):
         return authored(raw, values) if raw not in (None, "") else None
 
 
@@ -139,7 +140,7 @@ class MultipleChoiceAdapter(ChoiceAdapter):
         return SelectMultipleField(label, choices=self.choices(config, order, values), validate_choice=False,
                                    widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
 
-    def response(self, raw, values):
+    def response(self, config, raw, values):
         if raw is None:
             return None
         ticked = raw if isinstance(raw, list) else [raw]
@@ -156,7 +157,7 @@ class TrueFalseAdapter(FormAdapter):
         return RadioField(label, choices=[SelectChoice("true", _l("True")), SelectChoice("false", _l("False"))],
                           validate_choice=False)
 
-    def response(self, raw, values):
+    def response(self, config, raw, values):
         if raw in (None, ""):
             return None
         if raw not in ("true", "false"):
@@ -178,13 +179,55 @@ class ShortTextAdapter(FormAdapter):
         return StringField(label, render_kw={"autocomplete": "off", "maxlength": self.max_length})
 
 
+def page_locale() -> Locale:
+    """The language of the page being answered (English outside a request)."""
+    return get_locale() or Locale.parse("en")
+
+
 class NumericAdapter(FormAdapter):
+    """A number typed as the page's language writes numbers, stored as the number it reads as
+    ('200,000' is 200000 in English, 200 in French), shown again the page's way."""
+
     name = "numeric"
     max_length = 40
 
     def field(self, label, config, order, values):
         return StringField(label, render_kw={"inputmode": "decimal", "autocomplete": "off",
                                              "maxlength": self.max_length})
+
+    def response(self, config, raw, values):
+        text = super().response(config, raw, values)
+        if text is None:
+            return None
+        try:
+            return str(read_number(text, page_locale()))
+        except ValueError:
+            raise AnswerRefused(_("Type a number as this page's language writes numbers, for example %(example)s.",
+                                  example=format_decimal(Decimal("1234.5"), locale=page_locale()))) from None
+
+    def form_data(self, stored, values):
+        return self.in_page_language(stored)
+
+    def describe(self, config, response):
+        return super().describe(config, self.in_page_language(response))
+
+    def in_page_language(self, stored: Any) -> Any:
+        """A stored number as the page's language writes it; as stored when it is text typed before
+        numbers were read by language, or too long to fit the field."""
+        try:
+            value = Decimal(stored)
+        except (InvalidOperation, TypeError, ValueError):
+            return stored
+        if not value.is_finite():
+            return stored
+        written = format_decimal(value, locale=page_locale(), decimal_quantization=False)
+        return written if len(written) <= self.max_length else stored
+
+
+def select_name(value: str) -> str:
+    """The name of the select for the part this attempt calls `value`. Prefixed, as a form ignores
+    fields whose names begin with "_", and a value may."""
+    return f"v{value}"
 
 
 class GroupAdapter(FormAdapter):
@@ -193,12 +236,13 @@ class GroupAdapter(FormAdapter):
     description: ClassVar[Any] = ""
 
     def group(self, label: Markup, selects: list[tuple[str, Markup, list[SelectChoice]]]) -> GroupField:
+        """A group of selects, given as (this attempt's value for the part, label, options)."""
         class Group(Form):
             pass
 
-        for name, select_label, options in selects:
-            setattr(Group, name, SelectField(select_label, choices=[SelectChoice("", _l("Choose…")), *options],
-                                             validate_choice=False))
+        for value, select_label, options in selects:
+            setattr(Group, select_name(value), SelectField(select_label, choices=[SelectChoice("", _l("Choose…")),
+                                                                                  *options], validate_choice=False))
         return GroupField(Group, label, description=self.description)
 
     def pairs(self, raw: Any, values: Mapping[str, str]) -> dict[str, str]:
@@ -207,15 +251,18 @@ class GroupAdapter(FormAdapter):
             return {}
         if not isinstance(raw, Mapping) or len(raw) > len(values):
             raise not_a_choice()
-        return {authored(name, values): value for name, value in raw.items() if value not in (None, "")}
+        parts = {select_name(value): part for part, value in values.items()}
+        if not all(isinstance(name, str) and name in parts for name in raw):
+            raise not_a_choice()
+        return {parts[name]: value for name, value in raw.items() if value not in (None, "")}
 
 
-def reorder(parts: list[str], chooser: random.Random) -> list[str]:
-    """The parts shuffled into any order but the one written, which would give the answer away."""
-    shuffled = list(parts)
-    while len(shuffled) > 1 and shuffled == parts:
-        chooser.shuffle(shuffled)
-    return shuffled
+def shuffled(parts: list[str], chooser: random.Random) -> list[str]:
+    """The parts in an order drawn uniformly, the written one included: ruling the written order out
+    would give it away where few orders are possible (two items always shown reversed)."""
+    parts = list(parts)
+    chooser.shuffle(parts)
+    return parts
 
 
 class MatchingAdapter(GroupAdapter):
@@ -226,10 +273,10 @@ class MatchingAdapter(GroupAdapter):
     description = _l("Choose the answer that goes with each item.")
 
     def arrange(self, config, shuffle, chooser):
-        prompts = [prompt["id"] for prompt in config["prompts"]]
+        prompts = self.matching.prompts(config)
         if shuffle:
             chooser.shuffle(prompts)
-        return prompts + reorder([answer["id"] for answer in config["answers"]], chooser)
+        return prompts + shuffled([answer["id"] for answer in config["answers"]], chooser)
 
     def field(self, label, config, order, values):
         prompts = {prompt["id"]: prompt for prompt in config["prompts"]}
@@ -238,8 +285,8 @@ class MatchingAdapter(GroupAdapter):
         return self.group(label, [(values[part], Markup(prompts[part]["html"]), options)
                                   for part in order if part in prompts])
 
-    def response(self, raw, values):
-        prompts = {part for part in values if part.startswith("p")}
+    def response(self, config, raw, values):
+        prompts = set(self.matching.prompts(config))
         matched = {}
         for prompt, value in self.pairs(raw, values).items():
             answer = authored(value, values)
@@ -251,25 +298,32 @@ class MatchingAdapter(GroupAdapter):
     def form_data(self, stored, values):
         if not isinstance(stored, dict):
             return None
-        return {values[prompt]: values[answer] for prompt, answer in stored.items()
+        return {select_name(values[prompt]): values[answer] for prompt, answer in stored.items()
                 if prompt in values and answer in values}
+
+    @property
+    def matching(self) -> Matching:
+        return cast(Matching, self.kind)
+
+    def right_answers(self, config):
+        return self.describe(config, self.matching.right_response(config))
 
     def describe(self, config, response):
         if not isinstance(response, dict):
             return []
-        answers = {answer["id"]: answer["html"] for answer in config["answers"]}
-        return [Markup(f"{prompt['html']} → {answers[response[prompt['id']]]}") for prompt in config["prompts"]
-                if response.get(prompt["id"]) in answers]
+        # The arrow points the way the reader reads: ← in Arabic.
+        return [Markup(_("%(prompt)s → %(answer)s")) % {"prompt": Markup(prompt), "answer": Markup(answer)}
+                for prompt, answer in self.matching.matched(config, response)]
 
 
 class OrderingAdapter(GroupAdapter):
-    """Items always shown shuffled, never in the right order; each gets a select of positions."""
+    """Items always shown shuffled; each gets a select of positions."""
 
     name = "ordering"
     description = _l("Give each item its place in the order: 1 for the first.")
 
     def arrange(self, config, shuffle, chooser):
-        return reorder(self.kind.parts(config), chooser)
+        return shuffled(self.kind.parts(config), chooser)
 
     def field(self, label, config, order, values):
         items = {item["id"]: item for item in config["items"]}
@@ -277,7 +331,7 @@ class OrderingAdapter(GroupAdapter):
         return self.group(label, [(values[part], Markup(items[part]["html"]), positions)
                                   for part in order if part in items])
 
-    def response(self, raw, values):
+    def response(self, config, raw, values):
         placed = {}
         for item, value in self.pairs(raw, values).items():
             if not isinstance(value, str) or not value.isdecimal() or not 1 <= int(value) <= len(values):
@@ -288,7 +342,7 @@ class OrderingAdapter(GroupAdapter):
     def form_data(self, stored, values):
         if not isinstance(stored, dict):
             return None
-        return {values[item]: str(position) for item, position in stored.items() if item in values}
+        return {select_name(values[item]): str(position) for item, position in stored.items() if item in values}
 
     def describe(self, config, response):
         if not isinstance(response, dict):

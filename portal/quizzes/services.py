@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
-from portal.content.questions import KINDS
+from portal.content.questions import KINDS, SCORE_DECIMALS, Judgement
 from portal.courses.models import Course, QuestionVersion, Quiz, QuizVersion
 from portal.db_types import rows_changed, utcnow
 from portal.extensions import db
@@ -139,7 +139,7 @@ def read_answers(attempt: QuizAttempt, raw: dict[str, Any]) -> dict[str, Any]:
     problems: dict[int, str] = {}
     for question in questions_of(attempt):
         try:
-            response = question_type(question.type).response(raw.get(str(question.id)),
+            response = question_type(question.type).response(question.config, raw.get(str(question.id)),
                                                              choice_values(attempt, question))
         except AnswerRefused as refused:
             problems[question.id] = refused.message
@@ -172,6 +172,11 @@ def save_answers(attempt: QuizAttempt, raw: dict[str, Any]) -> bool:
     return saved == 1
 
 
+def judge(question: QuestionVersion, response: Any) -> Judgement:
+    """How `response` fares on `question`: through the content registry, the one place answers are judged."""
+    return KINDS[question.type].judge(question.config, question.points, response)
+
+
 def submit_attempt(attempt: QuizAttempt, raw: dict[str, Any]) -> bool:
     """Grade the attempt, once: a second submission (double click, back button, two tabs) is a no-op.
 
@@ -189,14 +194,14 @@ def submit_attempt(attempt: QuizAttempt, raw: dict[str, Any]) -> bool:
     score = maximum = 0.0
     for question in questions_of(attempt):
         response = answers.get(str(question.id))
-        judgement = KINDS[question.type].judge(question.config, question.points, response)
+        judgement = judge(question, response)
         score += judgement.score
         maximum += judgement.max_score
         attempt.graded_answers.append(AttemptAnswer(
             question_id=question.question_id, question_version_id=question.id, response=response,
             score=judgement.score, max_score=judgement.max_score, is_correct=judgement.is_correct,
         ))
-    attempt.score, attempt.max_score = round(score, 6), maximum
+    attempt.score, attempt.max_score = round(score, SCORE_DECIMALS), maximum
     attempt.passed = maximum > 0 and 100 * score / maximum >= attempt.quiz_version.pass_mark - 1e-9
     db.session.flush()
     attempt_graded.send(attempt)

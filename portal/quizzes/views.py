@@ -110,7 +110,7 @@ def render_review(course, attempt: QuizAttempt):
         answer = graded.get(question.id)
         response = answer.response if answer else None
         is_right = answer is not None and answer.is_correct
-        answer_feedback = list(adapter.judge(question.config, question.points, response).feedback)
+        answer_feedback = list(services.judge(question, response).feedback)
         feedback = [question.feedback_html, *answer_feedback] if question.feedback_html else answer_feedback
         held_back = not (reveal or is_right)
         reviews.append({

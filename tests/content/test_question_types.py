@@ -5,7 +5,7 @@ import pytest
 
 from portal.content.loader import QUESTION_FIELDS, read_course
 from portal.content.problems import ContentError
-from portal.content.questions import KINDS
+from portal.content.questions import KINDS, read_number
 from tests.coursefiles import course_files
 
 HEAD = "title: T\npass_mark: 50\nattempts: 0\nquestions:\n"
@@ -306,12 +306,185 @@ def test_the_answer_and_tolerance_form_and_the_list_form_do_not_mix_fields():
     assert "01-basics/quiz.yaml:9: unknown field 'pairs'" in found
 
 
-def test_weights_in_thirds_as_moodle_writes_them_add_up_to_100():
-    read = configs("""\
+@pytest.mark.parametrize("third", ["33.33333", "33.33", "33.34, 33.33"])
+def test_weights_in_thirds_as_moodle_writes_them_add_up_to_100(third):
+    """Within 0.01 of 100 is 100, whatever float error the sum carries (33.33 × 3 is not 99.99 exactly)."""
+    weights = (third.split(", ") + [third.split(", ")[-1]] * 3)[:3]
+    read = configs(f"""\
       - id: m
         type: multiple
         text: M
-        choices: [{text: A, weight: 33.33333}, {text: B, weight: 33.33333}, {text: C, weight: 33.33333},
-                  {text: D, weight: -100}]
+        choices: [{{text: A, weight: {weights[0]}}}, {{text: B, weight: {weights[1]}}},
+                  {{text: C, weight: {weights[2]}}}, {{text: D, weight: -100}}]
       """)
     assert len(read["m"]["choices"]) == 4
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("""\
+      - id: q
+        type: short_text
+        text: Name it.
+        answers:
+          - {text: Oslo, feedback: '<img src="/logout">'}
+      """, "quiz.yaml:9: unsafe HTML: <img> is not allowed"),
+    ("""\
+      - id: q
+        type: numeric
+        text: N
+        answers:
+          - answer: 3
+            feedback: |
+              Right.
+
+              [More](javascript:alert(1))
+      """, "quiz.yaml:13: unsafe link: javascript: links are not allowed"),
+    ("""\
+      - id: s
+        type: single
+        text: S
+        choices:
+          - {text: A, correct: true, feedback: '<script>alert(1)</script>'}
+          - {text: B}
+      """, "quiz.yaml:9: unsafe HTML: <script> is not allowed"),
+    ("""\
+      - id: tf
+        type: true_false
+        text: TF
+        answer: true
+        feedback_false: 'See <iframe src="https://example.org"></iframe>'
+      """, "quiz.yaml:9: unsafe HTML: <iframe> is not allowed"),
+    ("""\
+      - id: s
+        type: single
+        text: S
+        choices:
+          - {text: A, correct: true, feedback: {x: 1}}
+          - {text: B}
+      """, "quiz.yaml:9: 'feedback' must be text"),
+    ("""\
+      - id: t
+        type: short_text
+        text: T
+        answers:
+          - {text: Oslo, feedback: [a, list]}
+      """, "quiz.yaml:9: 'feedback' must be text"),
+    ("""\
+      - id: s
+        type: single
+        text: S
+        choices:
+          - {id: [1], text: A, correct: true}
+          - {text: B}
+      """, "quiz.yaml:9: 'id' must be text"),
+])
+def test_problems_in_an_answer_feedback_or_a_choice_id_are_reported_with_their_line(body, message):
+    """Not dropped: an author is told, as for the question's own feedback and hint."""
+    found = problems_of(body)
+    assert f"01-basics/{message}" in found, found
+
+
+@pytest.mark.parametrize(("body", "line"), [
+    ("""\
+      - id: q
+        type: short_text
+        text: Name it.
+        answers:
+          - {text: "*", weight: 0, feedback: Not quite.}
+          - Oslo
+      """, 9),
+    ("""\
+      - id: q
+        type: short_text
+        text: Name it.
+        answers: [Oslo, "*", Oslo Manual]
+      """, 8),
+    ("""\
+      - id: n
+        type: numeric
+        text: N
+        answers:
+          - {answer: 3}
+          - {answer: "*", weight: 0}
+          - {min: 1, max: 5, weight: 50}
+      """, 10),
+])
+def test_an_answer_after_the_any_answer_is_refused_as_it_can_never_match(body, line):
+    found = problems_of(body)
+    assert (f"01-basics/quiz.yaml:{line}: '*' matches any answer, so the answers after it can never match: "
+            "put it last") in found, found
+
+
+def test_the_any_answer_last_is_accepted():
+    read = configs("""\
+      - id: q
+        type: short_text
+        text: Name it.
+        answers: [Oslo, {text: "*", weight: 0, feedback: Not quite.}]
+      - id: n
+        type: numeric
+        text: N
+        answers: [{answer: 3}, {answer: "*", weight: 0}]
+      """)
+    assert read["q"]["answers"][-1]["text"] == "*" and read["n"]["answers"][-1]["answer"] == "*"
+
+
+def listing(name: str, count: int) -> str:
+    """A question of the type that lists `name`, with `count` entries."""
+    entries = {
+        "choices": "\n".join(f"          - {{text: Choice {n}, correct: {str(n == 1).lower()}}}" for n in range(count)),
+        "pairs": "\n".join(f"          - {{prompt: Prompt {n}, answer: Answer {n}}}" for n in range(count)),
+        "items": "\n".join(f"          - Item {n}" for n in range(count)),
+        "answers": "\n".join(f"          - Answer {n}" for n in range(count)),
+    }[name]
+    kind = {"choices": "single", "pairs": "matching", "items": "ordering", "answers": "short_text"}[name]
+    return f"  - id: q\n    type: {kind}\n    text: Q\n    {name}:\n{entries}\n"
+
+
+@pytest.mark.parametrize(("name", "limit"), [("choices", 20), ("pairs", 12), ("items", 10), ("answers", 20)])
+def test_a_question_lists_at_most_so_many_entries(name, limit):
+    """A 3,000-item ordering question would put 9 million options on a trainee's phone."""
+    assert len(next(iter(configs(listing(name, limit)).values()))[{"pairs": "prompts"}.get(name, name)]) == limit
+    found = problems_of(listing(name, limit + 1))
+    assert found == [f"01-basics/quiz.yaml:8: '{name}' lists {limit + 1} entries: a question may list at most "
+                     f"{limit}"], found
+
+
+def test_numeric_answers_are_at_most_twenty_too():
+    answers = "\n".join(f"      - {{answer: {n}}}" for n in range(21))
+    found = problems_of(f"  - id: n\n    type: numeric\n    text: N\n    answers:\n{answers}\n")
+    assert found == ["01-basics/quiz.yaml:8: 'answers' lists 21 entries: a question may list at most 20"], found
+
+
+@pytest.mark.parametrize("points", ["1001", "1.0e+308", "0", "-1", ".inf", "yes"])
+def test_points_are_above_zero_and_at_most_1000(points):
+    found = problems_of(f"  - id: t\n    type: true_false\n    text: T\n    answer: true\n    points: {points}\n")
+    assert found == ["01-basics/quiz.yaml:9: points must be a number above zero, at most 1000"], found
+    assert configs("  - id: t\n    type: true_false\n    text: T\n    answer: true\n    points: 1000\n")
+
+
+@pytest.mark.parametrize(("typed", "english", "french"), [
+    ("200,000", "200000", "200.000"),
+    ("0,5", None, "0.5"),
+    ("0.5", "0.5", None),               # a '.' in French: a decimal point, or thousands?
+    ("200.000", "200.000", None),
+    ("1,000.5", "1000.5", None),
+    ("1 000,5", None, "1000.5"),
+    ("1 500", "1500", "1500"),          # any space between digits groups thousands
+    ("1\u00a0500", "1500", "1500"),
+    ("1 50", None, None),               # but only by three
+    ("1,5", None, "1.5"),
+    ("-2.25", "-2.25", None),
+    ("\u22122,25", None, "-2.25"),
+    ("٣٫٥", "3.5", "3.5"),               # Arabic-Indic digits and decimal mark
+    ("１，０００", "1000", "1.000"),        # full-width, as Chinese keyboards type
+    ("1e3", "1E+3", "1E+3"),
+    ("nan", None, None), ("inf", None, None), ("1e400", None, None), ("half", None, None), ("", None, None),
+])
+def test_a_typed_number_is_read_as_the_language_writes_numbers(typed, english, french):
+    for locale, expected in (("en", english), ("fr", french)):
+        if expected is None:
+            with pytest.raises(ValueError):
+                read_number(typed, locale)
+        else:
+            assert str(read_number(typed, locale)) == expected, locale

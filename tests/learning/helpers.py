@@ -1,14 +1,17 @@
 """Helpers for tests that walk a trainee through the test course."""
 import re
+from decimal import Decimal
 
+from babel.numbers import format_decimal
 from sqlalchemy import select
 
+from portal.accounts.models import User
 from portal.courses.models import Question, QuestionVersion, QuizVersion
 from portal.extensions import db
 from portal.quizzes.models import QuizAttempt
 from portal.quizzes.services import choice_values
 
-RIGHT = {"frascati": "a", "instruments": ["a", "b"], "gerd": "true", "manual-name": " oslo ", "intensity": "0,5"}
+RIGHT = {"frascati": "a", "instruments": ["a", "b"], "gerd": "true", "manual-name": " oslo ", "intensity": "0.5"}
 WRONG = {"frascati": "b", "instruments": ["c"], "gerd": "false", "manual-name": "Frascati", "intensity": "7"}
 
 
@@ -21,8 +24,12 @@ def field_names(quiz_version_id: int) -> dict[str, str]:
 
 
 def form_value(attempt: QuizAttempt, key: str, answer):
-    """What the attempt's form sends for `answer`: choices by this attempt's values, not the file's ids."""
+    """What the attempt's form sends for `answer`: choices by this attempt's values, not the file's ids,
+    numbers as the trainee's language writes them (0,5 in French)."""
     question = next(q for q in attempt.quiz_version.questions if q.question.key == key)
+    if question.type == "numeric" and answer:
+        language = db.session.get(User, attempt.user_id).language
+        return format_decimal(Decimal(answer), locale=language, decimal_quantization=False)
     values = choice_values(attempt, question)
     if not values:
         return answer
@@ -47,7 +54,7 @@ def start(client, slug: str = "test-course", quiz: str = "basics") -> int:
 def take_quiz(client, answers: dict, slug: str = "test-course", quiz: str = "basics"):
     attempt_id = start(client, slug, quiz)
     url = f"/learn/{slug}/attempts/{attempt_id}"
-    client.submit(url, form_for(attempt_id, answers))
+    assert client.submit(url, form_for(attempt_id, answers)).status_code == 302
     db.session.expire_all()
     return db.session.get(QuizAttempt, attempt_id)
 

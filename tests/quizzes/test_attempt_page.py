@@ -163,3 +163,47 @@ def test_right_answers_still_grade_through_the_attempt_values(client, trainee):
     stored = {answer.response if not isinstance(answer.response, list) else tuple(answer.response)
               for answer in attempt.graded_answers}
     assert "a" in stored and ("a", "b") in stored  # graded answers keep the authored ids for statistics
+
+
+@pytest.mark.parametrize(("language", "typed", "stored"), [
+    ("en", "0.5", "0.5"), ("fr", "0,5", "0.5"), ("en", "1,000.5", "1000.5"), ("fr", "1 000,5", "1000.5"),
+])
+def test_a_number_is_read_in_the_page_language(client, trainee, language, typed, stored):
+    client.submit("/language", {"language": language, "next": "/"}, page="/")
+    attempt_id = start(client)
+    names = field_names(db.session.get(QuizAttempt, attempt_id).quiz_version_id)
+    assert client.submit(attempt_url(attempt_id), {names["intensity"]: typed, "submit": "1"}).status_code == 302
+    db.session.expire_all()
+    [answer] = [answer for answer in db.session.get(QuizAttempt, attempt_id).graded_answers
+                if f"q{answer.question_version_id}" == names["intensity"]]
+    assert answer.response == stored and answer.is_correct is (stored == "0.5")
+
+
+@pytest.mark.parametrize(("language", "typed", "example"), [
+    ("en", "0,5", "1,234.5"), ("en", "200.000,5", "1,234.5"), ("fr", "0.5", "1\u202f234,5"),
+    ("fr", "200.000", "1\u202f234,5"),
+])
+@pytest.mark.parametrize("action", ["save", "submit"])
+def test_a_number_the_page_language_does_not_write_so_is_refused_and_kept(client, trainee, language, typed, example,
+                                                                          action):
+    """'0,5' is a half in French and a mistake in English; '200.000' in French, 200 or 200 000."""
+    client.submit("/language", {"language": language, "next": "/"}, page="/")
+    attempt_id = start(client)
+    names = field_names(db.session.get(QuizAttempt, attempt_id).quiz_version_id)
+    response = client.submit(attempt_url(attempt_id), {names["intensity"]: typed, action: "1"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert f'value="{typed}"' in page and example in page
+    db.session.expire_all()
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    assert attempt.is_open and attempt.answers == {}
+
+
+def test_a_saved_number_is_shown_again_as_the_page_language_writes_it(client, trainee):
+    client.submit("/language", {"language": "fr", "next": "/"}, page="/")
+    attempt_id = start(client)
+    names = field_names(db.session.get(QuizAttempt, attempt_id).quiz_version_id)
+    client.submit(attempt_url(attempt_id), {names["intensity"]: "1 000,5", "save": "1"})
+    assert 'value="1\u202f000,5"' in client.get(attempt_url(attempt_id)).get_data(as_text=True)
+    client.submit("/language", {"language": "en", "next": "/"}, page="/")
+    assert 'value="1,000.5"' in client.get(attempt_url(attempt_id)).get_data(as_text=True)

@@ -1,5 +1,9 @@
 """Each question type judges answers, with the edge cases trainees actually produce."""
+import random
+from collections import Counter
+
 import pytest
+from flask_babel import force_locale
 
 from portal.content.questions import KINDS, parse_number
 from portal.quizzes.grading import ADAPTERS as REGISTRY
@@ -19,7 +23,7 @@ SINGLE = {"choices": [
 
 def score(kind: str, config: dict, response, points: float = 1.0) -> float:
     values = {part: part for part in KINDS[kind].parts(config)}
-    return KINDS[kind].judge(config, points, REGISTRY[kind].response(response, values)).score
+    return KINDS[kind].judge(config, points, REGISTRY[kind].response(config, response, values)).score
 
 
 @pytest.mark.parametrize(("response", "expected"), [("a", 2), ("b", 0), (None, 0), ("", 0)])
@@ -62,8 +66,8 @@ def test_short_text_ignores_case_and_spacing(response, expected):
 
 
 @pytest.mark.parametrize(("response", "expected"), [
-    ("0.5", 1), ("0,5", 1), (" 0.5 ", 1), ("0.49", 1), ("0.51", 1),   # bounds included
-    ("0.489", 0), ("0.511", 0), ("", 0), (None, 0), ("half", 0), ("nan", 0), ("inf", 0), (".5", 1),
+    ("0.5", 1), (" 0.5 ", 1), ("0.49", 1), ("0.51", 1),   # bounds included
+    ("0.489", 0), ("0.511", 0), ("", 0), (None, 0), (".5", 1),
 ])
 def test_numeric_tolerance_bounds(response, expected):
     assert score("numeric", {"answer": 0.5, "tolerance": 0.01}, response) == expected
@@ -73,6 +77,40 @@ def test_numeric_without_tolerance_and_large_numbers():
     assert score("numeric", {"answer": 2021.0, "tolerance": 0.0}, "2021") == 1
     assert score("numeric", {"answer": 2021.0, "tolerance": 0.0}, "2022") == 0
     assert score("numeric", {"answer": 1500.0, "tolerance": 0.0}, "1 500") == 1
+
+
+@pytest.mark.parametrize(("language", "typed", "stored", "shown"), [
+    ("en", "200,000", "200000", "200,000"),
+    ("fr", "200,000", "200.000", "200"),
+    ("en", "0.5", "0.5", "0.5"),
+    ("fr", "0,5", "0.5", "0,5"),
+    ("en", "1 500", "1500", "1,500"),
+    ("fr", "1 500", "1500", "1\u202f500"),
+    ("fr", "-2,25", "-2.25", "-2,25"),
+    ("ar", "٣٫٥", "3.5", "3.5"),
+])
+def test_a_number_is_read_as_the_page_language_writes_numbers_and_shown_again_that_way(
+        app, language, typed, stored, shown):
+    with app.test_request_context(), force_locale(language):
+        assert REGISTRY["numeric"].response(CONFIGS["numeric"], typed, {}) == stored
+        assert REGISTRY["numeric"].form_data(stored, {}) == shown
+        assert REGISTRY["numeric"].describe(CONFIGS["numeric"], stored) == [shown]
+
+
+@pytest.mark.parametrize(("language", "typed"), [
+    ("en", "0,5"), ("en", "-2,25"), ("en", "1,5"), ("en", "1.000,5"), ("en", "half"), ("en", "nan"), ("en", "inf"),
+    ("fr", "200.000"), ("fr", "0.5"), ("fr", "1,000.5"), ("fr", "1 50"), ("zh", "2,25"),
+])
+def test_a_number_the_page_language_does_not_write_so_is_refused_not_guessed(app, language, typed):
+    with app.test_request_context(), force_locale(language), pytest.raises(AnswerRefused) as refused:
+        REGISTRY["numeric"].response(CONFIGS["numeric"], typed, {})
+    example = {"en": "1,234.5", "fr": "1\u202f234,5", "zh": "1,234.5"}[language]
+    assert example in refused.value.message
+
+
+def test_numbers_typed_before_they_were_read_by_language_are_still_judged_and_shown():
+    assert KINDS["numeric"].judge({"answer": 0.5, "tolerance": 0.0}, 1, "0,5").score == 1
+    assert REGISTRY["numeric"].describe({}, "0,5") == ["0,5"]
 
 
 def test_parse_number():
@@ -85,10 +123,14 @@ VALUES = {"a": "Xq3v", "b": "7pLk", "c": "m0Zr", "d": "Tt9w"}
 
 
 def test_choices_are_read_back_from_the_attempt_values_and_stored_by_id():
-    assert REGISTRY["single"].response("7pLk", VALUES) == "b"
-    assert REGISTRY["multiple"].response(["m0Zr", "Xq3v", "Xq3v"], VALUES) == ["a", "c"]
+    assert REGISTRY["single"].response(CHOICES, "7pLk", VALUES) == "b"
+    assert REGISTRY["multiple"].response(CHOICES, ["m0Zr", "Xq3v", "Xq3v"], VALUES) == ["a", "c"]
     assert REGISTRY["multiple"].form_data(["a", "c"], VALUES) == ["Xq3v", "m0Zr"]
     assert REGISTRY["single"].form_data("b", VALUES) == "7pLk"
+
+
+CONFIGS = {"single": SINGLE, "multiple": CHOICES, "true_false": {"answer": True},
+           "short_text": {"answers": ["Oslo"]}, "numeric": {"answer": 1.0, "tolerance": 0.0}}
 
 
 @pytest.mark.parametrize(("kind", "raw"), [
@@ -104,12 +146,12 @@ def test_choices_are_read_back_from_the_attempt_values_and_stored_by_id():
 ])
 def test_answers_no_honest_form_sends_are_refused(kind, raw):
     with pytest.raises(AnswerRefused):
-        REGISTRY[kind].response(raw, VALUES)
+        REGISTRY[kind].response(CONFIGS[kind], raw, VALUES)
 
 
 def test_text_limits_count_what_is_kept():
-    assert REGISTRY["short_text"].response("  " + "x" * 300 + "  ", {}) == "x" * 300
-    assert REGISTRY["numeric"].response("1" * 40, {}) == "1" * 40
+    assert REGISTRY["short_text"].response(CONFIGS["short_text"], "  " + "x" * 300 + "  ", {}) == "x" * 300
+    assert REGISTRY["numeric"].response(CONFIGS["numeric"], "1" * 40, {}) == "1" * 40
 
 
 def test_every_content_type_has_one_form_adapter_and_no_adapter_is_left_over():
@@ -240,32 +282,86 @@ def test_ordering_scores_pairs_in_the_right_relative_order(positions, expected):
 
 
 PART_VALUES = {"p1": "Pv1", "p2": "Pv2", "a1": "Av1", "a2": "Av2", "a3": "Av3"}
+PART_CONFIG = {"prompts": [{"id": "p1", "html": "Frascati", "answer": "a1"}, {"id": "p2", "html": "Oslo", "answer": "a2"}],
+               "answers": [{"id": "a1", "html": "R&amp;D"}, {"id": "a2", "html": "Innovation"},
+                           {"id": "a3", "html": "Trade"}]}
 
 
 def test_matching_and_ordering_are_read_back_from_the_attempt_values():
     matching = REGISTRY["matching"]
-    assert matching.response({"Pv1": "Av2", "Pv2": ""}, PART_VALUES) == {"p1": "a2"}
-    assert matching.response({"Pv1": None, "Pv2": ""}, PART_VALUES) is None
-    assert matching.form_data({"p1": "a2"}, PART_VALUES) == {"Pv1": "Av2"}
+    assert matching.response(PART_CONFIG, {"vPv1": "Av2", "vPv2": ""}, PART_VALUES) == {"p1": "a2"}
+    assert matching.response(PART_CONFIG, {"vPv1": None, "vPv2": ""}, PART_VALUES) is None
+    assert matching.form_data({"p1": "a2"}, PART_VALUES) == {"vPv1": "Av2"}
     ordering = REGISTRY["ordering"]
     values = {"i1": "Iv1", "i2": "Iv2", "i3": "Iv3"}
-    assert ordering.response({"Iv1": "3", "Iv2": "1", "Iv3": ""}, values) == {"i1": 3, "i2": 1}
-    assert ordering.form_data({"i1": 3, "i2": 1}, values) == {"Iv1": "3", "Iv2": "1"}
+    assert ordering.response(ORDERING, {"vIv1": "3", "vIv2": "1", "vIv3": ""}, values) == {"i1": 3, "i2": 1}
+    assert ordering.form_data({"i1": 3, "i2": 1}, values) == {"vIv1": "3", "vIv2": "1"}
 
 
 @pytest.mark.parametrize(("kind", "raw"), [
-    ("matching", {"p1": "Av1"}),            # the authored prompt id
-    ("matching", {"Pv1": "a1"}),            # the authored answer id
-    ("matching", {"Pv1": "Pv2"}),           # a prompt offered as an answer
-    ("matching", {"Av1": "Av2"}),           # an answer used as a prompt
+    ("matching", {"vp1": "Av1"}),           # the authored prompt id
+    ("matching", {"Pv1": "Av1"}),           # the value, not the select's name
+    ("matching", {"vPv1": "a1"}),           # the authored answer id
+    ("matching", {"vPv1": "Pv2"}),          # a prompt offered as an answer
+    ("matching", {"vAv1": "Av2"}),          # an answer used as a prompt
     ("matching", "Av1"),
-    ("ordering", {"Iv1": "0"}),
-    ("ordering", {"Iv1": "4"}),
-    ("ordering", {"Iv1": "first"}),
-    ("ordering", {"i1": "1"}),
+    ("ordering", {"vIv1": "0"}),
+    ("ordering", {"vIv1": "4"}),
+    ("ordering", {"vIv1": "first"}),
+    ("ordering", {"vi1": "1"}),
     ("ordering", ["1", "2"]),
 ])
 def test_matching_and_ordering_answers_no_honest_form_sends_are_refused(kind, raw):
     values = PART_VALUES if kind == "matching" else {"i1": "Iv1", "i2": "Iv2", "i3": "Iv3"}
     with pytest.raises(AnswerRefused):
-        REGISTRY[kind].response(raw, values)
+        REGISTRY[kind].response(PART_CONFIG if kind == "matching" else ORDERING, raw, values)
+
+
+@pytest.mark.parametrize("kind", ["ordering", "matching"])
+def test_items_and_answers_to_match_are_shown_in_any_order_each_as_often(kind):
+    """The written order is one of the orders drawn: ruled out, it would give the answer away
+    where few orders are possible (two items always shown reversed)."""
+    three = [{"id": f"x{n}", "html": f"Part {n}"} for n in range(1, 4)]
+    config = ({"items": three} if kind == "ordering"
+              else {"prompts": [{"id": "p1", "html": "P", "answer": "x1"}], "answers": three})
+    chooser = random.Random(2026)
+    orders = Counter(tuple(part for part in REGISTRY[kind].arrange(config, False, chooser) if part != "p1")
+                     for _ in range(1200))
+    assert len(orders) == 6 and all(150 <= count <= 250 for count in orders.values()), orders
+
+
+@pytest.mark.parametrize("third", [33.33, 33.333, 33.33333, 33.3333333333])
+def test_thirds_as_moodle_writes_them_are_all_the_points(third):
+    """The loader accepts positive weights within 0.01 of 100: ticking the three right choices is
+    then right and earns every point, not 9.999 'partly right' below a 100% pass mark."""
+    config = {"choices": [{"id": c, "html": c, "correct": True, "feedback_html": "", "weight": third}
+                          for c in "abc"] + [{"id": "d", "html": "d", "correct": False, "feedback_html": "",
+                                              "weight": -100.0}]}
+    judgement = KINDS["multiple"].judge(config, 10, ["a", "b", "c"])
+    assert judgement.is_correct and judgement.score == 10, judgement
+    assert KINDS["multiple"].judge(config, 10, ["a", "b"]).score == pytest.approx(20 / 3, abs=1e-6)
+    assert KINDS["multiple"].judge(config, 10, ["a", "b", "c", "d"]).score == 0
+
+
+@pytest.mark.parametrize("points", [1, 0.1, 1 / 3, 7, 1000])
+def test_every_share_that_adds_up_to_the_whole_is_every_point(points):
+    prompts = [{"id": f"p{n}", "html": "", "answer": f"a{n}"} for n in range(1, 4)]
+    matching = {"prompts": prompts, "answers": [{"id": f"a{n}", "html": ""} for n in range(1, 4)]}
+    judgement = KINDS["matching"].judge(matching, points, {f"p{n}": f"a{n}" for n in range(1, 4)})
+    assert judgement.score == points and judgement.is_correct
+    ordering = {"items": [{"id": f"i{n}", "html": ""} for n in range(1, 8)]}
+    assert KINDS["ordering"].judge(ordering, points, {f"i{n}": n for n in range(1, 8)}).score == points
+    assert KINDS["ordering"].judge(ordering, points, {"i1": 1, "i2": 2}).score == round(points / 21, 6)
+
+
+def test_matching_knows_its_prompts_from_the_content_type_not_from_how_ids_are_spelt():
+    config = {"prompts": [{"id": "first", "html": "Frascati", "answer": "two"}],
+              "answers": [{"id": "one", "html": "Trade"}, {"id": "two", "html": "R&amp;D"}]}
+    values = {"first": "F1", "one": "O1", "two": "T2"}
+    assert REGISTRY["matching"].response(config, {"vF1": "T2"}, values) == {"first": "two"}
+    with pytest.raises(AnswerRefused):
+        REGISTRY["matching"].response(config, {"vO1": "T2"}, values)
+
+
+def test_the_review_judges_through_the_content_registry_alone():
+    assert not any(hasattr(adapter, "judge") for adapter in REGISTRY.values())
