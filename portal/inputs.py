@@ -4,7 +4,6 @@ import re
 from typing import Any
 
 from flask import Flask, abort, current_app, request
-from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select
 from werkzeug.exceptions import BadRequest
@@ -13,6 +12,7 @@ from wtforms import IntegerField
 from wtforms.validators import NumberRange
 
 from portal.extensions import db
+from portal.i18n import lazy_text as _l
 
 #: C0 control characters other than tab, line feed and carriage return. PostgreSQL text cannot
 #: hold NUL at all, and none of them belongs in a name, a search or a key.

@@ -167,8 +167,6 @@ def test_a_roster_language_outside_the_portals_is_refused_with_its_line(client, 
     assert db.session.scalar(select(User).where(User.email == "amina@example.org")) is None
 
 
-@pytest.mark.xfail(strict=True, reason="flask_babel's LazyString has __html__, so a problem's parameters (cells of "
-                                       "the uploaded file) reach the page unescaped")
 def test_a_roster_cell_is_escaped_in_the_list_of_problems(client, login_as, make_course):
     login_as(Role.COORDINATOR)
     cohort_id = new_cohort(client, make_course)

@@ -9,7 +9,6 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, or_, select, update
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
@@ -19,6 +18,7 @@ from portal.accounts.models import Gender, Role, User, UserSession
 from portal.audit import record
 from portal.db_types import rows_changed, utcnow
 from portal.extensions import db
+from portal.i18n import lazy_text as _l
 from portal.links import external_url
 from portal.mail import MailKind
 

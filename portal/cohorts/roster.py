@@ -2,7 +2,7 @@
 every problem reported with its line. No database here.
 
 Messages are lazy strings: the template and its parameters are kept apart and translated when
-shown, in the reader's language."""
+shown, in the reader's language. They are lazy_text, so the cells quoted in them are escaped in pages."""
 import csv
 import io
 import re
@@ -14,10 +14,10 @@ import pycountry
 from babel import Locale
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import LazyString
-from flask_babel import lazy_gettext as _l
 
 from portal.accounts.models import Gender
 from portal.i18n import LANGUAGE_NAMES
+from portal.i18n import lazy_text as _l
 
 COLUMNS = ("name", "email", "country", "organisation", "gender", "language")
 REQUIRED = ("name", "email")

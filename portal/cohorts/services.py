@@ -5,7 +5,6 @@ from datetime import date
 from typing import Any
 
 from flask import Flask
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -21,6 +20,7 @@ from portal.courses.models import Course
 from portal.courses.services import enrol
 from portal.db_types import rows_changed, utcnow
 from portal.extensions import db
+from portal.i18n import lazy_text as _l
 from portal.links import external_url
 from portal.mail import MailKind
 
