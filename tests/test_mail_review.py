@@ -182,7 +182,6 @@ def test_a_cohort_language_outside_the_portals_is_refused(client, login_as, make
     assert db.session.scalar(select(Cohort)) is None
 
 
-@pytest.mark.xfail(strict=True, reason="a deactivated account on a roster is invited and mailed")
 def test_a_deactivated_account_on_a_roster_is_not_mailed(client, login_as, make_course, make_user, smtp_server):
     gone = make_user(email="gone@example.org")
     gone.is_active = False

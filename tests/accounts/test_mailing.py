@@ -141,11 +141,14 @@ def test_a_forged_or_transactional_unsubscribe_token_does_nothing(app, client, m
     assert unsubscribed() == set()
 
 
-def test_a_deleted_or_inactive_person_gets_no_bulk_mail(app, make_user, smtp_server, announce):
+def test_a_deleted_or_inactive_person_gets_no_mail_of_any_kind(app, make_user, smtp_server, announce):
     user = make_user()
     user.is_active = False
     db.session.commit()
     assert announce(MailKind.REMINDER, user) == [False]
+    assert announce(MailKind.INVITATION, user) == [False]
+    forgot(app.test_client(), user.email)  # no reset either: it could not be used
+    app.test_client().submit("/signup", {**SIGNUP, "email": user.email})
     assert smtp_server.messages == []
 
 
