@@ -210,6 +210,14 @@ def test_edit_profile(client, login_as):
     assert (user.name, user.country, user.gender, user.language) == ("New Name", "PK", Gender.NOT_STATED, "fr")
 
 
+def test_after_a_change_of_language_the_profile_is_saved_says_so_in_the_new_one(client, login_as):
+    user = login_as(Role.TRAINEE, language="en")
+    form = {**SIGNUP, "email": user.email, "language": "ar"}
+    page = client.get(client.submit("/profile", form).headers["Location"]).get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in page and "تم حفظ ملفك الشخصي." in page
+    assert "Your profile is saved." not in page
+
+
 def test_profile_email_cannot_take_another_accounts_address(client, login_as, make_user):
     other = make_user()
     login_as(Role.TRAINEE)

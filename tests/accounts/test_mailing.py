@@ -131,6 +131,17 @@ def test_bulk_mail_has_a_one_click_unsubscribe_that_works_signed_out_and_changes
     assert smtp_server.messages[-1]["List-Unsubscribe"] is None
 
 
+def test_the_unsubscribe_page_is_in_the_recipients_language_not_the_browsers(app, make_user, login_as):
+    amina = make_user(language="ar")
+    link = f"/mail/unsubscribe/{mailing.unsubscribe_token(amina, MailKind.DIGEST)}"
+    browser = app.test_client()
+    for response in (browser.get(link, headers={"Accept-Language": "fr"}),
+                     browser.post(link, data={"List-Unsubscribe": "One-Click"}, headers={"Accept-Language": "fr"})):
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200 and '<html lang="ar" dir="rtl">' in page
+        assert "ملخصات النشاط في دوراتي" in page, "the kind of mail, in Arabic"
+
+
 def test_a_forged_or_transactional_unsubscribe_token_does_nothing(app, client, make_user):
     user = make_user()
     forged = mailing.unsubscribe_token(user, MailKind.DIGEST)[:-2] + "xx"
