@@ -1,13 +1,31 @@
-"""Language choice: the switcher, then the user's preference, then the browser's."""
+"""Language choice: the switcher, then the user's preference, then the browser's; lazy text."""
+from typing import Any
+
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import format_decimal, get_locale
+from flask_babel import LazyString, format_decimal, get_locale, gettext
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from portal.extensions import babel
 
 #: Languages offered, each named in its own language for the switcher.
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "ar": "العربية", "zh": "中文"}
 RIGHT_TO_LEFT = {"ar"}
+
+
+class LazyText(LazyString):
+    """A lazy translation that is text, not HTML. Flask-Babel's LazyString tells Jinja it is safe
+    markup (`__html__`), so values filled into one (a cell of an uploaded file, a name) would reach
+    the page unescaped; this one is escaped like any string."""
+
+    def __html__(self) -> Markup:
+        return escape(str(self))
+
+
+def lazy_text(string: str, **variables: Any) -> LazyString:
+    """Like Flask-Babel's lazy_gettext, but escaped in pages: import it as `_l` wherever values
+    someone typed or uploaded are filled in."""
+    return LazyText(gettext, string, **variables)
 
 
 def select_locale() -> str:

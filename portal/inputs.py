@@ -4,15 +4,15 @@ import re
 from typing import Any
 
 from flask import Flask, abort, current_app, request
-from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter, Map
 from wtforms import IntegerField
-from wtforms.validators import NumberRange
+from wtforms.validators import NumberRange, ValidationError
 
 from portal.extensions import db
+from portal.i18n import lazy_text as _l
 
 #: C0 control characters other than tab, line feed and carriage return. PostgreSQL text cannot
 #: hold NUL at all, and none of them belongs in a name, a search or a key.
@@ -90,6 +90,17 @@ class BoundedIntegerField(IntegerField):
             self.data = None
             raise ValueError(str(self.bounds_message))
         super().process_formdata(valuelist)
+
+
+class MailableEmail:
+    """Refuses an address with other characters than ASCII before the @ ("josé@…"): mail to it needs
+    SMTPUTF8, which many mail servers lack. A domain in another script is fine: it is stored and sent
+    in its ASCII form (see accounts.services.normalise_email)."""
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if not (field.data or "").strip().rpartition("@")[0].isascii():
+            raise ValidationError(_l("Use an address with only unaccented Latin letters, digits and . _ - + before "
+                                     "the @: many mail servers cannot deliver to others."))
 
 
 def init_app(app: Flask) -> None:

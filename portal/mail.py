@@ -11,7 +11,15 @@ Every message is well formed for the spam filters of institutional mail servers:
 Message-ID (RFC 5322, on the portal's own domain), a From with the portal's name,
 `Auto-Submitted: auto-generated` (RFC 3834, so that no auto-reply answers it) and, for bulk kinds,
 a one-click List-Unsubscribe (RFC 8058). Python's `email` package builds all of it: a Flask mail
-extension would add a dependency and replace none of the queueing above."""
+extension would add a dependency and replace none of the queueing above.
+
+Header text that is not ASCII (a subject in Arabic, a name in Chinese) travels as RFC 2047
+encoded words, and readers drop the whitespace between two encoded words. Python's own folder
+(policy `default`) sometimes puts a space of the text there, so words ran together; the headers
+are therefore encoded here and stored as they are sent: a subject by `email.header.Header`, which
+keeps every space inside the encoded words, and a display name as one encoded word, since address
+parsers (Python's before 3.14 among them) disagree on whitespace between encoded words in names."""
+import ipaddress
 import logging
 import smtplib
 import threading
@@ -19,6 +27,8 @@ import time
 from collections import deque
 from concurrent import futures
 from concurrent.futures import Future, ThreadPoolExecutor
+from email import policy
+from email.header import Header
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from enum import StrEnum
@@ -71,10 +81,64 @@ BULK_KINDS = {
 }
 
 
+#: Headers with encoded text are stored as sent; this policy does not fold them again.
+MESSAGE_POLICY = policy.default.clone(refold_source="none")
+#: Display names longer than this are shortened: one encoded word must stay within a header line.
+DISPLAY_NAME_LENGTH = 100
+
+
+def _is_ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 def mail_domain() -> str:
-    """The domain Message-IDs are made on: MAIL_DOMAIN, else the host of PORTAL_BASE_URL."""
+    """The domain Message-IDs are made on: MAIL_DOMAIN, else the host of PORTAL_BASE_URL.
+
+    A msg-id needs a domain name: a trailing dot is dropped, and for an IP address host the domain
+    of MAIL_DEFAULT_SENDER is used, else "localhost"."""
     config = current_app.config
-    return config["MAIL_DOMAIN"] or urlsplit(str(config["PORTAL_BASE_URL"])).hostname or "localhost"
+    if config["MAIL_DOMAIN"]:
+        return str(config["MAIL_DOMAIN"]).rstrip(".")
+    candidates = (urlsplit(str(config["PORTAL_BASE_URL"])).hostname or "",
+                  parseaddr(config["MAIL_DEFAULT_SENDER"])[1].rpartition("@")[2])
+    for host in candidates:
+        host = host.strip("[]").rstrip(".")
+        if host and not _is_ip_address(host):
+            return host
+    return "localhost"
+
+
+def set_text_header(message: EmailMessage, name: str, text: str) -> None:
+    """Put human text (a subject) in a header, on one line of text, spaces kept for every reader."""
+    text = one_line(text)
+    if text.isascii():
+        message[name] = text
+    else:
+        message.set_raw(name, Header(text, "utf-8", header_name=name).encode())
+
+
+def set_address_header(message: EmailMessage, name: str, display_name: str, addr_spec: str) -> None:
+    """Put one address and its display name (may be empty) in a header."""
+    display_name = one_line(display_name)
+    if len(display_name) > DISPLAY_NAME_LENGTH:
+        display_name = display_name[:DISPLAY_NAME_LENGTH - 1] + "…"
+    if display_name.isascii():
+        message[name] = formataddr((display_name, addr_spec))
+    else:
+        message.set_raw(name, formataddr((display_name, addr_spec)))
+
+
+def mailbox(address: str) -> tuple[str, str]:
+    """The display name and address of one address as written in a header or a setting
+    ("Help desk <help@example.org>", encoded words decoded); ValueError if it is not one address."""
+    addresses = MESSAGE_POLICY.header_factory("Reply-To", one_line(address)).addresses
+    if len(addresses) != 1 or not addresses[0].domain:
+        raise ValueError(f"not one email address: {address!r}")
+    return addresses[0].display_name, addresses[0].addr_spec
 
 
 def compose(to: str, subject: str, body: str, *, kind: MailKind, reply_to: str = "",
@@ -83,15 +147,15 @@ def compose(to: str, subject: str, body: str, *, kind: MailKind, reply_to: str =
     config = current_app.config
     if kind.is_bulk and not unsubscribe_url:
         raise ValueError(f"{kind} mail is bulk mail: it needs an unsubscribe link")
-    message = EmailMessage()
-    message["From"] = formataddr((one_line(config["PORTAL_NAME"]), parseaddr(config["MAIL_DEFAULT_SENDER"])[1]))
+    message = EmailMessage(policy=MESSAGE_POLICY)
+    set_address_header(message, "From", config["PORTAL_NAME"], parseaddr(config["MAIL_DEFAULT_SENDER"])[1])
     message["To"] = to
-    message["Subject"] = one_line(subject)
+    set_text_header(message, "Subject", subject)
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = make_msgid(domain=mail_domain())
     reply_to = reply_to or config["MAIL_REPLY_TO"]
     if reply_to:
-        message["Reply-To"] = reply_to
+        set_address_header(message, "Reply-To", *mailbox(reply_to))
     message["Auto-Submitted"] = "auto-generated"
     if unsubscribe_url:
         message["List-Unsubscribe"] = f"<{unsubscribe_url}>"

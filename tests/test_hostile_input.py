@@ -1,5 +1,10 @@
-"""Hostile and unusual input: control characters and oversized numbers get a clear answer, never a 500."""
+"""Hostile and unusual input: control characters and oversized numbers get a clear answer, never a 500;
+what people type or upload is escaped in pages."""
+import ast
+from pathlib import Path
+
 import pytest
+from markupsafe import escape
 from sqlalchemy import select
 
 from portal.accounts.models import Role
@@ -142,3 +147,25 @@ def test_inactive_days_out_of_range_are_clamped(app, client, login_as, course_id
     cohort = response.headers["Location"]
     for days in (HUGE, "9" * 5000, "-5"):
         assert client.get(f"{cohort}?inactive_days={days}").status_code == 200
+
+
+def test_lazy_text_escapes_the_values_filled_in(app):
+    from portal.i18n import lazy_text
+    with app.test_request_context():
+        assert str(escape(lazy_text("'%(email)s' is not a valid email address", email="<b>x</b>"))) == \
+            "&#39;&lt;b&gt;x&lt;/b&gt;&#39; is not a valid email address"
+
+
+def test_lazy_strings_with_values_are_text_not_html():
+    """Flask-Babel's lazy strings count as safe HTML: values are filled into lazy strings only through
+    portal.i18n's lazy_text (imported as `_l`), which escapes them in pages."""
+    offenders = []
+    for path in sorted(Path("portal").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        babel_lazy = {alias.asname or alias.name for node in ast.walk(tree)
+                      if isinstance(node, ast.ImportFrom) and node.module == "flask_babel"
+                      for alias in node.names if alias.name.startswith("lazy_")}
+        offenders += [f"{path}:{node.lineno}" for node in ast.walk(tree)
+                      if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                      and node.func.id in babel_lazy and node.keywords]
+    assert offenders == []

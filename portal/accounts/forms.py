@@ -16,6 +16,7 @@ from portal.accounts.mailing import time_zone_names
 from portal.accounts.models import Gender, Role
 from portal.accounts.services import password_problem
 from portal.i18n import LANGUAGE_NAMES
+from portal.inputs import MailableEmail
 from portal.mail import BULK_KINDS
 
 GENDER_LABELS = {
@@ -52,7 +53,7 @@ class ProfileFields(FlaskForm):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(
         _l("Email"),
-        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+        validators=[DataRequired(), Email(check_deliverability=False), MailableEmail(), Length(max=254)],
     )
     country = SelectField(_l("Country"), validators=[DataRequired()])
     organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])

@@ -1,7 +1,6 @@
 """Mail to a person: in their language, with times in their time zone, and bulk kinds only while
 they want them. Every service that mails someone calls mail_user(); these flush, views commit."""
 from datetime import UTC, datetime, tzinfo
-from email.utils import formataddr
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -17,7 +16,7 @@ from portal.accounts.models import MailPreference, User
 from portal.db_types import utcnow
 from portal.extensions import db
 from portal.links import external_url
-from portal.mail import BULK_KINDS, MailKind, one_line, send_mail
+from portal.mail import BULK_KINDS, MailKind, send_mail
 
 UNSUBSCRIBE_SALT = "mail-unsubscribe"
 
@@ -56,20 +55,20 @@ def language_of(user: User) -> str:
     return user.language if user.language in config["LANGUAGES"] else config["BABEL_DEFAULT_LOCALE"]
 
 
-def address_of(user: User) -> str:
-    """The user's name and address, for a Reply-To."""
-    return formataddr((one_line(user.name), user.email))
-
-
 def mail_user(user: User, kind: MailKind, subject: LazyString, template: str, *,
-              reply_to: User | None = None, **context: Any) -> bool:
+              reply_to: str | None = None, **context: Any) -> bool:
     """Write `template` to the user in their language and send it; False when not sent.
 
-    Templates get `local_time(moment)`, which gives a time in the recipient's time zone. A bulk
-    kind goes only to an active person who has not turned it off, with a link that turns it off."""
+    Templates get `local_time(moment)`, which gives a time in the recipient's time zone. Nothing goes
+    to a deactivated account; a bulk kind goes only to someone who has not turned it off, with a link
+    that turns it off.
+    `reply_to` is an address someone typed for answers (a cohort's contact address), never a
+    person's login address; without it, answers go to MAIL_REPLY_TO."""
+    if not user.is_active:
+        return False  # deactivated or deleted: no kind of mail, a password reset included
     unsubscribe_url = ""
     if kind.is_bulk:
-        if not user.is_active or not wants(user, kind):
+        if not wants(user, kind):
             return False
         unsubscribe_url = external_url("accounts.unsubscribe", token=unsubscribe_token(user, kind))
     zone = zone_of(user)
@@ -78,7 +77,7 @@ def mail_user(user: User, kind: MailKind, subject: LazyString, template: str, *,
         if unsubscribe_url:
             body += render_template("mail/unsubscribe.txt", kind=BULK_KINDS[kind], link=unsubscribe_url)
         subject_text = str(subject)
-    send_mail(user.email, subject_text, body, kind=kind, reply_to=address_of(reply_to) if reply_to else "",
+    send_mail(user.email, subject_text, body, kind=kind, reply_to=reply_to or "",
               unsubscribe_url=unsubscribe_url)
     return True
 

@@ -7,9 +7,9 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, or_, select, update
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
@@ -19,6 +19,7 @@ from portal.accounts.models import Gender, Role, User, UserSession
 from portal.audit import record
 from portal.db_types import rows_changed, utcnow
 from portal.extensions import db
+from portal.i18n import lazy_text as _l
 from portal.links import external_url
 from portal.mail import MailKind
 
@@ -40,8 +41,16 @@ def common_passwords() -> frozenset[str]:
 
 
 def normalise_email(email: str) -> str:
-    """The form of an address under which it is stored and compared."""
-    return email.strip().lower()
+    """The form of an address under which it is stored and compared: lower case, and a domain in
+    another script in its ASCII form ("bücher.de" → "xn--bcher-kva.de"), which every mail server takes."""
+    email = email.strip().lower()
+    if email.isascii():
+        return email
+    try:
+        valid = validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        return email
+    return f"{valid.local_part}@{valid.ascii_domain}"
 
 
 def password_problem(password: str, email: str = "") -> str | None:
@@ -362,14 +371,14 @@ def user_for_invitation_token(token: str) -> User | None:
     return user_for_reset_token(token, INVITATION_SALT, "INVITATION_MAX_AGE")
 
 
-def send_invitation(user: User, cohort_name: str, sender: User | None = None) -> None:
+def send_invitation(user: User, cohort_name: str, reply_to: str | None = None) -> None:
     """Mail a link to choose a password, in the invited person's language; it expires and works once.
 
-    Answers go to `sender`, the coordinator who invited them."""
+    Answers go to `reply_to` (the cohort's contact address), else to MAIL_REPLY_TO."""
     link = external_url("accounts.accept_invitation", token=make_reset_token(user, INVITATION_SALT))
     max_age = current_app.config["INVITATION_MAX_AGE"]
     mail_user(user, MailKind.INVITATION, _l("You are invited to %(cohort)s", cohort=cohort_name),
-              "accounts/email/invitation.txt", reply_to=sender, link=link, days=max_age // 86400,
+              "accounts/email/invitation.txt", reply_to=reply_to, link=link, days=max_age // 86400,
               expires_at=utcnow() + timedelta(seconds=max_age), cohort=cohort_name)
 
 

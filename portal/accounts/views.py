@@ -5,6 +5,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
@@ -231,7 +232,8 @@ def edit_profile():
         else:
             db.session.commit()
             session["language"] = current_user.language
-            flash(_("Your profile is saved."), "success")
+            with force_locale(mailing.language_of(current_user)):  # the next page is in the new language
+                flash(_("Your profile is saved."), "success")
             return redirect(url_for("accounts.edit_profile"))
     choices = mailing.mail_choices(current_user)
     return render_template(
@@ -267,11 +269,13 @@ def unsubscribe(token: str):
     if found is None:
         return render_template("accounts/unsubscribe.html", kind=None), 404
     user, kind = found
-    if request.method == "POST":
+    done = request.method == "POST"
+    if done:
         mailing.choose_mail(user, kind, receive=False)
         db.session.commit()
-        return render_template("accounts/unsubscribe.html", kind=BULK_KINDS[kind], email=user.email, done=True)
-    return render_template("accounts/unsubscribe.html", kind=BULK_KINDS[kind], email=user.email, done=False)
+    # In the language the mail was written in, the recipient's, whatever browser opens the link.
+    with force_locale(mailing.language_of(user)):
+        return render_template("accounts/unsubscribe.html", kind=BULK_KINDS[kind], email=user.email, done=done)
 
 
 @bp.route("/profile/sessions/<int:session_id>/end", methods=["POST"])

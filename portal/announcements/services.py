@@ -2,7 +2,6 @@
 These flush and never commit; the view commits, and the mail leaves after the response."""
 from datetime import timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -16,6 +15,7 @@ from portal.content.markdown import MarkdownProblem, Rendered, render_markdown
 from portal.courses.models import course_lecturers
 from portal.db_types import utcnow
 from portal.extensions import db
+from portal.i18n import lazy_text as _l
 from portal.links import external_url
 from portal.mail import MailKind
 
@@ -116,7 +116,8 @@ def post_announcement(cohort: Cohort, author: User, title: str, body: str, token
 
 def mail_announcement(announcement: Announcement, cohort: Cohort, author: User) -> int:
     """Mail the announcement to each active member who wants announcements, in their language, with
-    replies to its author; returns how many messages were sent."""
+    replies to the cohort's contact address (never the author's login address); returns how many
+    messages were sent."""
     members = list(db.session.scalars(
         select(User).join(CohortMember, CohortMember.user_id == User.id)
         .where(CohortMember.cohort_id == cohort.id, CohortMember.state == MembershipState.ACTIVE,
@@ -126,5 +127,5 @@ def mail_announcement(announcement: Announcement, cohort: Cohort, author: User) 
     link = external_url("announcements.show_announcements", cohort_id=cohort.id)
     subject = _l("Announcement for %(cohort)s: %(title)s", cohort=cohort.name, title=announcement.title)
     return sum(mail_user(member, MailKind.ANNOUNCEMENT, subject, "announcements/email/announcement.txt",
-                         reply_to=author, announcement=announcement, cohort=cohort, author=author, link=link)
+                         reply_to=cohort.contact_email, announcement=announcement, cohort=cohort, author=author, link=link)
                for member in members)

@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.i18n import LANGUAGE_NAMES
-from portal.inputs import BoundedIntegerField
+from portal.inputs import BoundedIntegerField, MailableEmail
 
 
 class CohortForm(FlaskForm):
@@ -18,6 +18,8 @@ class CohortForm(FlaskForm):
     seat_cap = BoundedIntegerField(_l("Seats (leave empty for no limit)"), validators=[Optional()],
                                    minimum=1, maximum=100000)
     enrolment_key = StringField(_l("Enrolment key (leave empty: by invitation only)"), validators=[Optional(), Length(max=100)])
+    contact_email = EmailField(_l("Contact address (optional)"), validators=[
+        Optional(), Length(max=254), Email(check_deliverability=False), MailableEmail()])
     language = SelectField(_l("Language of invitations"), choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()],
                            default="en")
     courses = SelectMultipleField(_l("Courses"), coerce=int, validators=[DataRequired()],

@@ -39,6 +39,8 @@ class Cohort(Model):
     enrolment_key: Mapped[str | None] = mapped_column(String(100), unique=True)
     #: Invitations to people without an account are written in it, unless their roster row names another.
     language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
+    #: Where answers to the cohort's mail go (its Reply-To), as a coordinator typed it; None: MAIL_REPLY_TO.
+    contact_email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     courses: Mapped[list[Course]] = relationship(secondary=cohort_courses, order_by=Course.slug)

@@ -2,7 +2,7 @@
 every problem reported with its line. No database here.
 
 Messages are lazy strings: the template and its parameters are kept apart and translated when
-shown, in the reader's language."""
+shown, in the reader's language. They are lazy_text, so the cells quoted in them are escaped in pages."""
 import csv
 import io
 import re
@@ -14,10 +14,11 @@ import pycountry
 from babel import Locale
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import LazyString
-from flask_babel import lazy_gettext as _l
 
 from portal.accounts.models import Gender
+from portal.accounts.services import normalise_email
 from portal.i18n import LANGUAGE_NAMES
+from portal.i18n import lazy_text as _l
 
 COLUMNS = ("name", "email", "country", "organisation", "gender", "language")
 REQUIRED = ("name", "email")
@@ -166,11 +167,16 @@ def read_roster(data: bytes) -> Roster:
                 problems.append(_l("the name is missing"))
             elif len(name) > 200:
                 problems.append(_l("the name is longer than 200 characters"))
-            email = ""
+            email, typed = "", record.get("email", "")
             try:
-                email = validate_email(record.get("email", ""), check_deliverability=False).normalized.lower()
+                email = normalise_email(validate_email(typed, check_deliverability=False).normalized)
             except EmailNotValidError:
-                problems.append(_l("'%(email)s' is not a valid email address", email=record.get("email", "")))
+                problems.append(_l("'%(email)s' is not a valid email address", email=typed))
+            else:
+                if not email.isascii():
+                    problems.append(_l("'%(email)s' has other characters than unaccented Latin letters, digits "
+                                       "and . _ - + before the @: many mail servers cannot deliver to it", email=typed))
+                    email = ""
             if email and email in first_seen:
                 problems.append(_l("the email %(email)s is already on line %(line)d", email=email, line=first_seen[email]))
             elif email:

@@ -5,7 +5,6 @@ from datetime import date
 from typing import Any
 
 from flask import Flask
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -21,6 +20,7 @@ from portal.courses.models import Course
 from portal.courses.services import enrol
 from portal.db_types import rows_changed, utcnow
 from portal.extensions import db
+from portal.i18n import lazy_text as _l
 from portal.links import external_url
 from portal.mail import MailKind
 
@@ -57,7 +57,8 @@ def member_counts(cohort_ids: list[int]) -> dict[int, int]:
 
 
 def save_cohort(cohort: Cohort | None, *, name: str, starts_on: date, ends_on: date, seat_cap: int | None,
-                enrolment_key: str, courses: list[Course], coordinator: User, language: str = "en") -> Cohort:
+                enrolment_key: str, courses: list[Course], coordinator: User, language: str = "en",
+                contact_email: str = "") -> Cohort:
     """Create or update a cohort, with an audit record of what changed; its creator becomes one of its coordinators."""
     created = cohort is None
     if cohort is None:
@@ -73,6 +74,7 @@ def save_cohort(cohort: Cohort | None, *, name: str, starts_on: date, ends_on: d
     cohort.name, cohort.starts_on, cohort.ends_on = name.strip(), starts_on, ends_on
     cohort.seat_cap, cohort.enrolment_key = seat_cap, enrolment_key.strip() or None
     cohort.language = language
+    cohort.contact_email = accounts.normalise_email(contact_email) or None
     cohort.courses = courses
     db.session.flush()
     after = _audited_fields(cohort)
@@ -91,7 +93,7 @@ def save_cohort(cohort: Cohort | None, *, name: str, starts_on: date, ends_on: d
 
 def _audited_fields(cohort: Cohort) -> dict[str, Any]:
     return {"name": cohort.name, "starts_on": cohort.starts_on.isoformat(), "ends_on": cohort.ends_on.isoformat(),
-            "seat_cap": cohort.seat_cap, "language": cohort.language,
+            "seat_cap": cohort.seat_cap, "language": cohort.language, "contact_email": cohort.contact_email,
             "courses": sorted(course.slug for course in cohort.courses)}
 
 
@@ -193,12 +195,12 @@ def decline_invitation(user: User, cohort_id: int) -> Cohort:
     return cohort
 
 
-def send_membership_invitation(user: User, cohort: Cohort, sender: User | None = None) -> None:
+def send_membership_invitation(user: User, cohort: Cohort) -> None:
     """Mail an existing account the invitation to join a cohort, in their language, with a link to answer it.
 
-    Answers go to `sender`, the coordinator who invited them."""
+    Answers go to the cohort's contact address, if it has one."""
     mail_user(user, MailKind.INVITATION, _l("You are invited to join %(cohort)s", cohort=cohort.name),
-              "cohorts/email/membership_invitation.txt", reply_to=sender, cohort=cohort,
+              "cohorts/email/membership_invitation.txt", reply_to=cohort.contact_email, cohort=cohort,
               link=external_url("cohorts.list_invitations"))
 
 
@@ -246,12 +248,22 @@ def _differs(row: RosterRow, user: User) -> bool:
             or (row.gender != Gender.NOT_STATED and row.gender != user.gender))
 
 
+def report_deactivated_accounts(roster: Roster) -> None:
+    """Add a problem for each row naming a deactivated account: it is neither invited nor mailed."""
+    emails = [row.email for row in roster.rows if row.email]
+    inactive = set(db.session.scalars(select(User.email).where(User.email.in_(emails), User.is_active.is_(False))))
+    roster.problems.extend(
+        (row.line, _l("%(email)s belongs to a deactivated account, which a roster cannot invite", email=row.email))
+        for row in roster.rows if row.email in inactive)
+
+
 def import_roster(cohort: Cohort, roster: Roster, actor: User, only_good_rows: bool = False) -> RosterResult:
     """Enrol everyone on the roster: new accounts are created (to be invited) and join; existing ones are
     invited to join and become members when they accept.
 
     All or nothing unless `only_good_rows`; the same file again changes nothing. Imports into the
     same cohort wait for each other; a person created meanwhile by another import counts as existing."""
+    report_deactivated_accounts(roster)
     if roster.problems and not only_good_rows:
         raise RosterRejected("problems")
     db.session.execute(select(Cohort.id).where(Cohort.id == cohort.id).with_for_update())

@@ -88,7 +88,8 @@ def save(cohort: Cohort | None, form: CohortForm):
         return render_template("cohorts/form.html", form=form, cohort=cohort), 400
     cohort = services.save_cohort(cohort, name=form.name.data, starts_on=form.starts_on.data,
                                   ends_on=form.ends_on.data, seat_cap=form.seat_cap.data, enrolment_key=key,
-                                  courses=courses, coordinator=current_user, language=form.language.data)
+                                  courses=courses, coordinator=current_user, language=form.language.data,
+                                  contact_email=form.contact_email.data or "")
     db.session.commit()
     flash(_("The cohort is saved."), "success")
     return redirect(url_for("cohorts.show_cohort", cohort_id=cohort.id))
@@ -153,9 +154,9 @@ def import_roster(cohort_id: int):
     db.session.commit()
     # Mail leaves after the response (a failed delivery is logged there): the import stands either way.
     for user in result.created:
-        send_invitation(user, cohort.name, sender=current_user)
+        send_invitation(user, cohort.name, reply_to=cohort.contact_email)
     for user in result.invited_existing:
-        services.send_membership_invitation(user, cohort, sender=current_user)
+        services.send_membership_invitation(user, cohort)
     return render_template("cohorts/import.html", cohort=cohort, form=RosterForm(), result=result, roster=roster)
 
 

@@ -125,6 +125,17 @@ def test_sign_up_shows_every_problem_and_keeps_the_input(client):
     assert user_count() == 0
 
 
+def test_an_address_mail_servers_cannot_take_is_refused_and_a_domain_in_another_script_kept_in_ascii(
+        client, smtp_server):
+    page = client.submit("/signup", {**SIGNUP, "email": "josé@example.org"})
+    assert page.status_code == 200 and "only unaccented Latin letters, digits and . _ - + before" in page.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
+    assert client.submit("/signup", {**SIGNUP, "email": "Selam@Bücher.de"}).status_code == 302
+    assert db.session.scalar(select(User.email)) == "selam@xn--bcher-kva.de"
+    assert smtp_server.last_to("selam@xn--bcher-kva.de")["Subject"] == "Confirmez votre adresse e-mail"
+    assert services.find_user_by_email("selam@bücher.DE").email == "selam@xn--bcher-kva.de"
+
+
 def test_sign_up_without_csrf_token_changes_nothing(client):
     response = client.post("/signup", data=SIGNUP)
     assert response.status_code == 400
@@ -197,6 +208,14 @@ def test_edit_profile(client, login_as):
     assert response.status_code == 302
     db.session.refresh(user)
     assert (user.name, user.country, user.gender, user.language) == ("New Name", "PK", Gender.NOT_STATED, "fr")
+
+
+def test_after_a_change_of_language_the_profile_is_saved_says_so_in_the_new_one(client, login_as):
+    user = login_as(Role.TRAINEE, language="en")
+    form = {**SIGNUP, "email": user.email, "language": "ar"}
+    page = client.get(client.submit("/profile", form).headers["Location"]).get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in page and "تم حفظ ملفك الشخصي." in page
+    assert "Your profile is saved." not in page
 
 
 def test_profile_email_cannot_take_another_accounts_address(client, login_as, make_user):

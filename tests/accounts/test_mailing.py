@@ -131,6 +131,17 @@ def test_bulk_mail_has_a_one_click_unsubscribe_that_works_signed_out_and_changes
     assert smtp_server.messages[-1]["List-Unsubscribe"] is None
 
 
+def test_the_unsubscribe_page_is_in_the_recipients_language_not_the_browsers(app, make_user, login_as):
+    amina = make_user(language="ar")
+    link = f"/mail/unsubscribe/{mailing.unsubscribe_token(amina, MailKind.DIGEST)}"
+    browser = app.test_client()
+    for response in (browser.get(link, headers={"Accept-Language": "fr"}),
+                     browser.post(link, data={"List-Unsubscribe": "One-Click"}, headers={"Accept-Language": "fr"})):
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200 and '<html lang="ar" dir="rtl">' in page
+        assert "ملخصات النشاط في دوراتي" in page, "the kind of mail, in Arabic"
+
+
 def test_a_forged_or_transactional_unsubscribe_token_does_nothing(app, client, make_user):
     user = make_user()
     forged = mailing.unsubscribe_token(user, MailKind.DIGEST)[:-2] + "xx"
@@ -141,11 +152,14 @@ def test_a_forged_or_transactional_unsubscribe_token_does_nothing(app, client, m
     assert unsubscribed() == set()
 
 
-def test_a_deleted_or_inactive_person_gets_no_bulk_mail(app, make_user, smtp_server, announce):
+def test_a_deleted_or_inactive_person_gets_no_mail_of_any_kind(app, make_user, smtp_server, announce):
     user = make_user()
     user.is_active = False
     db.session.commit()
     assert announce(MailKind.REMINDER, user) == [False]
+    assert announce(MailKind.INVITATION, user) == [False]
+    forgot(app.test_client(), user.email)  # no reset either: it could not be used
+    app.test_client().submit("/signup", {**SIGNUP, "email": user.email})
     assert smtp_server.messages == []
 
 

@@ -529,3 +529,17 @@ def test_parallel_imports_of_the_same_roster_answer_and_enrol_each_person_once(
         assert len(people) == len(set(people)) == 21
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)
                              .where(AuditEvent.action == "cohort.imported")) == len(targets)
+
+
+def test_a_deactivated_account_on_a_roster_is_a_problem_of_its_line(app, client, cohort_id, make_user, smtp_server):
+    gone = make_user(email="gone@example.org")
+    gone.is_active = False
+    db.session.commit()
+    roster = "name,email\nAmina,amina@example.org\nGone,gone@example.org\n"
+    page = upload(client, cohort_id, roster)
+    assert page.status_code == 422
+    assert "Line 3: gone@example.org belongs to a deactivated account" in page.get_data(as_text=True)
+    assert members() == []
+    assert upload(client, cohort_id, roster, only_good_rows=True).status_code == 200
+    assert members() == ["amina@example.org"]
+    assert [message["To"] for message in smtp_server.messages] == ["amina@example.org"]

@@ -65,3 +65,12 @@ def test_control_characters_anywhere_are_refused_with_their_line(character):
 def test_tabs_and_both_line_endings_are_not_control_problems():
     roster = read_roster((HEADER + "Amina,amina@example.org,DZ,Ministry\tof X,,\r\nTek,tek@example.org,TL,,,\n").encode())
     assert [row.email for row in roster.rows] == ["amina@example.org", "tek@example.org"] and not roster.problems
+
+
+def test_an_address_mail_servers_cannot_take_is_a_problem_and_a_domain_in_another_script_is_kept_in_ascii(app):
+    with app.test_request_context():
+        roster = read_roster((HEADER + "José,josé@example.org,,,,\nBettina,bettina@bücher.de,,,,\n").encode())
+        assert [(line, str(problem)) for line, problem in roster.problems] == [
+            (2, "'josé@example.org' has other characters than unaccented Latin letters, digits and . _ - + before "
+                "the @: many mail servers cannot deliver to it")]
+    assert [row.email for row in roster.good_rows] == ["bettina@xn--bcher-kva.de"]
