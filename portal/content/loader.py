@@ -8,6 +8,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
+from config import LANGUAGES
 from portal.content.files import Limits, MediaInfo, is_hidden, read_folder, read_zip, sniff_media, strip_common_folder
 from portal.content.markdown import MediaResolver, ResolvedMedia, render_markdown
 from portal.content.messages import N_
@@ -23,7 +24,6 @@ LESSON_FILE = re.compile(rf"^(\d{{2}})-({KEY})\.md$")
 QUESTION_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 SLUG = re.compile(rf"^{KEY}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-LANGUAGES = ("en", "fr", "ar", "zh")
 COURSE_FIELDS = {"slug", "title", "summary", "language", "topics", "estimated_hours", "lecturers",
                  "completion", "certificate", "objectives", "audience", "prerequisites"}
 MODULE_FIELDS = {"title", "summary", "objectives", "quiz"}
