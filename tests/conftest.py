@@ -14,7 +14,7 @@ from email.message import Message
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 from werkzeug.serving import make_server
 
 from portal import create_app
@@ -48,11 +48,29 @@ def require_tool(command: str, install_hint: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
-    """PostgreSQL when TEST_DATABASE_URL is set, otherwise an SQLite file for this run."""
-    return os.environ.get("TEST_DATABASE_URL") or (
-        f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal-test.sqlite3'}"
-    )
+def database_url(tmp_path_factory, worker_id) -> str:
+    """PostgreSQL when TEST_DATABASE_URL is set, otherwise an SQLite file for this run.
+
+    When the suite runs in parallel (pytest-xdist), each worker has a PostgreSQL database of its
+    own, named after the given one and the worker ("test_gw0"), created on first use."""
+    given = os.environ.get("TEST_DATABASE_URL")
+    if not given:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal-test.sqlite3'}"
+    if worker_id == "master":
+        return given
+    url = make_url(given)
+    own = url.set(database=f"{url.database}_{worker_id}")
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            exists = connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own.database}
+            ).first()
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{own.database}"'))
+    finally:
+        admin.dispose()
+    return own.render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
