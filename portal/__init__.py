@@ -15,7 +15,7 @@ from config import (
     ProductionConfig,
     config_for,
 )
-from portal import cli, core, errors, i18n, inputs, links, mail, security
+from portal import cli, core, errors, i18n, inputs, links, mail, security, storage
 from portal.accounts import access
 from portal.accounts import cli as accounts_cli
 from portal.accounts import views as accounts_views
@@ -61,6 +61,7 @@ def create_app(config: str | type[Config] | None = None, overrides: Mapping[str,
     i18n.init_app(app)
     links.init_app(app)
     mail.init_app(app)
+    storage.init_app(app)
     security.init_app(app)
     inputs.init_app(app)
     errors.init_app(app)

@@ -1,33 +1,39 @@
-"""The blob store: course files kept once on disk under their SHA-256, never changed in place."""
+"""The blob store: files kept once under their SHA-256, never changed in place, in the portal's storage
+(a local folder or an object store, see portal.storage)."""
 import hashlib
-import os
-import tempfile
-from pathlib import Path
+import re
 
-from flask import current_app
+from werkzeug.wrappers import Response
 
+from portal.storage import Delivery, storage
 
-def store_root() -> Path:
-    return Path(current_app.config.get("COURSE_FILES_PATH") or Path(current_app.instance_path) / "course-files")
+SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
-def blob_path(sha256: str) -> Path:
-    return store_root() / sha256[:2] / sha256
+def blob_key(sha256: str) -> str:
+    """Where a blob is kept: 'ab/ab12…' (the layout of the local folder since the first release)."""
+    if not SHA256.fullmatch(sha256):
+        raise ValueError(f"not a SHA-256: {sha256!r}")
+    return f"{sha256[:2]}/{sha256}"
 
 
 def put_blob(data: bytes) -> str:
     """Store bytes under their hash (once); returns the hash."""
     digest = hashlib.sha256(data).hexdigest()
-    target = blob_path(digest)
-    if target.exists():
-        return digest
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent)
-    with os.fdopen(handle, "wb") as out:
-        out.write(data)
-    os.replace(temporary, target)
+    storage().put(blob_key(digest), data)
     return digest
 
 
 def read_blob(sha256: str) -> bytes:
-    return blob_path(sha256).read_bytes()
+    """The bytes stored under `sha256`; KeyError when there are none."""
+    return storage().get(blob_key(sha256))
+
+
+def blob_response(sha256: str, mimetype: str, download_name: str | None = None, as_attachment: bool = False,
+                  conditional: bool = True, *, public: bool = True) -> Response:
+    """Send a blob to the browser: ETag by hash, cached for a year as immutable (`public=False` for a
+    person's own files), with range requests; from the local folder, or by a redirect to a signed
+    address of the object store (or streamed from it)."""
+    return storage().serve(blob_key(sha256), Delivery(mimetype=mimetype, etag=sha256, download_name=download_name,
+                                                      as_attachment=as_attachment, conditional=conditional,
+                                                      public=public))
