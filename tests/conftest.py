@@ -98,12 +98,9 @@ class PortalClient(FlaskClient):
         return self.post(url, data=data, **kwargs)
 
 
-@pytest.fixture
-def app(_schema, database_url, tmp_path) -> Iterator[Flask]:
-    app = create_app(
-        "testing",
-        {"SQLALCHEMY_DATABASE_URI": database_url},
-    )
+def portal_app(database_url: str, **overrides) -> Iterator[Flask]:
+    """A testing app in its app context; afterwards the database is emptied (for `app` fixtures)."""
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, **overrides})
     app.test_client_class = PortalClient
     with app.app_context():
         yield app
@@ -111,6 +108,11 @@ def app(_schema, database_url, tmp_path) -> Iterator[Flask]:
         empty_all_tables()
         clear_outline_cache()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(_schema, database_url, tmp_path) -> Iterator[Flask]:
+    yield from portal_app(database_url)
 
 
 @pytest.fixture
@@ -207,6 +209,13 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def reserved_port(offset: int) -> int:
+    """TEST_PORT_BASE + offset when TEST_PORT_BASE is set (a machine where each person has a range
+    of ports), otherwise any free port."""
+    base = os.environ.get("TEST_PORT_BASE")
+    return int(base) + offset if base else free_port()
 
 
 @pytest.fixture
