@@ -26,6 +26,8 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL", "")
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    #: Begins every rate-limit key in Redis, for one Redis shared by several deployments.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "")
     #: While Redis is unreachable, keep limits in each process's memory (with a logged warning)
     #: rather than refuse every limited page; give up on a silent Redis within a second.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
