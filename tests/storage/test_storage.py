@@ -16,8 +16,8 @@ from portal.courses.models import CourseFile, LessonVersion
 from portal.courses.storage import blob_key, put_blob, read_blob
 from portal.extensions import db
 from portal.storage import check_key, storage
+from tests.conftest import s3_client
 from tests.coursefiles import png_bytes
-from tests.storage.conftest import s3_client
 
 
 def media_url() -> str:
