@@ -2,6 +2,7 @@
 (a local folder or an object store, see portal.storage)."""
 import hashlib
 import re
+from pathlib import Path
 
 from werkzeug.wrappers import Response
 
@@ -37,3 +38,21 @@ def blob_response(sha256: str, mimetype: str, download_name: str | None = None, 
     return storage().serve(blob_key(sha256), Delivery(mimetype=mimetype, etag=sha256, download_name=download_name,
                                                       as_attachment=as_attachment, conditional=conditional,
                                                       public=public))
+
+
+def copy_blobs(folder: Path) -> tuple[int, list[str]]:
+    """Copy the blobs of a local folder (the old COURSE_FILES_PATH) into the configured storage, for a
+    move to an object store; returns how many were copied and the files left out (not blobs, or whose
+    bytes no longer match their name)."""
+    copied, left_out = 0, []
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file():
+            continue
+        name = path.relative_to(folder).as_posix()
+        data = path.read_bytes()
+        if not SHA256.fullmatch(path.name) or name != blob_key(path.name) or hashlib.sha256(data).hexdigest() != path.name:
+            left_out.append(name)
+            continue
+        storage().put(name, data)
+        copied += 1
+    return copied, left_out

@@ -139,3 +139,26 @@ def test_the_stores_origin_comes_from_its_signed_addresses(s3_settings):
     streamed = create_app(TestingConfig, {"SQLALCHEMY_DATABASE_URI": "sqlite://", **s3_settings,
                                           "S3_MEDIA_DELIVERY": "stream"})
     assert streamed.extensions["storage"].external_origins() == []
+
+
+def test_copy_files_moves_a_local_folder_into_the_storage_and_can_be_repeated(app, runner, tmp_path):
+    old = tmp_path / "old-course-files"
+    blobs = [b"first file", png_bytes()]
+    for data in blobs:
+        digest = hashlib.sha256(data).hexdigest()
+        (old / digest[:2]).mkdir(parents=True, exist_ok=True)
+        (old / digest[:2] / digest).write_bytes(data)
+    tampered = hashlib.sha256(b"original").hexdigest()
+    (old / tampered[:2]).mkdir()
+    (old / tampered[:2] / tampered).write_bytes(b"changed on disk")
+    (old / "notes.txt").write_text("not a course file")
+
+    for _ in range(2):
+        result = runner.invoke(args=["courses", "copy-files", str(old)])
+        assert result.exit_code == 1
+        assert f"2 files in {app.config['STORAGE_BACKEND']} storage." in result.output
+        assert f"left out {tampered[:2]}/{tampered}: " in result.output and "left out notes.txt: " in result.output
+    for data in blobs:
+        assert read_blob(hashlib.sha256(data).hexdigest()) == data
+    with pytest.raises(KeyError):
+        read_blob(tampered)
