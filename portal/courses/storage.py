@@ -30,6 +30,20 @@ def read_blob(sha256: str) -> bytes:
     return storage().get(blob_key(sha256))
 
 
+def put_blobs(files: list[bytes]) -> list[str]:
+    """Store many files under their hashes (at once on an object store); returns the hashes in order."""
+    digests = [hashlib.sha256(data).hexdigest() for data in files]
+    storage().put_many({blob_key(digest): data for digest, data in zip(digests, files, strict=True)})
+    return digests
+
+
+def read_blobs(hashes: list[str]) -> dict[str, bytes]:
+    """The bytes of many blobs by hash (read at once from an object store); KeyError for a missing one."""
+    unique = list(dict.fromkeys(hashes))
+    found = storage().get_many([blob_key(sha256) for sha256 in unique])
+    return {sha256: found[blob_key(sha256)] for sha256 in unique}
+
+
 def blob_response(sha256: str, mimetype: str, download_name: str | None = None, as_attachment: bool = False,
                   conditional: bool = True, *, public: bool = True) -> Response:
     """Send a blob to the browser: ETag by hash, cached for a year as immutable (`public=False` for a

@@ -69,6 +69,12 @@ class Storage(Protocol):
     def exists(self, key: str) -> bool:
         """Whether something is stored under `key`."""
 
+    def put_many(self, items: dict[str, bytes]) -> None:
+        """`put` for many keys (at once where the backend gains by it)."""
+
+    def get_many(self, keys: list[str]) -> dict[str, bytes]:
+        """`get` for many keys (at once where the backend gains by it)."""
+
     def serve(self, key: str, delivery: Delivery) -> Response:
         """A response that gets the file to the browser: streamed, or a redirect to a signed address."""
 

@@ -43,6 +43,13 @@ class LocalStorage:
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
 
+    def put_many(self, items: dict[str, bytes]) -> None:
+        for key, data in items.items():
+            self.put(key, data)
+
+    def get_many(self, keys: list[str]) -> dict[str, bytes]:
+        return {key: self.get(key) for key in keys}
+
     def serve(self, key: str, delivery: Delivery) -> Response:
         """The file itself, with range requests and conditional answers (werkzeug's send_file)."""
         target = self.path(key)

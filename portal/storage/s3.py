@@ -2,6 +2,7 @@
 
 This module imports boto3, so it is imported only when STORAGE_BACKEND is "s3"."""
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,7 +25,7 @@ class S3Storage:
     (the store sends the bytes) or streamed through the portal (`delivery="stream"`)."""
 
     def __init__(self, client: Any, bucket: str, *, prefix: str = "", url_seconds: int = 3600,
-                 delivery: str = "redirect") -> None:
+                 delivery: str = "redirect", concurrency: int = 16) -> None:
         if delivery not in DELIVERIES:
             raise RuntimeError(f"S3_MEDIA_DELIVERY={delivery!r} is unknown; use one of {', '.join(DELIVERIES)}.")
         self.client = client
@@ -32,6 +33,8 @@ class S3Storage:
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
         self.url_seconds = url_seconds
         self.delivery = delivery
+        #: Requests at once for many files (boto3's clients are safe to share between threads).
+        self.concurrency = concurrency
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> "S3Storage":
@@ -81,6 +84,15 @@ class S3Storage:
                 return False
             raise
         return True
+
+    def put_many(self, items: dict[str, bytes]) -> None:
+        """Many files in parallel: a course of hundreds of files is hundreds of round trips to the store."""
+        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+            list(pool.map(lambda item: self.put(*item), items.items()))
+
+    def get_many(self, keys: list[str]) -> dict[str, bytes]:
+        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+            return dict(zip(keys, pool.map(self.get, keys), strict=True))
 
     def presigned_url(self, key: str, delivery: Delivery) -> str:
         """A signed address for the object that makes the store answer with the portal's headers."""

@@ -12,12 +12,14 @@ from sqlalchemy import select
 
 from config import TestingConfig
 from portal import create_app
+from portal.accounts.models import Role
 from portal.courses.models import CourseFile, LessonVersion
-from portal.courses.storage import blob_key, put_blob, read_blob
+from portal.courses.storage import blob_key, put_blob, put_blobs, read_blob, read_blobs
 from portal.extensions import db
 from portal.storage import check_key, storage
 from tests.conftest import s3_client
-from tests.coursefiles import png_bytes
+from tests.coursefiles import png_bytes, zip_bytes
+from tests.courses.test_uploads import NEW_MODULE, upload
 
 
 def media_url() -> str:
@@ -45,6 +47,25 @@ def test_blobs_are_stored_once_and_read_back(app, tmp_path):
         listed = s3_client(app.config["S3_ENDPOINT_URL"]).list_objects_v2(Bucket=app.config["S3_BUCKET"])
         assert [item["Key"] for item in listed["Contents"]] == [f"portal/{digest[:2]}/{digest}"]
         assert not (tmp_path / "course-files").exists()
+
+
+def test_many_blobs_are_stored_and_read_at_once(app):
+    files = [f"file {number}".encode() for number in range(40)] + [b"file 0"]
+    digests = put_blobs(files)
+    assert digests == [hashlib.sha256(data).hexdigest() for data in files]
+    assert read_blobs(digests) == {digest: data for digest, data in zip(digests, files, strict=True)}
+    with pytest.raises(KeyError):
+        read_blobs([digests[0], "0" * 64])
+
+
+def test_a_module_upload_reads_the_published_files_back_from_the_storage(app, client, login_as, make_course):
+    login_as(Role.LECTURER, email="lecturer1@example.org")
+    make_course()
+    response = upload(client, "/teach/test-course/upload", zip_bytes(NEW_MODULE), "policy.zip", "module",
+                      page="/teach/test-course")
+    assert response.headers["Location"] == "/teach/test-course/revisions/2"
+    preview = client.get("/teach/test-course/revisions/2").get_data(as_text=True)
+    assert "Designing a policy mix" in preview and "Funding R&amp;D" in preview
 
 
 def test_media_have_long_caching_an_etag_ranges_and_nosniff(app, client, make_course):
