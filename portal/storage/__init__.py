@@ -1,8 +1,8 @@
 """Where the portal keeps the files every instance needs (course files, media, uploads): one interface,
 two backends chosen by STORAGE_BACKEND: a local folder (the default) or an S3-compatible object store.
 
-Files are named by keys such as "ab/ab12…": relative paths of plain segments. Nothing else in the
-portal opens files under the instance folder that another instance would need."""
+Files are named by keys such as "ab/ab12…": relative paths of plain segments. Apart from the issuer
+key (a secret: see docs/deploy.md), nothing else in the portal keeps files that another instance needs."""
 import unicodedata
 from dataclasses import dataclass
 from typing import Protocol

@@ -73,6 +73,9 @@ events {{ worker_connections 64; }}
 http {{
   access_log {folder / 'access.log'};
 {temporary}  client_max_body_size 60m;
+  # Bodies in memory, never in temporary files that a worker running as "nobody" could not write.
+  client_body_buffer_size 4m;
+  proxy_max_temp_file_size 0;
   upstream portal {{
 {servers}  }}
   server {{
