@@ -1,11 +1,13 @@
 """Fixtures: an app on a clean database per test, a client that sends forms with their CSRF token,
-an auth helper, factories, a real SMTP server and a live server for the browser tests."""
+an auth helper, factories, a real SMTP server, a live server for the browser tests and an S3-compatible
+server (moto's) for the storage tests."""
 import os
 import re
 import shutil
 import socket
 import tempfile
 import threading
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -116,12 +118,9 @@ class PortalClient(FlaskClient):
         return self.post(url, data=data, **kwargs)
 
 
-@pytest.fixture
-def app(_schema, database_url, tmp_path) -> Iterator[Flask]:
-    app = create_app(
-        "testing",
-        {"SQLALCHEMY_DATABASE_URI": database_url},
-    )
+def portal_app(database_url: str, **overrides) -> Iterator[Flask]:
+    """A testing app in its app context; afterwards the database is emptied (for `app` fixtures)."""
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, **overrides})
     app.test_client_class = PortalClient
     with app.app_context():
         yield app
@@ -129,6 +128,11 @@ def app(_schema, database_url, tmp_path) -> Iterator[Flask]:
         empty_all_tables()
         clear_outline_cache()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(_schema, database_url, tmp_path) -> Iterator[Flask]:
+    yield from portal_app(database_url)
 
 
 @pytest.fixture
@@ -227,6 +231,13 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def reserved_port(offset: int) -> int:
+    """TEST_PORT_BASE + offset when TEST_PORT_BASE is set (a machine where each person has a range
+    of ports), otherwise any free port."""
+    base = os.environ.get("TEST_PORT_BASE")
+    return int(base) + offset if base else free_port()
+
+
 @pytest.fixture
 def smtp_server(app) -> Iterator[Mailbox]:
     """A real SMTP server on 127.0.0.1 that the portal sends its mail to."""
@@ -278,3 +289,36 @@ def make_course(app):
         return result
 
     return make
+
+
+S3_KEYS = {"S3_ACCESS_KEY_ID": "testing-key", "S3_SECRET_ACCESS_KEY": "testing-secret", "S3_REGION": "us-east-1"}
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """The address of a local S3-compatible server, for the whole run."""
+    from moto.server import ThreadedMotoServer
+
+    port = reserved_port(0)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+def s3_client(endpoint: str):
+    import boto3
+
+    return boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=S3_KEYS["S3_ACCESS_KEY_ID"],
+                        aws_secret_access_key=S3_KEYS["S3_SECRET_ACCESS_KEY"], region_name=S3_KEYS["S3_REGION"])
+
+
+@pytest.fixture
+def s3_settings(s3_endpoint) -> dict[str, str]:
+    """Settings for the S3 backend on a new, empty bucket."""
+    bucket = f"portal-{uuid.uuid4().hex[:12]}"
+    s3_client(s3_endpoint).create_bucket(Bucket=bucket)
+    return {"STORAGE_BACKEND": "s3", "S3_ENDPOINT_URL": s3_endpoint, "S3_BUCKET": bucket, "S3_PREFIX": "portal/",
+            "S3_ADDRESSING_STYLE": "path", **S3_KEYS}
