@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import Message
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from flask import Flask
@@ -47,6 +48,16 @@ def require_tool(command: str, install_hint: str) -> None:
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
+
+
+def redis_test_url() -> str:
+    """The Redis database the tests may use and empty: TEST_REDIS_URL (default database 15 on
+    127.0.0.1), one database lower for each further parallel worker, so workers never share one."""
+    url = urlsplit(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    number = int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else 0
+    base = int(url.path.strip("/") or 0)
+    return urlunsplit(url._replace(path=f"/{(base - number) % 16}"))
 
 
 @pytest.fixture(scope="session")

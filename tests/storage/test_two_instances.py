@@ -20,7 +20,7 @@ import redis
 import requests
 
 from portal.accounts.models import Role
-from tests.conftest import DEFAULT_PASSWORD, portal_app, reserved_port
+from tests.conftest import DEFAULT_PASSWORD, portal_app, redis_test_url, reserved_port
 from tests.coursefiles import course_files, png_bytes, zip_bytes
 
 pytestmark = pytest.mark.cluster
@@ -53,7 +53,7 @@ def app(_schema, database_url):
 
 @pytest.fixture
 def redis_url() -> Iterator[str]:
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    url = redis_test_url()
     client = redis.Redis.from_url(url, socket_connect_timeout=1)
     try:
         client.ping()
