@@ -38,7 +38,7 @@ def people(make_course, make_user) -> dict[str, User]:
         "coordinator": make_user(Role.COORDINATOR, name="Carmen Coordinator", email="carmen@example.org"),
         "lecturer": lecturer,
         "amina": make_user(name="Amina Diallo", email="amina@example.org"),
-        "bilal": make_user(name="Bilal Khan", email="bilal@example.org", language="fr"),
+        "bilal": make_user(name="Bilal Khan", email="bilal@example.org"),
         "outsider": make_user(name="Lin Elsewhere", email="lin@example.org"),
     }
 
