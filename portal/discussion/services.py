@@ -18,7 +18,7 @@ from portal.announcements.services import cohort_ids_taught_by
 from portal.audit import record
 from portal.cohorts.models import Cohort, CohortMember, MembershipState, cohort_courses
 from portal.content.markdown import MarkdownProblem, Rendered, render_markdown
-from portal.courses.models import Course, course_lecturers
+from portal.courses.models import Course, Lesson, LessonVersion, course_lecturers
 from portal.db_types import utcnow
 from portal.digest import DigestItem
 from portal.discussion.models import Badge, Mute, Post, Report, Thread
@@ -211,6 +211,13 @@ def lesson_link(user: User, course: Course, lesson_key: str) -> LessonLink | Non
         return None
     cohort_id, thread_id, count = row
     return LessonLink(cohort_id, thread_id, int(count))
+
+
+def lesson_title(course: Course, lesson_key: str) -> str | None:
+    """The title of the lesson with this key in the course's published revision; None when it has none."""
+    return db.session.scalar(
+        select(LessonVersion.title).join(Lesson, Lesson.id == LessonVersion.lesson_id)
+        .where(LessonVersion.revision_id == course.published_revision_id, Lesson.key == lesson_key))
 
 
 def lesson_thread(cohort: Cohort, course: Course, lesson_key: str) -> Thread | None:

@@ -2,14 +2,12 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from portal.accounts.access import SIGNED_IN, allow
 from portal.accounts.models import User
 from portal.announcements.views import problem_errors
 from portal.cohorts.models import Cohort
-from portal.courses.models import Lesson, LessonVersion
 from portal.discussion import services
 from portal.discussion.forms import ActionForm, AnswerForm, EditForm, MuteForm, PostForm, ReportForm, ThreadForm
 from portal.discussion.models import Post, Thread
@@ -175,9 +173,7 @@ def cohort_lesson(cohort: Cohort, slug: str, key: str):
     course = next((course for course in cohort.courses if course.slug == slug), None)
     if course is None or course.published_revision_id is None:
         abort(404)
-    title = db.session.scalar(
-        select(LessonVersion.title).join(Lesson, Lesson.id == LessonVersion.lesson_id)
-        .where(LessonVersion.revision_id == course.published_revision_id, Lesson.key == key)) or abort(404)
+    title = services.lesson_title(course, key) or abort(404)
     return course, title
 
 

@@ -1,28 +1,19 @@
 """A trainee opens a lesson, follows the link to the lesson's thread in their cohort and posts to it,
 in a browser without JavaScript."""
-from datetime import date
-
 from sqlalchemy import select
 
 from portal.accounts.models import Role
-from portal.cohorts import services
-from portal.cohorts.models import Cohort
-from portal.courses.models import Course
 from portal.discussion.models import Post, Thread
 from portal.extensions import db
 from tests.browser.test_lecturer_upload import log_in
+from tests.discussion.conftest import make_cohort
 
 
 def test_a_trainee_discusses_a_lesson_with_the_cohort(browser, live_server, make_user, make_course):
     make_course()
     coordinator = make_user(Role.COORDINATOR, email="carmen@example.org")
     trainee = make_user(Role.TRAINEE, email="amina@example.org", name="Amina Diallo")
-    cohort = Cohort(name="AI capacity workshop", starts_on=date(2026, 12, 1), ends_on=date(2026, 12, 12),
-                    courses=list(db.session.scalars(select(Course))), coordinators=[coordinator])
-    db.session.add(cohort)
-    db.session.flush()
-    services.add_member(cohort, trainee, "manual")
-    db.session.commit()
+    cohort = make_cohort("AI capacity workshop", coordinator, [trainee])
 
     context = browser.new_context(base_url=live_server, java_script_enabled=False,
                                   viewport={"width": 360, "height": 800})
