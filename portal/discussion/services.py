@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy import Select, and_, delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -29,6 +29,8 @@ from portal.links import external_url
 REPEAT_WINDOW = timedelta(minutes=1)
 #: How much of a reply a digest quotes.
 DIGEST_EXCERPT = 300
+#: What the posts, and the titles of the threads, of a deleted account become (as in Open edX's retirement).
+ERASED = "[deleted]"
 
 
 class Refused(Exception):
@@ -411,6 +413,18 @@ def unmute(cohort: Cohort, member: User, moderator: User) -> bool:
            email=member.email)
     db.session.flush()
     return True
+
+
+def erase_contributions(user: User) -> None:
+    """When an account is deleted: its posts' text and its threads' titles become ERASED (the threads stay for
+    the others' replies), and its reports and mutes go."""
+    db.session.execute(update(Post).where(Post.author_id == user.id)
+                       .values(body=ERASED, body_html=render_body(ERASED).html))
+    db.session.execute(update(Thread).where(Thread.author_id == user.id, Thread.lesson_key.is_(None))
+                       .values(title=ERASED))
+    db.session.execute(delete(Report).where(Report.reporter_id == user.id))
+    db.session.execute(delete(Mute).where(Mute.user_id == user.id))
+    db.session.flush()
 
 
 # Digest of replies --------------------------------------------------------------------------------
