@@ -116,3 +116,17 @@ def test_lecturers_posts_are_marked_and_a_lecturer_marks_an_answer(client_for, c
     assert f'class="post answer" id="post-{answer.id}"' in amina.get(f"/discussion/threads/{thread.id}").get_data(as_text=True)
     lecturer.submit(f"/discussion/posts/{answer.id}/answer", {"mark": "no"}, page=f"/discussion/posts/{answer.id}")
     assert not posts()[2].is_answer
+
+
+def test_hostile_input_gets_a_clear_answer_and_stores_nothing(client_for, cohort, people):
+    amina, coordinator = client_for(people["amina"]), client_for(people["coordinator"])
+    start(amina, cohort.id)
+    thread = db.session.scalar(select(Thread))
+    assert reply(amina, thread.id, "NUL\x00byte").status_code == 400
+    assert amina.submit(f"/discussion/threads/{thread.id}", {"body": "Bad token", "token": "<script>"}).status_code == 400
+    assert [post.body for post in posts()] == ["Has anyone found it?"]
+    queue = f"/cohorts/{cohort.id}/discussion/moderation"
+    for user_id in ("abc", "9" * 40, str(people["outsider"].id)):
+        response = coordinator.submit(f"/cohorts/{cohort.id}/discussion/mutes", {"user_id": user_id}, page=queue)
+        assert response.status_code == 400, user_id
+    assert amina.get(f"/discussion/threads/{thread.id}?page=-1").status_code == 404
