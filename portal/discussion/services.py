@@ -85,11 +85,6 @@ def is_muted(user: User, cohort: Cohort) -> bool:
     return bool(db.session.scalar(select(exists().where(Mute.cohort_id == cohort.id, Mute.user_id == user.id))))
 
 
-def may_post(user: User, cohort: Cohort) -> bool:
-    """Readers who are not muted post (the view has checked that the user reads the cohort)."""
-    return not is_muted(user, cohort)
-
-
 def badge_for(user: User, cohort: Cohort) -> Badge | None:
     """How the author's posts are marked: lecturer of the cohort's courses, or its coordinator."""
     if not user.is_admin and is_lecturer_of(user, cohort):
@@ -104,8 +99,9 @@ def editable_until(post: Post) -> datetime:
 
 
 def can_edit(user: User, post: Post) -> bool:
-    """The author, within the edit window, while the post is not hidden."""
-    return (post.author_id == user.id and not post.is_hidden and utcnow() <= editable_until(post))
+    """The author, within the edit window, while the post is not hidden and they are not muted."""
+    return (post.author_id == user.id and not post.is_hidden and utcnow() <= editable_until(post)
+            and not is_muted(user, post.thread.cohort))
 
 
 # Reading -------------------------------------------------------------------------------------------

@@ -53,6 +53,8 @@ def test_a_muted_member_reads_but_does_not_post_and_muting_is_audited(client_for
     amina, bilal, coordinator = (client_for(people[name]) for name in ("amina", "bilal", "coordinator"))
     start(amina, cohort.id)
     thread = db.session.scalar(select(Thread))
+    reply(bilal, thread.id, "Before I was muted")
+    own = posts()[1]
     queue = f"/cohorts/{cohort.id}/discussion/moderation"
     assert amina.submit(f"/cohorts/{cohort.id}/discussion/mutes", {"user_id": people["bilal"].id},
                         page=f"/discussion/threads/{thread.id}").status_code == 403
@@ -68,7 +70,9 @@ def test_a_muted_member_reads_but_does_not_post_and_muting_is_audited(client_for
     refused = bilal.submit(f"/cohorts/{cohort.id}/discussion", {"title": "New", "body": "Hello", "token": "y" * 24},
                            page=f"/discussion/posts/{posts()[0].id}")
     assert refused.status_code == 403
-    assert [post.body for post in posts()] == ["Has anyone found it?"]
+    assert [post.body for post in posts()] == ["Has anyone found it?", "Before I was muted"]
+    assert bilal.submit(f"/discussion/posts/{own.id}/edit", {"body": "Edited while muted"},
+                        page=f"/discussion/threads/{thread.id}").status_code == 403
     assert bilal.submit(f"/discussion/posts/{posts()[0].id}/report", {"reason": ""},
                         page=f"/discussion/posts/{posts()[0].id}").status_code == 302  # still reports
 
