@@ -110,6 +110,12 @@ class Config:
     VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute")
     #: Rows on one page of a long list (users, audit log, cohorts); the pager links to the others.
     PAGE_SIZE = 50
+    #: Cohort discussions: the longest post (characters), how long its author may edit it (minutes),
+    #: posts on one page of a thread, and how often one person may post.
+    DISCUSSION_POST_MAX_LENGTH = int(os.environ.get("DISCUSSION_POST_MAX_LENGTH", "10000"))
+    DISCUSSION_EDIT_MINUTES = int(os.environ.get("DISCUSSION_EDIT_MINUTES", "30"))
+    DISCUSSION_POSTS_PER_PAGE = int(os.environ.get("DISCUSSION_POSTS_PER_PAGE", "100"))
+    DISCUSSION_POST_RATE_LIMIT = os.environ.get("DISCUSSION_POST_RATE_LIMIT", "10 per minute;60 per hour")
     #: The recipient's name in each credential: plain by default, or a salted SHA-256 hash.
     CREDENTIAL_NAME_HASHED = _flag("CREDENTIAL_NAME_HASHED")
 

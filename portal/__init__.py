@@ -28,6 +28,8 @@ from portal.cohorts import services as cohorts_services
 from portal.cohorts import views as cohorts_views
 from portal.courses import cli as courses_cli
 from portal.courses import views as courses_views
+from portal.discussion import receivers as discussion_receivers
+from portal.discussion import views as discussion_views
 from portal.extensions import csrf, db, limiter, login_manager, migrate
 from portal.learning import services as learning_services
 from portal.learning import views as learning_views
@@ -79,9 +81,11 @@ def create_app(config: str | type[Config] | None = None, overrides: Mapping[str,
     app.register_blueprint(cohorts_views.bp)
     app.register_blueprint(announcements_views.bp)
     app.register_blueprint(privacy_views.bp)
+    app.register_blueprint(discussion_views.bp)
     learning_services.init_app(app)
     cohorts_receivers.init_app(app)
     announcements_receivers.init_app(app)
+    discussion_receivers.init_app(app)
     app.cli.add_command(accounts_cli.users)
     app.cli.add_command(courses_cli.courses)
     app.cli.add_command(cli.setup)
