@@ -33,8 +33,10 @@ setup: $(VENV)/.runtime translations
 run: setup
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
+# In parallel, one process per core (a test file stays in one process); PYTEST_WORKERS=0 runs in this one.
+PYTEST_WORKERS ?= auto
 test: $(VENV)/.dev translations
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # Removes only what `make` builds. Never instance/: it holds the database and the key that signs every certificate.
 clean:

@@ -30,6 +30,8 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL", "")
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    #: Begins every rate-limit key in Redis, for one Redis shared by several deployments.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "")
     #: While Redis is unreachable, keep limits in each process's memory (with a logged warning)
     #: rather than refuse every limited page; give up on a silent Redis within a second.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
@@ -84,8 +86,24 @@ class Config:
     COURSE_MAX_UNPACKED_BYTES = int(os.environ.get("COURSE_MAX_UNPACKED_BYTES", str(200 * 1024 * 1024)))
     #: The largest GIFT or Aiken question file, uploaded alone or in a module folder.
     QUIZ_FILE_MAX_BYTES = int(os.environ.get("QUIZ_FILE_MAX_BYTES", str(2 * 1024 * 1024)))
-    #: Where course files are kept by their hash (default: instance/course-files).
+    #: Where course files, media and uploads are kept: "local" (a folder) or "s3" (an object store).
+    STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local")
+    #: The local backend's folder, files kept by their hash (default: instance/course-files).
     COURSE_FILES_PATH = os.environ.get("COURSE_FILES_PATH", "")
+    #: The S3 backend: any S3-compatible store. Without keys, boto3 finds credentials itself (instance role).
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "")
+    S3_BUCKET = os.environ.get("S3_BUCKET", "")
+    S3_REGION = os.environ.get("S3_REGION", "")
+    S3_ACCESS_KEY_ID = os.environ.get("S3_ACCESS_KEY_ID", "")
+    S3_SECRET_ACCESS_KEY = os.environ.get("S3_SECRET_ACCESS_KEY", "")
+    #: Keys begin with this (for one bucket shared with other uses), e.g. "portal/".
+    S3_PREFIX = os.environ.get("S3_PREFIX", "")
+    #: "path" for stores reached by address rather than by bucket host name (MinIO, Ceph); "auto" otherwise.
+    S3_ADDRESSING_STYLE = os.environ.get("S3_ADDRESSING_STYLE", "auto")
+    #: Media reach browsers by a redirect to a signed address ("redirect") or through the portal ("stream").
+    S3_MEDIA_DELIVERY = os.environ.get("S3_MEDIA_DELIVERY", "redirect")
+    #: How long a signed address works, in seconds.
+    S3_URL_SECONDS = int(os.environ.get("S3_URL_SECONDS", "3600"))
     #: Folder of sample courses that `flask setup` imports in development.
     SAMPLE_COURSES_PATH = str(BASE_DIR / "courses")
     #: A lesson whose `reviewed` date is older than this many months (or missing) is flagged on "My teaching".
@@ -96,6 +114,12 @@ class Config:
     VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute")
     #: Rows on one page of a long list (users, audit log, cohorts); the pager links to the others.
     PAGE_SIZE = 50
+    #: Cohort discussions: the longest post (characters), how long its author may edit it (minutes),
+    #: posts on one page of a thread, and how often one person may post.
+    DISCUSSION_POST_MAX_LENGTH = int(os.environ.get("DISCUSSION_POST_MAX_LENGTH", "10000"))
+    DISCUSSION_EDIT_MINUTES = int(os.environ.get("DISCUSSION_EDIT_MINUTES", "30"))
+    DISCUSSION_POSTS_PER_PAGE = int(os.environ.get("DISCUSSION_POSTS_PER_PAGE", "100"))
+    DISCUSSION_POST_RATE_LIMIT = os.environ.get("DISCUSSION_POST_RATE_LIMIT", "10 per minute;60 per hour")
     #: The recipient's name in each credential: plain by default, or a salted SHA-256 hash.
     CREDENTIAL_NAME_HASHED = _flag("CREDENTIAL_NAME_HASHED")
 

@@ -15,7 +15,7 @@ from config import (
     ProductionConfig,
     config_for,
 )
-from portal import cli, core, errors, i18n, inputs, links, mail, security
+from portal import cli, core, errors, i18n, inputs, links, mail, security, storage
 from portal.accounts import access
 from portal.accounts import cli as accounts_cli
 from portal.accounts import views as accounts_views
@@ -28,6 +28,8 @@ from portal.cohorts import services as cohorts_services
 from portal.cohorts import views as cohorts_views
 from portal.courses import cli as courses_cli
 from portal.courses import views as courses_views
+from portal.discussion import receivers as discussion_receivers
+from portal.discussion import views as discussion_views
 from portal.extensions import csrf, db, limiter, login_manager, migrate
 from portal.learning import services as learning_services
 from portal.learning import views as learning_views
@@ -46,6 +48,7 @@ def create_app(config: str | type[Config] | None = None, overrides: Mapping[str,
     _refuse_unsafe_production(app, config_class)
     os.makedirs(app.instance_path, exist_ok=True)
     _configure_logging(app)
+    _warn_of_per_instance_state(app, config_class)
 
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
@@ -61,6 +64,7 @@ def create_app(config: str | type[Config] | None = None, overrides: Mapping[str,
     i18n.init_app(app)
     links.init_app(app)
     mail.init_app(app)
+    storage.init_app(app)
     security.init_app(app)
     inputs.init_app(app)
     errors.init_app(app)
@@ -77,9 +81,11 @@ def create_app(config: str | type[Config] | None = None, overrides: Mapping[str,
     app.register_blueprint(cohorts_views.bp)
     app.register_blueprint(announcements_views.bp)
     app.register_blueprint(privacy_views.bp)
+    app.register_blueprint(discussion_views.bp)
     learning_services.init_app(app)
     cohorts_receivers.init_app(app)
     announcements_receivers.init_app(app)
+    discussion_receivers.init_app(app)
     app.cli.add_command(accounts_cli.users)
     app.cli.add_command(courses_cli.courses)
     app.cli.add_command(cli.setup)
@@ -104,6 +110,19 @@ def _refuse_unsafe_production(app: Flask, config_class: type[Config]) -> None:
             "to the portal's address, e.g. https://learn.example.org; links in mail and on "
             "certificates are built on it."
         )
+
+
+def _warn_of_per_instance_state(app: Flask, config_class: type[Config]) -> None:
+    """Say at start what a production instance keeps to itself that several instances must share."""
+    if not issubclass(config_class, ProductionConfig):
+        return
+    if app.config["RATELIMIT_STORAGE_URI"].startswith("memory"):
+        app.logger.warning("REDIS_URL is not set: rate limits (logins, sign-ups) are counted in each process "
+                           "alone, so several processes or instances allow that many times the attempts.")
+    if not app.config["ISSUER_KEY_PATH"]:
+        app.logger.warning("ISSUER_KEY_PATH is not set: the key that signs certificates is kept in this instance's "
+                           "folder (created there on first use). Several instances need the same key: set "
+                           "ISSUER_KEY_PATH on each (see docs/deploy.md).")
 
 
 def _configure_logging(app: Flask) -> None:

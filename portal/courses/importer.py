@@ -26,7 +26,7 @@ from portal.courses.models import (
     QuizVersion,
     RevisionStatus,
 )
-from portal.courses.storage import put_blob
+from portal.courses.storage import put_blobs
 from portal.db_types import rows_changed, utcnow
 from portal.extensions import db
 
@@ -177,8 +177,8 @@ def stage_revision(spec: CourseSpec, actor: User | None = None) -> ImportResult:
 
 def _add_files(revision: CourseRevision, spec: CourseSpec) -> None:
     media_types = {media.path: media.media_type for media in spec.media}
-    for path, data in sorted(spec.files.items()):
-        digest = put_blob(data)
+    files = sorted(spec.files.items())
+    for (path, data), digest in zip(files, put_blobs([data for _, data in files]), strict=True):
         revision.files.append(CourseFile(path=path, sha256=digest, size=len(data), media_type=media_types.get(path)))
 
 

@@ -30,7 +30,7 @@ from portal.courses.models import (
     QuizVersion,
     RevisionStatus,
 )
-from portal.courses.storage import read_blob
+from portal.courses.storage import read_blobs
 from portal.db_types import utcnow
 from portal.extensions import db
 
@@ -97,8 +97,9 @@ def base_revision(course: Course) -> CourseRevision | None:
 
 def revision_files(revision: CourseRevision) -> dict[str, bytes]:
     """The files of a revision, read back from the blob store."""
-    rows = db.session.scalars(select(CourseFile).where(CourseFile.revision_id == revision.id))
-    return {row.path: read_blob(row.sha256) for row in rows}
+    rows = db.session.scalars(select(CourseFile).where(CourseFile.revision_id == revision.id)).all()
+    blobs = read_blobs([row.sha256 for row in rows])
+    return {row.path: blobs[row.sha256] for row in rows}
 
 
 def merge_module(course_files: dict[str, bytes], module_files: dict[str, bytes], upload_name: str) -> dict[str, bytes]:
@@ -189,7 +190,9 @@ def quiz_source(revision: CourseRevision, module_key: str) -> list[Located]:
     if folder is None:
         return []
     names = {f"{folder}/{name}" for name in ("quiz.yaml", *QUESTION_FILES)}
-    return quiz_entries({row.path: read_blob(row.sha256) for row in rows if row.path in names}, folder)
+    wanted = [row for row in rows if row.path in names]
+    blobs = read_blobs([row.sha256 for row in wanted])
+    return quiz_entries({row.path: blobs[row.sha256] for row in wanted}, folder)
 
 
 def add_lecturer(course: Course, email: str) -> User:

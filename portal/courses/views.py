@@ -48,15 +48,13 @@ from portal.courses.services import (
     stage_quiz_file,
     stage_upload,
 )
-from portal.courses.storage import blob_path
+from portal.courses.storage import blob_response
 from portal.db_types import utcnow
 from portal.extensions import db, limiter
 from portal.i18n import LANGUAGE_NAMES
 from portal.mail import one_line
 
 bp = Blueprint("courses", __name__, template_folder="templates")
-
-YEAR = 365 * 24 * 3600
 
 
 @bp.route("/media/<sha256>/<name>")
@@ -77,11 +75,7 @@ def media(sha256: str, name: str):
     )
     if not visible:
         abort(404)
-    response = send_file(blob_path(sha256), mimetype=rows[0][0], etag=sha256, conditional=True,
-                         max_age=YEAR, download_name=name)
-    response.cache_control.immutable = True
-    response.cache_control.public = True
-    return response
+    return blob_response(sha256, rows[0][0] or "application/octet-stream", download_name=name)
 
 
 def teachable_course(slug: str) -> Course:

@@ -11,7 +11,7 @@ from portal.courses.services import course_to_learn, is_enrolled
 from portal.extensions import db
 from portal.learning import services
 from portal.learning.forms import CompleteLessonForm, RecordCompletionForm
-from portal.learning.signals import dashboard_viewed
+from portal.learning.signals import dashboard_viewed, lesson_viewed
 
 bp = Blueprint("learning", __name__, template_folder="templates")
 
@@ -86,13 +86,14 @@ def show_lesson(slug: str, key: str):
     steps = progress.steps
     index = next(i for i, step in enumerate(steps) if step.kind == "lesson" and step.key == key)
     text, footnotes = split_footnotes(lesson.html)
+    panels = [panel for _, panel in lesson_viewed.send(current_user, course=course, lesson_key=key) if panel]
     return render_template(
         "learning/lesson.html", course=course, revision=course.published_revision, lesson=lesson,
         text=text, footnotes=footnotes,
         step=steps[index], steps=steps, progress=progress,
         previous_step=steps[index - 1] if index > 0 else None,
         next_step=steps[index + 1] if index + 1 < len(steps) else None,
-        step_url=step_url, form=CompleteLessonForm(),
+        step_url=step_url, form=CompleteLessonForm(), panels=panels,
     )
 
 
