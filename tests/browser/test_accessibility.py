@@ -13,6 +13,7 @@ from portal.cohorts.models import Cohort
 from portal.content.loader import course_sources
 from portal.courses.importer import import_course, read_spec
 from portal.courses.models import Course
+from portal.discussion.models import Thread
 from portal.extensions import db
 from tests.browser.test_lecturer_upload import log_in
 from tests.conftest import DEFAULT_PASSWORD
@@ -58,6 +59,11 @@ def build_journeys(app, make_user, make_course) -> dict[str, tuple[str | None, l
     coordinator.submit(f"/cohorts/{cohort_id}/announcements",
                        {"title": "Welcome", "body": "The first session is on **Monday**.", "submit": "1"},
                        page=f"/cohorts/{cohort_id}/announcements")
+    trainee.submit(f"/cohorts/{cohort_id}/discussion", {
+        "title": "Measuring R&D", "body": "Which *survey* do you run?", "token": "thread-0123456789", "submit": "1"},
+        page=f"/cohorts/{cohort_id}/discussion")
+    thread_id = db.session.scalar(select(Thread.id))
+    assert thread_id is not None
     code = db.session.scalar(select(Certificate.code))
     amina = db.session.scalar(select(User.id).where(User.email == "amina@example.org"))
     first_lesson = "/learn/st-finance/lessons/" + files_first_lesson()
@@ -67,7 +73,8 @@ def build_journeys(app, make_user, make_course) -> dict[str, tuple[str | None, l
         "trainee": ("amina@example.org", [
             "/dashboard", "/courses/test-course", "/learn/test-course/lessons/what-is-rd", first_lesson,
             "/learn/test-course/quizzes/basics", f"/learn/test-course/attempts/{attempt_id}", "/certificates",
-            f"/cohorts/{cohort_id}/announcements", "/cohorts/join", "/cohorts/invitations", "/profile",
+            f"/cohorts/{cohort_id}/announcements", f"/cohorts/{cohort_id}/discussion", f"/discussion/threads/{thread_id}",
+            f"/cohorts/{cohort_id}/discussion/lessons/test-course/what-is-rd", "/cohorts/join", "/cohorts/invitations", "/profile",
             "/profile/password", "/profile/two-step", "/profile/delete"]),
         "lecturer": ("lecturer1@example.org", [
             "/teach", "/teach/test-course", "/teach/test-course/revisions/1",
@@ -75,7 +82,8 @@ def build_journeys(app, make_user, make_course) -> dict[str, tuple[str | None, l
         "coordinator": ("carmen@example.org", [
             "/cohorts", "/cohorts/new", f"/cohorts/{cohort_id}", f"/cohorts/{cohort_id}/edit",
             f"/cohorts/{cohort_id}/import", f"/cohorts/{cohort_id}/items", f"/cohorts/{cohort_id}/trainees/{amina}",
-            f"/cohorts/{cohort_id}/announcements", "/certificates/manage", f"/certificates/{code}/manage"]),
+            f"/cohorts/{cohort_id}/announcements", f"/cohorts/{cohort_id}/discussion/moderation",
+            "/certificates/manage", f"/certificates/{code}/manage"]),
         "admin": ("admin@example.org", ["/admin/users", "/admin/audit"]),  # and the coordinator's pages
     }
 
@@ -120,7 +128,8 @@ def test_every_page_of_the_main_journeys_passes_axe_and_fits_a_zoomed_phone(brow
                 page.goto(paths[0])
                 page.get_by_role("button", name=switch).click()
             for path in paths:
-                page.goto(path)
+                response = page.goto(path)
+                assert response.status == (404 if path == "/no-such-page" else 200), (role, path, response.status)
                 assert f'lang="{language}"' in page.content()[:200], (role, path, language)
                 failures += [f"{role} {language} {path}: {problem}" for problem in problems_on(page)]
         context.close()
