@@ -38,6 +38,10 @@ def is_right_to_left(code: str) -> bool:
     return Locale.parse(code).character_order == "right-to-left"
 
 
+#: The portal's languages written from right to left, as Babel's locale data says (ar, fa).
+RIGHT_TO_LEFT = frozenset(code for code in LANGUAGES if is_right_to_left(code))
+
+
 @cache
 def _digit_table(code: str) -> dict[int, int]:
     zero = ZERO_DIGITS.get(Locale.parse(code).default_numbering_system)

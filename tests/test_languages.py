@@ -8,7 +8,7 @@ from flask_babel import force_locale, gettext, ngettext
 from config import LANGUAGES
 from portal.accounts.models import Role
 from portal.extensions import db
-from portal.i18n import LANGUAGE_NAMES, format_date, format_decimal_number, is_right_to_left
+from portal.i18n import LANGUAGE_NAMES, RIGHT_TO_LEFT, format_date, format_decimal_number, is_right_to_left
 from tests.test_app import switch_language
 
 
@@ -23,7 +23,7 @@ def test_each_language_serves_pages_in_its_own_words_and_direction(client, code)
 
 
 def test_direction_comes_from_the_locale_data_not_a_list_of_codes():
-    assert [code for code in LANGUAGES if is_right_to_left(code)] == ["ar", "fa"]
+    assert [code for code in LANGUAGES if is_right_to_left(code)] == ["ar", "fa"] and RIGHT_TO_LEFT == {"ar", "fa"}
     assert is_right_to_left("he") and not is_right_to_left("ru")
 
 
