@@ -16,6 +16,7 @@ DESCRIPTION_LENGTH = 20_000
 JOIN_URL_LENGTH = 2000
 NAME_LENGTH = 200
 NOTE_LENGTH = 500
+CHECK_IN_CODE_LENGTH = 12
 
 
 class LiveSession(Model):
@@ -112,9 +113,26 @@ class Attendance(Model):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Minutes in the meeting, when a report says so.
     minutes: Mapped[int | None] = mapped_column(Integer)
+    #: When the trainee first joined and last left the meeting, when a report says so.
+    joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The reason for a correction, or the report's file name and line.
     note: Mapped[str] = mapped_column(String(NOTE_LENGTH), default="")
 
     session: Mapped[LiveSession] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+
+
+class CheckInCode(Model):
+    """The code a lecturer reads out during a session, which members enter to check in; one per session."""
+
+    __tablename__ = "check_in_codes"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("live_sessions.id", ondelete="CASCADE"), primary_key=True)
+    #: Kept readable: the lecturer may open the page again during the session to read it out once more.
+    code: Mapped[str] = mapped_column(String(CHECK_IN_CODE_LENGTH))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    session: Mapped[LiveSession] = relationship()
