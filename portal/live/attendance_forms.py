@@ -3,6 +3,7 @@ confirmation, a coordinator's correction."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from portal.accounts.forms import time_zone_choices
@@ -44,7 +45,7 @@ class ConfirmReportForm(FlaskForm):
 
 
 class CorrectionForm(FlaskForm):
-    attended = RadioField(_l("Attendance"), choices=[("yes", _l("Present")), ("no", _l("Absent"))],
+    attended = RadioField(_l("Attendance"), choices=[SelectChoice("yes", _l("Present")), SelectChoice("no", _l("Absent"))],
                           validators=[InputRequired()])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(_l("Give the reason for the correction.")),
                                                      Length(max=NOTE_LENGTH)])
