@@ -229,21 +229,34 @@ def record_report(session: LiveSession, plan: ReportPlan, actor: User, filename:
     written = 0
     for total in plan.people:
         entry = existing.get(total.user.id)
-        if entry is not None and entry.source == AttendanceSource.CORRECTION:
-            continue
         if entry is None:
             entry = Attendance(session_id=session.id, user_id=total.user.id)
-            db.session.add(entry)
-        note = _l("%(file)s, lines %(lines)s", file=filename, lines=", ".join(map(str, total.lines)))
-        entry.attended, entry.source, entry.recorded_by_id, entry.recorded_at = True, AttendanceSource.REPORT, actor.id, utcnow()
-        entry.minutes, entry.joined_at, entry.left_at = total.minutes, total.joined_at, total.left_at
-        entry.note = str(note)[:NOTE_LENGTH]
+            _fill_from_report(entry, total, actor, filename)
+            try:
+                with db.session.begin_nested():
+                    db.session.add(entry)
+            except IntegrityError:
+                # The trainee checked in a moment ago (check-ins do not wait for uploads).
+                entry = entry_of(session, total.user) or _raise_again()
+            else:
+                written += 1
+                continue
+        if entry.source == AttendanceSource.CORRECTION:
+            continue
+        _fill_from_report(entry, total, actor, filename)
         written += 1
     record(actor, "attendance.report_recorded", session.title, session_id=session.id, cohort_id=session.cohort_id,
            format=plan.report.format.value, file=filename[:200], entries=written,
            skipped_lines=sorted(plan.report.bad_lines) if only_good_rows else [])
     db.session.flush()
     return written
+
+
+def _fill_from_report(entry: Attendance, total: PersonTotal, actor: User, filename: str) -> None:
+    note = _l("%(file)s, lines %(lines)s", file=filename, lines=", ".join(map(str, total.lines)))
+    entry.attended, entry.source, entry.recorded_by_id, entry.recorded_at = True, AttendanceSource.REPORT, actor.id, utcnow()
+    entry.minutes, entry.joined_at, entry.left_at = total.minutes, total.joined_at, total.left_at
+    entry.note = str(note)[:NOTE_LENGTH]
 
 
 # Corrections ---------------------------------------------------------------------------------------

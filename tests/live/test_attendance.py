@@ -370,3 +370,19 @@ def test_the_cohort_matrix_is_paged(app, edition, three_sessions, client_for):
     second = coordinator.get(f"/cohorts/{edition.cohort.id}/attendance?page=2").get_data(as_text=True)
     assert "Chen Wei" in second and "Amina Haddad" not in second
     assert coordinator.get(f"/cohorts/{edition.cohort.id}/attendance?page=3").status_code == 404
+
+
+def test_the_macro_for_the_session_page_posts_to_the_check_in(app, edition):
+    from flask import render_template_string
+    session = edition.add_session("now", DURING)
+    template = ('{% from "live/attendance/_check_in.html" import check_in_form %}'
+                '{{ check_in_form(session, is_open, entry) }}')
+    with app.test_request_context():
+        open_form = render_template_string(template, session=session, is_open=True, entry=None)
+        closed = render_template_string(template, session=session, is_open=False, entry=None)
+        done = render_template_string(template, session=session, is_open=True,
+                                      entry=Attendance(attended=True, source=AttendanceSource.CHECK_IN))
+    assert f'action="/cohorts/{edition.cohort.id}/sessions/{session.id}/check-in"' in open_form
+    assert 'name="code"' in open_form and 'name="csrf_token"' in open_form and "<label" in open_form
+    assert 'name="code"' not in closed and "open only during the session" in closed
+    assert "Your attendance is recorded." in done and "<form" not in done

@@ -222,3 +222,24 @@ def test_the_session_page_lists_every_trainee_with_their_entry(edition, session,
     assert "present" in amina and "check-in" in amina
     assert "Dalia Farouk" in page
     assert "/attendance/" + str(edition.trainees[0].id) not in page  # lecturers do not correct
+
+
+def test_racing_confirmations_record_each_trainee_once(app, edition, session, client_for):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("racing uploads are tested on PostgreSQL (run with TEST_DATABASE_URL)")
+    import threading
+    clients = [client_for(edition.lecturer), client_for(edition.coordinator)]
+    previews = [upload(client, edition, "attendance-meet.csv", only_good_rows=True) for client in clients]
+    barrier, statuses = threading.Barrier(2), []
+
+    def send(client, preview):
+        barrier.wait()
+        statuses.append(confirm(client, edition, preview).status_code)
+
+    threads = [threading.Thread(target=send, args=pair) for pair in zip(clients, previews, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [302, 302]
+    assert sorted(entries(session.id)) == ["amina@example.org", "bilal@example.org", "dalia@example.org"]
