@@ -6,7 +6,8 @@ The three services export differently:
   per time a person joined, sometimes below a meeting summary ("Meeting ID", "Topic", ...) and a blank line.
 - Microsoft Teams: a "1. Summary" section, then "2. Participants" with "Name", "First Join",
   "Last Leave", "In-Meeting Duration" ("1h 2m 3s"), "Email", then "3. In-Meeting Activities";
-  often UTF-16 with tabs.
+  often UTF-16 with tabs. Its older attendance list logs actions instead: "Full Name", "User Action"
+  ("Joined", "Joined before", "Left"), "Timestamp", one line each, which are paired here.
 - Google Meet: "First name", "Last name", "Email", "Duration" ("1 hr 2 min"), "Time joined", "Time exited".
 
 Dates are written in the exporting account's locale and time zone: the uploader says which zone, and a
@@ -71,6 +72,9 @@ SIGNATURES = {
     ReportFormat.TEAMS: ("first join", "last leave"),
     ReportFormat.MEET: ("first name", "time joined"),
 }
+#: Teams' older attendance list: one line per action.
+ACTION_LOG = ("full name", "user action", "timestamp")
+JOINED, LEFT = ("joined", "joined before"), ("left",)
 
 
 class ReportError(Exception):
@@ -145,14 +149,17 @@ def _cells(line: str, delimiter: str) -> list[str]:
         return []
 
 
-def _find_header(lines: list[str]) -> tuple[int, ReportFormat, str]:
-    """The index of the participants' header line, the format it belongs to, and its delimiter."""
+def _find_header(lines: list[str]) -> tuple[int, ReportFormat, str, bool]:
+    """The index of the participants' header line, the format it belongs to, its delimiter, and
+    whether it is a log of actions (Teams' older list)."""
     for index, line in enumerate(lines):
         delimiter = "\t" if line.count("\t") > line.count(",") else ","
         cells = _cells(line, delimiter)
+        if all(heading in cells for heading in ACTION_LOG):
+            return index, ReportFormat.TEAMS, delimiter, True
         for report_format, signature in SIGNATURES.items():
             if all(heading in cells for heading in signature):
-                return index, report_format, delimiter
+                return index, report_format, delimiter, False
     raise ReportError(_l("This is not an attendance report of Zoom, Microsoft Teams or Google Meet: no line has "
                          "their participants' column headings (for example Zoom's \"Name (Original Name)\" and "
                          "\"Join Time\"). Upload the report as the meeting service exported it."))
@@ -234,14 +241,17 @@ def read_attendance_report(data: bytes, zone: tzinfo, day: date) -> AttendanceRe
     `zone` is the time zone of the times in the file; `day` the session's date in it."""
     text = _decode(data)
     lines = text.splitlines()
-    header_index, report_format, delimiter = _find_header(lines)
+    header_index, report_format, delimiter, action_log = _find_header(lines)
     cells = _cells(lines[header_index], delimiter)
+    headings_of = ({"name": ("full name",), "action": ("user action",), "at": ("timestamp",)} if action_log
+                   else HEADINGS[report_format])
     columns: dict[str, int] = {}
-    for key, headings in HEADINGS[report_format].items():
+    for key, headings in headings_of.items():
         found = next((cells.index(heading) for heading in headings if heading in cells), None)
         if found is not None:
             columns[key] = found
     report = AttendanceReport(report_format)
+    actions: list[tuple[int, str, str, datetime]] = []
     reader = csv.reader(io.StringIO("\n".join(lines[header_index + 1:])), delimiter=delimiter)
     try:
         for values in reader:
@@ -251,13 +261,63 @@ def read_attendance_report(data: bytes, zone: tzinfo, day: date) -> AttendanceRe
             if len(report.rows) >= MAX_ROWS:
                 raise ReportError(_l("The file has more than %(count)d rows.", count=MAX_ROWS))
             record = {key: values[index].strip() if index < len(values) else "" for key, index in columns.items()}
-            report.rows.append(_row(report, line, record, zone, day))
+            if action_log:
+                action = _action(report, line, record, zone, day)
+                if action is not None:
+                    actions.append(action)
+            else:
+                report.rows.append(_row(report, line, record, zone, day))
     except csv.Error as error:
         raise ReportError(_l("The CSV is malformed near line %(line)d: %(error)s.",
                              line=header_index + 1 + reader.line_num, error=str(error))) from None
-    if not report.rows:
+    report.rows.extend(_paired(actions))
+    if not report.rows and not report.problems:
         raise ReportError(_l("The report lists no participants."))
     return report
+
+
+def _action(report: AttendanceReport, line: int, record: dict[str, str], zone: tzinfo,
+            day: date) -> tuple[int, str, str, datetime] | None:
+    """One line of Teams' older list: who, joined or left, when; None (and a problem) when unreadable."""
+    name, action, value = record.get("name", ""), record.get("action", "").strip().lower(), record.get("at", "")
+    problems: list[LazyString] = []
+    if not name:
+        problems.append(_l("the row gives neither a name nor an email address"))
+    elif len(name) > NAME_LENGTH:
+        problems.append(_l("the name is longer than %(count)d characters", count=NAME_LENGTH))
+    if action not in JOINED + LEFT:
+        problems.append(_l("'%(value)s' is not an action this reader knows: Joined or Left", value=action[:100]))
+    moment = None
+    try:
+        moment = parse_moment(value, zone, day)
+    except ValueError:
+        problems.append(_l("'%(value)s' is not a date and time this reader knows", value=value[:100]))
+    report.problems.extend((line, problem) for problem in problems)
+    if problems or moment is None:
+        return None
+    return line, name, action, moment
+
+
+def _paired(actions: list[tuple[int, str, str, datetime]]) -> list[ReportRow]:
+    """Each person's joins paired with the leave that follows, as one row each (on the join's line)."""
+    rows: list[ReportRow] = []
+    opened: dict[str, tuple[int, datetime, str]] = {}
+    for line, name, action, moment in sorted(actions, key=lambda action: (action[3], action[0])):
+        key = normalise_name(name)
+        if action in JOINED:
+            if key in opened:  # joined again without leaving (a second device): the first join stands
+                continue
+            opened[key] = (line, moment, name)
+            continue
+        joined = opened.pop(key, None)
+        if joined is None:
+            rows.append(ReportRow(line, (name,), "", None, moment, None))
+        else:
+            rows.append(ReportRow(joined[0], (name,), "", joined[1], moment,
+                                  round((moment - joined[1]) / timedelta(minutes=1))))
+    for line, moment, name in opened.values():
+        rows.append(ReportRow(line, (name,), "", moment, None, None))
+    return sorted(rows, key=lambda row: row.line)
 
 
 def _row(report: AttendanceReport, line: int, record: dict[str, str], zone: tzinfo, day: date) -> ReportRow:

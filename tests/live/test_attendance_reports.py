@@ -60,6 +60,16 @@ def test_teams_report_in_utf16_with_tabs_sections_and_durations():
                                 15: ["the row gives neither a name nor an email address"]}
 
 
+def test_teams_older_list_of_joins_and_leaves_is_paired_per_person():
+    report = read("attendance-teams-2020.csv")
+    assert report.format == ReportFormat.TEAMS
+    rows = [(row.line, row.name, row.minutes) for row in report.rows]
+    assert rows == [(2, "Luis Lecturer", None), (3, "Amina Haddad", 29), (4, "Bilal Khan", 45), (6, "Amina Haddad", 25)]
+    assert report.rows[1].left_at == datetime(2026, 12, 2, 8, 30, 15, tzinfo=UTC)
+    assert problems(report) == {7: ["'raised hand' is not an action this reader knows: Joined or Left"],
+                                9: ["'soon' is not a date and time this reader knows"]}
+
+
 def test_meet_report_times_are_read_in_the_zone_the_uploader_gives():
     report = read("attendance-meet.csv", "Africa/Cairo")
     assert report.format == ReportFormat.MEET
@@ -129,6 +139,7 @@ def confirm(client, edition, preview):
     ("attendance-zoom.csv", [9, 10], {"amina@example.org": 55, "bilal@example.org": 55}),
     ("attendance-teams.csv", [14, 15], {"amina@example.org": 59, "chen@example.org": 40}),
     ("attendance-meet.csv", [6, 7], {"amina@example.org": 58, "bilal@example.org": 62, "dalia@example.org": 45}),
+    ("attendance-teams-2020.csv", [7, 9], {"amina@example.org": 54, "bilal@example.org": 45}),
 ])
 def test_each_format_reports_bad_lines_records_nothing_then_only_good_rows_when_asked(
         edition, session, client_for, name, bad_lines, recorded):
