@@ -4,6 +4,7 @@ share of sessions each trainee attended, which a cohort's completion rule may re
 These flush and never commit; views commit."""
 import hmac
 import secrets
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -78,16 +79,30 @@ def new_check_in_code(session: LiveSession, actor: User) -> CheckInCode:
     code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
     entry = check_in_code(session)
     if entry is None:
-        entry = CheckInCode(session_id=session.id)
-        db.session.add(entry)
+        entry = CheckInCode(session_id=session.id, code=code, created_at=utcnow(), created_by_id=actor.id)
+        try:
+            with db.session.begin_nested():
+                db.session.add(entry)
+            return entry
+        except IntegrityError:
+            # Another lecturer of the session gave it its first code a moment ago: this one replaces it.
+            entry = db.session.get_one(CheckInCode, session.id, populate_existing=True)
     entry.code, entry.created_at, entry.created_by_id = code, utcnow(), actor.id
     db.session.flush()
     return entry
 
 
 def _plain_code(code: str) -> str:
-    """What people type when they hear "482 913": spaces and dashes are not part of the code."""
-    return "".join(char for char in code if char not in " -\u00a0")
+    """What people type when they hear "482 913": spaces and dashes are not part of the code, and
+    digits of any script (a phone set to Arabic types "٤٨٢٩١٣", a Chinese IME full-width ones) count."""
+    plain = []
+    for char in code:
+        digit = unicodedata.decimal(char, None)
+        if digit is not None:
+            plain.append(str(digit))
+        elif char not in " -\u00a0":
+            plain.append(char)
+    return "".join(plain)
 
 
 def entry_of(session: LiveSession, user: User) -> Attendance | None:
@@ -114,12 +129,15 @@ def check_in(user: User, session: LiveSession, code: str, now: datetime) -> Atte
             db.session.add(entry)
     except IntegrityError:
         # The same trainee's other request checked in a moment ago.
-        return entry_of(session, user) or _raise_again()
+        return _entry_now(session, user)
     return entry
 
 
-def _raise_again() -> Attendance:
-    raise LookupError("an attendance entry vanished between its insert and its reading")
+def _entry_now(session: LiveSession, user: User) -> Attendance:
+    """The entry another transaction has just written (after ours failed on the unique constraint)."""
+    return db.session.scalars(select(Attendance).where(Attendance.session_id == session.id,
+                                                       Attendance.user_id == user.id)
+                              .execution_options(populate_existing=True)).one()
 
 
 # Reports -------------------------------------------------------------------------------------------
@@ -237,7 +255,7 @@ def record_report(session: LiveSession, plan: ReportPlan, actor: User, filename:
                     db.session.add(entry)
             except IntegrityError:
                 # The trainee checked in a moment ago (check-ins do not wait for uploads).
-                entry = entry_of(session, total.user) or _raise_again()
+                entry = _entry_now(session, total.user)
             else:
                 written += 1
                 continue

@@ -50,6 +50,16 @@ def test_a_lecturer_gives_a_code_and_a_trainee_checks_in_during_the_session(edit
         edition.trainees[0].id, AttendanceSource.CHECK_IN, edition.trainees[0].id, True)
 
 
+def test_digits_of_any_script_and_spaces_are_read_as_the_code(edition, client_for):
+    session = edition.add_session("now", DURING)
+    db.session.add(CheckInCode(session_id=session.id, code="482913"))
+    db.session.commit()
+    amina, bilal = client_for(edition.trainees[0]), client_for(edition.trainees[1])
+    assert amina.submit(edition.url("now", "check-in"), {"code": "٤٨٢ ٩١٣"}).status_code == 302  # Arabic-Indic
+    assert bilal.submit(edition.url("now", "check-in"), {"code": "４８２-９１３"}).status_code == 302  # full width
+    assert len(entries(session.id)) == 2
+
+
 def test_a_new_code_replaces_the_old_one(edition, client_for):
     edition.add_session("now", DURING)
     first = give_code(edition, "now", client_for)
