@@ -38,6 +38,10 @@ class WrongCode(Exception):
     """The code entered is not the session's (or the session has none yet)."""
 
 
+class SetByCoordinator(Exception):
+    """A coordinator set the trainee absent for this session: a check-in does not undo it."""
+
+
 class ReportRejected(Exception):
     """Nothing was recorded, because some rows have problems."""
 
@@ -113,13 +117,15 @@ def entry_of(session: LiveSession, user: User) -> Attendance | None:
 def check_in(user: User, session: LiveSession, code: str, now: datetime) -> Attendance:
     """Record that a member attended, by the code read out during the session. Checking in again (a
     double submit, a second tab) returns the entry already there; an entry a coordinator or a report
-    made is kept as it is."""
+    made is kept as it is, and a coordinator's "absent" is not undone (SetByCoordinator)."""
     if not check_in_open(session, now):
         raise CheckInClosed(session.id)
     expected = check_in_code(session)
     if expected is None or not hmac.compare_digest(_plain_code(code).encode(), expected.code.encode()):
         raise WrongCode(session.id)
     existing = entry_of(session, user)
+    if existing is not None and not existing.attended:
+        raise SetByCoordinator(session.id)
     if existing is not None:
         return existing
     entry = Attendance(session_id=session.id, user_id=user.id, attended=True, source=AttendanceSource.CHECK_IN,

@@ -79,6 +79,9 @@ def check_in(cohort_id: int, session_id: int):
         except services.CheckInClosed:
             form.code.errors.append(_("Check-in is closed: it is open only during the session."))
             status = 409
+        except services.SetByCoordinator:
+            form.code.errors.append(_("A coordinator has set your attendance for this session. Ask them to correct it."))
+            status = 409
         except services.WrongCode:
             form.code.errors.append(_("This is not the session's code. Check it with the lecturer."))
             status = 422

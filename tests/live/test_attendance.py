@@ -210,8 +210,10 @@ def test_a_correction_is_kept_when_the_trainee_checks_in(edition, client_for):
     amina = edition.trainees[0]
     client_for(edition.coordinator).submit(edition.url("now", f"attendance/{amina.id}"),
                                            {"attended": "no", "reason": "Was not there"})
-    client_for(amina).submit(edition.url("now", "check-in"), {"code": "482913"})
-    assert entries(session.id)[amina.id].source == AttendanceSource.CORRECTION
+    refused = client_for(amina).submit(edition.url("now", "check-in"), {"code": "482913"})
+    assert refused.status_code == 409 and "A coordinator has set your attendance" in refused.get_data(as_text=True)
+    entry = entries(session.id)[amina.id]
+    assert (entry.source, entry.attended) == (AttendanceSource.CORRECTION, False)
 
 
 def complete_course(user) -> None:
