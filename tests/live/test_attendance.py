@@ -32,7 +32,7 @@ def give_code(edition, key: str, client_for) -> str:
     response = lecturer.submit(edition.url(key, "check-in-code"))
     assert response.status_code == 302
     page = lecturer.get(edition.url(key, "check-in-code")).get_data(as_text=True)
-    digits = re.search(r'id="code"[^>]*><strong>(\d{3}) (\d{3})</strong>', page)
+    digits = re.search(r'id="code"[^>]*><strong[^>]*>(\d{3}) (\d{3})</strong>', page)
     assert digits, page
     return "".join(digits.groups())
 
