@@ -311,6 +311,10 @@ def test_grid_funnel_and_exports_show_attendance_and_apply_the_rule(edition, thr
         f"/cohorts/{edition.cohort.id}/export/groups.csv").data.decode("utf-8-sig"))))
     assert [row[3] for row in groups if row[0] == "all"] == ["1"]
 
+    trainee_page = coordinator.get(f"/cohorts/{edition.cohort.id}/trainees/{edition.trainees[1].id}").get_data(as_text=True)
+    assert re.search(r'id="trainee-attendance">Live sessions attended: 2 of the 3 that have ended \(67%\).\s*'
+                     r'<strong>below the required share', trainee_page)
+
     set_rule(edition.cohort, None)
     page = coordinator.get(f"/cohorts/{edition.cohort.id}").get_data(as_text=True)
     assert re.search(r'data-figure="completed">3<', page)
