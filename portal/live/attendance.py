@@ -209,8 +209,9 @@ def plan_report(session: LiveSession, report: AttendanceReport) -> ReportPlan:
     staff_names |= {normalise_name(lecturer.guest_name or "") for lecturer in session.lecturers} - {""}
     plan = ReportPlan(report)
     totals: dict[int, PersonTotal] = {}
+    unreadable = report.bad_lines
     for row in report.rows:
-        if row.line in report.bad_lines:
+        if row.line in unreadable:
             continue
         names = [normalise_name(name) for name in row.names]
         user = by_email.get(row.email) if row.email else None
