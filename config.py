@@ -112,6 +112,12 @@ class Config:
     #: The Ed25519 key that signs certificates (created in the instance folder when unset).
     ISSUER_KEY_PATH = os.environ.get("ISSUER_KEY_PATH", "")
     VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute")
+    #: Minutes after a live session's end during which its check-in code is still taken.
+    CHECK_IN_GRACE_MINUTES = int(os.environ.get("CHECK_IN_GRACE_MINUTES", "10"))
+    #: Check-in attempts one person may make, so that a code cannot be guessed.
+    CHECK_IN_LIMIT = os.environ.get("CHECK_IN_LIMIT", "10 per 10 minutes")
+    #: The largest attendance report uploaded (a meeting of 5,000 participants takes about 300 kB).
+    ATTENDANCE_REPORT_MAX_BYTES = int(os.environ.get("ATTENDANCE_REPORT_MAX_BYTES", "400000"))
     #: Rows on one page of a long list (users, audit log, cohorts); the pager links to the others.
     PAGE_SIZE = 50
     #: Cohort discussions: the longest post (characters), how long its author may edit it (minutes),

@@ -33,6 +33,8 @@ from portal.discussion import views as discussion_views
 from portal.extensions import csrf, db, limiter, login_manager, migrate
 from portal.learning import services as learning_services
 from portal.learning import views as learning_views
+from portal.live import attendance as live_attendance
+from portal.live import attendance_views as live_attendance_views
 from portal.privacy import views as privacy_views
 from portal.quizzes import views as quizzes_views
 
@@ -82,10 +84,12 @@ def create_app(config: str | type[Config] | None = None, overrides: Mapping[str,
     app.register_blueprint(announcements_views.bp)
     app.register_blueprint(privacy_views.bp)
     app.register_blueprint(discussion_views.bp)
+    app.register_blueprint(live_attendance_views.attendance_bp)
     learning_services.init_app(app)
     cohorts_receivers.init_app(app)
     announcements_receivers.init_app(app)
     discussion_receivers.init_app(app)
+    live_attendance.init_app(app)
     app.cli.add_command(accounts_cli.users)
     app.cli.add_command(courses_cli.courses)
     app.cli.add_command(cli.setup)

@@ -1,0 +1,2 @@
+"""Fixtures of the live sessions' tests."""
+from tests.live.editions import edition  # noqa: F401  (a fixture)
