@@ -2,6 +2,7 @@
 and in Arabic: no violation of the WCAG 2.1 A and AA rules axe-core checks, and no sideways scrolling at
 200% zoom on a 390 px wide phone (tables scroll in their own box)."""
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import axe_playwright_python
@@ -13,8 +14,10 @@ from portal.cohorts.models import Cohort
 from portal.content.loader import course_sources
 from portal.courses.importer import import_course, read_spec
 from portal.courses.models import Course
+from portal.db_types import utcnow
 from portal.discussion.models import Thread
 from portal.extensions import db
+from portal.live.models import LiveSession, SessionLecturer
 from tests.browser.test_lecturer_upload import log_in
 from tests.conftest import DEFAULT_PASSWORD
 from tests.learning.helpers import RIGHT, complete_lessons, start, take_quiz
@@ -64,6 +67,14 @@ def build_journeys(app, make_user, make_course) -> dict[str, tuple[str | None, l
         page=f"/cohorts/{cohort_id}/discussion")
     thread_id = db.session.scalar(select(Thread.id))
     assert thread_id is not None
+    lecturer = db.session.scalar(select(User).where(User.email == "lecturer1@example.org"))
+    starts_at = utcnow() - timedelta(minutes=10)  # a live session under way
+    live = LiveSession(cohort_id=cohort_id, title="Measuring R&D: questions and answers", starts_at=starts_at,
+                       ends_at=starts_at + timedelta(hours=1))
+    live.lecturers.append(SessionLecturer(user_id=lecturer.id, position=0))
+    db.session.add(live)
+    db.session.commit()
+    session = f"/cohorts/{cohort_id}/sessions/{live.id}"
     code = db.session.scalar(select(Certificate.code))
     amina = db.session.scalar(select(User.id).where(User.email == "amina@example.org"))
     first_lesson = "/learn/st-finance/lessons/" + files_first_lesson()
@@ -74,15 +85,17 @@ def build_journeys(app, make_user, make_course) -> dict[str, tuple[str | None, l
             "/dashboard", "/courses/test-course", "/learn/test-course/lessons/what-is-rd", first_lesson,
             "/learn/test-course/quizzes/basics", f"/learn/test-course/attempts/{attempt_id}", "/certificates",
             f"/cohorts/{cohort_id}/announcements", f"/cohorts/{cohort_id}/discussion", f"/discussion/threads/{thread_id}",
-            f"/cohorts/{cohort_id}/discussion/lessons/test-course/what-is-rd", "/cohorts/join", "/cohorts/invitations", "/profile",
+            f"/cohorts/{cohort_id}/discussion/lessons/test-course/what-is-rd", f"{session}/check-in", "/cohorts/join", "/cohorts/invitations", "/profile",
             "/profile/password", "/profile/two-step", "/profile/delete"]),
         "lecturer": ("lecturer1@example.org", [
             "/teach", "/teach/test-course", "/teach/test-course/revisions/1",
-            "/teach/test-course/revisions/1/lessons/what-is-rd"]),
+            "/teach/test-course/revisions/1/lessons/what-is-rd", f"{session}/check-in-code"]),
         "coordinator": ("carmen@example.org", [
             "/cohorts", "/cohorts/new", f"/cohorts/{cohort_id}", f"/cohorts/{cohort_id}/edit",
             f"/cohorts/{cohort_id}/import", f"/cohorts/{cohort_id}/items", f"/cohorts/{cohort_id}/trainees/{amina}",
             f"/cohorts/{cohort_id}/announcements", f"/cohorts/{cohort_id}/discussion/moderation",
+            f"/cohorts/{cohort_id}/attendance", f"{session}/attendance", f"{session}/attendance/report",
+            f"{session}/attendance/{amina}",
             "/certificates/manage", f"/certificates/{code}/manage"]),
         "admin": ("admin@example.org", ["/admin/users", "/admin/audit"]),  # and the coordinator's pages
     }
