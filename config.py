@@ -92,6 +92,9 @@ class Config:
     VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute")
     #: Rows on one page of a long list (users, audit log, cohorts); the pager links to the others.
     PAGE_SIZE = 50
+    #: Live sessions: how many upcoming ones "My learning" lists, and the largest captions file accepted.
+    LIVE_DASHBOARD_SESSIONS = int(os.environ.get("LIVE_DASHBOARD_SESSIONS", "5"))
+    CAPTIONS_MAX_BYTES = int(os.environ.get("CAPTIONS_MAX_BYTES", str(1024 * 1024)))
     #: The recipient's name in each credential: plain by default, or a salted SHA-256 hash.
     CREDENTIAL_NAME_HASHED = _flag("CREDENTIAL_NAME_HASHED")
 

@@ -31,6 +31,8 @@ from portal.courses import views as courses_views
 from portal.extensions import csrf, db, limiter, login_manager, migrate
 from portal.learning import services as learning_services
 from portal.learning import views as learning_views
+from portal.live import receivers as live_receivers
+from portal.live import views as live_views
 from portal.privacy import views as privacy_views
 from portal.quizzes import views as quizzes_views
 
@@ -77,9 +79,11 @@ def create_app(config: str | type[Config] | None = None, overrides: Mapping[str,
     app.register_blueprint(cohorts_views.bp)
     app.register_blueprint(announcements_views.bp)
     app.register_blueprint(privacy_views.bp)
+    app.register_blueprint(live_views.bp)
     learning_services.init_app(app)
     cohorts_receivers.init_app(app)
     announcements_receivers.init_app(app)
+    live_receivers.init_app(app)
     app.cli.add_command(accounts_cli.users)
     app.cli.add_command(courses_cli.courses)
     app.cli.add_command(cli.setup)
