@@ -485,8 +485,8 @@ def demo_cohort() -> Cohort | None:
 
 
 def ensure_demo_programme(now: datetime) -> Cohort | None:
-    """Give the demo cohort a three-session programme (one past with a recording link, one today, one next
-    week) unless it has sessions already; returns the cohort, or None when there is no demo cohort."""
+    """Give the demo cohort a three-session programme (one past with a recording link, one going on now, one
+    next week) unless it has sessions already; returns the cohort, or None when there is no demo cohort."""
     cohort = demo_cohort()
     if cohort is None or session_ids_for_cohort(cohort.id):
         return None
@@ -497,7 +497,7 @@ def ensure_demo_programme(now: datetime) -> Cohort | None:
     plan = [
         ("Opening lecture: science, technology and innovation policy", hour - timedelta(days=7),
          Lecturers(accounts, [])),
-        ("Innovation surveys in practice", hour + timedelta(hours=1),
+        ("Innovation surveys in practice", hour,
          Lecturers([], [("Dr. Nadia Haddad", "Regional STI Observatory")])),
         ("Designing a national STI policy mix", hour + timedelta(days=7), Lecturers(accounts, [])),
     ]
