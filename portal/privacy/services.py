@@ -31,6 +31,7 @@ from portal.courses.models import (
 from portal.db_types import utcnow
 from portal.extensions import db
 from portal.learning.models import CourseCompletion, LessonCompletion
+from portal.live.models import CalendarFeed
 from portal.quizzes.models import AttemptAnswer, QuizAttempt
 
 #: The name a deleted account keeps: it says the person left, and nothing about who they were.
@@ -299,4 +300,5 @@ def delete_account(user: User) -> None:
     db.session.execute(delete(course_lecturers).where(course_lecturers.c.user_id == user.id))
     db.session.execute(delete(cohort_coordinators).where(cohort_coordinators.c.user_id == user.id))
     db.session.execute(delete(MailPreference).where(MailPreference.user_id == user.id))
+    db.session.execute(delete(CalendarFeed).where(CalendarFeed.user_id == user.id))  # its address stops working
     db.session.flush()

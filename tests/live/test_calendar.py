@@ -96,3 +96,13 @@ def test_one_session_downloads_as_an_ics_file(client_for, edition):
     events = icalendar.Calendar.from_ical(response.get_data()).walk("VEVENT")
     assert len(events) == 1 and events[0].decoded("DTSTART") == datetime(2026, 12, 10, 8, 0, tzinfo=UTC)
     assert vobject.readOne(response.get_data(as_text=True)).vevent.summary.value == "Innovation surveys"
+
+
+def test_deleting_the_account_removes_its_feed(client, client_for, edition):
+    from portal.privacy.services import delete_account
+
+    url = feed_url(client_for(edition.cairo), edition.cohort.id)
+    delete_account(edition.cairo)
+    db.session.commit()
+    assert db.session.get(CalendarFeed, edition.cairo.id) is None
+    assert client.get(url).status_code == 404
