@@ -28,6 +28,8 @@ class LiveSession(Model):
         CheckConstraint(f"length(description) <= {DESCRIPTION_LENGTH}", name="description_length"),
         # The programme lists a cohort's sessions in time order.
         Index("ix_live_sessions_cohort_id_starts_at", "cohort_id", "starts_at"),
+        # The same session added twice (a double submit) is one session.
+        UniqueConstraint("cohort_id", "starts_at", "title"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

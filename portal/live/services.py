@@ -52,6 +52,10 @@ class Refused(Exception):
         self.message = message
 
 
+class AlreadySaved(Exception):
+    """The programme has a session with this title and start already (the same form sent twice)."""
+
+
 class MarkdownRefused(Exception):
     """The description's Markdown holds what it may not (raw HTML, images, script links)."""
 
@@ -222,14 +226,21 @@ def save_session(cohort: Cohort, session: LiveSession | None, actor: User | None
     description = description.replace("\r\n", "\n").strip()
     html = render_description(description)
     is_new = session is None
-    if session is None:
-        session = LiveSession(cohort_id=cohort.id)
-        db.session.add(session)
-    session.title = " ".join(title.split())
-    session.description, session.description_html = description, html
-    session.starts_at, session.ends_at = starts_at.astimezone(UTC), ends_at.astimezone(UTC)
-    session.join_url = join_url or None
-    session.course_id, session.module_key, session.lesson_key = course_id, module_key, lesson_key
+    try:
+        with db.session.begin_nested():
+            if session is None:
+                session = LiveSession(cohort_id=cohort.id)
+                db.session.add(session)
+            session.title = " ".join(title.split())
+            session.description, session.description_html = description, html
+            session.starts_at, session.ends_at = starts_at.astimezone(UTC), ends_at.astimezone(UTC)
+            session.join_url = join_url or None
+            session.course_id, session.module_key, session.lesson_key = course_id, module_key, lesson_key
+            db.session.flush()
+    except IntegrityError:
+        if is_new:
+            raise AlreadySaved() from None
+        raise Refused(_l("Another session of this programme has the same title and start.")) from None
     session.lecturers.clear()
     db.session.flush()
     position = 0

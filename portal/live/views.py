@@ -144,6 +144,9 @@ def save_form(cohort: Cohort, session: LiveSession | None, form: SessionForm):
     except services.Refused as refused:
         form.ends.errors = [str(refused.message)]
         return None
+    except services.AlreadySaved:
+        flash(_("This session is in the programme already: it was not added again."), "info")
+        return redirect(url_for("live.show_programme", cohort_id=cohort.id))
     db.session.commit()
     flash(_("The session is saved."), "success")
     return redirect(url_for("live.show_session", session_id=saved.id))

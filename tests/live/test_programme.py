@@ -204,3 +204,48 @@ def test_the_programme_page_runs_a_fixed_number_of_queries(app, client_for, edit
     for number in range(5):
         edition.add_session(f"More {number}", utcnow() + timedelta(days=2 + number), guests=[("Guest", "Somewhere")])
     assert count() == few
+
+
+def test_the_same_form_sent_twice_adds_one_session(client_for, edition):
+    coordinator = client_for(edition.coordinator)
+    url = f"/cohorts/{edition.cohort.id}/programme/new"
+    token = coordinator.csrf_token(url)
+    first = coordinator.post(url, data={**FORM, "csrf_token": token})
+    second = coordinator.post(url, data={**FORM, "csrf_token": token})
+    assert first.status_code == second.status_code == 302
+    assert second.headers["Location"] == f"/cohorts/{edition.cohort.id}/programme"
+    assert "it was not added again" in coordinator.get(second.headers["Location"]).get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(LiveSession)) == 1
+
+
+def test_an_edit_onto_another_sessions_title_and_start_is_refused(client_for, edition):
+    edition.add_session("Innovation surveys", datetime(2026, 12, 10, 8, 0, tzinfo=UTC))
+    other = edition.add_session("Policy mix", datetime(2026, 12, 11, 8, 0, tzinfo=UTC))
+    response = client_for(edition.coordinator).submit(f"/live/sessions/{other.id}/edit", FORM)
+    assert response.status_code == 400
+    assert "Another session of this programme has the same title and start." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(LiveSession, other.id).title == "Policy mix"
+
+
+def test_the_same_form_sent_at_once_from_two_tabs_adds_one_session(app, database_url, client_for, edition):
+    import threading
+
+    if not database_url.startswith("postgresql"):
+        pytest.skip("parallel requests are tested on PostgreSQL (run with TEST_DATABASE_URL)")
+    url = f"/cohorts/{edition.cohort.id}/programme/new"
+    clients = [client_for(edition.coordinator) for _ in range(4)]
+    tokens = [each.csrf_token(url) for each in clients]
+    barrier, statuses = threading.Barrier(len(clients)), []
+
+    def send(each, token) -> None:
+        barrier.wait(timeout=10)
+        statuses.append(each.post(url, data={**FORM, "csrf_token": token}).status_code)
+
+    threads = [threading.Thread(target=send, args=pair) for pair in zip(clients, tokens, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert statuses == [302] * 4
+    assert db.session.scalar(select(func.count()).select_from(LiveSession)) == 1
