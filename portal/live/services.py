@@ -430,7 +430,7 @@ def attach_recording(session: LiveSession, actor: User, *, video_url: str | None
         check_slides(slides)
     if captions:
         check_captions(captions)
-    recording = db.session.scalar(select(Recording).where(Recording.session_id == session.id))
+    recording = recording_of(session)
     if recording is None:
         recording = Recording(session_id=session.id)
         db.session.add(recording)
@@ -448,6 +448,11 @@ def attach_recording(session: LiveSession, actor: User, *, video_url: str | None
     record(actor, "recording.attached", session.title, session_id=session.id, link=bool(video_url),
            video=bool(video), slides=bool(slides), captions=bool(captions))
     return recording
+
+
+def recording_of(session: LiveSession) -> Recording | None:
+    """The session's recording, if one was attached."""
+    return db.session.scalar(select(Recording).where(Recording.session_id == session.id))
 
 
 def mark_watched(recording: Recording, user: User) -> bool:

@@ -6,7 +6,6 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from portal.accounts.access import ANYONE, SIGNED_IN, allow
@@ -22,7 +21,7 @@ from portal.extensions import db
 from portal.learning.services import outlines
 from portal.live import services
 from portal.live.forms import ButtonForm, RecordingForm, SessionForm
-from portal.live.models import LiveSession, Recording
+from portal.live.models import LiveSession
 
 bp = Blueprint("live", __name__, template_folder="templates")
 
@@ -190,13 +189,9 @@ def delete_session(session_id: int):
 
 # A session's page, its recording and calendar file
 
-def recording_of(session: LiveSession) -> Recording | None:
-    return db.session.scalar(select(Recording).where(Recording.session_id == session.id))
-
-
 def session_page(session: LiveSession, recording_form: RecordingForm | None = None, status: int = 200):
     now, zone = utcnow(), zone_of(current_user)
-    recording = recording_of(session)
+    recording = services.recording_of(session)
     can_attach = services.can_attach(current_user, session)
     part_of = None
     if session.course is not None and session.course.is_published:
@@ -254,7 +249,7 @@ MEDIA = {"video": "video_sha256", "slides": "slides_sha256", "captions": "captio
 def recording_file(session_id: int, part: str):
     """The recording's video, slides or captions, served as course media is: with ETag and range requests."""
     session = visible_session(session_id)
-    recording = recording_of(session)
+    recording = services.recording_of(session)
     sha256 = getattr(recording, MEDIA[part]) if recording is not None and part in MEDIA else None
     if recording is None or sha256 is None:
         abort(404)
@@ -271,7 +266,7 @@ def recording_file(session_id: int, part: str):
 @allow(SIGNED_IN)
 def mark_watched(session_id: int):
     session = visible_session(session_id)
-    recording = recording_of(session)
+    recording = services.recording_of(session)
     if recording is None or not recording.has_video:
         abort(404)
     if not services.is_member(current_user, session.cohort_id):
