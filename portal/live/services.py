@@ -419,6 +419,20 @@ def check_captions(data: bytes) -> None:
         raise Refused(_l("The captions file must be WebVTT: its first line is WEBVTT."))
 
 
+def _new_recording(session: LiveSession) -> Recording:
+    """A recording row for the session; the one another tab made a moment ago, if it did."""
+    try:
+        with db.session.begin_nested():
+            recording = Recording(session_id=session.id)
+            db.session.add(recording)
+    except IntegrityError:
+        found = recording_of(session)
+        if found is None:
+            raise
+        return found
+    return recording
+
+
 def attach_recording(session: LiveSession, actor: User, *, video_url: str | None = None, video: bytes | None = None,
                      slides: bytes | None = None, captions: bytes | None = None) -> Recording:
     """Attach (or replace) a session's recording link or video, slides and captions; each file is checked by
@@ -430,10 +444,7 @@ def attach_recording(session: LiveSession, actor: User, *, video_url: str | None
         check_slides(slides)
     if captions:
         check_captions(captions)
-    recording = recording_of(session)
-    if recording is None:
-        recording = Recording(session_id=session.id)
-        db.session.add(recording)
+    recording = recording_of(session) or _new_recording(session)
     if video_url:
         recording.video_url, recording.video_sha256, recording.video_type, recording.video_size = video_url, None, None, None
     if video:

@@ -136,3 +136,41 @@ def test_watched_and_session_ids_for_the_completion_rule(client_for, edition, se
     assert services.watched_session_ids(edition.cohort.id, [edition.cairo.id, edition.dili.id]) == {
         edition.cairo.id: {later.id}, edition.dili.id: set()}
     assert services.watched_session_ids(edition.cohort.id, []) == {}
+
+
+def test_two_uploads_at_once_make_one_recording(app, database_url, client_for, edition, session, monkeypatch):
+    import threading
+
+    if not database_url.startswith("postgresql"):
+        pytest.skip("parallel uploads are tested on PostgreSQL (run with TEST_DATABASE_URL)")
+    clients = [client_for(edition.coordinator), client_for(edition.lecturer)]
+    tokens = [each.csrf_token(f"/live/sessions/{session.id}") for each in clients]
+    barrier, statuses = threading.Barrier(2), []
+    looked_up, lookup = threading.Barrier(2), services.recording_of
+    waited = threading.local()
+
+    def both_find_none(live_session):
+        """Both requests look for the recording before either adds it: the race the guard is for."""
+        found = lookup(live_session)
+        if not getattr(waited, "done", False):
+            waited.done = True
+            looked_up.wait(timeout=10)
+        return found
+
+    monkeypatch.setattr(services, "recording_of", both_find_none)
+
+    def send(each, token, files) -> None:
+        data = {"csrf_token": token, **{name: (io.BytesIO(content), filename) for name, (content, filename) in files.items()}}
+        barrier.wait(timeout=10)
+        statuses.append(each.post(f"/live/sessions/{session.id}/recording", data=data,
+                                  content_type="multipart/form-data").status_code)
+
+    uploads = [{"video": (MP4, "talk.mp4")}, {"slides": (PDF, "slides.pdf")}]
+    threads = [threading.Thread(target=send, args=args) for args in zip(clients, tokens, uploads, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert statuses == [302, 302]
+    recordings = list(db.session.scalars(select(Recording)))
+    assert len(recordings) == 1
