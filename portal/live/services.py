@@ -499,6 +499,31 @@ def watched_session_ids(cohort_id: int, user_ids: list[int]) -> dict[int, set[in
 
 
 
+def personal_records(user: User) -> list[dict[str, Any]]:
+    """What the programme holds about a person, for their data download: per session, whether they marked
+    its recording watched (and when) and the reminders sent to them (two queries)."""
+    records: dict[int, dict[str, Any]] = {}
+
+    def entry(session: LiveSession, cohort_name: str) -> dict[str, Any]:
+        return records.setdefault(session.id, {"session": session.title, "cohort": cohort_name,
+                                               "starts_at": session.starts_at, "watched_at": None, "reminders": []})
+
+    for session, cohort_name, watched_at in db.session.execute(
+            select(LiveSession, Cohort.name, WatchedRecording.watched_at)
+            .join(Recording, Recording.session_id == LiveSession.id)
+            .join(WatchedRecording, WatchedRecording.recording_id == Recording.id)
+            .join(Cohort, Cohort.id == LiveSession.cohort_id)
+            .where(WatchedRecording.user_id == user.id)):
+        entry(session, cohort_name)["watched_at"] = watched_at
+    for session, cohort_name, kind, sent_at in db.session.execute(
+            select(LiveSession, Cohort.name, SentReminder.kind, SentReminder.sent_at)
+            .join(SentReminder, SentReminder.session_id == LiveSession.id)
+            .join(Cohort, Cohort.id == LiveSession.cohort_id)
+            .where(SentReminder.user_id == user.id).order_by(SentReminder.sent_at)):
+        entry(session, cohort_name)["reminders"].append({"kind": kind.value, "sent_at": sent_at.isoformat()})
+    return sorted(records.values(), key=lambda record: record["starts_at"])
+
+
 # Demo data
 
 DEMO_COORDINATOR = "coordinator@example.org"

@@ -32,6 +32,7 @@ from portal.db_types import utcnow
 from portal.extensions import db
 from portal.learning.models import CourseCompletion, LessonCompletion
 from portal.live.models import CalendarFeed
+from portal.live.services import personal_records as live_session_records
 from portal.quizzes.models import AttemptAnswer, QuizAttempt
 
 #: The name a deleted account keeps: it says the person left, and nothing about who they were.
@@ -205,6 +206,7 @@ def personal_data(user: User) -> dict[str, Any]:
         "quiz-attempts.json": attempts,
         "certificates.json": certificates,
         "cohorts.json": cohorts,
+        "live-sessions.json": [_row(**record) for record in live_session_records(user)],
         "audit-events.json": audit,
     }
 

@@ -174,3 +174,23 @@ def test_two_uploads_at_once_make_one_recording(app, database_url, client_for, e
     assert statuses == [302, 302]
     recordings = list(db.session.scalars(select(Recording)))
     assert len(recordings) == 1
+
+
+def test_the_data_download_holds_what_i_watched_and_the_reminders_sent_to_me(client_for, edition, session, smtp_server):
+    import json
+    import zipfile
+    from datetime import timedelta
+
+    upload(client_for(edition.coordinator), session.id, video=(MP4, "talk.mp4"))
+    services.send_due_reminders(session.starts_at - timedelta(minutes=30))
+    member = client_for(edition.cairo)
+    member.submit(f"/live/sessions/{session.id}/watched", page=f"/live/sessions/{session.id}")
+    with zipfile.ZipFile(io.BytesIO(member.get("/profile/my-data.zip").data)) as zipped:
+        records = json.loads(zipped.read("live-sessions.json"))
+    assert len(records) == 1
+    record = records[0]
+    assert (record["session"], record["cohort"], record["starts_at"]) == (
+        "Innovation surveys", "STI policy workshop", "2026-12-01T08:00:00+00:00")
+    assert record["watched_at"] and [reminder["kind"] for reminder in record["reminders"]] == ["hour_before"]
+    with zipfile.ZipFile(io.BytesIO(client_for(edition.dili).get("/profile/my-data.zip").data)) as zipped:
+        assert [r["watched_at"] for r in json.loads(zipped.read("live-sessions.json"))] == [None], "reminded, not watched"
