@@ -122,6 +122,9 @@ class Config:
     DISCUSSION_EDIT_MINUTES = int(os.environ.get("DISCUSSION_EDIT_MINUTES", "30"))
     DISCUSSION_POSTS_PER_PAGE = int(os.environ.get("DISCUSSION_POSTS_PER_PAGE", "100"))
     DISCUSSION_POST_RATE_LIMIT = os.environ.get("DISCUSSION_POST_RATE_LIMIT", "10 per minute;60 per hour")
+    #: Live sessions: how many upcoming ones "My learning" lists, and the largest captions file accepted.
+    LIVE_DASHBOARD_SESSIONS = int(os.environ.get("LIVE_DASHBOARD_SESSIONS", "5"))
+    CAPTIONS_MAX_BYTES = int(os.environ.get("CAPTIONS_MAX_BYTES", str(1024 * 1024)))
     #: The recipient's name in each credential: plain by default, or a salted SHA-256 hash.
     CREDENTIAL_NAME_HASHED = _flag("CREDENTIAL_NAME_HASHED")
 

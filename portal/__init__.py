@@ -35,6 +35,9 @@ from portal.learning import services as learning_services
 from portal.learning import views as learning_views
 from portal.live import attendance as live_attendance
 from portal.live import attendance_views as live_attendance_views
+from portal.live import receivers as live_receivers
+from portal.live import services as live_services
+from portal.live import views as live_views
 from portal.privacy import views as privacy_views
 from portal.quizzes import views as quizzes_views
 
@@ -84,12 +87,14 @@ def create_app(config: str | type[Config] | None = None, overrides: Mapping[str,
     app.register_blueprint(announcements_views.bp)
     app.register_blueprint(privacy_views.bp)
     app.register_blueprint(discussion_views.bp)
+    app.register_blueprint(live_views.bp)
     app.register_blueprint(live_attendance_views.attendance_bp)
     learning_services.init_app(app)
     cohorts_receivers.init_app(app)
     announcements_receivers.init_app(app)
     discussion_receivers.init_app(app)
-    live_attendance.init_app(app)
+    live_receivers.init_app(app)
+    live_attendance.init_app(app, watched_session_ids=live_services.watched_session_ids)
     app.cli.add_command(accounts_cli.users)
     app.cli.add_command(courses_cli.courses)
     app.cli.add_command(cli.setup)

@@ -95,7 +95,9 @@ def time_zone_choices() -> list[SelectChoice]:
 
 
 class ProfileForm(ProfileFields):
-    time_zone = SelectField(_l("Time zone"), default="")
+    #: The hint is shown by static/js/time-zone.js when it pre-fills an empty choice from the browser's zone.
+    time_zone = SelectField(_l("Time zone"), default="",
+                            render_kw={"data-guess-time-zone": _l("Guessed from your browser: save your profile to keep it.")})
     submit = SubmitField(_l("Save my profile"))
 
     def __init__(self, *args, **kwargs) -> None:
