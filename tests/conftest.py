@@ -99,10 +99,12 @@ class PortalClient(FlaskClient):
 
 
 @pytest.fixture
-def app(_schema, database_url, tmp_path) -> Iterator[Flask]:
+def app(request, _schema, database_url, tmp_path) -> Iterator[Flask]:
+    """The app on the test database; `@pytest.mark.settings(NAME=value)` overrides settings at creation."""
+    marker = request.node.get_closest_marker("settings")
     app = create_app(
         "testing",
-        {"SQLALCHEMY_DATABASE_URI": database_url},
+        {"SQLALCHEMY_DATABASE_URI": database_url, **(marker.kwargs if marker else {})},
     )
     app.test_client_class = PortalClient
     with app.app_context():
@@ -190,6 +192,7 @@ class Mailbox:
     """What the SMTP server received; reading it first waits for the portal's queued mail."""
 
     received: list[Message] = field(default_factory=list)
+    port: int = 0
 
     @property
     def messages(self) -> list[Message]:
@@ -214,14 +217,14 @@ def smtp_server(app) -> Iterator[Mailbox]:
     """A real SMTP server on 127.0.0.1 that the portal sends its mail to."""
     from aiosmtpd.controller import Controller
 
-    mailbox = Mailbox()
+    port = free_port()
+    mailbox = Mailbox(port=port)
 
     class Handler:
         async def handle_DATA(self, server, session, envelope):
             mailbox.received.append(message_from_bytes(envelope.content, policy=policy.default))
             return "250 OK"
 
-    port = free_port()
     controller = Controller(Handler(), hostname="127.0.0.1", port=port)
     controller.start()
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)

@@ -17,6 +17,7 @@ from flask import Flask
 
 from portal import create_app
 from portal.extensions import db
+from tests.announcements.test_announcements import cohort, people  # noqa: F401  (fixtures for the digest tests)
 from tests.conftest import PortalClient, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
