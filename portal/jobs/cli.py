@@ -14,7 +14,8 @@ from portal.jobs.schedule import TICK
               help="Threads that run tasks (default: JOBS_WORKERS).")
 @with_appcontext
 def worker(workers: int | None) -> None:
-    """Run queued tasks (mail, digests, reminders) and scheduled jobs until stopped (Ctrl+C, SIGTERM)."""
+    """Run queued tasks (mail, digests, reminders) and scheduled jobs until stopped: SIGTERM lets the
+    running tasks finish first, Ctrl+C (SIGINT) stops at once."""
     config = current_app.config
     queue = current_queue()
     if config["JOBS_BACKEND"] == "memory":
@@ -23,5 +24,5 @@ def worker(workers: int | None) -> None:
     # Scheduled jobs that came due while no worker ran start now, not at the next minute.
     enqueue(TICK)
     consumer = queue.huey.create_consumer(workers=workers or config["JOBS_WORKERS"], worker_type="thread",
-                                          periodic=True, max_delay=1.0)
+                                          periodic=True, max_delay=1.0, graceful_signal="TERM")
     consumer.run()

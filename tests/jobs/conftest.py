@@ -21,8 +21,8 @@ from tests.announcements.test_announcements import cohort, people  # noqa: F401 
 from tests.conftest import PortalClient, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-#: The Redis database these tests may use (TEST_REDIS_URL elsewhere); in CI it must answer.
-REDIS_URL = os.environ.get("TEST_JOBS_REDIS_URL", "redis://127.0.0.1:6379/1")
+#: The Redis the worker tests queue on (TEST_REDIS_URL, as the outage tests); in CI (CI set) it must answer.
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
 
 
 @dataclass
