@@ -1,16 +1,10 @@
 """A trainee, without JavaScript on a phone, follows the header's unread count to a cohort's
 announcements, marks them as read, and chooses to receive announcements in the daily digest."""
-from datetime import date
-
-from sqlalchemy import select
-
 from portal.accounts.models import MailDelivery, MailPreference, Role
 from portal.announcements.services import post_announcement
-from portal.cohorts import services
-from portal.cohorts.models import Cohort
-from portal.courses.models import Course
 from portal.extensions import db
 from portal.mail import MailKind
+from tests.announcements.test_announcements import make_cohort
 from tests.browser.test_lecturer_upload import log_in
 
 
@@ -18,11 +12,7 @@ def test_trainee_reads_announcements_and_chooses_the_daily_digest(browser, live_
     make_course()
     coordinator = make_user(Role.COORDINATOR, email="carmen@example.org")
     trainee = make_user(Role.TRAINEE, email="amina@example.org")
-    cohort = Cohort(name="AI capacity workshop", starts_on=date(2026, 12, 1), ends_on=date(2026, 12, 12),
-                    courses=list(db.session.scalars(select(Course))), coordinators=[coordinator])
-    db.session.add(cohort)
-    db.session.flush()
-    services.add_member(cohort, trainee, "manual")
+    cohort = make_cohort("AI capacity workshop", coordinator, [trainee])
     for number, title in enumerate(["Welcome", "Field visit moves to Thursday"]):
         post_announcement(cohort, coordinator, title, "Details follow.", f"browser-token-{number:08d}")
     db.session.commit()
