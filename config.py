@@ -77,7 +77,8 @@ class Config:
     #: A scheduled job's run that has not finished after this many seconds is taken as abandoned
     #: (its worker died) and run again; scheduled jobs are idempotent.
     JOBS_SCHEDULE_LEASE = int(os.environ.get("JOBS_SCHEDULE_LEASE", "3600"))
-    #: Runs that finished are listed on the admins' page for this many days.
+    #: Runs that ended (done, or failed: a failed mail keeps its message for trying again) are kept
+    #: and listed on the admins' page for this many days.
     JOBS_KEEP_DAYS = int(os.environ.get("JOBS_KEEP_DAYS", "30"))
 
     PASSWORD_MIN_LENGTH = 10

@@ -69,7 +69,8 @@ def requeue(task: Task) -> None:
 
 
 def prune_job_runs(now: datetime) -> int:
-    """Forget runs that finished well more than JOBS_KEEP_DAYS ago (a scheduled job); returns how many."""
+    """Forget runs that ended (done or failed) more than JOBS_KEEP_DAYS ago, with the messages a failed
+    one keeps for trying again (a scheduled job); returns how many."""
     cutoff = now - timedelta(days=current_app.config["JOBS_KEEP_DAYS"])
-    return rows_changed(db.session.execute(delete(JobRun).where(JobRun.state == JobState.DONE,
+    return rows_changed(db.session.execute(delete(JobRun).where(JobRun.state.in_((JobState.DONE, JobState.FAILED)),
                                                                  JobRun.updated_at < cutoff)))

@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 
 from portal import create_app
 from portal.extensions import db
-from portal.jobs.models import Delivery, ScheduledJob
+from portal.jobs.models import Delivery, JobRun, JobState, ScheduledJob
 from portal.jobs.queue import run_queued
 from portal.jobs.schedule import Schedule, schedule, tick
-from portal.jobs.services import claim_delivery
+from portal.jobs.services import claim_delivery, prune_job_runs
 
 NOON = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
 
@@ -136,3 +136,15 @@ def test_two_workers_ticking_at_once_start_a_job_once(app, calls):
     assert sorted("test.hourly" in names for names in started) == [False, True]
     run_queued()
     assert calls == [NOON - timedelta(hours=2), NOON]
+
+
+def test_old_ended_runs_are_forgotten_and_the_others_kept(app):
+    old, recent = NOON - timedelta(days=31), NOON - timedelta(days=29)
+    for number, (state, when) in enumerate([(JobState.DONE, old), (JobState.FAILED, old), (JobState.DONE, recent),
+                                            (JobState.QUEUED, old), (JobState.RETRYING, old)]):
+        db.session.add(JobRun(task_id=f"task-{number}", name="mail.deliver", state=state, tries=1,
+                              enqueued_at=when, updated_at=when))
+    db.session.commit()
+    assert prune_job_runs(NOON) == 2
+    db.session.commit()
+    assert sorted(db.session.scalars(select(JobRun.task_id))) == ["task-2", "task-3", "task-4"]
