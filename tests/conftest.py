@@ -21,6 +21,7 @@ from portal import create_app
 from portal.accounts import services as account_services
 from portal.accounts.models import Role, User
 from portal.extensions import db
+from portal.jobs.queue import discard_memory_queues
 from portal.learning.services import clear_outline_cache
 from portal.links import trusted_hosts
 from portal.mail import wait_for_mail
@@ -109,6 +110,7 @@ def app(request, _schema, database_url, tmp_path) -> Iterator[Flask]:
     app.test_client_class = PortalClient
     with app.app_context():
         yield app
+        discard_memory_queues()
         db.session.remove()
         empty_all_tables()
         clear_outline_cache()

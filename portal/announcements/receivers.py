@@ -25,8 +25,9 @@ def cohorts_panel(user: User) -> Markup | None:
 
 
 def unread_announcements() -> int:
-    """For the header: how many announcements the signed-in member has not read (0 for visitors)."""
-    if not current_user.is_authenticated:
+    """For the header: how many announcements the signed-in member has not read (0 for visitors, and
+    on the page that says the database is not answering)."""
+    if not current_user.is_authenticated or g.get("database_gone"):
         return 0
     return sum(unread_by_cohort(current_user).values())
 

@@ -5,6 +5,8 @@ Backends (JOBS_BACKEND): "sqlite", a file in the instance folder (the default: n
 "redis" (JOBS_REDIS_URL), shared by the workers of several machines; "memory", for the tests, where
 `run_queued()` runs what is queued in the calling thread as a worker would."""
 import logging
+import time
+import weakref
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,7 +35,7 @@ class TaskOptions:
     retry_backoff: float = 0
 
 
-@dataclass
+@dataclass(eq=False)
 class JobQueue:
     """An application's queue: its huey, its tasks by name, and what the signals saw fail."""
 
@@ -45,6 +47,11 @@ class JobQueue:
     unrecorded: set[str] = field(default_factory=set)
     #: Errors of tasks run in this process since the last run_queued(); bounded.
     errors: deque[BaseException] = field(default_factory=lambda: deque(maxlen=100))
+
+
+#: The queues kept in memory (the tests'), of every app alive in this process: run_queued() runs them all,
+#: so that mail sent through a second app (one a test made with other settings) is not left behind.
+_memory_queues: weakref.WeakSet[JobQueue] = weakref.WeakSet()
 
 
 def make_huey(app: Flask) -> Huey:
@@ -104,26 +111,43 @@ def enqueue(name: str, *args: Any, **kwargs: Any) -> None:
 
 def run_queued(timeout: float = 30) -> None:
     """Run every queued task now, in this thread, as a worker would (for the tests and for commands
-    that must know the work is done); raise the first error of a task run here since the last call."""
-    queue = current_queue()
-    huey = queue.huey
-    deadline = utcnow().timestamp() + timeout
-    while utcnow().timestamp() < deadline:
-        task = huey.dequeue()
-        if task is None:
-            due = huey.read_schedule()
-            if not due:
-                break
-            for task in due:
-                huey.enqueue(task)
-            continue
-        huey.execute(task)
-    else:
-        raise TimeoutError(f"tasks were still queued after {timeout} seconds")
-    errors = list(queue.errors)
-    queue.errors.clear()
+    that must know the work is done): the current app's, and with the memory backend those of every
+    app of this process. Raise the first error of a task run here since the last call."""
+    current = current_queue()
+    queues = [current, *(queue for queue in list(_memory_queues) if queue is not current)] \
+        if current in _memory_queues else [current]
+    deadline = time.monotonic() + timeout
+    while _run_one(queues):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"tasks were still queued after {timeout} seconds")
+    errors = [error for queue in queues for error in queue.errors]
+    for queue in queues:
+        queue.errors.clear()
     if errors:
         raise errors[0]
+
+
+def discard_memory_queues() -> None:
+    """Empty and forget every queue kept in memory (the tests' teardown: nothing is left for the next test)."""
+    for queue in list(_memory_queues):
+        queue.huey.flush()
+        queue.errors.clear()
+    _memory_queues.clear()
+
+
+def _run_one(queues: list[JobQueue]) -> bool:
+    """Run one queued task (or move the due retries to the queue); False when there is nothing to do."""
+    for queue in queues:
+        task = queue.huey.dequeue()
+        if task is not None:
+            queue.huey.execute(task)
+            return True
+        due = queue.huey.read_schedule()
+        if due:
+            for task in due:
+                queue.huey.enqueue(task)
+            return True
+    return False
 
 
 def _recorder(queue: JobQueue) -> Callable[..., None]:
@@ -168,4 +192,6 @@ def init_app(app: Flask) -> None:
     """Give the app its queue; tasks are added by each domain's init_app and in create_app."""
     queue = JobQueue(app=app, huey=make_huey(app))
     app.extensions["jobs"] = queue
+    if isinstance(queue.huey, MemoryHuey):
+        _memory_queues.add(queue)
     queue.huey.signal()(_recorder(queue))

@@ -7,6 +7,7 @@ the tick enqueues the jobs that are due. A run that started and did not finish w
 JOBS_SCHEDULE_LEASE seconds (its worker was killed, or it failed) is run again for the same moment:
 so every callable must be idempotent, and one that sends mail claims each message with
 `portal.jobs.services.claim_delivery` first."""
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,8 @@ from portal.db_types import rows_changed, utcnow
 from portal.extensions import db
 from portal.jobs.models import ScheduledJob
 from portal.jobs.queue import enqueue, register
+
+log = logging.getLogger(__name__)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 TICK = "jobs.tick"
@@ -68,7 +71,8 @@ def tick(now: datetime | None = None) -> list[str]:
                 pass  # another worker's tick made it a moment ago
             db.session.commit()
             row = db.session.get(ScheduledJob, job.name)
-            assert row is not None
+            if row is None:
+                continue  # made and deleted since: the next tick makes it again
         if row.next_run_at <= now:
             claimed = db.session.execute(
                 update(ScheduledJob).where(ScheduledJob.name == job.name, ScheduledJob.next_run_at == row.next_run_at)
@@ -92,7 +96,10 @@ def tick(now: datetime | None = None) -> list[str]:
 
 def run_scheduled(name: str, run_for: datetime) -> Any:
     """Run one scheduled job for the moment it was due, and record that it finished."""
-    job = schedules_of(current_app)[name]
+    job = schedules_of(current_app).get(name)
+    if job is None:
+        log.warning("Scheduled job %s is no longer registered: not run", name)
+        return None
     result = job.run(run_for)
     db.session.commit()
     db.session.execute(update(ScheduledJob).where(ScheduledJob.name == name, ScheduledJob.run_for == run_for)
