@@ -148,3 +148,9 @@ def test_old_ended_runs_are_forgotten_and_the_others_kept(app):
     assert prune_job_runs(NOON) == 2
     db.session.commit()
     assert sorted(db.session.scalars(select(JobRun.task_id))) == ["task-2", "task-3", "task-4"]
+
+
+def test_the_worker_refuses_the_memory_backend(runner):
+    result = runner.invoke(args=["worker"])
+    assert result.exit_code != 0
+    assert "a worker needs sqlite or redis" in result.output
