@@ -25,6 +25,7 @@ parsers (Python's before 3.14 among them) disagree on whitespace between encoded
 import ipaddress
 import logging
 import smtplib
+import threading
 from email import message_from_bytes, policy
 from email.header import Header
 from email.message import EmailMessage
@@ -35,7 +36,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, current_app, g, has_request_context
 from flask_babel import lazy_gettext as _l
 
-from portal.jobs.queue import enqueue, register, run_queued
+from portal.jobs.queue import QUEUE_UNREACHABLE, enqueue, register, run_queued
 
 log = logging.getLogger(__name__)
 
@@ -189,7 +190,21 @@ def send_mail(to: str, subject: str, body: str, *, kind: MailKind, reply_to: str
 
 
 def _queue(message: EmailMessage) -> None:
-    enqueue(DELIVER_TASK, message.as_bytes())
+    try:
+        enqueue(DELIVER_TASK, message.as_bytes())
+    except QUEUE_UNREACHABLE as error:
+        # Redis down must not fail the request (nor lose a password reset): send from a thread, once.
+        log.error("Mail to %s not queued (%r): sending it from this process", message["To"], error)
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        threading.Thread(target=_deliver_without_queue, args=(app, message.as_bytes()), daemon=True).start()
+
+
+def _deliver_without_queue(app: Flask, raw: bytes) -> None:
+    with app.app_context():
+        try:
+            deliver_queued(raw)
+        except (smtplib.SMTPException, OSError):
+            pass  # logged by deliver_queued; with the queue unreachable there is no later try
 
 
 def deliver_queued(raw: bytes) -> None:

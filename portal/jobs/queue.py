@@ -5,6 +5,7 @@ Backends (JOBS_BACKEND): "sqlite", a file in the instance folder (the default: n
 "redis" (JOBS_REDIS_URL), shared by the workers of several machines; "memory", for the tests, where
 `run_queued()` runs what is queued in the calling thread as a worker would."""
 import logging
+import sqlite3
 import time
 import weakref
 from collections import deque
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import redis
 from flask import Flask, current_app
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 from huey import signals as huey_signals
@@ -24,6 +26,8 @@ from portal.jobs.models import ERROR_LENGTH, JobRun, JobState
 
 log = logging.getLogger(__name__)
 
+#: What the queue's storage raises when it cannot be reached (Redis down, the SQLite file locked or unwritable).
+QUEUE_UNREACHABLE = (redis.RedisError, sqlite3.Error)
 #: The name every queue uses in its storage (a Redis key prefix, a column in the SQLite file).
 QUEUE_NAME = "portal"
 
@@ -61,7 +65,10 @@ def make_huey(app: Flask) -> Huey:
     if backend == "redis":
         if not config["JOBS_REDIS_URL"]:
             raise RuntimeError("JOBS_BACKEND=redis needs JOBS_REDIS_URL (or REDIS_URL), e.g. redis://127.0.0.1:6379/1")
-        return RedisHuey(QUEUE_NAME, results=False, url=config["JOBS_REDIS_URL"])
+        # A Redis that does not answer fails an enqueue within seconds instead of holding the request;
+        # the socket time-out stays above huey's one-second blocking read.
+        pool = redis.ConnectionPool.from_url(config["JOBS_REDIS_URL"], socket_connect_timeout=2, socket_timeout=5)
+        return RedisHuey(QUEUE_NAME, results=False, connection_pool=pool)
     if backend == "sqlite":
         path = config["JOBS_SQLITE_PATH"] or f"{app.instance_path}/jobs.sqlite3"
         return SqliteHuey(QUEUE_NAME, results=False, filename=path)
@@ -105,8 +112,19 @@ def register(app: Flask, name: str, func: Callable[..., Any], *, retries: int = 
 
 
 def enqueue(name: str, *args: Any, **kwargs: Any) -> None:
-    """Give the task `name` to the queue with these arguments (they must pickle); a worker runs it."""
-    current_queue().tasks[name](*args, **kwargs)
+    """Give the task `name` to the queue with these arguments (they must pickle); a worker runs it.
+    Raises one of QUEUE_UNREACHABLE when the queue's storage does not answer (its record says so)."""
+    queue = current_queue()
+    task = queue.tasks[name].s(*args, **kwargs)
+    try:
+        queue.huey.enqueue(task)
+    except QUEUE_UNREACHABLE as error:
+        if task.name not in queue.unrecorded:
+            with db.engine.begin() as connection:
+                connection.execute(update(JobRun).where(JobRun.task_id == task.id).values(
+                    state=JobState.FAILED, payload=None, finished_at=utcnow(), updated_at=utcnow(),
+                    last_error=f"not queued, the queue did not answer: {error!r}"[:ERROR_LENGTH]))
+        raise
 
 
 def run_queued(timeout: float = 30) -> None:
