@@ -6,14 +6,23 @@ from zoneinfo import ZoneInfo
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.accounts.countries import country_choices
 from portal.accounts.mailing import time_zone_names
-from portal.accounts.models import Gender, Role
+from portal.accounts.models import Gender, MailDelivery, Role
 from portal.accounts.services import password_problem
 from portal.i18n import LANGUAGE_NAMES
 from portal.inputs import MailableEmail
@@ -112,6 +121,10 @@ class MailChoicesForm(FlaskForm):
 
     kinds = SelectMultipleField(_l("Mail I receive"), choices=choices((kind.value, label) for kind, label in BULK_KINDS.items()),
                                 widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    announcement_delivery = RadioField(_l("Announcements arrive"), default=MailDelivery.IMMEDIATE.value, choices=choices([
+        (MailDelivery.IMMEDIATE.value, _l("One by one, as soon as they are posted")),
+        (MailDelivery.DAILY.value, _l("Together, once a day, in the daily digest")),
+    ]))
     submit = SubmitField(_l("Save my mail choices"))
 
 

@@ -12,10 +12,10 @@ from typing import Any
 from sqlalchemy import JSON, Column, Date, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from portal.accounts.models import User, string_enum
+from portal.accounts.models import User
 from portal.content.problems import Problem
 from portal.content.questions import KINDS
-from portal.db_types import UTCDateTime, utcnow
+from portal.db_types import UTCDateTime, string_enum, utcnow
 from portal.extensions import Model, db
 
 course_lecturers = Table(

@@ -110,9 +110,9 @@ def personal_data(user: User) -> dict[str, Any]:
                    language=user.language, time_zone=user.time_zone, created_at=user.created_at,
                    last_login_at=user.last_login_at)
     mail_preferences = [
-        _row(kind=kind.value, unsubscribed_at=unsubscribed_at)
-        for kind, unsubscribed_at in db.session.execute(
-            select(MailPreference.kind, MailPreference.unsubscribed_at)
+        _row(kind=kind.value, unsubscribed_at=unsubscribed_at, delivery=delivery.value)
+        for kind, unsubscribed_at, delivery in db.session.execute(
+            select(MailPreference.kind, MailPreference.unsubscribed_at, MailPreference.delivery)
             .where(MailPreference.user_id == user.id).order_by(MailPreference.kind)
         )
     ]
