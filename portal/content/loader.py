@@ -504,7 +504,7 @@ class _Reader:
                                                            "missing: %(name)s"), name=f"{prefix}-{lesson_key}.md")
         if quiz is not None:
             quiz = self.translate_quiz(quiz, quiz_translations)
-        else:
+        elif not quiz_files:
             for _, translated_path in quiz_translations:
                 self.problem(translated_path, None, N_("a quiz translation needs the module's quiz, which is missing"))
         if not lessons:
