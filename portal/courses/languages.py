@@ -54,7 +54,7 @@ def lesson_text(revision_id: int, key: str, language: str) -> LessonText | None:
                LessonTranslation.references,
                case((LessonTranslation.language == language, LessonTranslation.html), else_=literal("")))
         .where(LessonTranslation.lesson_version_id == lesson.id).order_by(LessonTranslation.language)
-    ).tuples().all()
+    ).all()
     languages = (own_language, *(row[0] for row in translations))
     for translated, title, reviewed_on, references, html in translations:
         if translated == language != own_language:

@@ -11,7 +11,8 @@ from portal.courses.importer import import_course, read_spec
 from portal.courses.languages import lesson_text
 from portal.courses.models import Course, LessonTranslation
 from portal.extensions import db
-from tests.coursefiles import FRENCH, french_course_files
+from tests.coursefiles import FRENCH, french_course_files, zip_bytes
+from tests.courses.test_uploads import upload
 from tests.learning.helpers import RIGHT, take_quiz
 
 
@@ -89,6 +90,8 @@ def test_the_course_page_and_catalogue_speak_the_reader_language_and_list_the_co
     assert '<p lang="fr" dir="ltr">Un cours bref qu&#39;utilisent les tests.</p>' in catalogue
     assert '<span lang="en">English</span>, <span lang="fr">Français</span>' in catalogue
     assert "(leçons traduites : 1/3)" in catalogue
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    assert '<h2 lang="fr" dir="ltr"><a href="/courses/test-course">Tester la politique de STI</a></h2>' in dashboard
     choose(client, "en")
     english = client.get("/courses").get_data(as_text=True)
     assert '<p lang="en" dir="ltr">A short course used by the tests.</p>' in english
@@ -147,3 +150,16 @@ def test_lesson_text_falls_back_to_the_course_language_and_says_which(app, train
     assert (fallback.language, fallback.title, fallback.languages) == ("en", "Funding R&D", ("en",))
     assert lesson_text(revision_id, "what-is-rd", "fa").language == "en"
     assert lesson_text(revision_id, "no-such-lesson", "fr") is None
+
+
+def test_a_lecturer_uploads_a_translated_course_and_the_preview_says_how_complete_each_language_is(client, login_as):
+    login_as(Role.LECTURER, email="lecturer1@example.org")
+    response = upload(client, "/teach/upload", zip_bytes(french_course_files(), folder="test-course/"))
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert '<dt lang="fr">Français</dt>' in page
+    assert "1/2 modules, 1/3 lessons, 5/5 questions" in page
+    broken = french_course_files({"01-basics/quiz.fr.yaml": FRENCH["01-basics/quiz.fr.yaml"].replace("answer: true",
+                                                                                                       "answer: false")})
+    refused = upload(client, "/teach/upload", zip_bytes(broken, folder="test-course/"))
+    problems = refused.get_data(as_text=True)
+    assert "01-basics/quiz.fr.yaml:14</code> question &#39;gerd&#39;: its choices or answers differ" in problems
