@@ -2,6 +2,8 @@
 
 Services flush and never commit: the caller (a view or a CLI command) commits once, so an
 import of many courses is all-or-nothing."""
+import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
@@ -66,13 +68,28 @@ def _keyed(rows) -> dict[str, Any]:
     return {row.key: row for row in rows}
 
 
+def translation_fingerprint(spec: CourseSpec, language: str) -> str:
+    """A hash of everything `spec` says in `language`: equal hashes, the same translation."""
+    parts: list[Any] = [spec.translations[language]]
+    for module in spec.modules:
+        parts.append(module.translations.get(language))
+        parts += [lesson.translations[language].content_hash for lesson in module.lessons
+                  if language in lesson.translations]
+        if module.quiz:
+            parts.append(module.quiz.translations.get(language))
+            parts += [question.translations.get(language) for question in module.quiz.questions]
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
 def _summarise(base: CourseRevision | None, spec: CourseSpec) -> dict[str, dict[str, list[str]]]:
     """What `spec` adds, changes, moves and removes against `base`, by stable key."""
     old_lessons: dict[str, tuple[str, str, int]] = {}
     old_modules: dict[str, tuple[str, str, tuple[str, ...]]] = {}
     old_quizzes: dict[str, tuple] = {}
     old_questions: dict[str, str] = {}
+    old_translations: dict[str, str] = {}
     if base is not None:
+        old_translations = {language: words.get("fingerprint", "") for language, words in (base.translations or {}).items()}
         for module in base.modules:
             old_modules[module.key] = (module.title, module.summary, tuple(module.objectives))
         lesson_rows = db.session.execute(
@@ -121,6 +138,8 @@ def _summarise(base: CourseRevision | None, spec: CourseSpec) -> dict[str, dict[
         "lessons": lessons,
         "quizzes": compare(old_quizzes, new_quizzes),
         "questions": compare(old_questions, new_questions),
+        "translations": compare(old_translations, {language: translation_fingerprint(spec, language)
+                                                   for language in spec.translations}),
     }
 
 
@@ -168,7 +187,8 @@ def stage_revision(spec: CourseSpec, actor: User | None = None) -> ImportResult:
         completion=spec.completion, certificate=spec.certificate, objectives=list(spec.objectives),
         audience_html=spec.audience_html, prerequisites_html=spec.prerequisites_html,
         warnings=[warning.as_dict() for warning in spec.warnings],
-        translations={language: {**words, "coverage": spec.coverage()[language], "titles": spec.titles_in(language)}
+        translations={language: {**words, "coverage": spec.coverage()[language], "titles": spec.titles_in(language),
+                                 "fingerprint": translation_fingerprint(spec, language)}
                       for language, words in spec.translations.items()},
     )
     db.session.add(revision)

@@ -143,7 +143,7 @@ class CourseRevision(Model):
         """(part, kind, keys) for each non-empty entry of the summary of changes, in reading order."""
         return [
             (part, kind, self.changes[part][kind])
-            for part in ("modules", "lessons", "quizzes", "questions")
+            for part in ("modules", "lessons", "quizzes", "questions", "translations")
             for kind in ("added", "changed", "moved", "removed")
             if self.changes.get(part, {}).get(kind)
         ]

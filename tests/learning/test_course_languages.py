@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from portal.accounts.models import Role
 from portal.courses.importer import import_course, read_spec
 from portal.courses.languages import lesson_text
-from portal.courses.models import Course, LessonTranslation
+from portal.courses.models import Course, CourseRevision, LessonTranslation
 from portal.extensions import db
 from tests.coursefiles import FRENCH, french_course_files, zip_bytes
 from tests.courses.test_uploads import upload
@@ -140,6 +140,9 @@ def test_translations_are_kept_per_revision(app, trainee):
     assert lesson_text(first, "what-is-rd", "fr").title == "Qu'est-ce que la R-D ?"
     assert lesson_text(second, "what-is-rd", "fr").title == "La R-D, qu'est-ce ?"
     assert db.session.scalar(select(func.count()).select_from(LessonTranslation)) == 2
+    changes = db.session.get(CourseRevision, second).changes
+    assert changes["translations"] == {"added": [], "changed": ["fr"], "removed": []}
+    assert changes["lessons"]["changed"] == []
 
 
 def test_lesson_text_falls_back_to_the_course_language_and_says_which(app, trainee):
