@@ -330,7 +330,7 @@ class _Reader:
                              language=str(language)[:10])
             elif not isinstance(entry, Located):
                 self.problem(file, raw.line_of(language),
-                             N_("the translation into '%(language)s' must be a mapping of fields"), language=language)
+                             N_("the translation into '%(language)s' must be a mapping of fields"), language=str(language)[:10])
             elif language in self.translation_languages:
                 self.unknown_fields(entry, file, allowed)
                 entries[language] = entry

@@ -69,7 +69,7 @@ class QuestionText:
     """A question as a reader sees it: its words in one language, the rest the question's own.
     Grading never uses it: a translation's config has the same ids, right answers and weights."""
 
-    question: QuestionVersion
+    version: QuestionVersion
     language: str
     text_html: str
     feedback_html: str
@@ -77,7 +77,7 @@ class QuestionText:
     config: dict[str, Any]
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self.question, name)
+        return getattr(self.version, name)
 
     @property
     def direction(self) -> str:

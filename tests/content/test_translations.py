@@ -155,3 +155,24 @@ def test_short_text_takes_each_answer_in_any_language_with_its_weight_and_feedba
 ])
 def test_the_direction_of_a_language_comes_from_one_place(language, expected):
     assert direction(language) == expected
+
+
+@pytest.mark.parametrize("changes", [
+    {"course.yaml": FRENCH["course.yaml"].replace("translations:\n  fr:", "translations: [fr]\nx:\n  fr:")},
+    {"course.yaml": FRENCH["course.yaml"] + "  5: {title: x}\n  ar: [x]\n"},
+    {"course.yaml": FRENCH["course.yaml"] + "  ar: {title: [x], summary: {a: b}, objectives: 3}\n"},
+    {"01-basics/module.yaml": "title: Foundations\ntranslations: 7\n"},
+    {"01-basics/module.yaml": "title: Foundations\ntranslations:\n  fr: [x]\n"},
+    {"01-basics/quiz.fr.yaml": "questions: [5, {id: [x]}, {id: frascati, choices: 3}, {id: gerd, answer: maybe}]\n"},
+    {"01-basics/quiz.fr.yaml": "- just\n- a list\n"},
+    {"01-basics/quiz.fr.yaml": b"\xff\xfe\x00not utf-8"},
+    {"01-basics/01-what-is-rd.fr.md": b"---\ntitle: \x00\n---\n\n\x00"},
+    {"01-basics/01-what-is-rd.fr.md": "no front matter"},
+])
+def test_hostile_translations_are_problems_not_crashes(changes):
+    assert problems_of(changes)
+
+
+def test_a_nul_byte_in_front_matter_is_a_problem_with_its_line():
+    found = problems_of({"01-basics/01-what-is-rd.md": b"---\ntitle: \x00\nminutes: 1\n---\n\nText."})
+    assert "01-basics/01-what-is-rd.md:2: invalid YAML: special characters are not allowed" in found

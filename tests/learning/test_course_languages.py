@@ -11,6 +11,7 @@ from portal.courses.importer import import_course, read_spec
 from portal.courses.languages import lesson_text
 from portal.courses.models import Course, CourseRevision, LessonTranslation
 from portal.extensions import db
+from portal.i18n import LANGUAGE_NAMES
 from tests.coursefiles import FRENCH, french_course_files, zip_bytes
 from tests.courses.test_uploads import upload
 from tests.learning.helpers import RIGHT, take_quiz
@@ -166,3 +167,18 @@ def test_a_lecturer_uploads_a_translated_course_and_the_preview_says_how_complet
     refused = upload(client, "/teach/upload", zip_bytes(broken, folder="test-course/"))
     problems = refused.get_data(as_text=True)
     assert "01-basics/quiz.fr.yaml:14</code> question &#39;gerd&#39;: its choices or answers differ" in problems
+
+
+def test_a_persian_interface_is_right_to_left_and_the_english_lesson_in_it_left_to_right(app, client, trainee,
+                                                                                          monkeypatch):
+    """Persian is an interface language being added: its direction comes from the one place that decides it."""
+    monkeypatch.setitem(app.config, "LANGUAGES", [*app.config["LANGUAGES"], "fa"])
+    monkeypatch.setitem(LANGUAGE_NAMES, "fa", "فارسی")
+    choose(client, "fa")
+    page = client.get("/learn/test-course/lessons/what-is-rd").get_data(as_text=True)
+    assert '<html lang="fa" dir="rtl">' in page
+    assert lesson_block(page) == '<div class="lesson-text" lang="en" dir="ltr">'
+    assert 'class="language-notice"' in page
+    choose(client, "fr")
+    assert lesson_block(client.get("/learn/test-course/lessons/what-is-rd").get_data(as_text=True)) == (
+        '<div class="lesson-text" lang="fr" dir="ltr">')
