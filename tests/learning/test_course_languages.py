@@ -121,6 +121,7 @@ def test_the_attempt_form_shows_the_french_words_and_keeps_the_choices_hidden(cl
     choose(client, "fr")
     page = client.get("/learn/test-course/quizzes/basics").get_data(as_text=True)
     assert '<h1 lang="fr" dir="ltr">Vérifiez vos connaissances</h1>' in page
+    assert '<span lang="fr" dir="ltr">Fondements</span>' in page
     response = client.submit("/learn/test-course/quizzes/basics/start", page="/learn/test-course/quizzes/basics")
     form = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Lesquels sont des instruments de financement ?" in form and "Subventions" in form
