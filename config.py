@@ -65,8 +65,27 @@ class Config:
     #: The envelope sender, which receives bounces; empty: MAIL_DEFAULT_SENDER.
     MAIL_BOUNCE_ADDRESS = os.environ.get("MAIL_BOUNCE_ADDRESS", "")
     MAIL_TIMEOUT = 10
-    #: Messages waiting for the background sender; beyond this, the sender waits for a place.
-    MAIL_QUEUE_LIMIT = int(os.environ.get("MAIL_QUEUE_LIMIT", "100"))
+    #: A message the SMTP server did not take is tried again this many times, after MAIL_RETRY_DELAY
+    #: seconds, then twice as long each time (1, 2, 4, 8, 16 minutes by default).
+    MAIL_RETRIES = int(os.environ.get("MAIL_RETRIES", "5"))
+    MAIL_RETRY_DELAY = int(os.environ.get("MAIL_RETRY_DELAY", "60"))
+
+    #: The task queue's storage: "sqlite" (a file, JOBS_SQLITE_PATH), "redis" (JOBS_REDIS_URL) or
+    #: "memory" (tests only). Empty: redis when JOBS_REDIS_URL (or REDIS_URL) is set, else sqlite.
+    JOBS_BACKEND = os.environ.get("JOBS_BACKEND", "")
+    #: Redis for the queue; without JOBS_REDIS_URL, the rate limits' REDIS_URL: several machines
+    #: then share one queue, which an SQLite file on one of them could not be.
+    JOBS_REDIS_URL = os.environ.get("JOBS_REDIS_URL") or os.environ.get("REDIS_URL", "")
+    #: The SQLite file of the queue (default: instance/jobs.sqlite3).
+    JOBS_SQLITE_PATH = os.environ.get("JOBS_SQLITE_PATH", "")
+    #: Threads of `flask worker` that run tasks.
+    JOBS_WORKERS = int(os.environ.get("JOBS_WORKERS", "2"))
+    #: A scheduled job's run that has not finished after this many seconds is taken as abandoned
+    #: (its worker died) and run again; scheduled jobs are idempotent.
+    JOBS_SCHEDULE_LEASE = int(os.environ.get("JOBS_SCHEDULE_LEASE", "3600"))
+    #: Runs that ended (done, or failed: a failed mail keeps its message for trying again) are kept
+    #: and listed on the admins' page for this many days.
+    JOBS_KEEP_DAYS = int(os.environ.get("JOBS_KEEP_DAYS", "30"))
 
     PASSWORD_MIN_LENGTH = 10
     PASSWORD_RESET_MAX_AGE = int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600"))
@@ -126,6 +145,9 @@ class Config:
     DISCUSSION_EDIT_MINUTES = int(os.environ.get("DISCUSSION_EDIT_MINUTES", "30"))
     DISCUSSION_POSTS_PER_PAGE = int(os.environ.get("DISCUSSION_POSTS_PER_PAGE", "100"))
     DISCUSSION_POST_RATE_LIMIT = os.environ.get("DISCUSSION_POST_RATE_LIMIT", "10 per minute;60 per hour")
+    #: Live sessions: how many upcoming ones "My learning" lists, and the largest captions file accepted.
+    LIVE_DASHBOARD_SESSIONS = int(os.environ.get("LIVE_DASHBOARD_SESSIONS", "5"))
+    CAPTIONS_MAX_BYTES = int(os.environ.get("CAPTIONS_MAX_BYTES", str(1024 * 1024)))
     #: The recipient's name in each credential: plain by default, or a salted SHA-256 hash.
     CREDENTIAL_NAME_HASHED = _flag("CREDENTIAL_NAME_HASHED")
 
@@ -155,6 +177,8 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SERVER = ""
+    #: Tasks wait in memory until the test runs them (portal.mail.wait_for_mail, portal.jobs.queue.run_queued).
+    JOBS_BACKEND = "memory"
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     CREATE_DEMO_ACCOUNTS = True

@@ -2,6 +2,7 @@
 import logging
 import os
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,6 +21,7 @@ from portal.accounts import access
 from portal.accounts import cli as accounts_cli
 from portal.accounts import views as accounts_views
 from portal.announcements import receivers as announcements_receivers
+from portal.announcements import services as announcements_services
 from portal.announcements import views as announcements_views
 from portal.certificates import receivers as certificate_receivers
 from portal.certificates import views as certificates_views
@@ -29,12 +31,21 @@ from portal.cohorts import views as cohorts_views
 from portal.courses import cli as courses_cli
 from portal.courses import views as courses_views
 from portal.discussion import receivers as discussion_receivers
+from portal.discussion import services as discussion_services
 from portal.discussion import views as discussion_views
 from portal.extensions import csrf, db, limiter, login_manager, migrate
+from portal.jobs import cli as jobs_cli
+from portal.jobs import digest, schedule
+from portal.jobs import queue as jobs_queue
+from portal.jobs import services as jobs_services
+from portal.jobs import views as jobs_views
 from portal.learning import services as learning_services
 from portal.learning import views as learning_views
 from portal.live import attendance as live_attendance
 from portal.live import attendance_views as live_attendance_views
+from portal.live import receivers as live_receivers
+from portal.live import services as live_services
+from portal.live import views as live_views
 from portal.privacy import views as privacy_views
 from portal.quizzes import views as quizzes_views
 
@@ -65,6 +76,8 @@ def create_app(config: str | type[Config] | None = None, overrides: Mapping[str,
     login_manager.login_message = None
     i18n.init_app(app)
     links.init_app(app)
+    jobs_queue.init_app(app)
+    schedule.init_app(app)
     mail.init_app(app)
     storage.init_app(app)
     security.init_app(app)
@@ -84,16 +97,30 @@ def create_app(config: str | type[Config] | None = None, overrides: Mapping[str,
     app.register_blueprint(announcements_views.bp)
     app.register_blueprint(privacy_views.bp)
     app.register_blueprint(discussion_views.bp)
+    app.register_blueprint(live_views.bp)
     app.register_blueprint(live_attendance_views.attendance_bp)
+    app.register_blueprint(jobs_views.bp)
     learning_services.init_app(app)
     cohorts_receivers.init_app(app)
     announcements_receivers.init_app(app)
     discussion_receivers.init_app(app)
-    live_attendance.init_app(app)
+    live_receivers.init_app(app)
+    live_attendance.init_app(app, watched_session_ids=live_services.watched_session_ids)
+    _schedule_jobs(app)
     app.cli.add_command(accounts_cli.users)
     app.cli.add_command(courses_cli.courses)
     app.cli.add_command(cli.setup)
+    app.cli.add_command(jobs_cli.worker)
     return app
+
+
+def _schedule_jobs(app: Flask) -> None:
+    """The scheduled jobs and the daily digest's sections, in one place: each is one line here."""
+    digest.init_app(app)
+    digest.add_section(app, "announcements", announcements_services.announcement_digest_items)
+    digest.add_section(app, "discussion", discussion_services.reply_digest_items)
+    schedule.schedule(app, "live.reminders", every=timedelta(minutes=5), run=live_services.send_due_reminders)
+    schedule.schedule(app, "jobs.prune", every=timedelta(days=1), run=jobs_services.prune_job_runs)
 
 
 def _refuse_unsafe_production(app: Flask, config_class: type[Config]) -> None:

@@ -14,32 +14,15 @@ from flask_babel import format_time as babel_format_time
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from config import LANGUAGES
+from portal.content.languages import CONTENT_LANGUAGES, direction
 from portal.extensions import babel
 
 #: The first digit of each numbering system a portal language may default to (CLDR names the
 #: system, Unicode holds the ten digits in a row from this one); "latn" needs no change.
 ZERO_DIGITS = {"arab": "\u0660", "arabext": "\u06f0", "deva": "\u0966", "beng": "\u09e6"}
 
-
-def own_name(code: str) -> str:
-    """A language named in itself, as its speakers look for it in a list: "Español", "فارسی"."""
-    name = Locale.parse(code).get_display_name(code) or code
-    return name[:1].upper() + name[1:]
-
-
-#: Languages offered, each named in its own language for the switcher.
-LANGUAGE_NAMES = {code: own_name(code) for code in LANGUAGES}
-
-
-@cache
-def is_right_to_left(code: str) -> bool:
-    """Whether Babel's locale data writes this language from right to left (Arabic, Persian)."""
-    return Locale.parse(code).character_order == "right-to-left"
-
-
-#: The portal's languages written from right to left, as Babel's locale data says (ar, fa).
-RIGHT_TO_LEFT = frozenset(code for code in LANGUAGES if is_right_to_left(code))
+#: Languages offered, each named in its own language for the switcher (the list is config.LANGUAGES).
+LANGUAGE_NAMES = CONTENT_LANGUAGES
 
 
 @cache
@@ -88,8 +71,9 @@ def language_context() -> dict:
     code = _locale_code()
     return {
         "current_language": code,
-        "text_direction": "rtl" if is_right_to_left(code) else "ltr",
+        "text_direction": direction(code),
         "language_names": {c: LANGUAGE_NAMES[c] for c in current_app.config["LANGUAGES"]},
+        "content_language_names": CONTENT_LANGUAGES,
     }
 
 
@@ -123,3 +107,5 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_datetime, "datetimeformat")
     app.add_template_filter(format_time, "timeformat")
     app.add_template_filter(format_decimal_number, "decimal")
+    # `lang="{{ code }}" dir="{{ code|direction }}"` on every block of course content.
+    app.add_template_filter(direction, "direction")

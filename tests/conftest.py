@@ -24,6 +24,7 @@ from portal import create_app
 from portal.accounts import services as account_services
 from portal.accounts.models import Role, User
 from portal.extensions import db
+from portal.jobs.queue import discard_memory_queues
 from portal.learning.services import clear_outline_cache
 from portal.links import trusted_hosts
 from portal.mail import wait_for_mail
@@ -135,6 +136,7 @@ def portal_app(database_url: str, **overrides) -> Iterator[Flask]:
     app.test_client_class = PortalClient
     with app.app_context():
         yield app
+        discard_memory_queues()
         db.session.remove()
         empty_all_tables()
         clear_outline_cache()
@@ -142,8 +144,10 @@ def portal_app(database_url: str, **overrides) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def app(_schema, database_url, tmp_path) -> Iterator[Flask]:
-    yield from portal_app(database_url)
+def app(request, _schema, database_url, tmp_path) -> Iterator[Flask]:
+    """The app on the test database; `@pytest.mark.settings(NAME=value)` overrides settings at creation."""
+    marker = request.node.get_closest_marker("settings")
+    yield from portal_app(database_url, **(marker.kwargs if marker else {}))
 
 
 @pytest.fixture
@@ -223,6 +227,7 @@ class Mailbox:
     """What the SMTP server received; reading it first waits for the portal's queued mail."""
 
     received: list[Message] = field(default_factory=list)
+    port: int = 0
 
     @property
     def messages(self) -> list[Message]:
@@ -254,14 +259,14 @@ def smtp_server(app) -> Iterator[Mailbox]:
     """A real SMTP server on 127.0.0.1 that the portal sends its mail to."""
     from aiosmtpd.controller import Controller
 
-    mailbox = Mailbox()
+    port = free_port()
+    mailbox = Mailbox(port=port)
 
     class Handler:
         async def handle_DATA(self, server, session, envelope):
             mailbox.received.append(message_from_bytes(envelope.content, policy=policy.default))
             return "250 OK"
 
-    port = free_port()
     controller = Controller(Handler(), hostname="127.0.0.1", port=port)
     controller.start()
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)

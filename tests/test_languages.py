@@ -7,8 +7,9 @@ from flask_babel import force_locale, gettext, ngettext
 
 from config import LANGUAGES
 from portal.accounts.models import Role
+from portal.content.languages import RIGHT_TO_LEFT, direction
 from portal.extensions import db
-from portal.i18n import LANGUAGE_NAMES, RIGHT_TO_LEFT, format_date, format_decimal_number, is_right_to_left
+from portal.i18n import LANGUAGE_NAMES, format_date, format_decimal_number
 from tests.test_app import switch_language
 
 
@@ -23,8 +24,8 @@ def test_each_language_serves_pages_in_its_own_words_and_direction(client, code)
 
 
 def test_direction_comes_from_the_locale_data_not_a_list_of_codes():
-    assert [code for code in LANGUAGES if is_right_to_left(code)] == ["ar", "fa"] and RIGHT_TO_LEFT == {"ar", "fa"}
-    assert is_right_to_left("he") and not is_right_to_left("ru")
+    assert [code for code in LANGUAGES if direction(code) == "rtl"] == ["ar", "fa"] and RIGHT_TO_LEFT == {"ar", "fa"}
+    assert direction("he") == "rtl" and direction("ru") == "ltr" and direction("xx") == "ltr"
 
 
 def test_the_switch_offers_every_language_named_in_itself(client):

@@ -5,9 +5,9 @@ from enum import StrEnum
 from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, String, Table, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.accounts.models import User, string_enum
+from portal.accounts.models import User
 from portal.courses.models import Course
-from portal.db_types import UTCDateTime, utcnow
+from portal.db_types import UTCDateTime, string_enum, utcnow
 from portal.extensions import Model, db
 
 cohort_courses = Table(

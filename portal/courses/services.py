@@ -221,7 +221,7 @@ def published_course(slug: str) -> Course | None:
         select(Course).where(Course.slug == slug, Course.published_revision_id.is_not(None))
         .options(
             selectinload(Course.published_revision).selectinload(CourseRevision.modules).options(
-                selectinload(Module.lessons),
+                selectinload(Module.lessons).selectinload(LessonVersion.lesson),
                 selectinload(Module.quiz).selectinload(QuizVersion.questions),
             ),
             selectinload(Course.lecturers),
@@ -258,7 +258,8 @@ def _text_search(query: str) -> tuple[ColumnElement[bool], ColumnElement[float]]
 
 
 def catalogue(query: str = "", topic: str = "", language: str = ""):
-    """Published courses matching every word of a text, a topic and a language; one query.
+    """Published courses matching every word of a text, a topic and a language (the course's or a
+    translation's); one query.
 
     Every word must appear in the title or the summary. On PostgreSQL full-text search also
     matches other forms of a word ("policies" finds "policy") and puts the best matches first."""
@@ -275,11 +276,11 @@ def catalogue(query: str = "", topic: str = "", language: str = ""):
             matches = found | matches
             statement = statement.order_by(None).order_by(rank.desc(), CourseRevision.title)
         statement = statement.where(matches)
-    if language:
-        statement = statement.where(CourseRevision.language == language)
     rows = db.session.execute(statement).all()
     if topic:
         rows = [row for row in rows if topic in (row[1].topics or [])]
+    if language:  # the course's own language or one it is translated into
+        rows = [row for row in rows if language in row[1].languages]
     return rows
 
 

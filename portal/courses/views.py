@@ -3,6 +3,7 @@ import io
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
@@ -12,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from portal.accounts.access import ANYONE, SIGNED_IN, allow
 from portal.accounts.models import Role
 from portal.audit import record
+from portal.content.languages import CONTENT_LANGUAGES
 from portal.content.problems import ContentError, Problem
 from portal.content.quizfile import export_aiken, export_gift
 from portal.content.yamlfile import Located
@@ -51,7 +53,6 @@ from portal.courses.services import (
 from portal.courses.storage import blob_response
 from portal.db_types import utcnow
 from portal.extensions import db, limiter
-from portal.i18n import LANGUAGE_NAMES
 from portal.mail import one_line
 
 bp = Blueprint("courses", __name__, template_folder="templates")
@@ -335,7 +336,7 @@ def list_courses():
     topics = catalogue_topics()
     form.topic.choices = [SelectChoice("", _("All topics"))] + [SelectChoice(t, t.replace("-", " ")) for t in topics]
     form.language.choices = [SelectChoice("", _("All languages"))] + [
-        SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()
+        SelectChoice(code, name) for code, name in CONTENT_LANGUAGES.items()
     ]
     rows = catalogue(form.q.data or "", form.topic.data or "", form.language.data or "")
     return render_template("courses/catalogue.html", form=form, rows=rows)
@@ -346,7 +347,10 @@ def list_courses():
 def show_course(slug: str):
     course = published_course(slug) or abort(404)
     enrolment = enrolment_of(current_user, course) if current_user.is_authenticated else None
-    return render_template("courses/course.html", course=course, revision=course.published_revision,
+    language = str(get_locale())
+    revision = course.published_revision or abort(404)
+    return render_template("courses/course.html", course=course, revision=revision,
+                           words=revision.in_language(language), titles=revision.titles_in(language),
                            enrolment=enrolment, form=EnrolForm(), leave_form=DecisionForm())
 
 

@@ -1,12 +1,14 @@
 """The trainee's pages: the dashboard, continuing a course, lesson pages."""
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from portal.accounts.access import SIGNED_IN, allow
 from portal.content.markdown import split_footnotes
-from portal.courses.models import Lesson, LessonVersion
+from portal.courses.languages import lesson_text
+from portal.courses.models import Lesson, LessonVersion, Module
 from portal.courses.services import course_to_learn, is_enrolled
 from portal.extensions import db
 from portal.learning import services
@@ -78,18 +80,18 @@ def show_lesson(slug: str, key: str):
     course, enrolled = enrolled_course(slug)
     if not enrolled:
         return redirect(url_for("courses.show_course", slug=slug))
-    lesson = db.session.scalar(
-        select(LessonVersion).join(Lesson, Lesson.id == LessonVersion.lesson_id)
-        .where(LessonVersion.revision_id == course.published_revision_id, Lesson.key == key)
-    ) or abort(404)
+    language = str(get_locale())
+    words = lesson_text(course.published_revision_id, key, language) or abort(404)
     progress = services.progress_for(current_user.id, [course])[course.id]
     steps = progress.steps
     index = next(i for i, step in enumerate(steps) if step.kind == "lesson" and step.key == key)
-    text, footnotes = split_footnotes(lesson.html)
+    text, footnotes = split_footnotes(words.html)
     panels = [panel for _, panel in lesson_viewed.send(current_user, course=course, lesson_key=key) if panel]
     return render_template(
-        "learning/lesson.html", course=course, revision=course.published_revision, lesson=lesson,
-        text=text, footnotes=footnotes,
+        "learning/lesson.html", course=course, revision=course.published_revision, words=words, text=text,
+        footnotes=footnotes, module=db.session.get_one(Module, words.module_id).in_language(language),
+        course_words=course.published_revision.in_language(language),
+        titles=course.published_revision.titles_in(language),
         step=steps[index], steps=steps, progress=progress,
         previous_step=steps[index - 1] if index > 0 else None,
         next_step=steps[index + 1] if index + 1 < len(steps) else None,

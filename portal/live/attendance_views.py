@@ -88,7 +88,7 @@ def check_in(cohort_id: int, session_id: int):
         else:
             db.session.commit()
             flash(_("You are checked in. Thank you."), "success")
-            return redirect(url_for("attendance.check_in", cohort_id=cohort_id, session_id=session_id))
+            return redirect(url_for("live.show_session", session_id=session_id))
     elif form.is_submitted():
         status = 400
     return render_template("live/attendance/check_in.html", session=session, form=form, entry=entry, runs=runs,

@@ -29,6 +29,8 @@ class LiveSession(Model):
         CheckConstraint(f"length(description) <= {DESCRIPTION_LENGTH}", name="description_length"),
         # The programme lists a cohort's sessions in time order.
         Index("ix_live_sessions_cohort_id_starts_at", "cohort_id", "starts_at"),
+        # The same session added twice (a double submit) is one session.
+        UniqueConstraint("cohort_id", "starts_at", "title"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -136,3 +138,78 @@ class CheckInCode(Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     session: Mapped[LiveSession] = relationship()
+
+
+TOKEN_LENGTH = 64
+URL_LENGTH = 2000
+
+
+class CalendarFeed(Model):
+    """A person's private calendar feed: whoever holds the token reads their programme, until it is reset."""
+
+    __tablename__ = "calendar_feeds"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    token: Mapped[str] = mapped_column(String(TOKEN_LENGTH), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReminderKind(StrEnum):
+    """Which reminder of a session: a day before, or an hour before."""
+
+    DAY_BEFORE = "day_before"
+    HOUR_BEFORE = "hour_before"
+
+
+class SentReminder(Model):
+    """A reminder claimed for one person and session: the row is written before the mail leaves, so it leaves once."""
+
+    __tablename__ = "sent_reminders"
+    __table_args__ = (UniqueConstraint("session_id", "user_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("live_sessions.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[ReminderKind] = mapped_column(string_enum(ReminderKind))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Recording(Model):
+    """A session's recording (a link, or a video file in the blob store), slides and captions."""
+
+    __tablename__ = "recordings"
+    __table_args__ = (
+        CheckConstraint("video_url IS NULL OR video_sha256 IS NULL", name="link_or_file"),
+        CheckConstraint("video_size IS NULL OR video_size > 0", name="video_size_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("live_sessions.id", ondelete="CASCADE"), unique=True)
+    #: An https link to the recording on another site.
+    video_url: Mapped[str | None] = mapped_column(String(URL_LENGTH))
+    #: An uploaded video (MP4 or WebM): its hash in the blob store, type and size.
+    video_sha256: Mapped[str | None] = mapped_column(String(64))
+    video_type: Mapped[str | None] = mapped_column(String(30))
+    video_size: Mapped[int | None] = mapped_column(Integer)
+    slides_sha256: Mapped[str | None] = mapped_column(String(64))
+    captions_sha256: Mapped[str | None] = mapped_column(String(64))
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    session: Mapped[LiveSession] = relationship()
+
+    @property
+    def has_video(self) -> bool:
+        return bool(self.video_url or self.video_sha256)
+
+
+class WatchedRecording(Model):
+    """A trainee marked a session's recording as watched."""
+
+    __tablename__ = "watched_recordings"
+    __table_args__ = (UniqueConstraint("recording_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    watched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

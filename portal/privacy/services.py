@@ -33,6 +33,8 @@ from portal.discussion.models import Post, Report, Thread
 from portal.discussion.services import erase_contributions
 from portal.extensions import db
 from portal.learning.models import CourseCompletion, LessonCompletion
+from portal.live.models import CalendarFeed
+from portal.live.services import personal_records as live_session_records
 from portal.quizzes.models import AttemptAnswer, QuizAttempt
 
 #: The name a deleted account keeps: it says the person left, and nothing about who they were.
@@ -108,9 +110,9 @@ def personal_data(user: User) -> dict[str, Any]:
                    language=user.language, time_zone=user.time_zone, created_at=user.created_at,
                    last_login_at=user.last_login_at)
     mail_preferences = [
-        _row(kind=kind.value, unsubscribed_at=unsubscribed_at)
-        for kind, unsubscribed_at in db.session.execute(
-            select(MailPreference.kind, MailPreference.unsubscribed_at)
+        _row(kind=kind.value, unsubscribed_at=unsubscribed_at, delivery=delivery.value)
+        for kind, unsubscribed_at, delivery in db.session.execute(
+            select(MailPreference.kind, MailPreference.unsubscribed_at, MailPreference.delivery)
             .where(MailPreference.user_id == user.id).order_by(MailPreference.kind)
         )
     ]
@@ -225,6 +227,7 @@ def personal_data(user: User) -> dict[str, Any]:
         "cohorts.json": cohorts,
         "discussion-posts.json": posts,
         "discussion-reports.json": reports,
+        "live-sessions.json": [_row(**record) for record in live_session_records(user)],
         "audit-events.json": audit,
     }
 
@@ -321,4 +324,5 @@ def delete_account(user: User) -> None:
     db.session.execute(delete(cohort_coordinators).where(cohort_coordinators.c.user_id == user.id))
     db.session.execute(delete(MailPreference).where(MailPreference.user_id == user.id))
     erase_contributions(user)
+    db.session.execute(delete(CalendarFeed).where(CalendarFeed.user_id == user.id))  # its address stops working
     db.session.flush()

@@ -31,11 +31,13 @@ def test_a_trainee_checks_in_with_the_code_the_lecturer_reads_out(browser, live_
         assert len(code) == 6 and code.isdigit()
 
         log_in(trainee, "amina@example.org")
-        trainee.goto(edition.url("now", "check-in"))
+        # From the session page, where the programme leads, back to it once checked in.
+        trainee.goto(f"/live/sessions/{session.id}")
         trainee.get_by_label("Check-in code").fill(code[:3] + " " + code[3:])
         trainee.get_by_role("button", name="Check in").click()
+        trainee.locator("#checked-in").wait_for()
         assert "You are checked in" in trainee.content()
-        assert trainee.locator("#checked-in").is_visible()
+        assert trainee.url.endswith(f"/live/sessions/{session.id}")
 
         log_in(coordinator, "carmen@example.org")
         coordinator.goto(f"/cohorts/{edition.cohort.id}/attendance")

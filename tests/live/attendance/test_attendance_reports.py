@@ -22,7 +22,7 @@ from portal.live.attendance_report import (
 )
 from portal.live.models import Attendance, AttendanceSource, LiveSession, SessionLecturer
 
-DATA = Path(__file__).parent.parent / "data"
+DATA = Path(__file__).parents[2] / "data"
 DAY = date(2026, 12, 2)
 
 
