@@ -9,6 +9,10 @@ INSTANCE_DIR = Path(os.environ.get("PORTAL_INSTANCE_PATH", BASE_DIR / "instance"
 DEVELOPMENT_SECRET_KEY = "dev-only-not-secret"
 #: The development address; production refuses to start with it.
 DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
+#: The portal's languages, the one list: interface catalogues (portal/translations), the language
+#: switch, profiles, rosters and course files all offer these. Names, writing direction, digits and
+#: plural rules come from Babel's locale data.
+LANGUAGES = ("en", "fr", "ar", "zh", "es", "ru", "pt", "fa")
 
 
 def _flag(name: str, default: bool = False) -> bool:
@@ -92,7 +96,7 @@ class Config:
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536
 
-    LANGUAGES = ["en", "fr", "ar", "zh"]
+    LANGUAGES = list(LANGUAGES)
     BABEL_DEFAULT_LOCALE = "en"
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(50 * 1024 * 1024)))
 

@@ -1,16 +1,43 @@
-"""Language choice: the switcher, then the user's preference, then the browser's; lazy text."""
+"""Language choice: the switcher, then the user's preference, then the browser's; lazy text; dates
+and numbers in the reader's language, with the digits Babel gives as that language's own."""
+from datetime import date, datetime
+from functools import cache
 from typing import Any
 
+from babel import Locale
+from babel.numbers import format_decimal
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import LazyString, format_decimal, get_locale, gettext
+from flask_babel import LazyString, get_locale, gettext
+from flask_babel import format_date as babel_format_date
+from flask_babel import format_datetime as babel_format_datetime
+from flask_babel import format_time as babel_format_time
 from flask_login import current_user
 from markupsafe import Markup, escape
 
 from portal.content.languages import CONTENT_LANGUAGES, direction
 from portal.extensions import babel
 
-#: Languages offered, each named in its own language for the switcher.
-LANGUAGE_NAMES = {"en": "English", "fr": "Français", "ar": "العربية", "zh": "中文"}
+#: The first digit of each numbering system a portal language may default to (CLDR names the
+#: system, Unicode holds the ten digits in a row from this one); "latn" needs no change.
+ZERO_DIGITS = {"arab": "\u0660", "arabext": "\u06f0", "deva": "\u0966", "beng": "\u09e6"}
+
+#: Languages offered, each named in its own language for the switcher (the list is config.LANGUAGES).
+LANGUAGE_NAMES = CONTENT_LANGUAGES
+
+
+@cache
+def _digit_table(code: str) -> dict[int, int]:
+    zero = ZERO_DIGITS.get(Locale.parse(code).default_numbering_system)
+    return {} if zero is None else {ord("0") + n: ord(zero) + n for n in range(10)}
+
+
+def native_digits(text: str, code: str | None = None) -> str:
+    """`text` with Western digits written in the language's default numbering system (Persian: ۱۲۳)."""
+    return text.translate(_digit_table(code or _locale_code()))
+
+
+def _locale_code() -> str:
+    return str(get_locale() or "en")
 
 
 class LazyText(LazyString):
@@ -41,7 +68,7 @@ def select_locale() -> str:
 
 
 def language_context() -> dict:
-    code = str(get_locale() or "en")
+    code = _locale_code()
     return {
         "current_language": code,
         "text_direction": direction(code),
@@ -50,14 +77,35 @@ def language_context() -> dict:
     }
 
 
+def format_date(value: date | datetime | None, format: str = "medium") -> str:
+    """A date in the reader's language and digits (Flask-Babel's, which moves it to their time zone)."""
+    return native_digits(babel_format_date(value, format))
+
+
+def format_datetime(value: datetime | None, format: str = "medium") -> str:
+    """A date and time in the reader's language, time zone and digits."""
+    return native_digits(babel_format_datetime(value, format))
+
+
+def format_time(value: datetime | None, format: str = "medium") -> str:
+    """A time of day in the reader's language, time zone and digits."""
+    return native_digits(babel_format_time(value, format))
+
+
 def format_decimal_number(value: float) -> str:
-    """A number in the reader's language, without needless decimals: 2 → "2", 0.5 → "0,5" in French."""
-    return format_decimal(value, format="#,##0.##")
+    """A number in the reader's language, without needless decimals: 2 → "2", 0.5 → "0,5" in French,
+    "۰٫۵" in Persian."""
+    code = _locale_code()
+    return native_digits(format_decimal(value, format="#,##0.##", locale=code, numbering_system="default"), code)
 
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.context_processor(language_context)
+    # In place of Flask-Babel's filters of the same names: the same formats, in the language's digits.
+    app.add_template_filter(format_date, "dateformat")
+    app.add_template_filter(format_datetime, "datetimeformat")
+    app.add_template_filter(format_time, "timeformat")
     app.add_template_filter(format_decimal_number, "decimal")
     # `lang="{{ code }}" dir="{{ code|direction }}"` on every block of course content.
     app.add_template_filter(direction, "direction")

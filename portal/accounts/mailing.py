@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.accounts.models import MailDelivery, MailPreference, User
 from portal.db_types import utcnow
 from portal.extensions import db
+from portal.i18n import native_digits
 from portal.links import external_url
 from portal.mail import BULK_KINDS, MailKind, send_mail
 
@@ -48,7 +49,7 @@ def recipient_time(moment: datetime, zone: tzinfo) -> str:
     local = moment.astimezone(zone)
     time_text = f'{format_time(local, "short", locale=locale)} {format_time(local, "ZZZZ", locale=locale)}'
     pattern = str(get_datetime_format("long", locale=locale)).replace("'", "")
-    return pattern.format(time_text, format_date(local, "long", locale=locale))
+    return native_digits(pattern.format(time_text, format_date(local, "long", locale=locale)), str(locale))
 
 
 def language_of(user: User) -> str:

@@ -199,8 +199,15 @@ def _render(text: CertificateText, folder: Path) -> bytes:
     pdf.set_line_width(0.3)
     pdf.rect(14, 14, 269, 182)
 
-    def line(content: str, size: float, y: float, style: str = "", color=INK, height: float = 10) -> None:
+    def select(style: str, size: float) -> None:
         pdf.set_font(LATIN, style, size)
+        # fpdf2 skips selecting a font it believes the page already uses; after a line that ended in a
+        # fallback font (Arabic, Persian, Chinese) the page uses that one, and the next line's Latin words
+        # came out as other glyphs ("Portal" printed as "AnaSi"). Select it again for every line.
+        pdf.current_font_is_set_on_page = False
+
+    def line(content: str, size: float, y: float, style: str = "", color=INK, height: float = 10) -> None:
+        select(style, size)
         pdf.set_text_color(*color)
         pdf.set_xy(25, y)
         pdf.multi_cell(247, height, content, align="C")
@@ -208,7 +215,7 @@ def _render(text: CertificateText, folder: Path) -> bytes:
     if text.band:
         pdf.set_fill_color(*ALERT)
         pdf.rect(14, 14, 269, 11, style="F")
-        pdf.set_font(LATIN, "B", 13)
+        select("B", 13)
         pdf.set_text_color(255, 255, 255)
         pdf.set_xy(18, 14)
         pdf.cell(261, 11, text.band, align="C")
@@ -227,10 +234,11 @@ def _render(text: CertificateText, folder: Path) -> bytes:
     image.seek(0)
     pdf.image(image, x=237, y=150, w=38, h=38)
 
-    pdf.set_font(LATIN, "", 10)
+    select("", 10)
     pdf.set_text_color(*MUTED)
     pdf.set_xy(25, 160)
     pdf.cell(200, 6, f"{text.code_label} {text.code}")
+    select("", 10)
     pdf.set_xy(25, 167)
     pdf.cell(200, 6, text.verify_label)
     pdf.set_xy(25, 173)

@@ -5,7 +5,7 @@ import secrets
 from collections.abc import Callable
 
 from flask import Flask, current_app
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, false, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +19,7 @@ from portal.certificates.pdf import CertificateText, render_pdf
 from portal.courses.models import Course, CourseRevision
 from portal.db_types import utcnow
 from portal.extensions import db
+from portal.i18n import format_date, format_decimal_number
 from portal.learning.models import CourseCompletion
 from portal.links import base_url, external_url
 
@@ -213,12 +214,23 @@ def _band(certificate: Certificate) -> str:
     return _("Revoked on %(date)s: this certificate is not valid", date=date)
 
 
+def certificate_language(certificate: Certificate, trainee: User | None) -> str:
+    """The language a certificate is printed in: its trainee's (their profile's, when the portal
+    offers it), else the course's."""
+    if trainee is not None and trainee.language in current_app.config["LANGUAGES"]:
+        return trainee.language
+    return certificate.language
+
+
 def certificate_text(certificate: Certificate) -> CertificateText:
-    """The words on the certificate, in the course's language; the course's own title and wording when
-    its course.yaml gives them."""
-    revision = db.session.get(CourseRevision, certificate.revision_id)
-    own = (revision.certificate if revision is not None else None) or {}
-    with force_locale(certificate.language):
+    """The words on the certificate in the trainee's language, with the course's title as the course
+    gives it; the wording its course.yaml gives is used when printed in the course's own language."""
+    language = certificate_language(certificate, db.session.get(User, certificate.user_id))
+    own = {}
+    if language == certificate.language:
+        revision = db.session.get(CourseRevision, certificate.revision_id)
+        own = (revision.certificate if revision is not None else None) or {}
+    with force_locale(language):
         return CertificateText(
             portal_name=certificate.issuer_name,
             heading=own.get("title") or _("Certificate of completion"),
@@ -226,8 +238,9 @@ def certificate_text(certificate: Certificate) -> CertificateText:
             recipient_name=certificate.recipient_name,
             completed=own.get("wording") or _("has completed the online course"),
             course_title=certificate.course_title,
-            details=_("%(hours)s hours of study · revision %(revision)d · issued on %(date)s",
-                      hours=f"{certificate.hours:g}", revision=certificate.revision_number,
+            details=_("%(hours)s hours of study · revision %(revision)s · issued on %(date)s",
+                      hours=format_decimal_number(certificate.hours),
+                      revision=format_decimal_number(certificate.revision_number),
                       date=format_date(certificate.issued_at, "long")),
             issuer_line=_("Issued by %(issuer)s", issuer=certificate.issuer_name),
             code_label=_("Certificate code:"),

@@ -3,7 +3,6 @@ the status list, and revocation by coordinators."""
 import json
 
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -16,6 +15,7 @@ from portal.certificates.keys import issuer_key
 from portal.certificates.models import Certificate
 from portal.errors import render_error
 from portal.extensions import db, limiter
+from portal.i18n import format_date
 from portal.inputs import paginate
 from portal.links import base_url, external_url
 

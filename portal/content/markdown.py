@@ -206,7 +206,14 @@ def render_markdown(text: str, resolve_media: MediaResolver, line_offset: int = 
     tokens = _MARKDOWN.parse(text, environment)
     _walk(tokens, resolve_media, line_offset, problems)
     html = _MARKDOWN.renderer.render(tokens, _MARKDOWN.options, environment)
-    return Rendered(sanitise(html), problems)
+    return Rendered(scroll_boxes(sanitise(html)), problems)
+
+
+def scroll_boxes(html: str) -> str:
+    """Tables and code blocks in boxes that scroll sideways on a narrow screen, and that the keyboard can
+    reach to scroll them. Runs on sanitised HTML, whose tags carry no attributes of the author's."""
+    return (html.replace("<table>", '<div class="table-wrap" tabindex="0"><table>').replace("</table>", "</table></div>")
+            .replace("<pre>", '<pre tabindex="0">'))
 
 
 def render_inline(text: str) -> str:

@@ -21,6 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.content.questions import KINDS, Matching, QuestionKind, read_number
+from portal.i18n import native_digits
 
 
 class AnswerRefused(ValueError):
@@ -184,6 +185,13 @@ def page_locale() -> Locale:
     return get_locale() or Locale.parse("en")
 
 
+def written_number(value: Decimal) -> str:
+    """A number as the page's language writes it, in its own digits and marks (Persian: ۱٬۲۳۴٫۵)."""
+    locale = page_locale()
+    return native_digits(format_decimal(value, locale=locale, decimal_quantization=False, numbering_system="default"),
+                         str(locale))
+
+
 class NumericAdapter(FormAdapter):
     """A number typed as the page's language writes numbers, stored as the number it reads as
     ('200,000' is 200000 in English, 200 in French), shown again the page's way."""
@@ -203,7 +211,7 @@ class NumericAdapter(FormAdapter):
             return str(read_number(text, page_locale()))
         except ValueError:
             raise AnswerRefused(_("Type a number as this page's language writes numbers, for example %(example)s.",
-                                  example=format_decimal(Decimal("1234.5"), locale=page_locale()))) from None
+                                  example=written_number(Decimal("1234.5")))) from None
 
     def form_data(self, stored, values):
         return self.in_page_language(stored)
@@ -220,7 +228,7 @@ class NumericAdapter(FormAdapter):
             return stored
         if not value.is_finite():
             return stored
-        written = format_decimal(value, locale=page_locale(), decimal_quantization=False)
+        written = written_number(value)
         return written if len(written) <= self.max_length else stored
 
 

@@ -55,3 +55,14 @@ def test_the_verification_address_is_drawn_on_a_chinese_taught_courses_certifica
     drawn_latin = ink_in(render_pdf(latin), 25, 173, 120, 179)
     assert drawn_latin > 200
     assert ink_in(render_pdf(text), 25, 173, 120, 179) > drawn_latin / 2
+
+
+def test_latin_words_after_a_line_that_ends_in_arabic_keep_their_own_glyphs():
+    """fpdf2 left the Arabic fallback font selected after a line, and the next line's Latin words came
+    out as other glyphs ("Portal" as "AnaSi")."""
+    for details, issued_by in (("2 ساعة", "صدرت عن STI Policy Learning Portal"),
+                               ("۱٫۵ ساعت مطالعه", "صادرشده از سوی STI Policy Learning Portal")):
+        text = CertificateText("STI Policy Learning Portal", "شهادة إتمام", "يشهد بأن", "Ana Silva", "أتمّ الدورة",
+                               "AI governance", details, issued_by, "رمز:", "K7QMR", "تحقق:", "https://x.org/verify/K")
+        lines = pypdfium2.PdfDocument(render_pdf(text))[0].get_textpage().get_text_range().splitlines()
+        assert any(line.startswith("STI Policy Learning Portal ") for line in lines[1:]), lines

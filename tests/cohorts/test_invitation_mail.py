@@ -62,7 +62,7 @@ def test_a_roster_language_the_portal_does_not_offer_is_refused_with_its_line(cl
     assert db.session.get(Cohort, cohort_id).language == "en", "the portal's default language"
     page = upload(client, cohort_id, ROSTER.replace("Arabic", "Swahili"))
     assert page.status_code == 422
-    assert "Line 3: unknown language &#39;Swahili&#39;: use one of en, fr, ar, zh" in page.get_data(as_text=True)
+    assert "Line 3: unknown language &#39;Swahili&#39;: use one of en, fr, ar, zh, es, ru, pt, fa" in page.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(("help_desk", "reply_to"), [("", None), ("Help desk <help@example.org>", "Help desk <help@example.org>")])

@@ -26,7 +26,7 @@ def test_every_problem_is_listed_with_its_line():
         (3, "'not-an-email' is not a valid email address"),
         (3, "unknown country 'Atlantis': use a country name in English or its two-letter ISO code"),
         (3, "unknown gender 'robot': use female, male, other or not_stated"),
-        (3, "unknown language 'klingon': use one of en, fr, ar, zh"),
+        (3, "unknown language 'klingon': use one of en, fr, ar, zh, es, ru, pt, fa"),
         (5, "the email good@example.org is already on line 2"),
     ]
     assert [row.line for row in roster.good_rows] == [2]

@@ -88,6 +88,10 @@ def test_numeric_without_tolerance_and_large_numbers():
     ("fr", "1 500", "1500", "1\u202f500"),
     ("fr", "-2,25", "-2.25", "-2,25"),
     ("ar", "٣٫٥", "3.5", "3.5"),
+    ("fa", "۳٫۵", "3.5", "۳٫۵"),  # Persian digits and marks, typed and shown, as Babel gives them
+    ("fa", "3.5", "3.5", "۳٫۵"),
+    ("ru", "1 500,5", "1500.5", "1\xa0500,5"),
+    ("es", "0,5", "0.5", "0,5"),
 ])
 def test_a_number_is_read_as_the_page_language_writes_numbers_and_shown_again_that_way(
         app, language, typed, stored, shown):
@@ -99,12 +103,12 @@ def test_a_number_is_read_as_the_page_language_writes_numbers_and_shown_again_th
 
 @pytest.mark.parametrize(("language", "typed"), [
     ("en", "0,5"), ("en", "-2,25"), ("en", "1,5"), ("en", "1.000,5"), ("en", "half"), ("en", "nan"), ("en", "inf"),
-    ("fr", "200.000"), ("fr", "0.5"), ("fr", "1,000.5"), ("fr", "1 50"), ("zh", "2,25"),
+    ("fr", "200.000"), ("fr", "0.5"), ("fr", "1,000.5"), ("fr", "1 50"), ("zh", "2,25"), ("fa", "half"),
 ])
 def test_a_number_the_page_language_does_not_write_so_is_refused_not_guessed(app, language, typed):
     with app.test_request_context(), force_locale(language), pytest.raises(AnswerRefused) as refused:
         REGISTRY["numeric"].response(CONFIGS["numeric"], typed, {})
-    example = {"en": "1,234.5", "fr": "1\u202f234,5", "zh": "1,234.5"}[language]
+    example = {"en": "1,234.5", "fr": "1\u202f234,5", "zh": "1,234.5", "fa": "۱٬۲۳۴٫۵"}[language]
     assert example in refused.value.message
 
 

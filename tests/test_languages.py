@@ -1,0 +1,81 @@
+"""The interface languages: one list, each with its catalogue, direction, digits and plurals from Babel."""
+from datetime import date
+
+import pytest
+from flask import render_template_string
+from flask_babel import force_locale, gettext, ngettext
+
+from config import LANGUAGES
+from portal.accounts.models import Role
+from portal.content.languages import RIGHT_TO_LEFT, direction
+from portal.extensions import db
+from portal.i18n import LANGUAGE_NAMES, format_date, format_decimal_number
+from tests.test_app import switch_language
+
+
+@pytest.mark.parametrize("code", LANGUAGES)
+def test_each_language_serves_pages_in_its_own_words_and_direction(client, code):
+    body = client.get("/login", headers={"Accept-Language": code}).get_data(as_text=True)
+    direction = "rtl" if code in {"ar", "fa"} else "ltr"
+    assert f'<html lang="{code}" dir="{direction}">' in body
+    with force_locale(code):
+        assert gettext("Forgot your password?") in body
+        assert code == "en" or gettext("Forgot your password?") != "Forgot your password?"
+
+
+def test_direction_comes_from_the_locale_data_not_a_list_of_codes():
+    assert [code for code in LANGUAGES if direction(code) == "rtl"] == ["ar", "fa"] and RIGHT_TO_LEFT == {"ar", "fa"}
+    assert direction("he") == "rtl" and direction("ru") == "ltr" and direction("xx") == "ltr"
+
+
+def test_the_switch_offers_every_language_named_in_itself(client):
+    body = client.get("/").get_data(as_text=True)
+    for code, name in {"es": "Español", "ru": "Русский", "pt": "Português", "fa": "فارسی"}.items():
+        assert LANGUAGE_NAMES[code] == name
+        assert f'value="{code}" lang="{code}" class="link">{name}</button>' in body
+    assert len(LANGUAGE_NAMES) == len(LANGUAGES) == 8
+
+
+def test_persian_writes_dates_and_numbers_in_persian_digits_as_babel_says(app):
+    day = date(2026, 12, 2)
+    with app.test_request_context():
+        with force_locale("fa"):
+            assert format_date(day, "long") == "۲ دسامبر ۲۰۲۶"
+            assert format_decimal_number(1234.5) == "۱٬۲۳۴٫۵"
+            assert render_template_string('{{ day|dateformat("long") }} · {{ 0.5|decimal }}', day=day) == "۲ دسامبر ۲۰۲۶ · ۰٫۵"
+        with force_locale("ar"):  # Babel's Arabic uses Western digits
+            assert format_date(day, "long") == "2 ديسمبر 2026"
+        with force_locale("ru"):
+            assert format_decimal_number(1234.5) == "1\xa0234,5"
+            assert format_date(day, "long") == "2 декабря 2026\u202fг."
+        with force_locale("es"):
+            assert format_decimal_number(2.25) == "2,25"
+        with force_locale("pt"):
+            assert format_date(day, "long") == "2 de dezembro de 2026"
+
+
+@pytest.mark.parametrize(("code", "counts"), [
+    ("ru", {1: "1 курс", 3: "3 курса", 5: "5 курсов", 11: "11 курсов", 21: "21 курс"}),
+    ("es", {1: "1 curso", 2: "2 cursos"}),
+    ("pt", {1: "1 curso", 2: "2 cursos"}),
+    ("fa", {1: "1 دوره", 7: "7 دوره"}),
+])
+def test_plurals_follow_each_languages_rules(app, code, counts):
+    with app.test_request_context(), force_locale(code):
+        for number, expected in counts.items():
+            assert ngettext("%(num)d course", "%(num)d courses", number) == expected
+
+
+def test_a_signed_in_choice_is_kept_in_the_profile_for_the_next_session(client, login_as, client_for):
+    user = login_as(Role.TRAINEE, language="en")
+    switch_language(client, "fa")
+    db.session.expire_all()
+    assert user.language == "fa"
+    elsewhere = client_for(user)  # a new browser: no session choice, only the profile's
+    assert '<html lang="fa" dir="rtl">' in elsewhere.get("/").get_data(as_text=True)
+
+
+def test_an_anonymous_choice_is_kept_for_the_session_only(app, client):
+    switch_language(client, "ru")
+    assert '<html lang="ru"' in client.get("/courses").get_data(as_text=True)
+    assert '<html lang="en"' in app.test_client().get("/courses").get_data(as_text=True)
