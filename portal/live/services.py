@@ -20,6 +20,7 @@ from portal.accounts.mailing import mail_user
 from portal.accounts.models import User
 from portal.audit import record
 from portal.cohorts.models import Cohort, CohortMember, MembershipState
+from portal.courses.models import Course
 from portal.content.markdown import MarkdownProblem, render_markdown
 from portal.courses.storage import put_blob
 from portal.db_types import utcnow
@@ -148,6 +149,15 @@ def upcoming_for(user: User, now: datetime, limit: int) -> list[LiveSession]:
         .order_by(LiveSession.starts_at, LiveSession.id).limit(limit)))
 
 
+def sessions_on_lesson(user: User, course_id: int, lesson_key: str) -> list[LiveSession]:
+    """The sessions of the user's cohorts that belong to this lesson, in time order (one query when there are none)."""
+    return list(db.session.scalars(
+        select(LiveSession).where(LiveSession.cohort_id.in_(member_cohort_ids(user)), LiveSession.course_id == course_id,
+                                  LiveSession.lesson_key == lesson_key)
+        .options(selectinload(LiveSession.lecturers).selectinload(SessionLecturer.user))
+        .order_by(LiveSession.starts_at, LiveSession.id)))
+
+
 def utc_offset(moment: datetime, zone: tzinfo) -> str:
     """The zone's offset from UTC at that moment: "UTC+02:00"."""
     offset = int((moment.astimezone(zone).utcoffset() or timedelta(0)).total_seconds()) // 60
@@ -202,6 +212,28 @@ def programme_lines(sessions: list[LiveSession], zone: tzinfo, now: datetime) ->
 
 
 # Adding and changing sessions
+
+@dataclass(frozen=True)
+class PartOf:
+    """The course, and within it the module or lesson, that a session belongs to, with their titles."""
+
+    course: Course
+    module_title: str | None
+    lesson_key: str | None
+    lesson_title: str | None
+
+
+def part_of(session: LiveSession) -> PartOf | None:
+    """What the session belongs to in its course's published revision (from the cached outline); None when
+    it belongs to no course, or the course is not published."""
+    course = session.course
+    if course is None or course.published_revision_id is None:
+        return None
+    steps = outlines([course.published_revision_id])[course.published_revision_id]
+    lesson = next((step for step in steps if step.kind == "lesson" and step.key == session.lesson_key), None)
+    module = next((step.module_title for step in steps if step.module_key == session.module_key), None)
+    return PartOf(course, module, lesson.key if lesson else None, lesson.title if lesson else None)
+
 
 def render_description(text: str) -> str:
     """The description's Markdown as sanitised HTML; raises MarkdownRefused with its problems."""
