@@ -14,10 +14,10 @@ from portal.db_types import utcnow
 from portal.extensions import db, limiter
 from portal.inputs import paginate
 from portal.live import attendance as services
-from portal.live.services import watched_session_ids
 from portal.live.attendance_forms import CheckInForm, ConfirmReportForm, CorrectionForm, NewCodeForm, ReportForm
 from portal.live.attendance_report import ReportError, read_attendance_report
 from portal.live.models import AttendanceSource, LiveSession
+from portal.live.services import watched_session_ids
 
 attendance_bp = Blueprint("attendance", __name__, template_folder="templates")
 

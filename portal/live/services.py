@@ -20,8 +20,8 @@ from portal.accounts.mailing import mail_user
 from portal.accounts.models import User
 from portal.audit import record
 from portal.cohorts.models import Cohort, CohortMember, MembershipState
-from portal.courses.models import Course
 from portal.content.markdown import MarkdownProblem, render_markdown
+from portal.courses.models import Course
 from portal.courses.storage import put_blob
 from portal.db_types import utcnow
 from portal.extensions import db
