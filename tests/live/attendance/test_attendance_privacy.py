@@ -26,8 +26,10 @@ def test_the_data_download_holds_my_attendance_and_how_it_was_recorded(edition, 
     surveys = edition.add_session("past", timedelta(days=-2), title="Innovation surveys")
     amina, bilal = edition.trainees[:2]
     code = attendance.new_check_in_code(opening, edition.lecturer).code
+    db.session.commit()
     member = client_for(amina)
-    member.submit(edition.url("now", "check-in"), {"code": code}, page=f"/live/sessions/{opening.id}")
+    response = member.submit(edition.url("now", "check-in"), {"code": code}, page=f"/live/sessions/{opening.id}")
+    assert response.status_code == 302
     attendance.correct(surveys, amina, False, "Amina Haddad was not connected", edition.coordinator)
     attendance.correct(surveys, bilal, True, "Joined by phone", edition.coordinator)
     db.session.commit()
