@@ -149,6 +149,14 @@ def upcoming_for(user: User, now: datetime, limit: int) -> list[LiveSession]:
         .order_by(LiveSession.starts_at, LiveSession.id).limit(limit)))
 
 
+def coming_in(cohort_id: int, now: datetime, limit: int) -> list[LiveSession]:
+    """The cohort's next sessions (or those going on), in time order."""
+    return list(db.session.scalars(
+        select(LiveSession).where(LiveSession.cohort_id == cohort_id, LiveSession.ends_at > now)
+        .options(selectinload(LiveSession.lecturers).selectinload(SessionLecturer.user))
+        .order_by(LiveSession.starts_at, LiveSession.id).limit(limit)))
+
+
 def sessions_on_lesson(user: User, course_id: int, lesson_key: str) -> list[LiveSession]:
     """The sessions of the user's cohorts that belong to this lesson, in time order (one query when there are none)."""
     return list(db.session.scalars(
