@@ -6,6 +6,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from portal.accounts.services import ensure_demo_accounts
+from portal.cohorts.services import ensure_demo_cohort
 from portal.content.loader import course_sources
 from portal.content.problems import ContentError
 from portal.courses.importer import import_course, read_spec, upload_limits
@@ -17,7 +18,8 @@ from portal.live.services import ensure_demo_programme
 @click.command("setup")
 @with_appcontext
 def setup() -> None:
-    """Create the demo accounts and import the sample courses (development only), print the logins."""
+    """Create the demo accounts, import the sample courses and make a demo workshop edition with three live sessions
+    (development only), print the logins."""
     config = current_app.config
     if not config["CREATE_DEMO_ACCOUNTS"]:
         click.echo("Demo accounts are not created in this configuration.")
@@ -34,8 +36,10 @@ def setup() -> None:
             result = import_course(spec)
             state = "unchanged" if result.unchanged else f"revision {result.revision.number}"
             click.echo(f"Sample course {spec.slug}: {state}")
-    if (cohort := ensure_demo_programme(utcnow())) is not None:
-        click.echo(f"Demo cohort {cohort.name}: a programme of three live sessions")
+    now = utcnow()
+    if (cohort := ensure_demo_cohort(now.date())) is not None:
+        programme = "a programme of three live sessions" if ensure_demo_programme(cohort, now) else "its programme kept"
+        click.echo(f"Demo cohort {cohort.name}: {programme}")
     db.session.commit()
     click.echo("\nDemo accounts (development only):")
     for account in accounts:

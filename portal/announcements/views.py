@@ -9,6 +9,7 @@ from portal.accounts.access import SIGNED_IN, allow
 from portal.announcements import services
 from portal.announcements.forms import AnnouncementForm, MarkReadForm
 from portal.announcements.models import Announcement
+from portal.announcements.signals import cohort_page_viewed
 from portal.cohorts.models import Cohort
 from portal.content.markdown import MarkdownProblem
 from portal.extensions import db
@@ -33,9 +34,10 @@ def cohort_page(cohort: Cohort, form: AnnouncementForm | None, preview: Markup |
     read_up_to = services.read_up_to(current_user, cohort)
     unread = [a for a in page.items if a.author_id != current_user.id and (read_up_to is None or a.created_at > read_up_to)]
     mark_form = MarkReadForm(formdata=None, newest=max(unread, key=lambda a: (a.created_at, a.id)).id) if unread else None
+    panels = [panel for _, panel in cohort_page_viewed.send(current_user, cohort=cohort) if panel]
     return render_template("announcements/cohort.html", cohort=cohort, page=page, form=form, preview=preview,
                            runs_it=cohort.is_run_by(current_user), unread_ids={a.id for a in unread},
-                           mark_form=mark_form), status
+                           mark_form=mark_form, panels=panels), status
 
 
 def problem_errors(problems: list[MarkdownProblem]) -> list[str]:

@@ -1,7 +1,7 @@
 """Rules for cohorts: who runs them, who is in them, and bulk enrolment from a roster.
 These flush and never commit; views commit, then send the invitations."""
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from flask import Flask
@@ -333,3 +333,36 @@ def trainees_coordinated_by(user: User) -> Select[int]:
 def init_app(app: Flask) -> None:
     """Coordinators manage the certificates of their cohorts' trainees, and no others."""
     set_recipient_scope(app, trainees_coordinated_by)
+
+
+# Demo data
+
+DEMO_COORDINATOR = "coordinator@example.org"
+DEMO_TRAINEE = "trainee@example.org"
+#: The sample course the demo edition follows, when `flask setup` imported the sample courses.
+DEMO_COURSE = "national-ai-capacity"
+
+
+def demo_cohort() -> Cohort | None:
+    """The cohort the demo coordinator runs (the first one made), if `flask setup` or a person made one."""
+    return db.session.scalar(select(Cohort).where(Cohort.coordinators.any(User.email == DEMO_COORDINATOR))
+                             .order_by(Cohort.id).limit(1))
+
+
+def ensure_demo_cohort(today: date) -> Cohort | None:
+    """Give the demo coordinator a workshop edition (from a week ago to three weeks ahead) following the sample
+    course, with the demo trainee as a member, unless they run a cohort already; None without the demo accounts."""
+    cohort = demo_cohort()
+    if cohort is not None:
+        return cohort
+    coordinator = accounts.find_user_by_email(DEMO_COORDINATOR)
+    trainee = accounts.find_user_by_email(DEMO_TRAINEE)
+    if coordinator is None or trainee is None:
+        return None
+    course = db.session.scalar(select(Course).where(Course.slug == DEMO_COURSE, Course.published_revision_id.is_not(None)))
+    cohort = save_cohort(None, name=f"AI capacity workshop {today.year} (online)", starts_on=today - timedelta(days=7),
+                         ends_on=today + timedelta(days=21), seat_cap=None, enrolment_key="",
+                         courses=[course] if course is not None else [], coordinator=coordinator,
+                         attendance_required_percent=70, watched_recording_counts=True)
+    add_member(cohort, trainee, "manual")
+    return cohort

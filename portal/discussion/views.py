@@ -110,7 +110,11 @@ def start_thread(cohort_id: int):
 # A thread ------------------------------------------------------------------------------------------
 
 def thread_page(cohort: Cohort, title: str, action: str, thread: Thread | None, form: PostForm | None = None,
-                status: int = 200, last_page: bool = False):
+                status: int = 200, last_page: bool = False, lesson: tuple[str, str] | None = None):
+    """The thread's posts and the reply form; `lesson` (course slug, lesson key) links a lesson's thread, not yet
+    started, back to its lesson."""
+    if thread is not None and thread.course is not None and thread.lesson_key is not None:
+        lesson = (thread.course.slug, thread.lesson_key)
     per_page = current_app.config["DISCUSSION_POSTS_PER_PAGE"]
     page = None
     if thread is not None:
@@ -124,22 +128,23 @@ def thread_page(cohort: Cohort, title: str, action: str, thread: Thread | None, 
     return render_template(
         "discussion/thread.html", cohort=cohort, thread=thread, title=title, action=action, page=page,
         form=None if muted else (form or PostForm()), muted=muted,
-        moderates=services.is_moderator(current_user, cohort),
+        moderates=services.is_moderator(current_user, cohort), lesson=lesson,
     ), status
 
 
-def post_reply(cohort: Cohort, title: str, action: str, thread: Thread | None, add) -> tuple[str, int] | Response:
+def post_reply(cohort: Cohort, title: str, action: str, thread: Thread | None, add,
+               lesson: tuple[str, str] | None = None) -> tuple[str, int] | Response:
     """Check the form and add the post with `add(body, token)`; the thread's page again on a problem."""
     form = PostForm()
     if not form.validate_on_submit():
-        return thread_page(cohort, title, action, thread, form, status=400, last_page=True)
+        return thread_page(cohort, title, action, thread, form, status=400, last_page=True, lesson=lesson)
     try:
         post = add(form.body.data, form.token.data)
     except services.Muted:
-        return thread_page(cohort, title, action, thread, status=403, last_page=True)
+        return thread_page(cohort, title, action, thread, status=403, last_page=True, lesson=lesson)
     except services.Refused as refused:
         form.body.errors = problem_errors(refused.problems)
-        return thread_page(cohort, title, action, thread, form, status=422, last_page=True)
+        return thread_page(cohort, title, action, thread, form, status=422, last_page=True, lesson=lesson)
     except services.AlreadyPosted as posted:
         flash(_("This was posted already: it was not posted again."), "info")
         earlier = db.session.get(Post, posted.post_id) if posted.post_id else None
@@ -186,7 +191,7 @@ def show_lesson_thread(cohort_id: int, slug: str, key: str):
     thread = services.lesson_thread(cohort, course, key)
     if thread is not None:
         return redirect(url_for("discussion.show_thread", thread_id=thread.id))
-    return thread_page(cohort, title, request.path, None)
+    return thread_page(cohort, title, request.path, None, lesson=(slug, key))
 
 
 @bp.route("/cohorts/<int:cohort_id>/discussion/lessons/<slug>/<key>", methods=["POST"])
@@ -196,7 +201,8 @@ def post_to_lesson(cohort_id: int, slug: str, key: str):
     cohort = readable_cohort(cohort_id)
     course, title = cohort_lesson(cohort, slug, key)
     return post_reply(cohort, title, request.path, services.lesson_thread(cohort, course, key),
-                      lambda body, token: services.post_to_lesson(cohort, course, key, title, current_user, body, token))
+                      lambda body, token: services.post_to_lesson(cohort, course, key, title, current_user, body, token),
+                      lesson=(slug, key))
 
 
 # One post: edit, report, moderate ------------------------------------------------------------------

@@ -295,9 +295,10 @@ def correct(session: LiveSession, user: User, attended: bool, reason: str, actor
     before = None if entry is None else {"attended": entry.attended, "source": entry.source.value}
     if entry is None:
         entry = Attendance(session_id=session.id, user_id=user.id)
-        db.session.add(entry)
+    # Every column set before the entry joins the session: reading an expired actor's id must not flush it half made.
     entry.attended, entry.source, entry.recorded_by_id = attended, AttendanceSource.CORRECTION, actor.id
     entry.recorded_at, entry.note = utcnow(), reason[:NOTE_LENGTH]
+    db.session.add(entry)
     record(actor, "attendance.corrected", user.email, session_id=session.id, cohort_id=session.cohort_id,
            before=before, attended=attended, reason=reason[:NOTE_LENGTH])
     db.session.flush()

@@ -17,6 +17,7 @@ from portal.live import attendance as services
 from portal.live.attendance_forms import CheckInForm, ConfirmReportForm, CorrectionForm, NewCodeForm, ReportForm
 from portal.live.attendance_report import ReportError, read_attendance_report
 from portal.live.models import AttendanceSource, LiveSession
+from portal.live.services import watched_session_ids
 
 attendance_bp = Blueprint("attendance", __name__, template_folder="templates")
 
@@ -226,6 +227,8 @@ def show_cohort_attendance(cohort_id: int):
     page = paginate(services.trainees_of(cohort))
     user_ids = [user.id for user in page.items]
     now = utcnow()
+    # Where watching counts, a recording watched fills the trainee's cell when nothing else was recorded.
+    watched = watched_session_ids(cohort.id, user_ids) if cohort.watched_recording_counts else {}
     return render_template("live/attendance/cohort.html", cohort=cohort, sessions=sessions, page=page, now=now,
-                           entries=services.entries([s.id for s in sessions], user_ids),
+                           entries=services.entries([s.id for s in sessions], user_ids), watched=watched,
                            figures=count_attendance(cohort, user_ids) or {})

@@ -1,11 +1,15 @@
-"""The programme reacts to learning's events: "My learning" lists the member's next live sessions."""
+"""The programme reacts to learning's and the cohort page's events: "My learning" and the cohort's page list the
+next live sessions, and a lesson page the sessions on that lesson."""
 from flask import Flask, current_app, render_template
 from markupsafe import Markup
 
 from portal.accounts.mailing import zone_of
 from portal.accounts.models import User
+from portal.announcements.signals import cohort_page_viewed
+from portal.cohorts.models import Cohort
+from portal.courses.models import Course
 from portal.db_types import utcnow
-from portal.learning.signals import dashboard_viewed
+from portal.learning.signals import dashboard_viewed, lesson_viewed
 from portal.live import services
 
 
@@ -19,6 +23,28 @@ def sessions_panel(user: User) -> Markup | None:
                                   zone=services.zone_label(zone, now)))
 
 
+def lesson_sessions_panel(user: User, course: Course, lesson_key: str) -> Markup | None:
+    """The live sessions of the user's cohorts on this lesson, in their time zone; nothing when there are none."""
+    sessions = services.sessions_on_lesson(user, course.id, lesson_key)
+    if not sessions:
+        return None
+    now, zone = utcnow(), zone_of(user)
+    return Markup(render_template("live/_lesson_panel.html", lines=services.programme_lines(sessions, zone, now),
+                                  zone=services.zone_label(zone, now)))
+
+
+def cohort_sessions_panel(user: User, cohort: Cohort) -> Markup | None:
+    """The cohort's next sessions in the reader's time zone, on its page; nothing when none is to come."""
+    now, zone = utcnow(), zone_of(user)
+    sessions = services.coming_in(cohort.id, now, current_app.config["LIVE_DASHBOARD_SESSIONS"])
+    if not sessions:
+        return None
+    return Markup(render_template("live/_cohort_panel.html", cohort=cohort, zone=services.zone_label(zone, now),
+                                  lines=services.programme_lines(sessions, zone, now)))
+
+
 def init_app(app: Flask) -> None:
     """Connect the receivers (once, whatever the number of apps)."""
     dashboard_viewed.connect(sessions_panel)
+    lesson_viewed.connect(lesson_sessions_panel)
+    cohort_page_viewed.connect(cohort_sessions_panel)

@@ -12,7 +12,7 @@ from babel.dates import format_date, format_time
 from flask import current_app
 from flask_babel import get_locale
 from icalendar import Calendar, Event
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import Select, delete, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -21,12 +21,15 @@ from portal.accounts.models import User
 from portal.audit import record
 from portal.cohorts.models import Cohort, CohortMember, MembershipState
 from portal.content.markdown import MarkdownProblem, render_markdown
+from portal.courses.models import Course
 from portal.courses.storage import put_blob
 from portal.db_types import utcnow
 from portal.extensions import db
 from portal.i18n import lazy_text as _l
+from portal.learning.services import outlines
 from portal.links import external_url
 from portal.live.models import (
+    Attendance,
     CalendarFeed,
     LiveSession,
     Recording,
@@ -146,6 +149,23 @@ def upcoming_for(user: User, now: datetime, limit: int) -> list[LiveSession]:
         .order_by(LiveSession.starts_at, LiveSession.id).limit(limit)))
 
 
+def coming_in(cohort_id: int, now: datetime, limit: int) -> list[LiveSession]:
+    """The cohort's next sessions (or those going on), in time order."""
+    return list(db.session.scalars(
+        select(LiveSession).where(LiveSession.cohort_id == cohort_id, LiveSession.ends_at > now)
+        .options(selectinload(LiveSession.lecturers).selectinload(SessionLecturer.user))
+        .order_by(LiveSession.starts_at, LiveSession.id).limit(limit)))
+
+
+def sessions_on_lesson(user: User, course_id: int, lesson_key: str) -> list[LiveSession]:
+    """The sessions of the user's cohorts that belong to this lesson, in time order (one query when there are none)."""
+    return list(db.session.scalars(
+        select(LiveSession).where(LiveSession.cohort_id.in_(member_cohort_ids(user)), LiveSession.course_id == course_id,
+                                  LiveSession.lesson_key == lesson_key)
+        .options(selectinload(LiveSession.lecturers).selectinload(SessionLecturer.user))
+        .order_by(LiveSession.starts_at, LiveSession.id)))
+
+
 def utc_offset(moment: datetime, zone: tzinfo) -> str:
     """The zone's offset from UTC at that moment: "UTC+02:00"."""
     offset = int((moment.astimezone(zone).utcoffset() or timedelta(0)).total_seconds()) // 60
@@ -200,6 +220,28 @@ def programme_lines(sessions: list[LiveSession], zone: tzinfo, now: datetime) ->
 
 
 # Adding and changing sessions
+
+@dataclass(frozen=True)
+class PartOf:
+    """The course, and within it the module or lesson, that a session belongs to, with their titles."""
+
+    course: Course
+    module_title: str | None
+    lesson_key: str | None
+    lesson_title: str | None
+
+
+def part_of(session: LiveSession) -> PartOf | None:
+    """What the session belongs to in its course's published revision (from the cached outline); None when
+    it belongs to no course, or the course is not published."""
+    course = session.course
+    if course is None or course.published_revision_id is None:
+        return None
+    steps = outlines([course.published_revision_id])[course.published_revision_id]
+    lesson = next((step for step in steps if step.kind == "lesson" and step.key == session.lesson_key), None)
+    module = next((step.module_title for step in steps if step.module_key == session.module_key), None)
+    return PartOf(course, module, lesson.key if lesson else None, lesson.title if lesson else None)
+
 
 def render_description(text: str) -> str:
     """The description's Markdown as sanitised HTML; raises MarkdownRefused with its problems."""
@@ -500,14 +542,28 @@ def watched_session_ids(cohort_id: int, user_ids: list[int]) -> dict[int, set[in
 
 
 def personal_records(user: User) -> list[dict[str, Any]]:
-    """What the programme holds about a person, for their data download: per session, whether they marked
-    its recording watched (and when) and the reminders sent to them (two queries)."""
+    """What the programme holds about a person, for their data download: per session, their attendance entry
+    (how and by whom it was recorded), whether they marked its recording watched (and when) and the reminders
+    sent to them (three queries)."""
     records: dict[int, dict[str, Any]] = {}
 
     def entry(session: LiveSession, cohort_name: str) -> dict[str, Any]:
         return records.setdefault(session.id, {"session": session.title, "cohort": cohort_name,
-                                               "starts_at": session.starts_at, "watched_at": None, "reminders": []})
+                                               "starts_at": session.starts_at, "attendance": None,
+                                               "watched_at": None, "reminders": []})
 
+    for session, cohort_name, attendance in db.session.execute(
+            select(LiveSession, Cohort.name, Attendance)
+            .join(Attendance, Attendance.session_id == LiveSession.id)
+            .join(Cohort, Cohort.id == LiveSession.cohort_id)
+            .where(Attendance.user_id == user.id)):
+        entry(session, cohort_name)["attendance"] = {
+            "attended": attendance.attended, "how": attendance.source.value,
+            # Who recorded it, without naming staff: the person themselves (a check-in) or the cohort's staff.
+            "recorded_by": "you" if attendance.recorded_by_id == user.id else "staff",
+            "recorded_at": attendance.recorded_at.isoformat(), "minutes": attendance.minutes,
+            "joined_at": attendance.joined_at.isoformat() if attendance.joined_at else None,
+            "left_at": attendance.left_at.isoformat() if attendance.left_at else None, "note": attendance.note}
     for session, cohort_name, watched_at in db.session.execute(
             select(LiveSession, Cohort.name, WatchedRecording.watched_at)
             .join(Recording, Recording.session_id == LiveSession.id)
@@ -524,42 +580,57 @@ def personal_records(user: User) -> list[dict[str, Any]]:
     return sorted(records.values(), key=lambda record: record["starts_at"])
 
 
+def forget_person(user: User) -> None:
+    """For a deleted account: its calendar address stops working, and the notes on its attendance entries (a
+    coordinator's reason, a report's lines) go; whether it attended stays, as the cohort's figures count it."""
+    db.session.execute(delete(CalendarFeed).where(CalendarFeed.user_id == user.id))
+    db.session.execute(update(Attendance).where(Attendance.user_id == user.id, Attendance.note != "").values(note=""))
+
+
 # Demo data
 
-DEMO_COORDINATOR = "coordinator@example.org"
 DEMO_LECTURER = "lecturer@example.org"
 
 
-def demo_cohort() -> Cohort | None:
-    """The cohort the demo coordinator runs (the first one made), if `flask setup` or a person made one."""
-    return db.session.scalar(select(Cohort).where(Cohort.coordinators.any(User.email == DEMO_COORDINATOR))
-                             .order_by(Cohort.id).limit(1))
+def _first_lesson(cohort: Cohort) -> tuple[int, str, str] | None:
+    """(course id, module key, lesson key) of the first lesson of the cohort's first published course."""
+    for course in cohort.courses:
+        if course.published_revision_id is not None:
+            for step in outlines([course.published_revision_id])[course.published_revision_id]:
+                if step.kind == "lesson":
+                    return course.id, step.module_key, step.key
+    return None
 
 
-def ensure_demo_programme(now: datetime) -> Cohort | None:
-    """Give the demo cohort a three-session programme (one past with a recording link, one going on now, one
-    next week) unless it has sessions already; returns the cohort, or None when there is no demo cohort."""
-    cohort = demo_cohort()
-    if cohort is None or session_ids_for_cohort(cohort.id):
-        return None
-    coordinator = db.session.scalar(select(User).where(User.email == DEMO_COORDINATOR))
+def ensure_demo_programme(cohort: Cohort, now: datetime) -> bool:
+    """Give the demo cohort a three-session programme (one past with a recording link, one going on now and
+    belonging to the first lesson of the cohort's course, one next week) unless it has sessions already;
+    True when it was given one."""
+    if session_ids_for_cohort(cohort.id):
+        return False
+    coordinator = cohort.coordinators[0] if cohort.coordinators else None
     lecturer = db.session.scalar(select(User).where(User.email == DEMO_LECTURER))
     accounts = [lecturer] if lecturer is not None else []
+    course_id, module_key, lesson_key = _first_lesson(cohort) or (None, None, None)
     hour = now.replace(minute=0, second=0, microsecond=0)
     plan = [
         ("Opening lecture: science, technology and innovation policy", hour - timedelta(days=7),
-         Lecturers(accounts, [])),
-        ("Innovation surveys in practice", hour,
-         Lecturers([], [("Dr. Nadia Haddad", "Regional STI Observatory")])),
-        ("Designing a national STI policy mix", hour + timedelta(days=7), Lecturers(accounts, [])),
+         Lecturers(accounts, []), (None, None, None),
+         "The workshop's opening: how the programme runs, and what a national STI policy is for."),
+        ("National AI capacity: skills and people", hour, Lecturers(accounts, [("Dr. Nadia Haddad", "Regional STI Observatory")]),
+         (course_id, module_key, lesson_key),
+         "A lecture on the course's first lesson. **Read it before the session**, then bring your questions "
+         "to its discussion thread."),
+        ("Designing a national STI policy mix", hour + timedelta(days=7), Lecturers(accounts, []), (None, None, None),
+         "Trainees present their countries' cases; the lecturer comments on each."),
     ]
-    for number, (title, starts_at, lecturers) in enumerate(plan, start=1):
+    for number, (title, starts_at, lecturers, (course, module, lesson), description) in enumerate(plan, start=1):
         session = save_session(
-            cohort, None, coordinator, title=title, description="A live lecture of the demo programme, with time for questions.",
+            cohort, None, coordinator, title=title, description=description,
             starts_at=starts_at, ends_at=starts_at + timedelta(minutes=90),
-            join_url=f"https://meet.example.org/demo-session-{number}", course_id=None, module_key=None,
-            lesson_key=None, lecturers=lecturers)
+            join_url=f"https://meet.example.org/demo-session-{number}", course_id=course, module_key=module,
+            lesson_key=lesson, lecturers=lecturers)
         if number == 1:
             db.session.add(Recording(session_id=session.id, video_url="https://video.example.org/demo-session-1"))
     db.session.flush()
-    return cohort
+    return True

@@ -193,13 +193,10 @@ def session_page(session: LiveSession, recording_form: RecordingForm | None = No
     now, zone = utcnow(), zone_of(current_user)
     recording = services.recording_of(session)
     can_attach = services.can_attach(current_user, session)
-    part_of = None
-    if session.course is not None and session.course.is_published:
-        part_of = session.course
     is_member = services.is_member(current_user, session.cohort_id)
     return render_template(
         "live/session.html", session=session, line=services.programme_lines([session], zone, now)[0],
-        zone=services.zone_label(zone, now), recording=recording, part_of=part_of,
+        zone=services.zone_label(zone, now), recording=recording, part_of=services.part_of(session),
         join_url=session.join_url if services.shows_join_link(current_user, session, now) else None,
         is_member=is_member,
         check_in_open=attendance.check_in_open(session, now),

@@ -33,7 +33,7 @@ from portal.discussion.models import Post, Report, Thread
 from portal.discussion.services import erase_contributions
 from portal.extensions import db
 from portal.learning.models import CourseCompletion, LessonCompletion
-from portal.live.models import CalendarFeed
+from portal.live.services import forget_person as forget_live_sessions
 from portal.live.services import personal_records as live_session_records
 from portal.quizzes.models import AttemptAnswer, QuizAttempt
 
@@ -324,5 +324,5 @@ def delete_account(user: User) -> None:
     db.session.execute(delete(cohort_coordinators).where(cohort_coordinators.c.user_id == user.id))
     db.session.execute(delete(MailPreference).where(MailPreference.user_id == user.id))
     erase_contributions(user)
-    db.session.execute(delete(CalendarFeed).where(CalendarFeed.user_id == user.id))  # its address stops working
+    forget_live_sessions(user)
     db.session.flush()

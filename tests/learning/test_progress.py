@@ -186,4 +186,5 @@ def test_pages_run_a_fixed_number_of_queries(client, trainee, make_course):
     take_quiz(client, WRONG)
     after = {url: queries_for(client, url) for url in urls}
     assert after == before, f"query counts grew: {before} -> {after}"
-    assert all(count <= 13 for count in after.values()), after
+    # The lesson page is the most: its discussion link and the live sessions on it are one query each.
+    assert all(count <= 14 for count in after.values()), after

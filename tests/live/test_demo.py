@@ -1,7 +1,8 @@
-"""`flask setup` gives the demo cohort a programme of three sessions, once."""
-from datetime import date, timedelta
+"""`flask setup` gives a person a workshop edition to run: the demo coordinator's cohort with the demo trainee,
+a sample course and a programme of three sessions (one past with a recording, one today, one next week), once."""
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.accounts.models import User
 from portal.cohorts import services as cohorts
@@ -12,25 +13,43 @@ from portal.live import services
 from portal.live.models import LiveSession, Recording
 
 
-def test_setup_gives_the_demo_cohort_a_programme_once(runner):
-    assert runner.invoke(args=["setup"]).exit_code == 0
-    assert db.session.scalar(select(LiveSession.id)) is None, "no demo cohort, no programme"
-    coordinator = db.session.scalar(select(User).where(User.email == "coordinator@example.org"))
-    trainee = db.session.scalar(select(User).where(User.email == "trainee@example.org"))
-    cohort = Cohort(name="Demo workshop", starts_on=date(2026, 12, 1), ends_on=date(2026, 12, 12), coordinators=[coordinator])
-    db.session.add(cohort)
-    db.session.flush()
-    cohorts.add_member(cohort, trainee, "manual")
-    db.session.commit()
-
+def test_setup_gives_a_demo_edition_with_three_sessions_once(app, runner):
+    app.config["LOAD_SAMPLE_COURSES"] = True
     result = runner.invoke(args=["setup"])
     assert result.exit_code == 0, result.output
-    assert "Demo cohort Demo workshop: a programme of three live sessions" in result.output
-    runner.invoke(args=["setup"])
-    sessions = services.programme(cohort.id)
-    assert len(sessions) == 3
+    year = utcnow().year
+    assert f"Demo cohort AI capacity workshop {year} (online): a programme of three live sessions" in result.output
+    again = runner.invoke(args=["setup"])
+    assert again.exit_code == 0 and "its programme kept" in again.output
+    assert db.session.scalar(select(func.count()).select_from(Cohort)) == 1
+    assert db.session.scalar(select(func.count()).select_from(LiveSession)) == 3
+
+    cohort = cohorts.demo_cohort()
+    trainee = db.session.scalar(select(User).where(User.email == "trainee@example.org"))
+    assert [coordinator.email for coordinator in cohort.coordinators] == ["coordinator@example.org"]
+    assert cohorts.member_ids(cohort) == {trainee.id}
+    assert [course.slug for course in cohort.courses] == ["national-ai-capacity"]
+    assert cohort.attendance_required_percent == 70
+
     now = utcnow()
-    past, today, next_week = sessions
+    past, today, next_week = services.programme(cohort.id)
     assert past.has_ended(now) and today.is_live(now) and next_week.starts_at - now > timedelta(days=6)
     assert db.session.scalar(select(Recording.video_url).where(Recording.session_id == past.id))
     assert services.shows_join_link(trainee, today, now)
+    assert (today.course.slug, today.lesson_key) == ("national-ai-capacity", "ai-competency-frameworks")
+    assert [lecturer.display_name for lecturer in today.lecturers] == ["Lucas Lecturer", "Dr. Nadia Haddad"]
+
+
+def test_setup_leaves_a_cohort_the_demo_coordinator_already_runs(runner):
+    assert runner.invoke(args=["setup"]).exit_code == 0
+    cohort = cohorts.demo_cohort()
+    assert cohort.courses == [], "no sample courses imported: the edition has none"
+    for session_id in services.session_ids_for_cohort(cohort.id):
+        db.session.delete(db.session.get(LiveSession, session_id))
+    services.save_session(cohort, None, None, title="Our own session", description="", starts_at=utcnow(),
+                          ends_at=utcnow() + timedelta(hours=1), join_url=None, course_id=None, module_key=None,
+                          lesson_key=None, lecturers=services.Lecturers([], []))
+    db.session.commit()
+    result = runner.invoke(args=["setup"])
+    assert result.exit_code == 0, result.output
+    assert [session.title for session in services.programme(cohort.id)] == ["Our own session"]

@@ -183,6 +183,17 @@ def test_my_learning_lists_the_next_sessions_in_my_time_zone(client_for, edition
     assert 'id="my-sessions"' not in client_for(edition.outsider).get("/dashboard").get_data(as_text=True)
 
 
+def test_the_cohorts_page_shows_its_coming_sessions_in_my_time_zone(client_for, edition):
+    cohort_page = f"/cohorts/{edition.cohort.id}/announcements"
+    assert 'id="coming-sessions"' not in client_for(edition.cairo).get(cohort_page).get_data(as_text=True)
+    edition.add_session("Coming up", datetime(2099, 12, 10, 8, 0, tzinfo=UTC))
+    edition.add_session("Long over", datetime(2020, 12, 10, 8, 0, tzinfo=UTC))
+    page = text(client_for(edition.cairo).get(cohort_page))
+    assert 'id="coming-sessions"' in page and "Coming up" in page and "10:00–11:30" in page
+    assert "Long over" not in page
+    assert "17:00–18:30" in text(client_for(edition.dili).get(cohort_page))
+
+
 def test_the_programme_page_runs_a_fixed_number_of_queries(app, client_for, edition):
     from sqlalchemy import event
 

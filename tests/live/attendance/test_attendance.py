@@ -17,7 +17,7 @@ from portal.db_types import utcnow
 from portal.extensions import db
 from portal.learning.models import CourseCompletion
 from portal.live import attendance
-from portal.live.models import Attendance, AttendanceSource, CheckInCode
+from portal.live.models import Attendance, AttendanceSource, CheckInCode, Recording, WatchedRecording
 
 DURING = timedelta(minutes=-10)
 
@@ -402,3 +402,23 @@ def test_the_macro_for_the_session_page_posts_to_the_check_in(app, edition):
     assert 'name="code"' in open_form and 'name="csrf_token"' in open_form and "<label" in open_form
     assert 'name="code"' not in closed and "open only during the session" in closed
     assert "Your attendance is recorded." in done and "<form" not in done
+
+
+def test_the_cohort_matrix_marks_a_recording_watched_where_watching_counts(edition, three_sessions, client_for):
+    dalia = edition.trainees[3]
+    recording = Recording(session_id=three_sessions[0].id, video_url="https://video.example.org/p1")
+    db.session.add(recording)
+    db.session.flush()
+    db.session.add(WatchedRecording(recording_id=recording.id, user_id=dalia.id))
+    db.session.commit()
+    coordinator = client_for(edition.coordinator)
+
+    def dalias_row() -> str:
+        page = coordinator.get(f"/cohorts/{edition.cohort.id}/attendance").get_data(as_text=True)
+        return page.split(f'data-user="{dalia.id}"')[1].split("</tr>")[0]
+
+    set_rule(edition.cohort, 70, watched=False)
+    assert "watched the recording" not in dalias_row() and "0/3" in dalias_row()
+    set_rule(edition.cohort, 70, watched=True)
+    row = dalias_row()
+    assert row.count("watched the recording") == 1 and "1/3 (33%)" in row
