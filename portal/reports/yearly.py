@@ -10,8 +10,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import Gender, OrganisationType, User
@@ -35,7 +36,7 @@ AGE_BANDS = (("under-25", 0, 24), ("25-34", 25, 34), ("35-44", 35, 44), ("45-54"
 DIMENSIONS = ("region", "subregion", "group", "country", "gender", "organisation_type", "age_band")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Person:
     """What the report reads of a trainee: never a name or an address."""
 
@@ -46,7 +47,7 @@ class Person:
     birth_year: int | None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Place:
     """One trainee on one course of one cohort."""
 
@@ -59,7 +60,7 @@ class Place:
     hours: float
 
 
-@dataclass
+@dataclass(slots=True)
 class Counts:
     """Figures for all places, or for one group of them."""
 
@@ -111,7 +112,7 @@ class YearlyReport:
     cohort_lines: list[CohortLine]
     generated_at: datetime = field(default_factory=utcnow)
 
-    @property
+    @cached_property
     def totals(self) -> Counts:
         counts = Counts("all")
         for place in self.places:
@@ -263,24 +264,25 @@ def _attendance(cohorts: list[Cohort], members: dict[int, list[Person]],
         .where(LiveSession.cohort_id.in_([cohort.id for cohort in cohorts]), LiveSession.ends_at <= now)
     ):
         ended[cohort_id].add(session_id)
-    present: dict[tuple[int, int], int] = defaultdict(int)
+    present: dict[tuple[int, int], int] = {}
     session_ids = [session_id for sessions in ended.values() for session_id in sessions]
     if session_ids:
-        for cohort_id, user_id in db.session.execute(
-            select(LiveSession.cohort_id, Attendance.user_id)
+        for cohort_id, user_id, count in db.session.execute(
+            select(LiveSession.cohort_id, Attendance.user_id, func.count())
             .join(LiveSession, LiveSession.id == Attendance.session_id)
             .join(CohortMember, and_(CohortMember.cohort_id == LiveSession.cohort_id,
                                      CohortMember.user_id == Attendance.user_id))
             .where(Attendance.session_id.in_(session_ids), Attendance.attended.is_(True),
                    CohortMember.state == MembershipState.ACTIVE)
+            .group_by(LiveSession.cohort_id, Attendance.user_id)
         ):
-            present[(cohort_id, user_id)] += 1
+            present[(cohort_id, user_id)] = count
     result: dict[int, dict[int, AttendanceFigures]] = {}
     for cohort in cohorts:
         people = [person.id for person in members[cohort.id]]
         if cohort.watched_recording_counts and ended[cohort.id]:
             result[cohort.id] = count_attendance(cohort, people) or {}
         elif ended[cohort.id]:
-            result[cohort.id] = {user_id: AttendanceFigures(present[(cohort.id, user_id)], len(ended[cohort.id]))
+            result[cohort.id] = {user_id: AttendanceFigures(present.get((cohort.id, user_id), 0), len(ended[cohort.id]))
                                  for user_id in people}
     return result
