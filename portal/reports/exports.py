@@ -10,7 +10,7 @@ from portal.reports.labels import definitions, dimension_titles, group_name, sta
 from portal.reports.yearly import DIMENSIONS, YearlyReport
 
 GROUP_HEADER = ["code", "group", "trainees", "enrolled", "started", "completed", "completion rate %", "certified",
-                "hours delivered"]
+                "hours delivered", "hours in lessons completed"]
 
 
 def tables(report: YearlyReport) -> list[tuple[str, list[str], list[list]]]:
@@ -20,7 +20,8 @@ def tables(report: YearlyReport) -> list[tuple[str, list[str], list[list]]]:
         [_("Cohorts"), len(report.cohorts)], [_("Trainees"), totals.trainees], [_("Enrolled"), totals.enrolled],
         [_("Started"), totals.started], [_("Completed"), totals.completed], [_("Certified"), totals.certified],
         [_("Completion rate"), round(totals.completion_rate, 1)],
-        [_("Hours of learning delivered"), round(totals.hours, 1)], [_("Countries reached"), report.countries_reached],
+        [_("Hours of learning delivered"), round(totals.hours, 1)],
+        [_("Hours in lessons completed"), round(totals.lesson_hours, 1)], [_("Countries reached"), report.countries_reached],
         [_("Sessions held"), report.sessions_held],
         [_("Attendance"), "" if report.attendance_rate is None else round(report.attendance_rate, 1)],
     ]
@@ -28,16 +29,17 @@ def tables(report: YearlyReport) -> list[tuple[str, list[str], list[list]]]:
               (_("Funnel"), ["stage", "count"], [[stage_names()[stage], count] for stage, count in report.funnel()])]
     for dimension in DIMENSIONS:
         rows = [[counts.key, group_name(dimension, counts.key), counts.trainees, counts.enrolled, counts.started,
-                 counts.completed, round(counts.completion_rate, 1), counts.certified, round(counts.hours, 1)]
+                 counts.completed, round(counts.completion_rate, 1), counts.certified, round(counts.hours, 1),
+                 round(counts.lesson_hours, 1)]
                 for counts in report.by(dimension)]
         result.append((dimension_titles()[dimension], GROUP_HEADER, rows))
     cohort_rows = [[line.cohort.name, line.cohort.starts_on.isoformat(), line.cohort.ends_on.isoformat(),
                     line.counts.trainees, line.counts.enrolled, line.counts.completed, line.counts.certified,
-                    round(line.counts.hours, 1), line.sessions_held,
+                    round(line.counts.hours, 1), round(line.counts.lesson_hours, 1), line.sessions_held,
                     "" if line.attendance_rate is None else round(line.attendance_rate, 1)]
                    for line in report.cohort_lines]
     result.append((_("By cohort"), ["cohort", "starts on", "ends on", "trainees", "enrolled", "completed", "certified",
-                                    "hours delivered", "sessions held", "attendance %"], cohort_rows))
+                                    "hours delivered", "hours in lessons completed", "sessions held", "attendance %"], cohort_rows))
     return result
 
 

@@ -59,6 +59,7 @@ def definitions() -> list[tuple[str, str]]:
         (_("Completed"), _("Places where the trainee met the course's completion rule and, where the cohort has one, its attendance rule.")),
         (_("Certified"), _("Places with a certificate that has not been revoked.")),
         (_("Hours of learning delivered"), _("The hours the course declares, times the completed places.")),
+        (_("Hours in lessons completed"), _("The minutes each lesson declares, added up over every lesson trainees completed, whether or not they completed the course; in hours.")),
         (_("Sessions held"), _("The cohorts' live sessions that have ended.")),
         (_("Attendance"), _("Of the seats at ended sessions (each session times the cohort's trainees), the share attended.")),
         (_("Countries reached"), _("The countries of the trainees holding places, where they gave one.")),

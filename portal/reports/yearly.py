@@ -19,11 +19,10 @@ from portal.accounts.models import Gender, OrganisationType, User
 from portal.certificates.models import Certificate
 from portal.cohorts.models import Cohort, CohortMember, MembershipState
 from portal.cohorts.reports import AttendanceFigures, count_attendance
-from portal.courses.models import Course
+from portal.courses.models import Course, LessonVersion
 from portal.db_types import utcnow
 from portal.extensions import db
 from portal.learning.models import CourseCompletion, LessonCompletion
-from portal.learning.services import outlines
 from portal.live.models import Attendance, LiveSession
 from portal.quizzes.models import QuizAttempt
 from portal.reports.countries import GROUPS, dataset
@@ -58,6 +57,8 @@ class Place:
     completed: bool
     certified: bool
     hours: float
+    #: Minutes of the lessons completed, whether or not the course was.
+    lesson_minutes: int = 0
 
 
 @dataclass(slots=True)
@@ -71,6 +72,7 @@ class Counts:
     completed: int = 0
     certified: int = 0
     hours: float = 0.0
+    lesson_minutes: int = 0
 
     def add(self, place: Place) -> None:
         self.people.add(place.person.id)
@@ -79,6 +81,7 @@ class Counts:
         self.completed += place.completed
         self.certified += place.certified
         self.hours += place.hours if place.completed else 0.0
+        self.lesson_minutes += place.lesson_minutes
 
     @property
     def trainees(self) -> int:
@@ -87,6 +90,10 @@ class Counts:
     @property
     def completion_rate(self) -> float:
         return 100 * self.completed / self.enrolled if self.enrolled else 0.0
+
+    @property
+    def lesson_hours(self) -> float:
+        return self.lesson_minutes / 60
 
 
 @dataclass
@@ -201,8 +208,6 @@ def yearly_report(cohorts: list[Cohort], start: date, end: date) -> YearlyReport
     cohort_ids = [cohort.id for cohort in cohorts]
     courses = {course.id: course for cohort in cohorts for course in cohort.courses if course.published_revision}
     revisions = {course_id: course.published_revision for course_id, course in courses.items()}
-    steps = outlines([revision.id for revision in revisions.values() if revision is not None])
-    lesson_ids = {step.stable_id for revision_steps in steps.values() for step in revision_steps if step.kind == "lesson"}
 
     members: dict[int, list[Person]] = defaultdict(list)
     for cohort_id, user_id, country, gender, organisation_type, birth_year in db.session.execute(
@@ -219,9 +224,15 @@ def yearly_report(cohorts: list[Cohort], start: date, end: date) -> YearlyReport
     def pairs(statement) -> set[tuple[int, int]]:
         return {(user_id, course_id) for user_id, course_id in db.session.execute(statement)}
 
-    started = pairs(select(LessonCompletion.user_id, LessonCompletion.course_id).distinct()
-                    .where(LessonCompletion.course_id.in_(course_ids), LessonCompletion.lesson_id.in_(lesson_ids),
-                           LessonCompletion.user_id.in_(member_ids)))
+    # Minutes of the lessons each trainee completed, as the course's current revision gives them.
+    lesson_minutes: dict[tuple[int, int], int] = {
+        (user_id, course_id): minutes for user_id, course_id, minutes in db.session.execute(
+            select(LessonCompletion.user_id, LessonCompletion.course_id, func.sum(LessonVersion.minutes))
+            .join(LessonVersion, and_(LessonVersion.lesson_id == LessonCompletion.lesson_id,
+                                      LessonVersion.revision_id.in_([r.id for r in revisions.values() if r])))
+            .where(LessonCompletion.course_id.in_(course_ids), LessonCompletion.user_id.in_(member_ids))
+            .group_by(LessonCompletion.user_id, LessonCompletion.course_id))}
+    started = set(lesson_minutes)
     started |= pairs(select(QuizAttempt.user_id, QuizAttempt.course_id).distinct()
                      .where(QuizAttempt.course_id.in_(course_ids), QuizAttempt.user_id.in_(member_ids),
                             QuizAttempt.submitted_at.is_not(None), QuizAttempt.max_score > 0))
@@ -245,7 +256,7 @@ def yearly_report(cohorts: list[Cohort], start: date, end: date) -> YearlyReport
                 met = person.id not in figures or figures[person.id].meets(cohort.attendance_required_percent)
                 pair = (person.id, course.id)
                 place = Place(cohort.id, course.id, person, pair in started, pair in completed and met,
-                              pair in certified, revision.estimated_hours)
+                              pair in certified, revision.estimated_hours, lesson_minutes.get(pair, 0))
                 places.append(place)
                 counts.add(place)
         held = max((f.ended for f in figures.values()), default=0)

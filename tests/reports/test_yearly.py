@@ -92,6 +92,7 @@ def test_the_figures_add_up_to_the_cohort_pages(client, client_for, year):
     assert int(figure(text, "trainees")) == 5
     assert figure(text, "countries") == "4"
     assert figure(text, "hours") == "6.0"  # three completions (Selam's two places count twice) of a two-hour course
+    assert figure(text, "lesson_hours") == "1.7"  # 100 minutes: Selam's 3 lessons in two places, Losana's 1, Thandi's 3
     assert figure(text, "sessions") == "2"
     assert figure(text, "attendance") == "33.3%"  # Selam at both sessions of a cohort of three
 
