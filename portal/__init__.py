@@ -48,6 +48,7 @@ from portal.live import services as live_services
 from portal.live import views as live_views
 from portal.privacy import views as privacy_views
 from portal.quizzes import views as quizzes_views
+from portal.reports import views as reports_views
 
 
 def create_app(config: str | type[Config] | None = None, overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -100,6 +101,7 @@ def create_app(config: str | type[Config] | None = None, overrides: Mapping[str,
     app.register_blueprint(live_views.bp)
     app.register_blueprint(live_attendance_views.attendance_bp)
     app.register_blueprint(jobs_views.bp)
+    app.register_blueprint(reports_views.bp)
     learning_services.init_app(app)
     cohorts_receivers.init_app(app)
     announcements_receivers.init_app(app)

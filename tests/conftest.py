@@ -338,3 +338,21 @@ def s3_settings(s3_endpoint) -> dict[str, str]:
     s3_client(s3_endpoint).create_bucket(Bucket=bucket)
     return {"STORAGE_BACKEND": "s3", "S3_ENDPOINT_URL": s3_endpoint, "S3_BUCKET": bucket, "S3_PREFIX": "portal/",
             "S3_ADDRESSING_STYLE": "path", **S3_KEYS}
+
+
+def queries_during(action):
+    """How many SQL statements `action()` runs, with no outline cached, and what it returned."""
+    from sqlalchemy import event
+
+    clear_outline_cache()
+    statements: list[int] = []
+
+    def count(*args) -> None:
+        statements.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        result = action()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(statements), result

@@ -3,12 +3,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
+    IntegerField,
     PasswordField,
     RadioField,
     SelectField,
@@ -22,7 +23,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.accounts.countries import country_choices
 from portal.accounts.mailing import time_zone_names
-from portal.accounts.models import Gender, MailDelivery, Role
+from portal.accounts.models import EARLIEST_BIRTH_YEAR, Gender, MailDelivery, OrganisationType, Role
 from portal.accounts.services import password_problem
 from portal.i18n import LANGUAGE_NAMES
 from portal.inputs import MailableEmail
@@ -33,6 +34,16 @@ GENDER_LABELS = {
     Gender.MALE: _l("Male"),
     Gender.OTHER: _l("Another gender"),
     Gender.NOT_STATED: _l("Prefer not to say"),
+}
+ORGANISATION_TYPE_LABELS = {
+    OrganisationType.GOVERNMENT: _l("Government ministry or agency"),
+    OrganisationType.RESEARCH: _l("Research institute"),
+    OrganisationType.UNIVERSITY: _l("University"),
+    OrganisationType.PRIVATE: _l("Private sector"),
+    OrganisationType.INTERNATIONAL: _l("International organisation"),
+    OrganisationType.NGO: _l("Non-governmental organisation (NGO)"),
+    OrganisationType.OTHER: _l("Other"),
+    OrganisationType.NOT_STATED: _l("Prefer not to say"),
 }
 ROLE_LABELS = {
     Role.TRAINEE: _l("Trainee"),
@@ -56,6 +67,14 @@ class NewPasswordField(PasswordField):
             raise ValidationError(problem)
 
 
+def plausible_birth_year(form, field) -> None:
+    """A year of birth between 1900 and ten years ago, or none."""
+    latest = datetime.now(UTC).year - 10
+    if field.data is not None and not EARLIEST_BIRTH_YEAR <= field.data <= latest:
+        raise ValidationError(gettext("Give a year between %(earliest)d and %(latest)d, or leave it empty.",
+                                      earliest=EARLIEST_BIRTH_YEAR, latest=latest))
+
+
 class ProfileFields(FlaskForm):
     """The profile fields shared by sign-up and the profile page."""
 
@@ -64,8 +83,15 @@ class ProfileFields(FlaskForm):
         _l("Email"),
         validators=[DataRequired(), Email(check_deliverability=False), MailableEmail(), Length(max=254)],
     )
-    country = SelectField(_l("Country"), validators=[DataRequired()])
+    country = SelectField(_l("Country"), default="")
     organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])
+    organisation_type = SelectField(
+        _l("Type of organisation"),
+        choices=choices((t.value, label) for t, label in ORGANISATION_TYPE_LABELS.items()),
+        default=OrganisationType.NOT_STATED.value,
+    )
+    birth_year = IntegerField(_l("Year of birth (optional)"), validators=[Optional(), plausible_birth_year],
+                              render_kw={"inputmode": "numeric", "autocomplete": "bday-year"})
     job_title = StringField(_l("Job title"), validators=[Optional(), Length(max=200)])
     gender = SelectField(
         _l("Gender"),
@@ -79,7 +105,7 @@ class ProfileFields(FlaskForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.country.choices = choices(
-            [("", _l("Choose your country")), *country_choices(str(get_locale() or "en"))]
+            [("", _l("Prefer not to say")), *country_choices(str(get_locale() or "en"))]
         )
 
 

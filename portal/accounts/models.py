@@ -3,7 +3,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db_types import UTCDateTime, string_enum, utcnow
@@ -25,8 +25,29 @@ class Gender(StrEnum):
     NOT_STATED = "not_stated"
 
 
+class OrganisationType(StrEnum):
+    """The kinds of employer sponsors ask about in the yearly report."""
+
+    GOVERNMENT = "government"
+    RESEARCH = "research"
+    UNIVERSITY = "university"
+    PRIVATE = "private"
+    INTERNATIONAL = "international"
+    NGO = "ngo"
+    OTHER = "other"
+    NOT_STATED = "not_stated"
+
+
+#: The earliest year of birth the profile accepts; the latest is ten years before the current one.
+EARLIEST_BIRTH_YEAR = 1900
+
+
 class User(UserMixin, Model):
     __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(f"birth_year IS NULL OR birth_year BETWEEN {EARLIEST_BIRTH_YEAR} AND 2100",
+                        name="birth_year_range"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Stored lower-cased, so that uniqueness ignores case.
@@ -39,6 +60,11 @@ class User(UserMixin, Model):
     organisation: Mapped[str] = mapped_column(String(200), default="")
     job_title: Mapped[str] = mapped_column(String(200), default="")
     gender: Mapped[Gender] = mapped_column(string_enum(Gender), default=Gender.NOT_STATED)
+    organisation_type: Mapped[OrganisationType] = mapped_column(
+        string_enum(OrganisationType), default=OrganisationType.NOT_STATED,
+        server_default=OrganisationType.NOT_STATED.value)
+    #: Optional; counted only in age bands in the yearly report.
+    birth_year: Mapped[int | None]
     language: Mapped[str] = mapped_column(String(5), default="en")
     #: IANA time zone name ("Africa/Addis_Ababa") for times in mail; None: times are given in UTC.
     time_zone: Mapped[str | None] = mapped_column(String(64))

@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select, update
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from portal.accounts.mailing import mail_user
-from portal.accounts.models import Gender, Role, User, UserSession
+from portal.accounts.models import Gender, OrganisationType, Role, User, UserSession
 from portal.audit import record
 from portal.db_types import rows_changed, utcnow
 from portal.extensions import db
@@ -106,6 +106,8 @@ def create_user(
     organisation: str = "",
     job_title: str = "",
     gender: Gender = Gender.NOT_STATED,
+    organisation_type: OrganisationType = OrganisationType.NOT_STATED,
+    birth_year: int | None = None,
     language: str = "en",
     confirmed: bool = True,
 ) -> User:
@@ -124,6 +126,8 @@ def create_user(
         organisation=organisation.strip(),
         job_title=job_title.strip(),
         gender=gender,
+        organisation_type=organisation_type,
+        birth_year=birth_year,
         language=language,
     )
     db.session.add(user)

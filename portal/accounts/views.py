@@ -33,7 +33,7 @@ from portal.accounts.forms import (
     StartTwoStepForm,
     UserSearchForm,
 )
-from portal.accounts.models import Gender, MailDelivery, Role, User
+from portal.accounts.models import Gender, MailDelivery, OrganisationType, Role, User
 from portal.extensions import csrf, db, limiter, login_manager
 from portal.inputs import paginate
 from portal.mail import BULK_KINDS, MailKind
@@ -42,7 +42,8 @@ from portal.viewer import remember_viewer
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
-PROFILE_FIELDS = ("name", "email", "country", "organisation", "job_title", "gender", "language", "time_zone")
+PROFILE_FIELDS = ("name", "email", "country", "organisation", "organisation_type", "birth_year", "job_title", "gender",
+                  "language", "time_zone")
 
 
 @login_manager.user_loader
@@ -116,6 +117,8 @@ def signup():
             organisation=form.organisation.data or "",
             job_title=form.job_title.data or "",
             gender=Gender(form.gender.data),
+            organisation_type=OrganisationType(form.organisation_type.data),
+            birth_year=form.birth_year.data,
             language=form.language.data,
         )
         db.session.commit()
@@ -219,6 +222,8 @@ def edit_profile():
     if form.validate_on_submit():
         fields = {name: getattr(form, name).data for name in PROFILE_FIELDS}
         fields["gender"] = Gender(fields["gender"])
+        fields["organisation_type"] = OrganisationType(fields["organisation_type"])
+        fields["country"] = fields["country"] or None
         fields["time_zone"] = fields["time_zone"] or None
         try:
             services.update_profile(current_user, **fields)

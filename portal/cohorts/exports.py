@@ -3,11 +3,14 @@ import csv
 import io
 from collections.abc import Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
 
 from portal.cohorts.reports import CohortReport
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 
 def progress_table(report: CohortReport) -> tuple[list[str], list[list]]:
@@ -87,15 +90,28 @@ def to_csv(header: list[str], rows: list[list], exported: datetime) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def to_xlsx(title: str, exported: datetime, header: list[str], rows: list[list]) -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(sheet_title(title))
+def append_table(workbook: "Workbook", name: str, title: str, notes: list[str], header: list[str],
+                 rows: list[list]) -> None:
+    """A sheet `name` of the write-only workbook: the title, its notes (the export date first), a blank line, the table."""
+    sheet = workbook.create_sheet(name)
     sheet.append([safe_cell(title)])
-    sheet.append([exported_on(exported)])
+    for note in notes:
+        sheet.append([note])
     sheet.append([])
     sheet.append(header)
     for row in safe_rows(rows):
         sheet.append(row)
+
+
+def workbook_bytes(workbook: "Workbook") -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def to_xlsx(title: str, exported: datetime, header: list[str], rows: list[list]) -> bytes:
+    from openpyxl import Workbook  # only spreadsheet exports need it: not loaded with every page
+
+    workbook = Workbook(write_only=True)
+    append_table(workbook, sheet_title(title), title, [exported_on(exported)], header, rows)
+    return workbook_bytes(workbook)

@@ -26,6 +26,7 @@ from portal.content.spec import (
     QuizSpec,
     Reference,
 )
+from portal.content.surveyfile import SURVEY_FILE, Survey, read_survey
 from portal.content.yamlfile import Located, load_yaml
 
 KEY = r"[a-z0-9]+(?:-[a-z0-9]+)*"
@@ -239,10 +240,22 @@ class _Reader:
             self.translation_languages = self.declared_languages(course)
         self.read_media()
         modules = self.read_modules()
+        survey = self.read_survey()
         if course is None:
             return None
         spec = self.course_spec(course, modules)
-        return None if self.problems else spec
+        return None if self.problems else dataclasses.replace(spec, survey=survey)
+
+    def read_survey(self) -> Survey | None:
+        """The course's survey.yaml, if it has one: its problems stop the import as a quiz's do."""
+        if SURVEY_FILE not in self.files:
+            return None
+        text = self.text(SURVEY_FILE)
+        if text is None:
+            return None
+        survey = read_survey(text, SURVEY_FILE)
+        self.problems.extend(survey.problems)
+        return survey
 
     def course_spec(self, data: Located, modules: list[ModuleSpec]) -> CourseSpec:
         file = "course.yaml"

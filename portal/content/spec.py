@@ -4,6 +4,7 @@ from datetime import date
 from typing import Any
 
 from portal.content.problems import Problem
+from portal.content.surveyfile import Survey
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,8 @@ class CourseSpec:
     #: By language the course is translated into: {title, summary, objectives, audience_html,
     #: prerequisites_html}; its lessons, modules and quizzes say which of them are translated.
     translations: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False)
+    #: The end-of-course evaluation its survey.yaml gives; None without one.
+    survey: Survey | None = field(default=None, compare=False)
 
     @property
     def languages(self) -> list[str]:

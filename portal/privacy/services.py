@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import Text, cast, delete, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from portal.accounts.models import Gender, MailPreference, Role, User
+from portal.accounts.models import Gender, MailPreference, OrganisationType, Role, User
 from portal.accounts.services import NO_PASSWORD, end_all_sessions
 from portal.audit import AuditEvent, record
 from portal.certificates.models import Certificate
@@ -106,7 +106,8 @@ def audit_events_about(user: User, certificates: list[tuple[str, str]]) -> list[
 def personal_data(user: User) -> dict[str, Any]:
     """Everything the portal holds about the person, one query per table, ready to write as JSON."""
     profile = _row(id=user.id, email=user.email, name=user.name, role=user.role, country=user.country,
-                   organisation=user.organisation, job_title=user.job_title, gender=user.gender,
+                   organisation=user.organisation, organisation_type=user.organisation_type,
+                   job_title=user.job_title, gender=user.gender, birth_year=user.birth_year,
                    language=user.language, time_zone=user.time_zone, created_at=user.created_at,
                    last_login_at=user.last_login_at)
     mail_preferences = [
@@ -313,6 +314,8 @@ def delete_account(user: User) -> None:
     user.organisation = ""
     user.job_title = ""
     user.gender = Gender.NOT_STATED
+    user.organisation_type = OrganisationType.NOT_STATED
+    user.birth_year = None
     user.language = current_app.config["BABEL_DEFAULT_LOCALE"]
     user.time_zone = None
     user.last_login_at = None

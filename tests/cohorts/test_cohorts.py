@@ -9,7 +9,7 @@ import flask_babel
 import openpyxl
 import pytest
 from babel import support
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from portal.accounts.models import Gender, Role, User
 from portal.audit import AuditEvent
@@ -17,7 +17,7 @@ from portal.cohorts.models import Cohort, CohortMember
 from portal.courses.models import Course, Enrolment
 from portal.db_types import utcnow
 from portal.extensions import db
-from portal.learning.services import clear_outline_cache
+from tests.conftest import queries_during
 from tests.learning.helpers import RIGHT, WRONG, complete_lessons, take_quiz
 
 ROSTER = ("name,email,country,organisation,gender,language\n"
@@ -255,15 +255,9 @@ def test_trainee_page(client, busy_cohort):
 
 def test_dashboard_runs_a_fixed_number_of_queries(app, client, cohort_id):
     def count_queries() -> int:
-        clear_outline_cache()
-        statements = []
-        listener = lambda *args: statements.append(1)  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            assert client.get(f"/cohorts/{cohort_id}").status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
-        return len(statements)
+        count, response = queries_during(lambda: client.get(f"/cohorts/{cohort_id}"))
+        assert response.status_code == 200
+        return count
 
     upload(client, cohort_id, FIXED)
     few = count_queries()

@@ -16,8 +16,9 @@ from portal.extensions import db
 LESSON_URL = "/learn/test-course/lessons/what-is-rd"
 
 
-def make_cohort(name: str, coordinator: User, members: list[User], starts_on: date = date(2026, 12, 1)) -> Cohort:
-    cohort = Cohort(name=name, starts_on=starts_on, ends_on=date(2026, 12, 12),
+def make_cohort(name: str, coordinator: User, members: list[User], starts_on: date = date(2026, 12, 1),
+                ends_on: date = date(2026, 12, 12)) -> Cohort:
+    cohort = Cohort(name=name, starts_on=starts_on, ends_on=ends_on,
                     courses=[db.session.scalar(select(Course))], coordinators=[coordinator])
     db.session.add(cohort)
     db.session.flush()
