@@ -11,8 +11,8 @@ from portal.accounts.models import User
 from portal.audit import record
 from portal.db_types import rows_changed, utcnow
 from portal.extensions import db
-from portal.jobs.models import Delivery, JobRun, JobState
-from portal.jobs.queue import current_queue
+from portal.jobs.models import ERROR_LENGTH, Delivery, JobRun, JobState
+from portal.jobs.queue import QUEUE_UNREACHABLE, current_queue
 
 #: What the admins' page shows first: the runs that need a look.
 NEEDS_A_LOOK = (JobState.QUEUED, JobState.RUNNING, JobState.RETRYING, JobState.FAILED)
@@ -63,9 +63,18 @@ def retry_job(run: JobRun, actor: User) -> Task:
     return task
 
 
-def requeue(task: Task) -> None:
-    """Give a task to the queue again (after the claim is committed)."""
-    current_queue().huey.enqueue(task)
+def requeue(run: JobRun, task: Task) -> bool:
+    """Give a task to the queue again (after the claim is committed). False when the queue's storage does
+    not answer: the run is failed again, with its message, so that it can be retried later."""
+    try:
+        current_queue().huey.enqueue(task)
+    except QUEUE_UNREACHABLE as error:
+        db.session.execute(update(JobRun).where(JobRun.id == run.id, JobRun.state == JobState.QUEUED).values(
+            state=JobState.FAILED, updated_at=utcnow(),
+            last_error=f"not queued again, the queue did not answer: {error!r}"[:ERROR_LENGTH]))
+        db.session.flush()
+        return False
+    return True
 
 
 def prune_job_runs(now: datetime) -> int:
