@@ -84,7 +84,7 @@ class Config:
     #: (its worker died) and run again; scheduled jobs are idempotent.
     JOBS_SCHEDULE_LEASE = int(os.environ.get("JOBS_SCHEDULE_LEASE", "3600"))
     #: Runs that ended (done, or failed: a failed mail keeps its message for trying again) are kept
-    #: and listed on the admins' page for this many days.
+    #: and listed on the admins' page for this many days; claims of deliveries are kept as long (two days at least).
     JOBS_KEEP_DAYS = int(os.environ.get("JOBS_KEEP_DAYS", "30"))
 
     PASSWORD_MIN_LENGTH = 10

@@ -122,6 +122,17 @@ def post_counts(thread_ids: list[int]) -> dict[int, int]:
     return {thread_id: count for thread_id, count in rows}
 
 
+def hidden_openings(thread_ids: list[int] | set[int], session: Session | None = None) -> set[int]:
+    """Those of these threads (a lesson's aside) whose first post a moderator hid: their titles are the same
+    author's words, hidden from members with it (one query)."""
+    if not thread_ids:
+        return set()
+    first_posts = select(func.min(Post.id)).where(Post.thread_id.in_(thread_ids)).group_by(Post.thread_id)
+    return set((session or db.session()).scalars(
+        select(Post.thread_id).join(Thread, Thread.id == Post.thread_id)
+        .where(Post.id.in_(first_posts), Post.hidden_at.is_not(None), Thread.lesson_key.is_(None))))
+
+
 def posts_of(thread: Thread) -> Select[Post]:
     """A select() of the thread's posts with their authors, in the order they were written."""
     return (select(Post).where(Post.thread_id == thread.id).options(joinedload(Post.author))
@@ -475,6 +486,7 @@ def reply_digest_items(session: Session, since: datetime, until: datetime) -> di
         if author_id is not None:
             participants[thread_id][author_id] = first_at
     readers = _readers(session, {post.thread.cohort_id for post, _number in replies})
+    hidden_titles = hidden_openings(thread_ids, session)
 
     recipients: dict[int, list[tuple[Post, int]]] = defaultdict(list)
     for post, number in replies:
@@ -498,11 +510,13 @@ def reply_digest_items(session: Session, since: datetime, until: datetime) -> di
         if not readable:
             continue
         with force_locale(user.language or current_app.config["BABEL_DEFAULT_LOCALE"]):
-            items[user_id] = [_digest_item(post, number, per_page) for post, number in readable]
+            items[user_id] = [_digest_item(post, number, per_page,
+                                           hide_title=post.thread_id in hidden_titles and not is_moderator(user, post.thread.cohort))
+                              for post, number in readable]
     return items
 
 
-def _digest_item(post: Post, number: int, per_page: int) -> DigestItem:
+def _digest_item(post: Post, number: int, per_page: int, hide_title: bool = False) -> DigestItem:
     thread = post.thread
     name = post.author.name if post.author is not None else _("A former member")
     page = (number - 1) // per_page + 1
@@ -510,7 +524,8 @@ def _digest_item(post: Post, number: int, per_page: int) -> DigestItem:
     if page > 1:
         values["page"] = page
     return DigestItem(
-        heading=_("%(name)s replied in “%(thread)s” (%(cohort)s)", name=name, thread=thread.title,
+        heading=_("%(name)s replied in “%(thread)s” (%(cohort)s)", name=name,
+                  thread=_("Hidden by a moderator.") if hide_title else thread.title,
                   cohort=thread.cohort.name),
         text=_excerpt(post.body),
         url=external_url("discussion.show_thread", **values),

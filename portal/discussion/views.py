@@ -57,6 +57,13 @@ def moderated_cohort(cohort_id: int) -> Cohort:
     return cohort
 
 
+def shown_title(thread: Thread) -> str:
+    """The thread's title; to members, a note instead once a moderator hid its first post (the same author's words)."""
+    if thread.id in services.hidden_openings([thread.id]) and not services.is_moderator(current_user, thread.cohort):
+        return _("Hidden by a moderator.")
+    return thread.title
+
+
 def thread_url(post: Post) -> str:
     """The page of the post's thread it is on, scrolled to it."""
     page = services.page_of(post, current_app.config["DISCUSSION_POSTS_PER_PAGE"])
@@ -75,6 +82,7 @@ def cohort_page(cohort: Cohort, form: ThreadForm | None = None, status: int = 20
     return render_template(
         "discussion/cohort.html", cohort=cohort, page=page, form=None if muted else form, muted=muted,
         counts=services.post_counts([thread.id for thread in page.items]), moderates=moderates,
+        hidden_titles=set() if moderates else services.hidden_openings([thread.id for thread in page.items]),
         reported=services.count_of(services.reported_posts(cohort)) if moderates else 0,
     ), status
 
@@ -159,7 +167,7 @@ def post_reply(cohort: Cohort, title: str, action: str, thread: Thread | None, a
 @allow(SIGNED_IN)
 def show_thread(thread_id: int):
     thread = readable_thread(thread_id)
-    return thread_page(thread.cohort, thread.title, url_for("discussion.reply_to_thread", thread_id=thread.id), thread)
+    return thread_page(thread.cohort, shown_title(thread), url_for("discussion.reply_to_thread", thread_id=thread.id), thread)
 
 
 @bp.route("/discussion/threads/<int:thread_id>", methods=["POST"])
@@ -167,7 +175,7 @@ def show_thread(thread_id: int):
 @limit_posting
 def reply_to_thread(thread_id: int):
     thread = readable_thread(thread_id)
-    return post_reply(thread.cohort, thread.title, url_for("discussion.reply_to_thread", thread_id=thread.id), thread,
+    return post_reply(thread.cohort, shown_title(thread), url_for("discussion.reply_to_thread", thread_id=thread.id), thread,
                       lambda body, token: services.reply(thread, current_user, body, token))
 
 
@@ -223,7 +231,8 @@ def show_post(post_id: int):
         if post.author_id not in dict(mute_form.user_id.choices):
             mute_form = None
     return render_template(
-        "discussion/post.html", post=post, thread=post.thread, cohort=cohort, moderates=moderates,
+        "discussion/post.html", post=post, thread=post.thread, thread_title=shown_title(post.thread), cohort=cohort,
+        moderates=moderates,
         lecturer=services.is_lecturer_of(current_user, cohort), can_edit=services.can_edit(current_user, post),
         report_form=ReportForm(), action_form=ActionForm(), answer_form=AnswerForm(), mute_form=mute_form,
         reports=services.open_reports([post.id]).get(post.id, []) if moderates else [],
@@ -243,7 +252,7 @@ def editable_post(post_id: int) -> Post:
 def edit_post(post_id: int):
     post = editable_post(post_id)
     return render_template("discussion/edit.html", post=post, form=EditForm(body=post.body),
-                           until=services.editable_until(post))
+                           until=services.editable_until(post), thread_title=shown_title(post.thread))
 
 
 @bp.route("/discussion/posts/<int:post_id>/edit", methods=["POST"])
@@ -252,16 +261,19 @@ def save_post(post_id: int):
     post = readable_post(post_id)
     form = EditForm()
     if not form.validate_on_submit():
-        return render_template("discussion/edit.html", post=post, form=form, until=services.editable_until(post)), 400
+        return render_template("discussion/edit.html", post=post, form=form, until=services.editable_until(post),
+                               thread_title=shown_title(post.thread)), 400
     try:
         services.edit_post(post, current_user, form.body.data)
     except services.NotEditable:
         form.body.errors = [_("A post can be changed only by its author, within %(minutes)d minutes of posting it.",
                               minutes=current_app.config["DISCUSSION_EDIT_MINUTES"])]
-        return render_template("discussion/edit.html", post=post, form=form, until=services.editable_until(post)), 403
+        return render_template("discussion/edit.html", post=post, form=form, until=services.editable_until(post),
+                               thread_title=shown_title(post.thread)), 403
     except services.Refused as refused:
         form.body.errors = problem_errors(refused.problems)
-        return render_template("discussion/edit.html", post=post, form=form, until=services.editable_until(post)), 422
+        return render_template("discussion/edit.html", post=post, form=form, until=services.editable_until(post),
+                               thread_title=shown_title(post.thread)), 422
     db.session.commit()
     flash(_("Your post is changed."), "success")
     return redirect(thread_url(post))

@@ -11,8 +11,8 @@ from portal.accounts.models import User
 from portal.audit import record
 from portal.db_types import rows_changed, utcnow
 from portal.extensions import db
-from portal.jobs.models import Delivery, JobRun, JobState
-from portal.jobs.queue import current_queue
+from portal.jobs.models import ERROR_LENGTH, Delivery, JobRun, JobState
+from portal.jobs.queue import QUEUE_UNREACHABLE, current_queue
 
 #: What the admins' page shows first: the runs that need a look.
 NEEDS_A_LOOK = (JobState.QUEUED, JobState.RUNNING, JobState.RETRYING, JobState.FAILED)
@@ -20,7 +20,8 @@ NEEDS_A_LOOK = (JobState.QUEUED, JobState.RUNNING, JobState.RETRYING, JobState.F
 
 def claim_delivery(key: str) -> bool:
     """Claim the delivery called `key` (e.g. "digest:42:2026-12-02"): True for the one caller that
-    inserted it, False for every other, at once or later. The caller commits the claim, then sends:
+    inserted it, False for every other, at once or later (claims are forgotten after JOBS_KEEP_DAYS,
+    so a key names something of a recent day). The caller commits the claim, then sends:
     a worker killed in between loses that message rather than sending it twice."""
     try:
         with db.session.begin_nested():
@@ -63,14 +64,32 @@ def retry_job(run: JobRun, actor: User) -> Task:
     return task
 
 
-def requeue(task: Task) -> None:
-    """Give a task to the queue again (after the claim is committed)."""
-    current_queue().huey.enqueue(task)
+def requeue(run: JobRun, task: Task) -> bool:
+    """Give a task to the queue again (after the claim is committed). False when the queue's storage does
+    not answer: the run is failed again, with its message, so that it can be retried later."""
+    try:
+        current_queue().huey.enqueue(task)
+    except QUEUE_UNREACHABLE as error:
+        db.session.execute(update(JobRun).where(JobRun.id == run.id, JobRun.state == JobState.QUEUED).values(
+            state=JobState.FAILED, updated_at=utcnow(),
+            last_error=f"not queued again, the queue did not answer: {error!r}"[:ERROR_LENGTH]))
+        db.session.flush()
+        return False
+    return True
+
+
+#: Claims of deliveries are kept at least this long, whatever JOBS_KEEP_DAYS says: a digest claims the
+#: day before, and a job run again (a restart, another worker) must still find yesterday's claims.
+DELIVERY_CLAIMS_KEPT = timedelta(days=2)
 
 
 def prune_job_runs(now: datetime) -> int:
     """Forget runs that ended (done or failed) more than JOBS_KEEP_DAYS ago, with the messages a failed
-    one keeps for trying again (a scheduled job); returns how many."""
-    cutoff = now - timedelta(days=current_app.config["JOBS_KEEP_DAYS"])
-    return rows_changed(db.session.execute(delete(JobRun).where(JobRun.state.in_((JobState.DONE, JobState.FAILED)),
-                                                                 JobRun.updated_at < cutoff)))
+    one keeps for trying again, and the claims of deliveries made before then (a key is claimed for
+    today or yesterday, never for a day that old); a scheduled job. Returns how many rows went."""
+    kept = timedelta(days=current_app.config["JOBS_KEEP_DAYS"])
+    runs = rows_changed(db.session.execute(delete(JobRun).where(JobRun.state.in_((JobState.DONE, JobState.FAILED)),
+                                                                 JobRun.updated_at < now - kept)))
+    claims = rows_changed(db.session.execute(delete(Delivery).where(
+        Delivery.claimed_at < now - max(kept, DELIVERY_CLAIMS_KEPT))))
+    return runs + claims

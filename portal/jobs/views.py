@@ -38,6 +38,9 @@ def retry_job(run_id: int):
         flash(_("This job is not failed (any more): it was not queued again."), "info")
         return redirect(url_for("jobs.list_jobs"))
     db.session.commit()
-    services.requeue(task)
+    if not services.requeue(run, task):
+        db.session.commit()
+        flash(_("The queue did not answer: the job was not queued again. Try again in a moment."), "error")
+        return list_jobs(), 503
     flash(_("The job is queued again."), "success")
     return redirect(url_for("jobs.list_jobs"))

@@ -14,6 +14,7 @@ from flask import Flask, current_app
 from flask_babel import LazyString
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
 from portal.audit import record
@@ -361,10 +362,12 @@ def trainees_of(cohort: Cohort) -> Select[User]:
 
 
 def entries(session_ids: list[int], user_ids: list[int]) -> dict[tuple[int, int], Attendance]:
-    """The entries of these trainees in these sessions, by (user id, session id), in one query."""
+    """The entries of these trainees in these sessions, by (user id, session id), with who recorded each
+    (two queries, whoever recorded them)."""
     if not session_ids or not user_ids:
         return {}
     rows = db.session.scalars(select(Attendance).where(Attendance.session_id.in_(session_ids),
-                                                       Attendance.user_id.in_(user_ids)))
+                                                       Attendance.user_id.in_(user_ids))
+                              .options(selectinload(Attendance.recorded_by)))
     return {(entry.user_id, entry.session_id): entry for entry in rows}
 

@@ -193,7 +193,15 @@ TIME_FORMATS = ("%I:%M:%S %p", "%I:%M %p", "%H:%M:%S", "%H:%M")
 
 def parse_moment(value: str, zone: tzinfo, day: date) -> datetime:
     """A join or leave time, aware and in UTC. Times without a date are on `day` (the session's date in
-    `zone`); a date that reads both ways is taken as the reading nearest to `day`."""
+    `zone`); a date that reads both ways is taken as the reading nearest to `day`. Raises ValueError,
+    for a moment out of range too (the year 9999 in a zone behind UTC)."""
+    try:
+        return _moment(value, zone, day)
+    except OverflowError:
+        raise ValueError(value) from None
+
+
+def _moment(value: str, zone: tzinfo, day: date) -> datetime:
     value = " ".join(value.replace(",", " ").split())
     value = re.sub(r"\s*(GMT|UTC)$", "", value)
     try:

@@ -11,6 +11,8 @@ from portal.live.models import DESCRIPTION_LENGTH, JOIN_URL_LENGTH, NAME_LENGTH,
 
 #: At most this many lecturers (accounts and guests together) per session.
 MAX_LECTURERS = 20
+#: Sessions are on days of these years: a typing slip (year 0001, 9999) gets an answer, not a time out of range.
+FIRST_YEAR, LAST_YEAR = 2000, 2099
 
 
 def is_https_url(value: str) -> bool:
@@ -56,6 +58,10 @@ class SessionForm(FlaskForm):
             if name.strip():
                 guests.append((" ".join(name.split()), " ".join(affiliation.split())))
         return guests
+
+    def validate_day(self, field) -> None:
+        if field.data is not None and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
+            raise ValidationError(_l("Give a day between %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR))
 
     def email_lines(self) -> list[str]:
         return [line.strip() for line in (self.lecturer_emails.data or "").replace(",", "\n").splitlines() if line.strip()]

@@ -268,6 +268,7 @@ def save_session(cohort: Cohort, session: LiveSession | None, actor: User | None
     description = description.replace("\r\n", "\n").strip()
     html = render_description(description)
     is_new = session is None
+    moved = session is not None and session.starts_at != starts_at.astimezone(UTC)
     try:
         with db.session.begin_nested():
             if session is None:
@@ -283,6 +284,9 @@ def save_session(cohort: Cohort, session: LiveSession | None, actor: User | None
         if is_new:
             raise AlreadySaved() from None
         raise Refused(_l("Another session of this programme has the same title and start.")) from None
+    if moved:
+        # The reminders sent named the old time: members are reminded again of the new one.
+        db.session.execute(delete(SentReminder).where(SentReminder.session_id == session.id))
     session.lecturers.clear()
     db.session.flush()
     position = 0
@@ -421,7 +425,8 @@ def send_due_reminders(now: datetime) -> int:
     sent = 0
     for session_id, user_id, kind in claimed:
         session, user = sessions[session_id], users[user_id]
-        subject = (_l("Tomorrow: %(title)s", title=session.title) if kind == ReminderKind.DAY_BEFORE
+        # The day-before reminder may go out hours before the start (a session added late): it says when, not "tomorrow".
+        subject = (_l("Coming up: %(title)s", title=session.title) if kind == ReminderKind.DAY_BEFORE
                    else _l("In an hour: %(title)s", title=session.title))
         sent += mail_user(user, MailKind.REMINDER, subject, "live/email/reminder.txt", reply_to=session.cohort.contact_email,
                           session=session, reminder=kind.value, link=external_url("live.show_session", session_id=session.id))

@@ -254,8 +254,8 @@ def recording_file(session_id: int, part: str):
     sha256 = getattr(recording, MEDIA[part]) if recording is not None and part in MEDIA else None
     if recording is None or sha256 is None:
         abort(404)
-    mimetype = {"video": recording.video_type or "video/mp4", "slides": "application/pdf",
-                "captions": "text/vtt; charset=utf-8"}[part]
+    # WebVTT is UTF-8 by definition; the local backend adds the charset to text types itself.
+    mimetype = {"video": recording.video_type or "video/mp4", "slides": "application/pdf", "captions": "text/vtt"}[part]
     extension = {"video": "webm" if mimetype == "video/webm" else "mp4", "slides": "pdf", "captions": "vtt"}[part]
     # Members only: cached by the browser alone, never by a shared cache.
     return blob_response(sha256, mimetype, download_name=f"session-{session.id}-{part}.{extension}", public=False)

@@ -119,12 +119,20 @@ class S3Storage:
         return response
 
     def _stream(self, key: str, delivery: Delivery) -> Response:
-        """The bytes through the portal, with ranges and conditional answers like the local backend."""
+        """The bytes through the portal, with conditional answers like the local backend. A range (a video
+        player seeking) is asked of the store as it is, so that only its bytes are read; several ranges
+        at once, or a file changed since (If-Range), get the whole file."""
+        wanted = wanted_range(delivery)
+        params = {"Bucket": self.bucket, "Key": self.object_key(key)}
+        if wanted is not None:
+            params["Range"] = wanted
         try:
-            answer = self.client.get_object(Bucket=self.bucket, Key=self.object_key(key))
+            answer = self.client.get_object(**params)
         except ClientError as error:
             if _is_missing(error):
                 raise NotFound() from None
+            if wanted is not None and str(error.response.get("Error", {}).get("Code")) == "InvalidRange":
+                return self._not_satisfiable(key, delivery)
             raise
         body = answer["Body"]
 
@@ -134,16 +142,31 @@ class S3Storage:
             finally:
                 body.close()
 
-        response = Response(chunks(), mimetype=delivery.mimetype, direct_passthrough=True)
-        length = int(answer["ContentLength"])
-        response.content_length = length
+        partial = wanted is not None and bool(answer.get("ContentRange"))
+        response = Response(chunks(), status=206 if partial else 200, mimetype=delivery.mimetype,
+                            direct_passthrough=True)
+        response.content_length = int(answer["ContentLength"])
+        if partial:
+            response.headers["Content-Range"] = answer["ContentRange"]
+        self._headers(response, delivery)
+        return response
+
+    def _not_satisfiable(self, key: str, delivery: Delivery) -> Response:
+        """416 for a range that starts past the end, saying how long the file is."""
+        length = int(self.client.head_object(Bucket=self.bucket, Key=self.object_key(key))["ContentLength"])
+        response = Response(status=416)
+        response.headers["Content-Range"] = f"bytes */{length}"
+        self._headers(response, delivery)
+        return response
+
+    @staticmethod
+    def _headers(response: Response, delivery: Delivery) -> None:
         response.set_etag(delivery.etag)
         response.headers["Cache-Control"] = delivery.cache_control
+        if delivery.conditional:
+            response.headers["Accept-Ranges"] = "bytes"
         if delivery.content_disposition:
             response.headers["Content-Disposition"] = delivery.content_disposition
-        if delivery.conditional:
-            response = response.make_conditional(request, accept_ranges=True, complete_length=length)
-        return response
 
     def external_origins(self) -> list[str]:
         """The store's origin when browsers are redirected to it (read from a signed address; no request)."""
@@ -156,3 +179,15 @@ class S3Storage:
 
 def _is_missing(error: ClientError) -> bool:
     return str(error.response.get("Error", {}).get("Code")) in MISSING
+
+
+def wanted_range(delivery: Delivery) -> str | None:
+    """The request's Range header when the store can answer it as it is: one range of bytes, and no
+    If-Range naming another version of the file. None: send the whole file."""
+    ranges = request.range if delivery.conditional else None
+    if ranges is None or ranges.units != "bytes" or len(ranges.ranges) != 1:
+        return None
+    if_range = request.if_range
+    if if_range.date is not None or (if_range.etag is not None and if_range.etag != delivery.etag):
+        return None
+    return ranges.to_header()

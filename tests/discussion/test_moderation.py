@@ -1,7 +1,10 @@
 """Reports, the moderation queue, hiding and restoring (audited), muting (audited): by the cohort's staff only."""
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from portal.audit import AuditEvent
+from portal.discussion import services as discussion
 from portal.discussion.models import Report, Thread
 from portal.extensions import db
 from tests.discussion.conftest import posts, reply, start
@@ -86,3 +89,27 @@ def test_a_muted_member_reads_but_does_not_post_and_muting_is_audited(client_for
     assert reply(bilal, thread.id, "Back again").status_code == 302
     assert [(action, details["user_id"]) for action, details in audit_actions()] == [
         ("discussion.member_muted", people["bilal"].id), ("discussion.member_unmuted", people["bilal"].id)]
+
+
+def test_hiding_a_threads_first_post_hides_its_title_from_members(client_for, cohort, people):
+    amina, bilal, coordinator = (client_for(people[name]) for name in ("amina", "bilal", "coordinator"))
+    start(amina, cohort.id, title="Insulting words in a title", body="And more of them.")
+    thread = db.session.scalar(select(Thread))
+    reply(bilal, thread.id, "Please stop.")
+    opening = posts()[0]
+    assert coordinator.submit(f"/discussion/posts/{opening.id}/hide", page=f"/discussion/posts/{opening.id}").status_code == 302
+
+    for url in (f"/cohorts/{cohort.id}/discussion", f"/discussion/threads/{thread.id}"):
+        page = bilal.get(url).get_data(as_text=True)
+        assert "Insulting words" not in page, url
+        assert "Hidden by a moderator." in page, url
+    assert "Please stop." in bilal.get(f"/discussion/threads/{thread.id}").get_data(as_text=True), "the replies stay"
+    assert "Insulting words" in coordinator.get(f"/cohorts/{cohort.id}/discussion").get_data(as_text=True)
+    reply_post = posts()[1]
+    digests = discussion.reply_digest_items(db.session(), reply_post.created_at - timedelta(minutes=1),
+                                            reply_post.created_at + timedelta(minutes=1))
+    assert [item.heading for item in digests[people["amina"].id]] == [
+        "Bilal Khan replied in “Hidden by a moderator.” (Atelier de Tunis)"]
+
+    assert coordinator.submit(f"/discussion/posts/{opening.id}/restore", page=f"/discussion/posts/{opening.id}").status_code == 302
+    assert "Insulting words" in bilal.get(f"/cohorts/{cohort.id}/discussion").get_data(as_text=True)

@@ -86,3 +86,32 @@ def test_a_smtp_refusal_is_recorded_as_retrying(app, monkeypatch):
     [waiting] = app.extensions["jobs"].huey.scheduled()
     assert waiting.retries == app.config["MAIL_RETRIES"] - 1
     assert waiting.retry_delay == 2 * app.config["MAIL_RETRY_DELAY"], "no backoff: the next wait is not doubled"
+
+
+@pytest.mark.settings(MAIL_RETRIES=0)
+def test_a_retry_the_queue_does_not_take_stays_failed_for_another_try(app, client, login_as, smtp_server, failed_mail,
+                                                                       monkeypatch):
+    import redis
+
+    from portal.jobs.queue import current_queue
+
+    login_as(Role.ADMIN)
+    token = client.csrf_token("/admin/jobs")
+    huey = current_queue().huey
+
+    def unreachable(task):
+        raise redis.ConnectionError("the queue's Redis is down")
+
+    monkeypatch.setattr(huey, "enqueue", unreachable)
+    answer = client.post(f"/admin/jobs/{failed_mail.id}/retry", data={"csrf_token": token})
+    assert answer.status_code == 503
+    assert "not queued" in answer.get_data(as_text=True)
+    db.session.expire_all()
+    run = db.session.get(JobRun, failed_mail.id)
+    assert run.state == JobState.FAILED and run.payload is not None, "the retry button is still there"
+
+    monkeypatch.undo()
+    app.config.update(MAIL_PORT=smtp_server.port)
+    assert client.post(f"/admin/jobs/{failed_mail.id}/retry", data={"csrf_token": token}).status_code == 302
+    wait_for_mail()
+    assert [message["To"] for message in smtp_server.messages] == ["lost@example.org"]

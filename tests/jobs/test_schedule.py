@@ -154,3 +154,21 @@ def test_the_worker_refuses_the_memory_backend(runner):
     result = runner.invoke(args=["worker"])
     assert result.exit_code != 0
     assert "a worker needs sqlite or redis" in result.output
+
+
+def test_old_delivery_claims_are_forgotten_but_not_those_a_rerun_could_repeat(app):
+    for key, when in [("digest:1:2026-10-31", NOON - timedelta(days=32)), ("digest:1:2026-11-30", NOON - timedelta(days=1)),
+                      ("digest:1:2026-12-01", NOON - timedelta(hours=12))]:
+        db.session.add(Delivery(key=key, claimed_at=when))
+    db.session.commit()
+    prune_job_runs(NOON)
+    db.session.commit()
+    assert sorted(db.session.scalars(select(Delivery.key))) == ["digest:1:2026-11-30", "digest:1:2026-12-01"]
+    assert not claim_delivery("digest:1:2026-12-01")
+    db.session.rollback()
+
+    app.config["JOBS_KEEP_DAYS"] = 0
+    prune_job_runs(NOON)
+    db.session.commit()
+    assert sorted(db.session.scalars(select(Delivery.key))) == ["digest:1:2026-11-30", "digest:1:2026-12-01"], \
+        "yesterday's digests stay claimed whatever the setting: a rerun today would send them again"

@@ -125,6 +125,8 @@ def test_a_lecturer_of_a_session_sees_the_programme_but_does_not_manage_it(clien
     ("title", "x" * 201, "Field cannot be longer than 200 characters."),
     ("title", "Bad\x00title", ""),
     ("time_zone", "Mars/Olympus", "Not a valid choice."),
+    ("day", "9999-12-31", "Give a day between 2000 and 2099."),
+    ("day", "0001-01-01", "Give a day between 2000 and 2099."),
 ])
 def test_bad_input_is_refused_with_a_clear_error_and_keeps_the_rest(client_for, edition, field, value, error):
     coordinator = client_for(edition.coordinator)

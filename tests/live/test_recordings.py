@@ -37,6 +37,7 @@ def test_a_lecturer_uploads_a_video_with_captions_and_slides_and_members_play_it
     assert f'<track kind="captions" default label="Captions" src="/live/sessions/{session.id}/recording/captions">' in page
     captions = member.get(f"/live/sessions/{session.id}/recording/captions")
     assert captions.status_code == 200 and captions.mimetype == "text/vtt" and captions.get_data() == VTT
+    assert captions.headers["Content-Type"] == "text/vtt; charset=utf-8", "one charset, not two"
     slides = member.get(f"/live/sessions/{session.id}/recording/slides")
     assert slides.mimetype == "application/pdf" and slides.get_data() == PDF
 

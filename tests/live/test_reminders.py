@@ -39,7 +39,7 @@ def test_a_day_and_an_hour_before_each_member_gets_one_reminder(app, edition, sm
     assert re.search(r"10:00\sAM\sGMT\+02:00", body) and "/live/sessions/" in body and "List-Unsubscribe" in str(cairo)
     dili = [message for message in messages if message["To"] == "maria@example.org"]
     assert re.search(r"10 décembre 2026,? (à )?17:00\sUTC\+09:00", dili[0].get_content()), "in the recipient's time zone"
-    assert dili[0]["Subject"] == "Demain : Innovation surveys", "in the recipient's language"
+    assert dili[0]["Subject"] == "Bientôt : Innovation surveys", "in the recipient's language"
 
 
 def test_a_worker_that_was_down_sends_only_the_reminder_still_due(app, edition, smtp_server):
@@ -96,3 +96,35 @@ def test_two_workers_at_once_send_each_reminder_once(app, database_url, edition,
     assert sum(counts) == 22 * 3
     assert len(smtp_server.messages) == 22 * 3
     assert db.session.scalar(select(func.count()).select_from(SentReminder)) == 22 * 3
+
+
+def test_a_session_added_hours_before_it_starts_is_not_said_to_be_tomorrow(app, edition, smtp_server):
+    edition.add_session("Innovation surveys", START)
+    assert services.send_due_reminders(START - timedelta(hours=3)) == 2
+    message = smtp_server.last_to("omar@example.org")
+    assert message["Subject"] == "Coming up: Innovation surveys"
+    assert "tomorrow" not in message.get_content().lower()
+    assert "10:00" in message.get_content(), "the start in the recipient's time zone says when"
+
+
+def test_a_session_moved_to_another_day_is_reminded_of_again(app, edition, smtp_server):
+    session = edition.add_session("Innovation surveys", START)
+    assert services.send_due_reminders(START - timedelta(minutes=50)) == 2, "the hour before the first date"
+    later = START + timedelta(days=7)
+    services.save_session(edition.cohort, session, edition.coordinator, title=session.title, description="",
+                          starts_at=later, ends_at=later + timedelta(minutes=90), join_url=None, course_id=None,
+                          module_key=None, lesson_key=None, lecturers=services.Lecturers([], []))
+    db.session.commit()
+    assert services.send_due_reminders(later - timedelta(hours=23)) == 2
+    assert services.send_due_reminders(later - timedelta(minutes=50)) == 2
+    assert len(smtp_server.messages) == 6
+
+
+def test_a_session_whose_title_changes_is_not_reminded_of_twice(app, edition, smtp_server):
+    session = edition.add_session("Innovation surveys", START)
+    assert services.send_due_reminders(START - timedelta(hours=23)) == 2
+    services.save_session(edition.cohort, session, edition.coordinator, title="Innovation surveys (room 2)",
+                          description="", starts_at=START, ends_at=session.ends_at, join_url=None, course_id=None,
+                          module_key=None, lesson_key=None, lecturers=services.Lecturers([], []))
+    db.session.commit()
+    assert services.send_due_reminders(START - timedelta(hours=22)) == 0

@@ -183,3 +183,47 @@ def test_copy_files_moves_a_local_folder_into_the_storage_and_can_be_repeated(ap
         assert read_blob(hashlib.sha256(data).hexdigest()) == data
     with pytest.raises(KeyError):
         read_blob(tampered)
+
+
+@pytest.mark.parametrize(("header", "status", "part"), [
+    ("bytes=307190-", 206, slice(307190, None)),
+    ("bytes=-10", 206, slice(-10, None)),
+    ("bytes=100-109", 206, slice(100, 110)),
+    ("bytes=0-1,5-6", 200, slice(None)),       # several ranges: the whole file, rather than a refusal
+])
+def test_a_streamed_range_reads_only_that_range_from_the_store(app, monkeypatch, header, status, part):
+    from portal.storage import Delivery
+
+    if backend(app) != "s3-stream":
+        pytest.skip("the portal streams from the store only with S3_MEDIA_DELIVERY=stream")
+    data = bytes(range(256)) * 1200
+    sha256 = put_blob(data)
+    store = storage()
+    asked: list[str | None] = []
+    get_object = store.client.get_object
+
+    def spy(**params):
+        asked.append(params.get("Range"))
+        return get_object(**params)
+
+    monkeypatch.setattr(store.client, "get_object", spy)
+    with app.test_request_context(headers={"Range": header}):
+        response = store.serve(blob_key(sha256), Delivery(mimetype="video/mp4", etag=sha256))
+        body = b"".join(response.response)
+    assert response.status_code == status and body == data[part]
+    assert response.headers["Accept-Ranges"] == "bytes" and response.content_length == len(body)
+    if status == 206:
+        start = len(data) - len(body) if header.startswith("bytes=-") else int(header[6:].split("-")[0])
+        assert response.headers["Content-Range"] == f"bytes {start}-{start + len(body) - 1}/{len(data)}"
+        assert asked == [header], "only the range is read from the store, not the bytes before it"
+
+
+def test_a_streamed_range_past_the_end_is_refused(app):
+    from portal.storage import Delivery
+
+    if backend(app) != "s3-stream":
+        pytest.skip("the portal streams from the store only with S3_MEDIA_DELIVERY=stream")
+    sha256 = put_blob(b"0123456789")
+    with app.test_request_context(headers={"Range": "bytes=50-60"}):
+        response = storage().serve(blob_key(sha256), Delivery(mimetype="video/mp4", etag=sha256))
+    assert response.status_code == 416 and response.headers["Content-Range"] == "bytes */10"

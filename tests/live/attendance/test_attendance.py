@@ -422,3 +422,23 @@ def test_the_cohort_matrix_marks_a_recording_watched_where_watching_counts(editi
     set_rule(edition.cohort, 70, watched=True)
     row = dalias_row()
     assert row.count("watched the recording") == 1 and "1/3 (33%)" in row
+
+
+def test_the_session_page_loads_who_recorded_the_entries_at_once(app, edition, three_sessions, make_user, client_for):
+    """Entries set by many different people (coordinators, lecturers) cost no query each."""
+    from portal.accounts.models import Role
+    from portal.cohorts import services as cohorts
+    session = three_sessions[0]
+    coordinator = client_for(edition.coordinator)
+    url = edition.url("p1", "attendance")
+    few = count_queries(coordinator, url)
+    for n in range(6):
+        trainee, recorder = make_user(name=f"Extra {n}"), make_user(Role.COORDINATOR, name=f"Recorder {n}")
+        cohorts.add_member(edition.cohort, trainee, "manual")
+        db.session.add(Attendance(session_id=session.id, user_id=trainee.id, attended=True,
+                                  source=AttendanceSource.CORRECTION, recorded_by_id=recorder.id, note="late"))
+    db.session.commit()
+    db.session.expunge_all()
+    page = coordinator.get(url).get_data(as_text=True)
+    assert "Recorder 5" in page
+    assert count_queries(coordinator, url) <= few + 1

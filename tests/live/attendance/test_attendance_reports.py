@@ -254,3 +254,12 @@ def test_racing_confirmations_record_each_trainee_once(app, edition, session, cl
         thread.join()
     assert statuses == [302, 302]
     assert sorted(entries(session.id)) == ["amina@example.org", "bilal@example.org", "dalia@example.org"]
+
+
+@pytest.mark.parametrize("moment", ["9999-12-31 23:59:00", "9999-12-31T23:59:59-10:00", "12/31/9999 11:59:00 PM"])
+def test_a_time_out_of_range_is_a_problem_of_its_line_not_an_error(moment):
+    data = ("Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes),Guest\n"
+            f"Amina,amina@example.org,{moment},{moment},5,No\n").encode()
+    report = read_attendance_report(data, ZoneInfo("Pacific/Honolulu"), DAY)
+    assert {line for line, _problem in report.problems} == {2}
+    assert "is not a date and time this reader knows" in str(report.problems[0][1])
