@@ -1,4 +1,5 @@
 """A person signs up, logs in, edits the profile and logs out, in a real browser."""
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from portal.accounts.models import User
@@ -14,20 +15,20 @@ def test_sign_up_log_in_edit_profile_log_out(page, smtp_server):
     page.get_by_label("Password", exact=True).fill("rice terraces at dawn")
     page.get_by_label("Repeat the password").fill("rice terraces at dawn")
     page.get_by_label("Country").select_option("TL")
-    page.get_by_label("Organisation").fill("Secretariat of State for Science")
+    page.get_by_label("Organisation", exact=True).fill("Secretariat of State for Science")
     page.get_by_label("Gender").select_option("female")
     page.get_by_role("button", name="Create my account").click()
     confirm_address(page, smtp_server, "lan@example.org")
-    assert "Welcome, Hoang Thi Lan" in page.content()
+    expect(page.locator("body")).to_contain_text("Welcome, Hoang Thi Lan")
 
     page.get_by_role("button", name="Log out").click()
-    assert "You have logged out" in page.content()
+    expect(page.locator("body")).to_contain_text("You have logged out")
 
     page.get_by_role("link", name="Log in").first.click()
     page.get_by_label("Email").fill("LAN@example.org")
     page.get_by_label("Password").fill("rice terraces at dawn")
     page.get_by_role("button", name="Log in").click()
-    assert "Welcome back, Hoang Thi Lan" in page.content()
+    expect(page.locator("body")).to_contain_text("Welcome back, Hoang Thi Lan")
 
     page.get_by_role("link", name="My profile").click()
     page.get_by_label("Job title").fill("Science policy adviser")

@@ -2,6 +2,7 @@
 a refused message tried again with backoff, and a scheduled job that mails each person exactly once
 although its worker is killed in the middle and started again."""
 import signal
+import time
 
 from sqlalchemy import func, select
 
@@ -19,9 +20,16 @@ def test_a_worker_sends_queued_mail(queue_app, workers, fake_smtp, in_app):
     assert fake_smtp.received == [], "mail left before any worker ran"
     worker = workers.start()
     received = fake_smtp.wait_for(3)
+    # A run is recorded as done just after its message has left: wait for the record, not only the mail.
+    deadline = time.monotonic() + 30
+    while True:
+        db.session.expire_all()
+        runs = db.session.scalars(select(JobRun).where(JobRun.name == "mail.deliver")).all()
+        if all(run.state == JobState.DONE for run in runs) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     output = workers.stop(worker)
     assert sorted(m["To"] for m in received) == [f"trainee{n}@example.org" for n in range(3)], output
-    runs = db.session.scalars(select(JobRun).where(JobRun.name == "mail.deliver")).all()
     assert [(run.state, run.tries, run.payload) for run in runs] == [(JobState.DONE, 1, None)] * 3
 
 
