@@ -5,7 +5,6 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
 
 from portal.cohorts.reports import CohortReport
 
@@ -81,6 +80,8 @@ def to_csv(header: list[str], rows: list[list], exported: datetime) -> bytes:
 
 
 def to_xlsx(title: str, exported: datetime, header: list[str], rows: list[list]) -> bytes:
+    from openpyxl import Workbook  # loaded on the first spreadsheet, not in every worker
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title(title))
     sheet.append([safe_cell(title)])
