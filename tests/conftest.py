@@ -20,8 +20,8 @@ from werkzeug.serving import make_server
 from portal import create_app
 from portal.accounts import services as account_services
 from portal.accounts.models import Role, User
+from portal.caching import clear_process_caches
 from portal.extensions import db
-from portal.learning.services import clear_outline_cache
 from portal.links import trusted_hosts
 from portal.mail import wait_for_mail
 
@@ -109,7 +109,7 @@ def app(_schema, database_url, tmp_path) -> Iterator[Flask]:
         yield app
         db.session.remove()
         empty_all_tables()
-        clear_outline_cache()
+        clear_process_caches()
         db.engine.dispose()
 
 

@@ -288,6 +288,17 @@ def catalogue_topics() -> list[str]:
     return sorted({topic for topics in topic_lists for topic in topics or []})
 
 
+def course_to_learn_with_enrolment(slug: str, user: User) -> tuple[Course | None, Enrolment | None]:
+    """A published course with its published revision, and the user's enrolment in it, in one query."""
+    row = db.session.execute(
+        select(Course, Enrolment).join(Course.published_revision)
+        .outerjoin(Enrolment, and_(Enrolment.course_id == Course.id, Enrolment.user_id == user.id))
+        .where(Course.slug == slug)
+        .options(contains_eager(Course.published_revision))
+    ).first()
+    return (row[0], row[1]) if row is not None else (None, None)
+
+
 def enrolment_of(user: User, course: Course) -> Enrolment | None:
     return db.session.scalar(select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id))
 

@@ -5,11 +5,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.accounts.access import SIGNED_IN, allow
-from portal.content.markdown import split_footnotes
 from portal.courses.models import Lesson, LessonVersion
-from portal.courses.services import course_to_learn, is_enrolled
+from portal.courses.services import course_to_learn_with_enrolment
 from portal.extensions import db
-from portal.learning import services
+from portal.learning import fragments, services
 from portal.learning.forms import CompleteLessonForm, RecordCompletionForm
 from portal.learning.signals import dashboard_viewed
 
@@ -18,8 +17,10 @@ bp = Blueprint("learning", __name__, template_folder="templates")
 
 def enrolled_course(slug: str):
     """The published course, and whether the current user may open its lessons (with a hint if not)."""
-    course = course_to_learn(slug) or abort(404)
-    if not is_enrolled(current_user, course):
+    course, enrolment = course_to_learn_with_enrolment(slug, current_user)
+    if course is None:
+        abort(404)
+    if enrolment is None or not enrolment.is_active:
         flash(_("Enrol in the course to open its lessons."), "info")
         return course, False
     return course, True
@@ -78,17 +79,15 @@ def show_lesson(slug: str, key: str):
     course, enrolled = enrolled_course(slug)
     if not enrolled:
         return redirect(url_for("courses.show_course", slug=slug))
-    lesson = db.session.scalar(
-        select(LessonVersion).join(Lesson, Lesson.id == LessonVersion.lesson_id)
-        .where(LessonVersion.revision_id == course.published_revision_id, Lesson.key == key)
-    ) or abort(404)
     progress = services.progress_for(current_user.id, [course])[course.id]
     steps = progress.steps
-    index = next(i for i, step in enumerate(steps) if step.kind == "lesson" and step.key == key)
-    text, footnotes = split_footnotes(lesson.html)
+    index = next((i for i, step in enumerate(steps) if step.kind == "lesson" and step.key == key), None)
+    if index is None:
+        abort(404)
+    first_in_module = index == 0 or steps[index - 1].module_key != steps[index].module_key
+    lesson = fragments.lesson_fragment(course.published_revision, key, first_in_module) or abort(404)
     return render_template(
         "learning/lesson.html", course=course, revision=course.published_revision, lesson=lesson,
-        text=text, footnotes=footnotes,
         step=steps[index], steps=steps, progress=progress,
         previous_step=steps[index - 1] if index > 0 else None,
         next_step=steps[index + 1] if index + 1 < len(steps) else None,

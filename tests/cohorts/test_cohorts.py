@@ -13,11 +13,11 @@ from sqlalchemy import event, func, select
 
 from portal.accounts.models import Gender, Role, User
 from portal.audit import AuditEvent
+from portal.caching import clear_process_caches
 from portal.cohorts.models import Cohort, CohortMember
 from portal.courses.models import Course, Enrolment
 from portal.db_types import utcnow
 from portal.extensions import db
-from portal.learning.services import clear_outline_cache
 from tests.learning.helpers import RIGHT, WRONG, complete_lessons, take_quiz
 
 ROSTER = ("name,email,country,organisation,gender,language\n"
@@ -255,7 +255,7 @@ def test_trainee_page(client, busy_cohort):
 
 def test_dashboard_runs_a_fixed_number_of_queries(app, client, cohort_id):
     def count_queries() -> int:
-        clear_outline_cache()
+        clear_process_caches()
         statements = []
         listener = lambda *args: statements.append(1)  # noqa: E731
         event.listen(db.engine, "before_cursor_execute", listener)

@@ -3,9 +3,9 @@ import pytest
 from sqlalchemy import event, func, select
 
 from portal.accounts.models import Role
+from portal.caching import clear_process_caches
 from portal.extensions import db
 from portal.learning.models import CourseCompletion, LessonCompletion
-from portal.learning.services import clear_outline_cache
 from portal.learning.signals import course_completed
 from tests.coursefiles import LESSON, QUIZ_YAML, course_files
 from tests.learning.helpers import RIGHT, WRONG, complete_lessons, take_quiz
@@ -145,7 +145,7 @@ class QueryCounter:
 
 def queries_for(client, url: str) -> int:
     """Statements one request runs, with the shared outline cache cold (the worst case)."""
-    clear_outline_cache()
+    clear_process_caches()
     counter = QueryCounter()
     engine = db.engine
     event.listen(engine, "before_cursor_execute", counter)
