@@ -27,8 +27,10 @@ from portal.courses.models import (
     Lesson,
     LessonVersion,
     Module,
+    QuestionVersion,
     QuizVersion,
     RevisionStatus,
+    course_lecturers,
 )
 from portal.courses.storage import read_blob
 from portal.db_types import utcnow
@@ -212,18 +214,26 @@ class EnrolmentRefused(Exception):
     """The enrolment key was missing or wrong, or the course is not open."""
 
 
-def published_course(slug: str) -> Course | None:
-    """A course trainees may see, with its published revision and syllabus loaded in a fixed number of queries."""
+def syllabus(revision_id: int) -> CourseRevision | None:
+    """A revision with its modules, lesson titles and quizzes, in a fixed number of queries; the
+    lessons' text is left in the database, as the syllabus shows only titles."""
     return db.session.scalar(
-        select(Course).where(Course.slug == slug, Course.published_revision_id.is_not(None))
-        .options(
-            selectinload(Course.published_revision).selectinload(CourseRevision.modules).options(
-                selectinload(Module.lessons),
-                selectinload(Module.quiz).selectinload(QuizVersion.questions),
-            ),
-            selectinload(Course.lecturers),
-        )
+        select(CourseRevision).where(CourseRevision.id == revision_id)
+        .options(selectinload(CourseRevision.modules).options(
+            selectinload(Module.lessons).load_only(LessonVersion.title, LessonVersion.minutes,
+                                                   LessonVersion.position, LessonVersion.module_id),
+            selectinload(Module.quiz).selectinload(QuizVersion.questions).load_only(
+                QuestionVersion.category, QuestionVersion.position, QuestionVersion.quiz_version_id),
+        ))
     )
+
+
+def lecturer_names(course: Course) -> list[str]:
+    """The names of the course's lecturers, by name (they change, so they are read on each request)."""
+    return list(db.session.scalars(
+        select(User.name).join(course_lecturers, course_lecturers.c.user_id == User.id)
+        .where(course_lecturers.c.course_id == course.id).order_by(User.name)
+    ))
 
 
 def course_to_learn(slug: str) -> Course | None:
