@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import base58
-import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from portal.certificates.keys import IssuerKey
@@ -144,6 +143,8 @@ def build_credential(*, base_url: str, key: IssuerKey, issuer_name: str, code: s
 
 def sign_jwt(claims: dict, key: IssuerKey) -> str:
     """A compact JWS (EdDSA) whose header names the verification method."""
+    import jwt  # PyJWT loads when a credential is signed, not in every worker
+
     return jwt.encode(claims, key.private_key, algorithm="EdDSA",
                       headers={"kid": key.verification_method, "typ": "JWT"})
 
