@@ -165,10 +165,10 @@ def answer_fields(question, values: dict[str, str]) -> dict[str, object]:
 
 
 @contextmanager
-def gunicorn(target: str, port: int, workers: int, env: dict[str, str], chdir: str):
+def gunicorn(target: str, port: int, workers: int, env: dict[str, str], chdir: str, preload: bool = False):
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-         "--chdir", chdir, "--log-level", "warning", target], env=env)
+         "--chdir", chdir, "--log-level", "warning", *(["--preload"] if preload else []), target], env=env)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -391,6 +391,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=5201, help="the portal's; the bare app gets the next one")
+    parser.add_argument("--preload", action="store_true",
+                        help="start the portal with gunicorn --preload (workers share the imported code)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -415,7 +417,7 @@ def main() -> None:
                    for n, person in enumerate(pages)]
     bare_port = args.port + 1
     with gunicorn("bare:app", bare_port, args.workers, env, str(ROOT / "bench")), \
-            gunicorn("wsgi:app", args.port, args.workers, env, str(ROOT)) as portal:
+            gunicorn("wsgi:app", args.port, args.workers, env, str(ROOT), args.preload) as portal:
         base = f"http://127.0.0.1:{args.port}"
         runs = {
             "bare Flask 'hello'": (f"http://127.0.0.1:{bare_port}", get_script([("/", "")])),
@@ -430,7 +432,8 @@ def main() -> None:
             print(f"{label}: {result.rate:.0f} req/s, p50 {result.p50}, p99 {result.p99}"
                   + (f", {result.errors} errors" if result.errors else ""))
         rss, pss = memory_mib(portal.pid)
-        print(f"memory, master and {args.workers} workers: {rss:.0f} MiB RSS, {pss:.0f} MiB PSS")
+        print(f"memory, master and {args.workers} workers{' (--preload)' if args.preload else ''}: "
+              f"{rss:.0f} MiB RSS, {pss:.0f} MiB PSS")
 
         from sqlalchemy import func, select
 
