@@ -164,6 +164,41 @@ def answer_fields(question, values: dict[str, str]) -> dict[str, object]:
     return {}
 
 
+@dataclass(frozen=True)
+class QuizQuestion:
+    id: int
+    type: str
+    config: dict
+
+
+def right_fields(app, attempt_id: int, questions: list[QuizQuestion], names: set[str]) -> dict[str, object]:
+    """The form fields that answer the attempt's questions (those on its page, `names`) rightly; the
+    choices' values are derived from the attempt and the secret key, as the portal does."""
+    from types import SimpleNamespace
+
+    from portal.content.questions import KINDS
+    from portal.quizzes.services import choice_values
+
+    fields: dict[str, object] = {}
+    with app.app_context():
+        for question in questions:
+            name = f"q{question.id}"
+            if name not in names:
+                continue
+            values = choice_values(SimpleNamespace(id=attempt_id), question)  # type: ignore[arg-type]
+            if question.type in ("single", "multiple"):
+                chosen = [values[choice["id"]] for choice in question.config["choices"] if choice["correct"]]
+                fields[name] = chosen[0] if question.type == "single" else chosen
+            elif question.type == "true_false":
+                fields[name] = "true" if question.config["answer"] else "false"
+            elif question.type == "short_text":
+                fields[name] = str(KINDS["short_text"].answers(question.config)[0]["text"])  # type: ignore[attr-defined]
+            elif question.type == "numeric":
+                fields[name] = str(KINDS["numeric"].answers(question.config)[0]["answer"])  # type: ignore[attr-defined]
+            # matching and ordering questions are left unanswered
+    return fields
+
+
 @contextmanager
 def gunicorn(target: str, port: int, workers: int, env: dict[str, str], chdir: str, preload: bool = False):
     process = subprocess.Popen(
@@ -274,9 +309,10 @@ class Tally:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def study(port: int, trainee: Trainee, course: str, lesson_keys: list[str], quiz_keys: list[str], tally: Tally,
-          start: threading.Event) -> None:
-    """Read and complete every lesson of `course`, save then submit each quiz, fetch the certificate."""
+def study(app, port: int, trainee: Trainee, course: str, lesson_keys: list[str],
+          quizzes: dict[str, list[QuizQuestion]], tally: Tally, start: threading.Event) -> None:
+    """Read and complete every lesson of `course`, save then submit each quiz (answered rightly, so the
+    course completes), then download the certificate."""
     client = Client(port, trainee.cookie, trainee.csrf)
     start.wait()
     try:
@@ -289,30 +325,22 @@ def study(port: int, trainee: Trainee, course: str, lesson_keys: list[str], quiz
             assert status == 302, (key, status)
             with tally.lock:
                 tally.lessons += 1
-        for key in quiz_keys:
-            while True:
-                status, location, _ = client.request("POST", f"/learn/{course}/quizzes/{key}/start", {"submit": "1"})
-                if "/attempts/" not in location:
-                    break  # no attempts left
-                path = urlsplit(location).path
-                attempt_id = int(path.rsplit("/", 1)[1])
-                _, _, page = client.request("GET", path)
-                answers = {name: value for name, value in re.findall(
-                    r'name="(q\d+)"[^>]*value="([^"]+)"', page)}
-                first = {}
-                for name, value in answers.items():
-                    first.setdefault(name, value)
-                status, _, _ = client.request("POST", path, {**first, "save": "1"})
-                assert status == 302, ("save", status)
-                with tally.lock:
-                    tally.saves[attempt_id] = len(first)
-                status, _, _ = client.request("POST", path, {**first, "submit": "1"})
-                assert status == 302, ("submit", status)
-                with tally.lock:
-                    tally.submitted.add(attempt_id)
-                _, _, review = client.request("GET", path)
-                if "passed" in review.lower() or len(tally.submitted) > 10 ** 6:
-                    break
+        for key, questions in quizzes.items():
+            status, location, _ = client.request("POST", f"/learn/{course}/quizzes/{key}/start", {"submit": "1"})
+            assert "/attempts/" in location, (key, status, location)
+            path = urlsplit(location).path
+            attempt_id = int(path.rsplit("/", 1)[1])
+            _, _, page = client.request("GET", path)
+            answers = right_fields(app, attempt_id, questions, set(re.findall(r'name="(q\d+)"', page)))
+            status, _, _ = client.request("POST", path, {**answers, "save": "1"})
+            assert status == 302, ("save", status)
+            with tally.lock:
+                tally.saves[attempt_id] = len(answers)
+            status, _, _ = client.request("POST", path, {**answers, "submit": "1"})
+            assert status == 302, ("submit", status)
+            with tally.lock:
+                tally.submitted.add(attempt_id)
+            client.request("GET", path)
         status, _, page = client.request("GET", "/certificates")
         for code in set(re.findall(r"/certificates/([A-Z0-9-]+)/certificate\.pdf", page)):
             status, _, _ = client.request("GET", f"/certificates/{code}/certificate.pdf")
@@ -330,7 +358,7 @@ def mixed(app, args: argparse.Namespace, people: list[Trainee]) -> None:
 
     from portal.courses.models import Course, Lesson, LessonVersion, Quiz, QuizVersion
     from portal.extensions import db
-    from portal.learning.models import LessonCompletion
+    from portal.learning.models import CourseCompletion, LessonCompletion
     from portal.quizzes.models import AttemptAnswer, QuizAttempt
 
     with app.app_context():
@@ -338,11 +366,14 @@ def mixed(app, args: argparse.Namespace, people: list[Trainee]) -> None:
         lessons = list(db.session.scalars(select(Lesson.key).join(LessonVersion, LessonVersion.lesson_id == Lesson.id)
                                           .where(LessonVersion.revision_id == course.published_revision_id)
                                           .order_by(LessonVersion.module_id, LessonVersion.position)))
-        quizzes = list(db.session.scalars(select(Quiz.key).join(QuizVersion, QuizVersion.quiz_id == Quiz.id)
-                                          .where(QuizVersion.revision_id == course.published_revision_id)))
+        quizzes = {quiz_key: [QuizQuestion(question.id, question.type, question.config)
+                              for question in version.questions]
+                   for quiz_key, version in db.session.execute(
+                       select(Quiz.key, QuizVersion).join(QuizVersion, QuizVersion.quiz_id == Quiz.id)
+                       .where(QuizVersion.revision_id == course.published_revision_id))}
     tally = Tally()
     start = threading.Event()
-    threads = [threading.Thread(target=study, args=(args.port, person, args.mixed_course, lessons, quizzes, tally,
+    threads = [threading.Thread(target=study, args=(app, args.port, person, args.mixed_course, lessons, quizzes, tally,
                                                     start)) for person in people[: args.cohort]]
     for thread in threads:
         thread.start()
@@ -358,6 +389,8 @@ def mixed(app, args: argparse.Namespace, people: list[Trainee]) -> None:
             AttemptAnswer.attempt_id.in_(list(attempts))).group_by(AttemptAnswer.attempt_id)).all())
         completions = db.session.scalar(select(func.count()).select_from(LessonCompletion)
                                          .where(LessonCompletion.user_id.in_(ids)))
+        finished = db.session.scalar(select(func.count()).select_from(CourseCompletion)
+                                      .where(CourseCompletion.user_id.in_(ids)))
     problems = list(tally.failures)
     for attempt_id in tally.submitted:
         attempt = attempts.get(attempt_id)
@@ -370,11 +403,13 @@ def mixed(app, args: argparse.Namespace, people: list[Trainee]) -> None:
             problems.append(f"attempt {attempt_id}: {len(attempt.answers)} answers kept, {tally.saves.get(attempt_id)} sent")
     extra = [a for a in attempts.values() if a.submitted_at is not None and a.id not in tally.submitted]
     problems += [f"attempt {a.id} is graded but was never submitted" for a in extra]
+    if finished != len(threads) - len(tally.failures):
+        problems.append(f"{finished} course completions stored for {len(threads)} trainees")
     if completions != tally.lessons:
         problems.append(f"{completions} lesson completions stored, {tally.lessons} sent")
     print(f"mixed scenario: {len(threads)} trainees on {args.mixed_course} in {elapsed:.1f} s: {tally.lessons} lessons "
           f"completed, {sum(tally.saves.values())} answers saved, {len(tally.submitted)} quizzes submitted, "
-          f"{tally.certificates} certificates downloaded")
+          f"{finished} courses completed, {tally.certificates} certificates downloaded")
     print(f"mixed scenario check: {'everything stored exactly once' if not problems else f'{len(problems)} problems'}")
     for problem in problems[:20]:
         print(f"  {problem}")
