@@ -254,8 +254,8 @@ def wrk(url: str, args: argparse.Namespace, script: str, folder: str) -> WrkResu
                              "-H", f"User-Agent: {USER_AGENT}", url], capture_output=True, text=True, check=True)
     out = result.stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = re.search(r"50%\s+(\S+)", out).group(1)  # type: ignore[union-attr]
-    p99 = re.search(r"99%\s+(\S+)", out).group(1)  # type: ignore[union-attr]
+    p50 = re.search(r"^\s+50%\s+(\S+)$", out, re.M).group(1)  # type: ignore[union-attr]
+    p99 = re.search(r"^\s+99%\s+(\S+)$", out, re.M).group(1)  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     return WrkResult(rate, p50, p99, int(errors.group(1)) if errors else 0)
 
