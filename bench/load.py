@@ -253,9 +253,11 @@ def wrk(url: str, args: argparse.Namespace, script: str, folder: str) -> WrkResu
     result = subprocess.run(["wrk", "-t1", f"-c{args.connections}", f"-d{args.duration}s", "--latency", "-s", path,
                              "-H", f"User-Agent: {USER_AGENT}", url], capture_output=True, text=True, check=True)
     out = result.stdout
+    if "Latency Distribution" not in out:
+        raise SystemExit(f"wrk gave no figures for {url}:\n{out}{result.stderr}")
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = re.search(r"^\s+50%\s+(\S+)$", out, re.M).group(1)  # type: ignore[union-attr]
-    p99 = re.search(r"^\s+99%\s+(\S+)$", out, re.M).group(1)  # type: ignore[union-attr]
+    p50 = re.search(r"^\s*50%\s+(\S+)", out, re.M).group(1)  # type: ignore[union-attr]
+    p99 = re.search(r"^\s*99%\s+(\S+)", out, re.M).group(1)  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     return WrkResult(rate, p50, p99, int(errors.group(1)) if errors else 0)
 
