@@ -30,11 +30,17 @@ setup: $(VENV)/.runtime translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask setup
 
+# The background worker (mail, digests, reminders) runs beside the development server, on the SQLite
+# queue in instance/, and stops with it: Ctrl+C stops both.
 run: setup
+	@$(BIN)/flask worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
+# In parallel, one process per core (a test file stays in one process); PYTEST_WORKERS=0 runs in this one.
+PYTEST_WORKERS ?= auto
 test: $(VENV)/.dev translations
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # Removes only what `make` builds. Never instance/: it holds the database and the key that signs every certificate.
 clean:

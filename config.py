@@ -26,6 +26,8 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL", "")
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    #: Begins every rate-limit key in Redis, for one Redis shared by several deployments.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "")
     #: While Redis is unreachable, keep limits in each process's memory (with a logged warning)
     #: rather than refuse every limited page; give up on a silent Redis within a second.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
@@ -59,8 +61,27 @@ class Config:
     #: The envelope sender, which receives bounces; empty: MAIL_DEFAULT_SENDER.
     MAIL_BOUNCE_ADDRESS = os.environ.get("MAIL_BOUNCE_ADDRESS", "")
     MAIL_TIMEOUT = 10
-    #: Messages waiting for the background sender; beyond this, the sender waits for a place.
-    MAIL_QUEUE_LIMIT = int(os.environ.get("MAIL_QUEUE_LIMIT", "100"))
+    #: A message the SMTP server did not take is tried again this many times, after MAIL_RETRY_DELAY
+    #: seconds, then twice as long each time (1, 2, 4, 8, 16 minutes by default).
+    MAIL_RETRIES = int(os.environ.get("MAIL_RETRIES", "5"))
+    MAIL_RETRY_DELAY = int(os.environ.get("MAIL_RETRY_DELAY", "60"))
+
+    #: The task queue's storage: "sqlite" (a file, JOBS_SQLITE_PATH), "redis" (JOBS_REDIS_URL) or
+    #: "memory" (tests only). Empty: redis when JOBS_REDIS_URL (or REDIS_URL) is set, else sqlite.
+    JOBS_BACKEND = os.environ.get("JOBS_BACKEND", "")
+    #: Redis for the queue; without JOBS_REDIS_URL, the rate limits' REDIS_URL: several machines
+    #: then share one queue, which an SQLite file on one of them could not be.
+    JOBS_REDIS_URL = os.environ.get("JOBS_REDIS_URL") or os.environ.get("REDIS_URL", "")
+    #: The SQLite file of the queue (default: instance/jobs.sqlite3).
+    JOBS_SQLITE_PATH = os.environ.get("JOBS_SQLITE_PATH", "")
+    #: Threads of `flask worker` that run tasks.
+    JOBS_WORKERS = int(os.environ.get("JOBS_WORKERS", "2"))
+    #: A scheduled job's run that has not finished after this many seconds is taken as abandoned
+    #: (its worker died) and run again; scheduled jobs are idempotent.
+    JOBS_SCHEDULE_LEASE = int(os.environ.get("JOBS_SCHEDULE_LEASE", "3600"))
+    #: Runs that ended (done, or failed: a failed mail keeps its message for trying again) are kept
+    #: and listed on the admins' page for this many days.
+    JOBS_KEEP_DAYS = int(os.environ.get("JOBS_KEEP_DAYS", "30"))
 
     PASSWORD_MIN_LENGTH = 10
     PASSWORD_RESET_MAX_AGE = int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600"))
@@ -80,8 +101,24 @@ class Config:
     COURSE_MAX_UNPACKED_BYTES = int(os.environ.get("COURSE_MAX_UNPACKED_BYTES", str(200 * 1024 * 1024)))
     #: The largest GIFT or Aiken question file, uploaded alone or in a module folder.
     QUIZ_FILE_MAX_BYTES = int(os.environ.get("QUIZ_FILE_MAX_BYTES", str(2 * 1024 * 1024)))
-    #: Where course files are kept by their hash (default: instance/course-files).
+    #: Where course files, media and uploads are kept: "local" (a folder) or "s3" (an object store).
+    STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local")
+    #: The local backend's folder, files kept by their hash (default: instance/course-files).
     COURSE_FILES_PATH = os.environ.get("COURSE_FILES_PATH", "")
+    #: The S3 backend: any S3-compatible store. Without keys, boto3 finds credentials itself (instance role).
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "")
+    S3_BUCKET = os.environ.get("S3_BUCKET", "")
+    S3_REGION = os.environ.get("S3_REGION", "")
+    S3_ACCESS_KEY_ID = os.environ.get("S3_ACCESS_KEY_ID", "")
+    S3_SECRET_ACCESS_KEY = os.environ.get("S3_SECRET_ACCESS_KEY", "")
+    #: Keys begin with this (for one bucket shared with other uses), e.g. "portal/".
+    S3_PREFIX = os.environ.get("S3_PREFIX", "")
+    #: "path" for stores reached by address rather than by bucket host name (MinIO, Ceph); "auto" otherwise.
+    S3_ADDRESSING_STYLE = os.environ.get("S3_ADDRESSING_STYLE", "auto")
+    #: Media reach browsers by a redirect to a signed address ("redirect") or through the portal ("stream").
+    S3_MEDIA_DELIVERY = os.environ.get("S3_MEDIA_DELIVERY", "redirect")
+    #: How long a signed address works, in seconds.
+    S3_URL_SECONDS = int(os.environ.get("S3_URL_SECONDS", "3600"))
     #: Folder of sample courses that `flask setup` imports in development.
     SAMPLE_COURSES_PATH = str(BASE_DIR / "courses")
     #: A lesson whose `reviewed` date is older than this many months (or missing) is flagged on "My teaching".
@@ -90,8 +127,23 @@ class Config:
     #: The Ed25519 key that signs certificates (created in the instance folder when unset).
     ISSUER_KEY_PATH = os.environ.get("ISSUER_KEY_PATH", "")
     VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute")
+    #: Minutes after a live session's end during which its check-in code is still taken.
+    CHECK_IN_GRACE_MINUTES = int(os.environ.get("CHECK_IN_GRACE_MINUTES", "10"))
+    #: Check-in attempts one person may make, so that a code cannot be guessed.
+    CHECK_IN_LIMIT = os.environ.get("CHECK_IN_LIMIT", "10 per 10 minutes")
+    #: The largest attendance report uploaded (a meeting of 5,000 participants takes about 300 kB).
+    ATTENDANCE_REPORT_MAX_BYTES = int(os.environ.get("ATTENDANCE_REPORT_MAX_BYTES", "400000"))
     #: Rows on one page of a long list (users, audit log, cohorts); the pager links to the others.
     PAGE_SIZE = 50
+    #: Cohort discussions: the longest post (characters), how long its author may edit it (minutes),
+    #: posts on one page of a thread, and how often one person may post.
+    DISCUSSION_POST_MAX_LENGTH = int(os.environ.get("DISCUSSION_POST_MAX_LENGTH", "10000"))
+    DISCUSSION_EDIT_MINUTES = int(os.environ.get("DISCUSSION_EDIT_MINUTES", "30"))
+    DISCUSSION_POSTS_PER_PAGE = int(os.environ.get("DISCUSSION_POSTS_PER_PAGE", "100"))
+    DISCUSSION_POST_RATE_LIMIT = os.environ.get("DISCUSSION_POST_RATE_LIMIT", "10 per minute;60 per hour")
+    #: Live sessions: how many upcoming ones "My learning" lists, and the largest captions file accepted.
+    LIVE_DASHBOARD_SESSIONS = int(os.environ.get("LIVE_DASHBOARD_SESSIONS", "5"))
+    CAPTIONS_MAX_BYTES = int(os.environ.get("CAPTIONS_MAX_BYTES", str(1024 * 1024)))
     #: The recipient's name in each credential: plain by default, or a salted SHA-256 hash.
     CREDENTIAL_NAME_HASHED = _flag("CREDENTIAL_NAME_HASHED")
 
@@ -123,6 +175,8 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SERVER = ""
+    #: Tasks wait in memory until the test runs them (portal.mail.wait_for_mail, portal.jobs.queue.run_queued).
+    JOBS_BACKEND = "memory"
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     CREATE_DEMO_ACCOUNTS = True

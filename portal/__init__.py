@@ -2,6 +2,7 @@
 import logging
 import os
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,11 +17,12 @@ from config import (
     ProductionConfig,
     config_for,
 )
-from portal import cli, core, errors, i18n, inputs, links, mail, security
+from portal import cli, core, errors, i18n, inputs, links, mail, security, storage
 from portal.accounts import access
 from portal.accounts import cli as accounts_cli
 from portal.accounts import views as accounts_views
 from portal.announcements import receivers as announcements_receivers
+from portal.announcements import services as announcements_services
 from portal.announcements import views as announcements_views
 from portal.certificates import receivers as certificate_receivers
 from portal.certificates import views as certificates_views
@@ -29,9 +31,22 @@ from portal.cohorts import services as cohorts_services
 from portal.cohorts import views as cohorts_views
 from portal.courses import cli as courses_cli
 from portal.courses import views as courses_views
+from portal.discussion import receivers as discussion_receivers
+from portal.discussion import services as discussion_services
+from portal.discussion import views as discussion_views
 from portal.extensions import csrf, db, limiter, login_manager
+from portal.jobs import cli as jobs_cli
+from portal.jobs import digest, schedule
+from portal.jobs import queue as jobs_queue
+from portal.jobs import services as jobs_services
+from portal.jobs import views as jobs_views
 from portal.learning import services as learning_services
 from portal.learning import views as learning_views
+from portal.live import attendance as live_attendance
+from portal.live import attendance_views as live_attendance_views
+from portal.live import receivers as live_receivers
+from portal.live import services as live_services
+from portal.live import views as live_views
 from portal.privacy import views as privacy_views
 from portal.quizzes import views as quizzes_views
 
@@ -47,6 +62,7 @@ def create_app(config: str | type[Config] | None = None, overrides: Mapping[str,
     _refuse_unsafe_production(app, config_class)
     os.makedirs(app.instance_path, exist_ok=True)
     _configure_logging(app)
+    _warn_of_per_instance_state(app, config_class)
 
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
@@ -61,7 +77,10 @@ def create_app(config: str | type[Config] | None = None, overrides: Mapping[str,
     login_manager.login_message = None
     i18n.init_app(app)
     links.init_app(app)
+    jobs_queue.init_app(app)
+    schedule.init_app(app)
     mail.init_app(app)
+    storage.init_app(app)
     security.init_app(app)
     inputs.init_app(app)
     errors.init_app(app)
@@ -78,12 +97,21 @@ def create_app(config: str | type[Config] | None = None, overrides: Mapping[str,
     app.register_blueprint(cohorts_views.bp)
     app.register_blueprint(announcements_views.bp)
     app.register_blueprint(privacy_views.bp)
+    app.register_blueprint(discussion_views.bp)
+    app.register_blueprint(live_views.bp)
+    app.register_blueprint(live_attendance_views.attendance_bp)
+    app.register_blueprint(jobs_views.bp)
     learning_services.init_app(app)
     cohorts_receivers.init_app(app)
     announcements_receivers.init_app(app)
+    discussion_receivers.init_app(app)
+    live_receivers.init_app(app)
+    live_attendance.init_app(app, watched_session_ids=live_services.watched_session_ids)
+    _schedule_jobs(app)
     app.cli.add_command(accounts_cli.users)
     app.cli.add_command(courses_cli.courses)
     app.cli.add_command(cli.setup)
+    app.cli.add_command(jobs_cli.worker)
     return app
 
 
@@ -96,6 +124,15 @@ def _register_migrations(app: Flask) -> None:
 
     Migrate(render_as_batch=True, compare_type=True).init_app(
         app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+
+
+def _schedule_jobs(app: Flask) -> None:
+    """The scheduled jobs and the daily digest's sections, in one place: each is one line here."""
+    digest.init_app(app)
+    digest.add_section(app, "announcements", announcements_services.announcement_digest_items)
+    digest.add_section(app, "discussion", discussion_services.reply_digest_items)
+    schedule.schedule(app, "live.reminders", every=timedelta(minutes=5), run=live_services.send_due_reminders)
+    schedule.schedule(app, "jobs.prune", every=timedelta(days=1), run=jobs_services.prune_job_runs)
 
 
 def _refuse_unsafe_production(app: Flask, config_class: type[Config]) -> None:
@@ -116,6 +153,19 @@ def _refuse_unsafe_production(app: Flask, config_class: type[Config]) -> None:
             "to the portal's address, e.g. https://learn.example.org; links in mail and on "
             "certificates are built on it."
         )
+
+
+def _warn_of_per_instance_state(app: Flask, config_class: type[Config]) -> None:
+    """Say at start what a production instance keeps to itself that several instances must share."""
+    if not issubclass(config_class, ProductionConfig):
+        return
+    if app.config["RATELIMIT_STORAGE_URI"].startswith("memory"):
+        app.logger.warning("REDIS_URL is not set: rate limits (logins, sign-ups) are counted in each process "
+                           "alone, so several processes or instances allow that many times the attempts.")
+    if not app.config["ISSUER_KEY_PATH"]:
+        app.logger.warning("ISSUER_KEY_PATH is not set: the key that signs certificates is kept in this instance's "
+                           "folder (created there on first use). Several instances need the same key: set "
+                           "ISSUER_KEY_PATH on each (see docs/deploy.md).")
 
 
 def _configure_logging(app: Flask) -> None:

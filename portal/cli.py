@@ -9,7 +9,9 @@ from portal.accounts.services import ensure_demo_accounts
 from portal.content.loader import course_sources
 from portal.content.problems import ContentError
 from portal.courses.importer import import_course, read_spec, upload_limits
+from portal.db_types import utcnow
 from portal.extensions import db
+from portal.live.services import ensure_demo_programme
 
 
 @click.command("setup")
@@ -32,6 +34,8 @@ def setup() -> None:
             result = import_course(spec)
             state = "unchanged" if result.unchanged else f"revision {result.revision.number}"
             click.echo(f"Sample course {spec.slug}: {state}")
+    if (cohort := ensure_demo_programme(utcnow())) is not None:
+        click.echo(f"Demo cohort {cohort.name}: a programme of three live sessions")
     db.session.commit()
     click.echo("\nDemo accounts (development only):")
     for account in accounts:

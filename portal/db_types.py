@@ -1,14 +1,26 @@
 """Column types shared by every domain's models."""
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, DateTime, Result
+from sqlalchemy import CursorResult, DateTime, Enum, Result
 from sqlalchemy.types import TypeDecorator
 
 
 def utcnow() -> datetime:
     """The current time in UTC, timezone-aware."""
     return datetime.now(UTC)
+
+
+def string_enum(enum_class: type[StrEnum]) -> Enum:
+    """A StrEnum stored as its plain string value, the same on SQLite and PostgreSQL."""
+    return Enum(
+        enum_class,
+        native_enum=False,
+        length=20,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
 
 
 class UTCDateTime(TypeDecorator[datetime]):

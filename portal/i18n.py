@@ -6,11 +6,11 @@ from flask_babel import LazyString, format_decimal, get_locale, gettext
 from flask_login import current_user
 from markupsafe import Markup, escape
 
+from portal.content.languages import CONTENT_LANGUAGES, direction
 from portal.extensions import babel
 
 #: Languages offered, each named in its own language for the switcher.
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "ar": "العربية", "zh": "中文"}
-RIGHT_TO_LEFT = {"ar"}
 
 
 class LazyText(LazyString):
@@ -44,8 +44,9 @@ def language_context() -> dict:
     code = str(get_locale() or "en")
     return {
         "current_language": code,
-        "text_direction": "rtl" if code in RIGHT_TO_LEFT else "ltr",
+        "text_direction": direction(code),
         "language_names": {c: LANGUAGE_NAMES[c] for c in current_app.config["LANGUAGES"]},
+        "content_language_names": CONTENT_LANGUAGES,
     }
 
 
@@ -58,3 +59,5 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.context_processor(language_context)
     app.add_template_filter(format_decimal_number, "decimal")
+    # `lang="{{ code }}" dir="{{ code|direction }}"` on every block of course content.
+    app.add_template_filter(direction, "direction")

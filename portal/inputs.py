@@ -66,9 +66,11 @@ def page_number() -> int:
     return int(digits)
 
 
-def paginate(statement: Select[Any]) -> Pagination:
-    """One page of a long list, of PAGE_SIZE rows; a page past the last one is a 404, not an empty page."""
-    page = db.paginate(statement, page=page_number(), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+def paginate(statement: Select[Any], per_page: int | None = None) -> Pagination:
+    """One page of a long list, of `per_page` rows (default PAGE_SIZE); a page past the last one is a 404,
+    not an empty page."""
+    page = db.paginate(statement, page=page_number(), per_page=per_page or current_app.config["PAGE_SIZE"],
+                       error_out=False)
     if page.page > max(page.pages, 1):
         abort(404)
     return page

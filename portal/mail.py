@@ -3,9 +3,12 @@
 Mail is never sent inside the request that asks for it: a reply that waits for the SMTP server
 takes longer for addresses that have an account than for those that do not, which tells anyone
 who has an account. During a request, messages are held until the response is ready (and dropped
-if the request fails, so nothing is mailed about changes that were rolled back), then handed to a
-small pool of background threads. Delivery errors are logged there; `wait_for_mail()` waits for
-the pool to empty and raises the first error, for tests and for commands that must know.
+if the request fails, so nothing is mailed about changes that were rolled back), then given to the
+task queue (portal.jobs), where a worker sends them: a failure is logged and tried again, after
+MAIL_RETRY_DELAY seconds, then twice as long each time, MAIL_RETRIES times. Outside a request
+(a worker's job, a command) a message goes to the queue at once. `wait_for_mail()` runs what is
+queued in the calling thread and raises the first delivery error, for tests and for commands that
+must know.
 
 Every message is well formed for the spam filters of institutional mail servers: Date and
 Message-ID (RFC 5322, on the portal's own domain), a From with the portal's name,
@@ -23,11 +26,7 @@ import ipaddress
 import logging
 import smtplib
 import threading
-import time
-from collections import deque
-from concurrent import futures
-from concurrent.futures import Future, ThreadPoolExecutor
-from email import policy
+from email import message_from_bytes, policy
 from email.header import Header
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
@@ -37,16 +36,12 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, current_app, g, has_request_context
 from flask_babel import lazy_gettext as _l
 
+from portal.jobs.queue import QUEUE_UNREACHABLE, enqueue, register, run_queued
+
 log = logging.getLogger(__name__)
 
-#: Threads that talk to the SMTP server; more messages than this wait in the queue.
-MAIL_WORKERS = 2
-
-_lock = threading.Lock()
-_executor: ThreadPoolExecutor | None = None
-_pending: set[Future[None]] = set()
-#: Delivery errors since the last wait_for_mail(); bounded, so a failing server cannot fill memory.
-_errors: deque[BaseException] = deque(maxlen=100)
+#: The queue's name of the task that sends one message.
+DELIVER_TASK = "mail.deliver"
 
 
 def one_line(text: str) -> str:
@@ -191,41 +186,35 @@ def send_mail(to: str, subject: str, body: str, *, kind: MailKind, reply_to: str
     if has_request_context():
         g.setdefault("outgoing_mail", []).append(message)
     else:
-        _queue(current_app._get_current_object(), message)  # type: ignore[attr-defined]
+        _queue(message)
 
 
-def _queue(app: Flask, message: EmailMessage) -> None:
-    global _executor
-    limit = max(1, int(app.config["MAIL_QUEUE_LIMIT"]))
-    while True:
-        with _lock:
-            if _executor is None:
-                _executor = ThreadPoolExecutor(max_workers=MAIL_WORKERS, thread_name_prefix="mail")
-            if len(_pending) < limit:
-                future = _executor.submit(_deliver_in_background, app, message)
-                _pending.add(future)
-                break
-            waiting_for = list(_pending)
-        # A full queue makes the sender wait for a free place rather than lose a message.
-        futures.wait(waiting_for, return_when=futures.FIRST_COMPLETED)
-        time.sleep(0.001)  # let the finished message's callback free its place
-    future.add_done_callback(_finished)
+def _queue(message: EmailMessage) -> None:
+    try:
+        enqueue(DELIVER_TASK, message.as_bytes())
+    except QUEUE_UNREACHABLE as error:
+        # Redis down must not fail the request (nor lose a password reset): send from a thread, once.
+        log.error("Mail to %s not queued (%r): sending it from this process", message["To"], error)
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        threading.Thread(target=_deliver_without_queue, args=(app, message.as_bytes()), daemon=True).start()
 
 
-def _deliver_in_background(app: Flask, message: EmailMessage) -> None:
+def _deliver_without_queue(app: Flask, raw: bytes) -> None:
     with app.app_context():
+        try:
+            deliver_queued(raw)
+        except (smtplib.SMTPException, OSError):
+            pass  # logged by deliver_queued; with the queue unreachable there is no later try
+
+
+def deliver_queued(raw: bytes) -> None:
+    """The task that sends one queued message; a failure is logged and raised, for the queue to try again."""
+    message = message_from_bytes(raw, policy=MESSAGE_POLICY)
+    try:
         deliver(message)
-
-
-def _finished(future: Future[None]) -> None:
-    """Log a failed delivery (every kind of failure: none is swallowed) and free its place."""
-    error = future.exception()
-    if error is not None:
-        log.error("Mail not sent: %r", error, exc_info=error)
-    with _lock:
-        _pending.discard(future)
-        if error is not None:
-            _errors.append(error)
+    except (smtplib.SMTPException, OSError) as error:
+        log.error("Mail not sent to %s: %r", message["To"], error)
+        raise
 
 
 def release_held_mail(response: Response) -> Response:
@@ -234,30 +223,18 @@ def release_held_mail(response: Response) -> Response:
     if held and response.status_code >= 500:
         current_app.logger.error("Mail to %s dropped: the request failed", ", ".join(m["To"] for m in held))
         return response
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
     for message in held:
-        _queue(app, message)
+        _queue(message)
     return response
 
 
 def wait_for_mail(timeout: float = 30) -> None:
-    """Wait until every queued message is delivered; raise the first delivery error since last time."""
-    deadline = time.monotonic() + timeout
-    while True:
-        with _lock:
-            pending = list(_pending)
-        if not pending:
-            break
-        _, not_done = futures.wait(pending, timeout=max(0.0, deadline - time.monotonic()))
-        if not_done:
-            raise TimeoutError(f"{len(not_done)} messages were still being sent after {timeout} seconds")
-        time.sleep(0.001)  # the futures are done; their callbacks are finishing
-    with _lock:
-        errors = list(_errors)
-        _errors.clear()
-    if errors:
-        raise errors[0]
+    """Send every queued message now, in this thread; raise the first delivery error since last time."""
+    run_queued(timeout)
 
 
 def init_app(app: Flask) -> None:
     app.after_request(release_held_mail)
+    config = app.config
+    register(app, DELIVER_TASK, deliver_queued, retries=config["MAIL_RETRIES"],
+             retry_delay=config["MAIL_RETRY_DELAY"], retry_backoff=2)

@@ -1,20 +1,23 @@
 """Fixtures: an app on a clean database per test, a client that sends forms with their CSRF token,
-an auth helper, factories, a real SMTP server and a live server for the browser tests."""
+an auth helper, factories, a real SMTP server, a live server for the browser tests and an S3-compatible
+server (moto's) for the storage tests."""
 import os
 import re
 import shutil
 import socket
 import tempfile
 import threading
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import Message
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 from werkzeug.serving import make_server
 
 from portal import create_app
@@ -22,6 +25,7 @@ from portal.accounts import services as account_services
 from portal.accounts.models import Role, User
 from portal.caching import clear_process_caches
 from portal.extensions import db
+from portal.jobs.queue import discard_memory_queues
 from portal.links import trusted_hosts
 from portal.mail import wait_for_mail
 
@@ -47,12 +51,40 @@ def require_tool(command: str, install_hint: str) -> None:
         pytest.skip(message)
 
 
+def redis_test_url() -> str:
+    """The Redis database the tests may use and empty: TEST_REDIS_URL (default database 15 on
+    127.0.0.1), one database lower for each further parallel worker, so workers never share one."""
+    url = urlsplit(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    number = int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else 0
+    base = int(url.path.strip("/") or 0)
+    return urlunsplit(url._replace(path=f"/{(base - number) % 16}"))
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
-    """PostgreSQL when TEST_DATABASE_URL is set, otherwise an SQLite file for this run."""
-    return os.environ.get("TEST_DATABASE_URL") or (
-        f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal-test.sqlite3'}"
-    )
+def database_url(tmp_path_factory, worker_id) -> str:
+    """PostgreSQL when TEST_DATABASE_URL is set, otherwise an SQLite file for this run.
+
+    When the suite runs in parallel (pytest-xdist), each worker has a PostgreSQL database of its
+    own, named after the given one and the worker ("test_gw0"), created on first use."""
+    given = os.environ.get("TEST_DATABASE_URL")
+    if not given:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal-test.sqlite3'}"
+    if worker_id == "master":
+        return given
+    url = make_url(given)
+    own = url.set(database=f"{url.database}_{worker_id}")
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            exists = connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own.database}
+            ).first()
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{own.database}"'))
+    finally:
+        admin.dispose()
+    return own.render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
@@ -98,19 +130,24 @@ class PortalClient(FlaskClient):
         return self.post(url, data=data, **kwargs)
 
 
-@pytest.fixture
-def app(_schema, database_url, tmp_path) -> Iterator[Flask]:
-    app = create_app(
-        "testing",
-        {"SQLALCHEMY_DATABASE_URI": database_url},
-    )
+def portal_app(database_url: str, **overrides) -> Iterator[Flask]:
+    """A testing app in its app context; afterwards the database is emptied (for `app` fixtures)."""
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, **overrides})
     app.test_client_class = PortalClient
     with app.app_context():
         yield app
+        discard_memory_queues()
         db.session.remove()
         empty_all_tables()
         clear_process_caches()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(request, _schema, database_url, tmp_path) -> Iterator[Flask]:
+    """The app on the test database; `@pytest.mark.settings(NAME=value)` overrides settings at creation."""
+    marker = request.node.get_closest_marker("settings")
+    yield from portal_app(database_url, **(marker.kwargs if marker else {}))
 
 
 @pytest.fixture
@@ -190,6 +227,7 @@ class Mailbox:
     """What the SMTP server received; reading it first waits for the portal's queued mail."""
 
     received: list[Message] = field(default_factory=list)
+    port: int = 0
 
     @property
     def messages(self) -> list[Message]:
@@ -209,19 +247,26 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def reserved_port(offset: int) -> int:
+    """TEST_PORT_BASE + offset when TEST_PORT_BASE is set (a machine where each person has a range
+    of ports), otherwise any free port."""
+    base = os.environ.get("TEST_PORT_BASE")
+    return int(base) + offset if base else free_port()
+
+
 @pytest.fixture
 def smtp_server(app) -> Iterator[Mailbox]:
     """A real SMTP server on 127.0.0.1 that the portal sends its mail to."""
     from aiosmtpd.controller import Controller
 
-    mailbox = Mailbox()
+    port = free_port()
+    mailbox = Mailbox(port=port)
 
     class Handler:
         async def handle_DATA(self, server, session, envelope):
             mailbox.received.append(message_from_bytes(envelope.content, policy=policy.default))
             return "250 OK"
 
-    port = free_port()
     controller = Controller(Handler(), hostname="127.0.0.1", port=port)
     controller.start()
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
@@ -260,3 +305,36 @@ def make_course(app):
         return result
 
     return make
+
+
+S3_KEYS = {"S3_ACCESS_KEY_ID": "testing-key", "S3_SECRET_ACCESS_KEY": "testing-secret", "S3_REGION": "us-east-1"}
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """The address of a local S3-compatible server, for the whole run."""
+    from moto.server import ThreadedMotoServer
+
+    port = reserved_port(0)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+def s3_client(endpoint: str):
+    import boto3
+
+    return boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=S3_KEYS["S3_ACCESS_KEY_ID"],
+                        aws_secret_access_key=S3_KEYS["S3_SECRET_ACCESS_KEY"], region_name=S3_KEYS["S3_REGION"])
+
+
+@pytest.fixture
+def s3_settings(s3_endpoint) -> dict[str, str]:
+    """Settings for the S3 backend on a new, empty bucket."""
+    bucket = f"portal-{uuid.uuid4().hex[:12]}"
+    s3_client(s3_endpoint).create_bucket(Bucket=bucket)
+    return {"STORAGE_BACKEND": "s3", "S3_ENDPOINT_URL": s3_endpoint, "S3_BUCKET": bucket, "S3_PREFIX": "portal/",
+            "S3_ADDRESSING_STYLE": "path", **S3_KEYS}

@@ -120,3 +120,56 @@ def zip_bytes(files: dict[str, bytes], folder: str = "") -> bytes:
         for path, data in files.items():
             archive.writestr(f"{folder}{path}", data)
     return buffer.getvalue()
+
+
+#: The test course's French translation: course and module words, one lesson of two, the whole quiz.
+FRENCH = {
+    "course.yaml": COURSE_YAML + dedent("""\
+        translations:
+          fr:
+            title: Tester la politique de STI
+            summary: Un cours bref qu'utilisent les tests.
+        """),
+    "01-basics/module.yaml": MODULE_YAML + "translations:\n  fr: {title: Fondements, summary: Le point de départ.}\n",
+    "01-basics/01-what-is-rd.fr.md": dedent("""\
+        ---
+        title: Qu'est-ce que la R-D ?
+        ---
+
+        La politique de la science, de la technologie et de l'innovation.
+
+        Une affirmation.[^1]
+
+        [^1]: OCDE, *Manuel de Frascati*, 2015.
+        """),
+    "01-basics/quiz.fr.yaml": dedent("""\
+        title: Vérifiez vos connaissances
+        questions:
+          - id: frascati
+            text: Quel manuel définit la R-D ?
+            choices:
+              - {id: a, text: Frascati, correct: true}
+              - {id: b, text: Oslo, feedback: Le Manuel d'Oslo porte sur l'innovation.}
+          - id: instruments
+            text: Lesquels sont des instruments de financement ?
+            choices:
+              - {text: Subventions, correct: true}
+              - {text: Prêts, correct: true}
+              - {text: Communiqués de presse}
+          - id: gerd
+            text: La DIRD compte la R-D exécutée dans un pays.
+            answer: true
+          - id: manual-name
+            text: Nommez le manuel de l'OCDE consacré aux enquêtes sur l'innovation.
+            answers: [Manuel d'Oslo, Oslo]
+          - id: intensity
+            text: La DIRD vaut 2 et le PIB 400. Que vaut DIRD/PIB, en pour cent ?
+            answer: 0.5
+            tolerance: 0.01
+        """),
+}
+
+
+def french_course_files(changes: dict[str, str | bytes | None] | None = None) -> dict[str, bytes]:
+    """The test course with its French translation; `changes` as for course_files."""
+    return course_files({**FRENCH, **(changes or {})})

@@ -27,6 +27,16 @@ def test_production_refuses_to_start_without_a_real_secret_key():
     assert app.config["CREATE_DEMO_ACCOUNTS"] is False
 
 
+def test_production_warns_of_what_one_instance_would_keep_to_itself(caplog, tmp_path):
+    settings = {"SECRET_KEY": "x" * 48, "SQLALCHEMY_DATABASE_URI": "sqlite://", "PORTAL_BASE_URL": "https://learn.example.org"}
+    create_app(ProductionConfig, {**settings, "RATELIMIT_STORAGE_URI": "memory://", "ISSUER_KEY_PATH": ""})
+    assert "REDIS_URL is not set: rate limits" in caplog.text and "ISSUER_KEY_PATH is not set" in caplog.text
+    caplog.clear()
+    create_app(ProductionConfig, {**settings, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+                                  "ISSUER_KEY_PATH": str(tmp_path / "issuer.pem")})
+    assert "is not set" not in caplog.text
+
+
 def test_unknown_environment_name_is_a_clear_error():
     with pytest.raises(RuntimeError, match="PORTAL_ENV='staging' is unknown"):
         create_app("staging")

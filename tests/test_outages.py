@@ -1,6 +1,5 @@
 """Outages: Redis or the database going away gives a working portal or a clear 503 page, never a bare 500."""
 import logging
-import os
 import socket
 import threading
 import time
@@ -15,7 +14,7 @@ from portal import create_app
 from portal.accounts.access import SIGNED_IN, allow
 from portal.accounts.models import Role
 from portal.extensions import db, limiter
-from tests.conftest import DEFAULT_PASSWORD, AuthActions, PortalClient, free_port
+from tests.conftest import DEFAULT_PASSWORD, AuthActions, PortalClient, free_port, redis_test_url
 
 
 @pytest.fixture
@@ -64,7 +63,7 @@ def test_health_check_says_degraded_while_redis_is_down(app_without_redis):
 
 
 def test_health_check_says_ok_while_redis_answers(app):
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
+    url = redis_test_url()
     try:
         redis.Redis.from_url(url, socket_connect_timeout=1).ping()
     except redis.RedisError:

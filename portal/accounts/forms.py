@@ -6,14 +6,23 @@ from zoneinfo import ZoneInfo
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.accounts.countries import country_choices
 from portal.accounts.mailing import time_zone_names
-from portal.accounts.models import Gender, Role
+from portal.accounts.models import Gender, MailDelivery, Role
 from portal.accounts.services import password_problem
 from portal.i18n import LANGUAGE_NAMES
 from portal.inputs import MailableEmail
@@ -95,7 +104,9 @@ def time_zone_choices() -> list[SelectChoice]:
 
 
 class ProfileForm(ProfileFields):
-    time_zone = SelectField(_l("Time zone"), default="")
+    #: The hint is shown by static/js/time-zone.js when it pre-fills an empty choice from the browser's zone.
+    time_zone = SelectField(_l("Time zone"), default="",
+                            render_kw={"data-guess-time-zone": _l("Guessed from your browser: save your profile to keep it.")})
     submit = SubmitField(_l("Save my profile"))
 
     def __init__(self, *args, **kwargs) -> None:
@@ -110,6 +121,10 @@ class MailChoicesForm(FlaskForm):
 
     kinds = SelectMultipleField(_l("Mail I receive"), choices=choices((kind.value, label) for kind, label in BULK_KINDS.items()),
                                 widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    announcement_delivery = RadioField(_l("Announcements arrive"), default=MailDelivery.IMMEDIATE.value, choices=choices([
+        (MailDelivery.IMMEDIATE.value, _l("One by one, as soon as they are posted")),
+        (MailDelivery.DAILY.value, _l("Together, once a day, in the daily digest")),
+    ]))
     submit = SubmitField(_l("Save my mail choices"))
 
 

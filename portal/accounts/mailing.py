@@ -12,13 +12,15 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from portal.accounts.models import MailPreference, User
+from portal.accounts.models import MailDelivery, MailPreference, User
 from portal.db_types import utcnow
 from portal.extensions import db
 from portal.links import external_url
 from portal.mail import BULK_KINDS, MailKind, send_mail
 
 UNSUBSCRIBE_SALT = "mail-unsubscribe"
+#: The bulk kinds a person may have gathered in the daily digest instead of sent one by one.
+DIGESTIBLE_KINDS = (MailKind.ANNOUNCEMENT,)
 
 
 #: The regions of the IANA time zone database; others ("US/Pacific", "Etc/GMT+3") are old aliases.
@@ -141,3 +143,30 @@ def set_mail_choices(user: User, wanted: set[MailKind]) -> None:
     """The bulk kinds the user receives, as chosen on their profile; the others are turned off."""
     for kind in BULK_KINDS:
         choose_mail(user, kind, kind in wanted)
+
+
+def delivery_of(user: User, kind: MailKind) -> MailDelivery:
+    """Whether the user receives this kind at once or in the daily digest (at once without a choice)."""
+    row = db.session.get(MailPreference, (user.id, kind))
+    return row.delivery if row is not None else MailDelivery.IMMEDIATE
+
+
+def choose_delivery(user: User, kind: MailKind, delivery: MailDelivery) -> bool:
+    """Have one kind that may wait sent at once or in the daily digest; returns whether that changed anything."""
+    if kind not in DIGESTIBLE_KINDS:
+        raise ValueError(f"{kind} mail is not gathered in digests")
+    row = db.session.get(MailPreference, (user.id, kind))
+    if row is None:
+        if delivery == MailDelivery.IMMEDIATE:
+            return False
+        try:
+            with db.session.begin_nested():
+                db.session.add(MailPreference(user_id=user.id, kind=kind, delivery=delivery))
+        except IntegrityError:
+            return False  # the same form, sent twice at once
+        return True
+    if row.delivery == delivery:
+        return False
+    row.delivery = delivery
+    db.session.flush()
+    return True

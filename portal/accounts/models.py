@@ -3,23 +3,12 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.db_types import UTCDateTime, utcnow
+from portal.db_types import UTCDateTime, string_enum, utcnow
 from portal.extensions import Model
 from portal.mail import MailKind
-
-
-def string_enum(enum_class: type[StrEnum]) -> Enum:
-    """A StrEnum stored as its plain string value, the same on SQLite and PostgreSQL."""
-    return Enum(
-        enum_class,
-        native_enum=False,
-        length=20,
-        values_callable=lambda members: [member.value for member in members],
-        validate_strings=True,
-    )
 
 
 class Role(StrEnum):
@@ -162,6 +151,13 @@ class UserSession(Model):
         return self.ended_at is not None
 
 
+class MailDelivery(StrEnum):
+    """When a kind of mail that may wait arrives: as it is sent, or gathered in the daily digest."""
+
+    IMMEDIATE = "immediate"
+    DAILY = "daily"
+
+
 class MailPreference(Model):
     """A person's choice about one bulk kind of mail; without a row, they receive it."""
 
@@ -171,3 +167,6 @@ class MailPreference(Model):
     kind: Mapped[MailKind] = mapped_column(string_enum(MailKind), primary_key=True)
     #: When they turned this kind off (by the link in a message or on their profile); None: they receive it.
     unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: For the kinds that may wait (DIGESTIBLE_KINDS): each message at once, or in the daily digest.
+    delivery: Mapped[MailDelivery] = mapped_column(string_enum(MailDelivery), default=MailDelivery.IMMEDIATE,
+                                                   server_default=MailDelivery.IMMEDIATE.value)

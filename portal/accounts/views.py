@@ -33,7 +33,7 @@ from portal.accounts.forms import (
     StartTwoStepForm,
     UserSearchForm,
 )
-from portal.accounts.models import Gender, Role, User
+from portal.accounts.models import Gender, MailDelivery, Role, User
 from portal.extensions import csrf, db, limiter, login_manager
 from portal.inputs import paginate
 from portal.mail import BULK_KINDS, MailKind
@@ -239,7 +239,8 @@ def edit_profile():
     return render_template(
         "accounts/profile.html", form=form, sign_out_form=SignOutEverywhereForm(),
         sessions=services.active_sessions(current_user), end_session_form=EndSessionForm(),
-        mail_form=MailChoicesForm(formdata=None, kinds=[kind.value for kind, on in choices.items() if on]),
+        mail_form=MailChoicesForm(formdata=None, kinds=[kind.value for kind, on in choices.items() if on],
+                                  announcement_delivery=mailing.delivery_of(current_user, MailKind.ANNOUNCEMENT).value),
     )
 
 
@@ -250,6 +251,7 @@ def save_mail_choices():
     form = MailChoicesForm()
     if form.validate_on_submit():
         mailing.set_mail_choices(current_user, {MailKind(value) for value in form.kinds.data or []})
+        mailing.choose_delivery(current_user, MailKind.ANNOUNCEMENT, MailDelivery(form.announcement_delivery.data))
         db.session.commit()
         flash(_("Your mail choices are saved."), "success")
     return redirect(url_for("accounts.edit_profile", _anchor="mail"))

@@ -3,8 +3,9 @@ import secrets
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms import HiddenField, IntegerField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Regexp
+from wtforms.widgets import HiddenInput
 
 from portal.announcements.models import BODY_LENGTH, TITLE_LENGTH
 
@@ -20,3 +21,10 @@ class AnnouncementForm(FlaskForm):
     token = HiddenField(default=new_token, validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_-]{16,64}$")])
     preview = SubmitField(_l("Preview"))
     submit = SubmitField(_l("Post and mail to the members"))
+
+
+class MarkReadForm(FlaskForm):
+    """Marks the announcements shown, up to the newest, as read (a POST: opening the page changes nothing)."""
+
+    newest = IntegerField(widget=HiddenInput(), validators=[DataRequired(), NumberRange(min=1, max=2**31 - 1)])
+    submit = SubmitField(_l("Mark as read"))

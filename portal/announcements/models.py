@@ -39,3 +39,14 @@ class Announcement(Model):
 
     cohort: Mapped[Cohort] = relationship()
     author: Mapped[User | None] = relationship()
+
+
+class AnnouncementRead(Model):
+    """Up to when a member has read a cohort's announcements: those posted later count as unread."""
+
+    __tablename__ = "announcement_reads"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True)
+    #: The time of the newest announcement the member marked as read.
+    read_up_to: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,10 +1,19 @@
 """Announcements react to learning's events: the dashboard links to the cohorts a person is in or teaches."""
-from flask import Flask, render_template
+from flask import Flask, g, render_template
+from flask_login import current_user
 from markupsafe import Markup
 
 from portal.accounts.models import User
-from portal.announcements.services import cohorts_of
+from portal.announcements.services import cohorts_of, unread_counts
 from portal.learning.signals import dashboard_viewed
+
+
+def unread_by_cohort(user: User) -> dict[int, int]:
+    """The user's unread announcements by cohort, counted once per request (header and dashboard share it)."""
+    if "unread_announcements" not in g:
+        g.unread_announcements = unread_counts(user)
+    counts: dict[int, int] = g.unread_announcements
+    return counts
 
 
 def cohorts_panel(user: User) -> Markup | None:
@@ -12,9 +21,22 @@ def cohorts_panel(user: User) -> Markup | None:
     cohorts = cohorts_of(user)
     if not cohorts:
         return None
-    return Markup(render_template("announcements/_cohorts.html", cohorts=cohorts))
+    return Markup(render_template("announcements/_cohorts.html", cohorts=cohorts, unread=unread_by_cohort(user)))
+
+
+def unread_announcements() -> int:
+    """For the header: how many announcements the signed-in member has not read (0 for visitors, and
+    on the page that says the database is not answering)."""
+    if not current_user.is_authenticated or g.get("database_gone"):
+        return 0
+    return sum(unread_by_cohort(current_user).values())
+
+
+def header_context() -> dict[str, object]:
+    return {"unread_announcements": unread_announcements}
 
 
 def init_app(app: Flask) -> None:
-    """Connect the receivers (once, whatever the number of apps)."""
+    """Connect the receivers (once, whatever the number of apps), and give pages the unread count."""
     dashboard_viewed.connect(cohorts_panel)
+    app.context_processor(header_context)

@@ -1,19 +1,20 @@
 """Rules for announcements: who posts and who reads them, posting once, and mailing the members.
 These flush and never commit; the view commits, and the mail leaves after the response."""
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Session, joinedload
 
 from portal.accounts.mailing import mail_user
-from portal.accounts.models import User
-from portal.announcements.models import Announcement
+from portal.accounts.models import MailDelivery, MailPreference, User
+from portal.announcements.models import Announcement, AnnouncementRead
 from portal.audit import record
 from portal.cohorts.models import Cohort, CohortMember, MembershipState, cohort_courses
 from portal.content.markdown import MarkdownProblem, Rendered, render_markdown
 from portal.courses.models import course_lecturers
 from portal.db_types import utcnow
+from portal.digest import DigestItem
 from portal.extensions import db
 from portal.i18n import lazy_text as _l
 from portal.links import external_url
@@ -115,13 +116,16 @@ def post_announcement(cohort: Cohort, author: User, title: str, body: str, token
 
 
 def mail_announcement(announcement: Announcement, cohort: Cohort, author: User) -> int:
-    """Mail the announcement to each active member who wants announcements, in their language, with
-    replies to the cohort's contact address (never the author's login address); returns how many
-    messages were sent."""
+    """Mail the announcement to each active member who wants announcements one by one, in their
+    language, with replies to the cohort's contact address (never the author's login address);
+    returns how many messages were sent. Members who chose the daily digest find it there."""
     members = list(db.session.scalars(
         select(User).join(CohortMember, CohortMember.user_id == User.id)
+        .outerjoin(MailPreference, and_(MailPreference.user_id == User.id,
+                                        MailPreference.kind == MailKind.ANNOUNCEMENT))
         .where(CohortMember.cohort_id == cohort.id, CohortMember.state == MembershipState.ACTIVE,
-               User.is_active.is_(True), User.deleted_at.is_(None))
+               User.is_active.is_(True), User.deleted_at.is_(None),
+               or_(MailPreference.delivery.is_(None), MailPreference.delivery != MailDelivery.DAILY))
         .order_by(User.id)
     ))
     link = external_url("announcements.show_announcements", cohort_id=cohort.id)
@@ -129,3 +133,66 @@ def mail_announcement(announcement: Announcement, cohort: Cohort, author: User) 
     return sum(mail_user(member, MailKind.ANNOUNCEMENT, subject, "announcements/email/announcement.txt",
                          reply_to=cohort.contact_email, announcement=announcement, cohort=cohort, author=author, link=link)
                for member in members)
+
+
+#: How much of an announcement's text a digest carries; the link leads to the whole.
+DIGEST_EXCERPT = 300
+
+
+def announcement_digest_items(session: Session, since: datetime, until: datetime) -> dict[int, list[DigestItem]]:
+    """The digest section of announcements: for each active member who chose the daily digest (and
+    has not turned announcements off), those posted to their cohorts in (since, until]."""
+    rows = session.execute(
+        select(CohortMember.user_id, Announcement, Cohort.name)
+        .join(Cohort, Cohort.id == Announcement.cohort_id)
+        .join(CohortMember, and_(CohortMember.cohort_id == Announcement.cohort_id,
+                                 CohortMember.state == MembershipState.ACTIVE))
+        .join(MailPreference, and_(MailPreference.user_id == CohortMember.user_id,
+                                   MailPreference.kind == MailKind.ANNOUNCEMENT))
+        .where(MailPreference.delivery == MailDelivery.DAILY, MailPreference.unsubscribed_at.is_(None),
+               Announcement.created_at > since, Announcement.created_at <= until)
+        .order_by(Announcement.created_at, Announcement.id))
+    items: dict[int, list[DigestItem]] = {}
+    for user_id, announcement, cohort_name in rows:
+        text = announcement.body if len(announcement.body) <= DIGEST_EXCERPT else announcement.body[:DIGEST_EXCERPT - 1] + "…"
+        items.setdefault(user_id, []).append(DigestItem(
+            heading=f"{cohort_name}: {announcement.title}", text=text, when=announcement.created_at,
+            url=external_url("announcements.show_announcements", cohort_id=announcement.cohort_id,
+                             _anchor=f"announcement-{announcement.id}")))
+    return items
+
+
+def unread_counts(user: User) -> dict[int, int]:
+    """Announcements the user has not marked as read, by cohort id, in the cohorts they are an active
+    member of (their own posts aside): one query, for the header and the dashboard."""
+    rows = db.session.execute(
+        select(Announcement.cohort_id, func.count(Announcement.id))
+        .join(CohortMember, and_(CohortMember.cohort_id == Announcement.cohort_id, CohortMember.user_id == user.id,
+                                 CohortMember.state == MembershipState.ACTIVE))
+        .outerjoin(AnnouncementRead, and_(AnnouncementRead.cohort_id == Announcement.cohort_id,
+                                          AnnouncementRead.user_id == user.id))
+        .where(or_(AnnouncementRead.read_up_to.is_(None), Announcement.created_at > AnnouncementRead.read_up_to),
+               or_(Announcement.author_id.is_(None), Announcement.author_id != user.id))
+        .group_by(Announcement.cohort_id))
+    return {cohort_id: count for cohort_id, count in rows}
+
+
+def read_up_to(user: User, cohort: Cohort) -> datetime | None:
+    """The time up to which the user has read the cohort's announcements; None: nothing read yet."""
+    return db.session.scalar(select(AnnouncementRead.read_up_to).where(
+        AnnouncementRead.user_id == user.id, AnnouncementRead.cohort_id == cohort.id))
+
+
+def mark_read(user: User, announcement: Announcement) -> None:
+    """Mark the cohort's announcements up to this one as read by the user (never moving back in time)."""
+    row = db.session.get(AnnouncementRead, (user.id, announcement.cohort_id))
+    if row is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(AnnouncementRead(user_id=user.id, cohort_id=announcement.cohort_id,
+                                                read_up_to=announcement.created_at))
+        except IntegrityError:
+            row = db.session.get(AnnouncementRead, (user.id, announcement.cohort_id))  # sent twice at once
+    if row is not None and row.read_up_to < announcement.created_at:
+        row.read_up_to = announcement.created_at
+    db.session.flush()

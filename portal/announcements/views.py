@@ -7,7 +7,8 @@ from markupsafe import Markup
 
 from portal.accounts.access import SIGNED_IN, allow
 from portal.announcements import services
-from portal.announcements.forms import AnnouncementForm
+from portal.announcements.forms import AnnouncementForm, MarkReadForm
+from portal.announcements.models import Announcement
 from portal.cohorts.models import Cohort
 from portal.content.markdown import MarkdownProblem
 from portal.extensions import db
@@ -26,8 +27,15 @@ def readable_cohort(cohort_id: int) -> Cohort:
 
 def cohort_page(cohort: Cohort, form: AnnouncementForm | None, preview: Markup | None = None, status: int = 200):
     page = paginate(services.announcements_of(cohort))
+    # Reading is recorded by the "Mark as read" button (a POST), never by this GET: mail scanners,
+    # link previews and prefetching open pages too, and a GET that wrote would mark as read what
+    # nobody read. Until then, announcements newer than what was marked are shown as new.
+    read_up_to = services.read_up_to(current_user, cohort)
+    unread = [a for a in page.items if a.author_id != current_user.id and (read_up_to is None or a.created_at > read_up_to)]
+    mark_form = MarkReadForm(formdata=None, newest=max(unread, key=lambda a: (a.created_at, a.id)).id) if unread else None
     return render_template("announcements/cohort.html", cohort=cohort, page=page, form=form, preview=preview,
-                           runs_it=cohort.is_run_by(current_user)), status
+                           runs_it=cohort.is_run_by(current_user), unread_ids={a.id for a in unread},
+                           mark_form=mark_form), status
 
 
 def problem_errors(problems: list[MarkdownProblem]) -> list[str]:
@@ -71,4 +79,21 @@ def post_announcement(cohort_id: int):
     db.session.commit()
     flash(ngettext("The announcement is posted and mailed to %(num)d member.",
                    "The announcement is posted and mailed to %(num)d members.", mailed), "success")
+    return redirect(url_for("announcements.show_announcements", cohort_id=cohort.id))
+
+
+@bp.route("/cohorts/<int:cohort_id>/announcements/read", methods=["POST"])
+@allow(SIGNED_IN)
+def mark_announcements_read(cohort_id: int):
+    """Mark the cohort's announcements, up to the newest one shown, as read by the current user."""
+    cohort = readable_cohort(cohort_id)
+    form = MarkReadForm()
+    if not form.validate_on_submit():
+        abort(400)
+    announcement = db.session.get(Announcement, form.newest.data)
+    if announcement is None or announcement.cohort_id != cohort.id:
+        abort(400)
+    services.mark_read(current_user, announcement)
+    db.session.commit()
+    flash(_("The announcements are marked as read."), "success")
     return redirect(url_for("announcements.show_announcements", cohort_id=cohort.id))

@@ -14,6 +14,8 @@ def progress_table(report: CohortReport) -> tuple[list[str], list[list]]:
     for key, _title in report.modules:
         header += [f"{key}: lessons done", f"{key}: lessons", f"{key}: best quiz score %"]
     header += ["progress %", "completed at", "certified", "last activity"]
+    if report.has_attendance:
+        header += ["sessions attended", "sessions ended", "attendance %", "attendance rule met"]
     rows = []
     for row in report.rows:
         line: list[object] = [row.user.name, row.user.email, row.user.country or "", row.user.gender.value]
@@ -22,6 +24,11 @@ def progress_table(report: CohortReport) -> tuple[list[str], list[list]]:
                      "" if cell.best_score is None else round(cell.best_score, 1)]
         line += [row.percent, row.completed_at.isoformat() if row.completed_at else "",
                  "yes" if row.certified else "no", row.last_activity.isoformat() if row.last_activity else ""]
+        if report.has_attendance:
+            figures = row.attendance
+            line += [figures.attended if figures else 0, figures.ended if figures else 0,
+                     "" if figures is None or figures.percent is None else figures.percent,
+                     "yes" if row.attendance_met else "no"]
         rows.append(line)
     return header, rows
 

@@ -22,6 +22,10 @@ class CohortForm(FlaskForm):
         Optional(), Length(max=254), Email(check_deliverability=False), MailableEmail()])
     language = SelectField(_l("Language of invitations"), choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()],
                            default="en")
+    attendance_required_percent = BoundedIntegerField(
+        _l("Share of the live sessions to attend to complete, in percent (leave empty for no such rule)"),
+        validators=[Optional()], minimum=0, maximum=100)
+    watched_recording_counts = BooleanField(_l("Watching a session's recording counts as attending it"))
     courses = SelectMultipleField(_l("Courses"), coerce=int, validators=[DataRequired()],
                                   widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     submit = SubmitField(_l("Save the cohort"))

@@ -2,12 +2,12 @@
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, String, Table, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.accounts.models import User, string_enum
+from portal.accounts.models import User
 from portal.courses.models import Course
-from portal.db_types import UTCDateTime, utcnow
+from portal.db_types import UTCDateTime, string_enum, utcnow
 from portal.extensions import Model, db
 
 cohort_courses = Table(
@@ -28,6 +28,10 @@ class Cohort(Model):
     """One workshop edition: its courses, dates, coordinators and who may join."""
 
     __tablename__ = "cohorts"
+    __table_args__ = (
+        CheckConstraint("attendance_required_percent IS NULL OR attendance_required_percent BETWEEN 0 AND 100",
+                        name="attendance_required_percent_range"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -42,6 +46,10 @@ class Cohort(Model):
     #: Where answers to the cohort's mail go (its Reply-To), as a coordinator typed it; None: MAIL_REPLY_TO.
     contact_email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The share of the ended live sessions a trainee must attend to complete the cohort; None: no such rule.
+    attendance_required_percent: Mapped[int | None]
+    #: Whether watching a session's recording counts as attending it.
+    watched_recording_counts: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     courses: Mapped[list[Course]] = relationship(secondary=cohort_courses, order_by=Course.slug)
     coordinators: Mapped[list[User]] = relationship(secondary=cohort_coordinators, order_by=User.name)

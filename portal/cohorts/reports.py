@@ -4,9 +4,11 @@ country and gender. Pages and exports are built from the same objects, so they a
 Every report runs a fixed number of queries, whatever the number of trainees or lessons."""
 import json
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from flask import Flask, current_app
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import selectinload
 
@@ -20,6 +22,40 @@ from portal.learning.models import CourseCompletion, LessonCompletion
 from portal.learning.services import Step, outlines
 from portal.quizzes.grading import question_type
 from portal.quizzes.models import AttemptAnswer, QuizAttempt
+
+
+@dataclass(frozen=True)
+class AttendanceFigures:
+    """How many of a cohort's ended live sessions a trainee attended (or, where the cohort says so, watched)."""
+
+    attended: int
+    ended: int
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.attended / self.ended) if self.ended else None
+
+    def meets(self, required_percent: int | None) -> bool:
+        """Whether the share attended reaches the cohort's rule; with no rule, or no session ended yet, it does."""
+        if required_percent is None or not self.ended:
+            return True
+        return 100 * self.attended >= required_percent * self.ended
+
+
+#: Counts each trainee's attendance in a cohort, in a fixed number of queries: cohort, user ids -> figures.
+AttendanceCounter = Callable[[Cohort, list[int]], dict[int, AttendanceFigures]]
+COUNTER_KEY = "cohorts.attendance_counter"
+
+
+def set_attendance_counter(app: Flask, counter: AttendanceCounter) -> None:
+    """Say how attendance of live sessions is counted (the live sessions do); until said, reports have no attendance."""
+    app.extensions[COUNTER_KEY] = counter
+
+
+def count_attendance(cohort: Cohort, user_ids: list[int]) -> dict[int, AttendanceFigures] | None:
+    """Each trainee's attendance by the counter set for the app; None when none is."""
+    counter: AttendanceCounter | None = current_app.extensions.get(COUNTER_KEY)
+    return counter(cohort, user_ids) if counter is not None else None
 
 
 @dataclass
@@ -42,6 +78,15 @@ class TraineeRow:
     certified: bool
     quizzes_attempted: int = 0
     quizzes_passed: int = 0
+    #: None when attendance is not counted (no live sessions wired in).
+    attendance: AttendanceFigures | None = None
+    #: False when the course is complete but the cohort's attendance rule is not met yet.
+    attendance_met: bool = True
+
+    @property
+    def is_complete(self) -> bool:
+        """The cohort's completion: the course's rule, and the cohort's attendance rule if it has one."""
+        return self.completed_at is not None and self.attendance_met
 
     @property
     def percent(self) -> int:
@@ -82,6 +127,8 @@ class CohortReport:
     #: Members invited from a roster who have not accepted: listed, with none of their progress.
     pending: list[User] = field(default_factory=list)
     generated_at: datetime = field(default_factory=utcnow)
+    #: Whether the rows carry attendance figures (the grid and exports then show them).
+    has_attendance: bool = False
 
     @property
     def enrolled(self) -> int:
@@ -89,7 +136,7 @@ class CohortReport:
 
     @property
     def completed(self) -> int:
-        return sum(row.completed_at is not None for row in self.rows)
+        return sum(row.is_complete for row in self.rows)
 
     @property
     def certified(self) -> int:
@@ -126,7 +173,7 @@ class CohortReport:
             label = key(row.user)
             group = groups.setdefault(label, GroupFigures(label))
             group.enrolled += 1
-            group.completed += row.completed_at is not None
+            group.completed += row.is_complete
             group.certified += row.certified
         return sorted(groups.values(), key=lambda group: (-group.enrolled, group.label))
 
@@ -145,7 +192,8 @@ def active_member_ids(cohort: Cohort, only_user: int | None = None) -> Select[in
 
 
 def cohort_report(cohort: Cohort, course: Course, only_user: int | None = None) -> CohortReport:
-    """Progress of every trainee of the cohort (or of one) in one course, in six queries."""
+    """Progress of every trainee of the cohort (or of one) in one course, in six queries (and the attendance
+    counter's own fixed number)."""
     revision = course.published_revision
     if revision is None:
         raise ValueError(f"course {course.slug} has no published revision to report on")
@@ -192,6 +240,9 @@ def cohort_report(cohort: Cohort, course: Course, only_user: int | None = None) 
                                           Certificate.revoked_at.is_(None))
     ))
 
+    counted = count_attendance(cohort, [user.id for user, _ in active])
+    attendance = counted or {}
+
     module_keys = list(dict.fromkeys(step.module_key for step in steps))
     titles = {step.module_key: step.module_title for step in steps}
     module_lessons = {key: [s.stable_id for s in steps if s.module_key == key and s.kind == "lesson"] for key in module_keys}
@@ -214,8 +265,11 @@ def cohort_report(cohort: Cohort, course: Course, only_user: int | None = None) 
             user=user, cells=cells, steps_done=steps_done, steps_total=len(steps), last_activity=last_activity,
             completed_at=completions.get(user.id), certified=user.id in certified,
             quizzes_attempted=len(user_scores), quizzes_passed=sum(p for _, p in user_scores.values()),
+            attendance=attendance.get(user.id),
+            attendance_met=user.id not in attendance or attendance[user.id].meets(cohort.attendance_required_percent),
         ))
-    return CohortReport(cohort, course, revision, [(key, titles[key]) for key in module_keys], rows, pending)
+    return CohortReport(cohort, course, revision, [(key, titles[key]) for key in module_keys], rows, pending,
+                        has_attendance=counted is not None)
 
 
 @dataclass

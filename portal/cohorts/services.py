@@ -58,7 +58,8 @@ def member_counts(cohort_ids: list[int]) -> dict[int, int]:
 
 def save_cohort(cohort: Cohort | None, *, name: str, starts_on: date, ends_on: date, seat_cap: int | None,
                 enrolment_key: str, courses: list[Course], coordinator: User, language: str = "en",
-                contact_email: str = "") -> Cohort:
+                contact_email: str = "", attendance_required_percent: int | None = None,
+                watched_recording_counts: bool = False) -> Cohort:
     """Create or update a cohort, with an audit record of what changed; its creator becomes one of its coordinators."""
     created = cohort is None
     if cohort is None:
@@ -75,6 +76,8 @@ def save_cohort(cohort: Cohort | None, *, name: str, starts_on: date, ends_on: d
     cohort.seat_cap, cohort.enrolment_key = seat_cap, enrolment_key.strip() or None
     cohort.language = language
     cohort.contact_email = accounts.normalise_email(contact_email) or None
+    cohort.attendance_required_percent = attendance_required_percent
+    cohort.watched_recording_counts = watched_recording_counts
     cohort.courses = courses
     db.session.flush()
     after = _audited_fields(cohort)
@@ -94,6 +97,8 @@ def save_cohort(cohort: Cohort | None, *, name: str, starts_on: date, ends_on: d
 def _audited_fields(cohort: Cohort) -> dict[str, Any]:
     return {"name": cohort.name, "starts_on": cohort.starts_on.isoformat(), "ends_on": cohort.ends_on.isoformat(),
             "seat_cap": cohort.seat_cap, "language": cohort.language, "contact_email": cohort.contact_email,
+            "attendance_required_percent": cohort.attendance_required_percent,
+            "watched_recording_counts": cohort.watched_recording_counts,
             "courses": sorted(course.slug for course in cohort.courses)}
 
 

@@ -89,7 +89,9 @@ def save(cohort: Cohort | None, form: CohortForm):
     cohort = services.save_cohort(cohort, name=form.name.data, starts_on=form.starts_on.data,
                                   ends_on=form.ends_on.data, seat_cap=form.seat_cap.data, enrolment_key=key,
                                   courses=courses, coordinator=current_user, language=form.language.data,
-                                  contact_email=form.contact_email.data or "")
+                                  contact_email=form.contact_email.data or "",
+                                  attendance_required_percent=form.attendance_required_percent.data,
+                                  watched_recording_counts=form.watched_recording_counts.data)
     db.session.commit()
     flash(_("The cohort is saved."), "success")
     return redirect(url_for("cohorts.show_cohort", cohort_id=cohort.id))

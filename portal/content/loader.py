@@ -1,4 +1,5 @@
 """Read a course folder's files into a CourseSpec, collecting every problem at once."""
+import dataclasses
 import hashlib
 import math
 import re
@@ -9,25 +10,46 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from portal.content.files import Limits, MediaInfo, is_hidden, read_folder, read_zip, sniff_media, strip_common_folder
+from portal.content.languages import CONTENT_LANGUAGES
 from portal.content.markdown import MediaResolver, ResolvedMedia, render_markdown
 from portal.content.messages import N_
 from portal.content.problems import ContentError, Problem, in_order
-from portal.content.questions import KINDS, MAX_POINTS, read_hint
+from portal.content.questions import KINDS, MAX_POINTS, ShortText, read_hint
 from portal.content.quizfile import QUESTION_FILES, read_question_file
-from portal.content.spec import CourseSpec, LessonSpec, MediaSpec, ModuleSpec, QuestionSpec, QuizSpec, Reference
+from portal.content.spec import (
+    CourseSpec,
+    LessonSpec,
+    LessonTranslation,
+    MediaSpec,
+    ModuleSpec,
+    QuestionSpec,
+    QuizSpec,
+    Reference,
+)
 from portal.content.yamlfile import Located, load_yaml
 
 KEY = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 MODULE_FOLDER = re.compile(rf"^(\d{{2}})-({KEY})$")
 LESSON_FILE = re.compile(rf"^(\d{{2}})-({KEY})\.md$")
+#: A lesson in another language, beside the lesson: 01-why-govern-ai.fr.md
+LESSON_TRANSLATION_FILE = re.compile(rf"^(\d{{2}})-({KEY})\.([a-z]{{2}})\.md$")
+#: A quiz's words in another language, beside the quiz (whatever its file): quiz.fr.yaml
+QUIZ_TRANSLATION_FILE = re.compile(r"^quiz\.([a-z]{2})\.yaml$")
 QUESTION_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 SLUG = re.compile(rf"^{KEY}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-LANGUAGES = ("en", "fr", "ar", "zh")
+LANGUAGES = tuple(CONTENT_LANGUAGES)
 COURSE_FIELDS = {"slug", "title", "summary", "language", "topics", "estimated_hours", "lecturers",
-                 "completion", "certificate", "objectives", "audience", "prerequisites"}
-MODULE_FIELDS = {"title", "summary", "objectives", "quiz"}
+                 "completion", "certificate", "objectives", "audience", "prerequisites", "translations"}
+COURSE_TRANSLATION_FIELDS = {"title", "summary", "objectives", "audience", "prerequisites"}
+MODULE_FIELDS = {"title", "summary", "objectives", "quiz", "translations"}
+MODULE_TRANSLATION_FIELDS = {"title", "summary", "objectives"}
 LESSON_FIELDS = {"title", "minutes", "reviewed", "references"}
+#: A translated lesson takes its minutes from the lesson; its references may point at texts in its language.
+LESSON_TRANSLATION_FIELDS = {"title", "reviewed", "references"}
+QUIZ_TRANSLATION_FIELDS = {"title", "questions"}
+#: What a translated question may repeat from the question, and must then give as it does.
+QUESTION_SETTINGS = ("type", "points", "category")
 REFERENCE_FIELDS = {"title", "url", "publisher", "year"}
 QUIZ_SETTINGS = {"title", "pass_mark", "attempts", "shuffle", "draw"}
 QUIZ_FIELDS = QUIZ_SETTINGS | {"questions"}
@@ -111,6 +133,8 @@ class _Reader:
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
         self.media: dict[str, MediaSpec] = {}
+        #: The languages course.yaml declares translations in; module files may use only these.
+        self.translation_languages: set[str] = set()
 
     def problem(self, file: str, line: int | None, message: str, **params: Any) -> None:
         """Add a problem: `message` is a template marked with N_, `params` its values."""
@@ -211,6 +235,8 @@ class _Reader:
             self.problem("course.yaml", None, N_("missing: a course folder needs a course.yaml"))
             return None
         course = self.yaml_mapping("course.yaml")
+        if course is not None:
+            self.translation_languages = self.declared_languages(course)
         self.read_media()
         modules = self.read_modules()
         if course is None:
@@ -244,6 +270,7 @@ class _Reader:
         if not modules and not any(p.file != file for p in self.problems):
             self.problem(file, None, N_("the course has no modules (folders such as 01-introduction/)"))
         self.check_hours(data, hours, modules)
+        objectives = self.objectives(data, file, COURSE_OBJECTIVES)
         return CourseSpec(
             slug=slug,
             title=self.required_text(data, file, "title", 200),
@@ -258,11 +285,81 @@ class _Reader:
             media=tuple(self.media.values()),
             content_hash=content_hash(self.files),
             files=self.files,
-            objectives=self.objectives(data, file, COURSE_OBJECTIVES),
+            objectives=objectives,
             audience_html=self.paragraph(data, file, "audience"),
             prerequisites_html=self.paragraph(data, file, "prerequisites"),
             warnings=tuple(in_order(self.warnings)),
+            translations=self.course_translations(data, language, objectives),
         )
+
+    def declared_languages(self, data: Located) -> set[str]:
+        """The languages course.yaml's `translations` names, each one the course may be read in."""
+        raw = data.get("translations")
+        if raw is None:
+            return set()
+        if not isinstance(raw, Located):
+            self.problem("course.yaml", data.line_of("translations"),
+                         N_("translations must be a mapping of languages, each with its title and summary"))
+            return set()
+        declared = set()
+        for language in raw:
+            if language not in LANGUAGES:
+                self.problem("course.yaml", raw.line_of(language),
+                             N_("translation language '%(language)s' must be one of %(languages)s"),
+                             language=str(language)[:10], languages=", ".join(LANGUAGES))
+            elif language == data.get("language"):
+                self.problem("course.yaml", raw.line_of(language),
+                             N_("'%(language)s' is the course's own language, not a translation"), language=language)
+            else:
+                declared.add(language)
+        return declared
+
+    def translation_entries(self, data: Located, file: str, allowed: set[str]) -> dict[str, Located]:
+        """The mapping of each declared language under `data`'s `translations`, its fields checked."""
+        raw = data.get("translations")
+        if raw is None:
+            return {}
+        if not isinstance(raw, Located):
+            self.problem(file, data.line_of("translations"), N_("translations must be a mapping of languages"))
+            return {}
+        entries = {}
+        for language, entry in raw.items():
+            if file != "course.yaml" and language not in self.translation_languages:
+                self.problem(file, raw.line_of(language),
+                             N_("the language '%(language)s' is not among the translations course.yaml declares"),
+                             language=str(language)[:10])
+            elif not isinstance(entry, Located):
+                self.problem(file, raw.line_of(language),
+                             N_("the translation into '%(language)s' must be a mapping of fields"), language=str(language)[:10])
+            elif language in self.translation_languages:
+                self.unknown_fields(entry, file, allowed)
+                entries[language] = entry
+        return entries
+
+    def translated_objectives(self, entry: Located, file: str, counts: tuple[int, int],
+                              original: tuple[str, ...]) -> tuple[str, ...]:
+        """A translation's objectives: as many as the original's, one for one."""
+        objectives = self.objectives(entry, file, counts)
+        if objectives and len(objectives) != len(original):
+            self.problem(file, entry.line_of("objectives"),
+                         N_("the translation lists %(count)d objectives and the original %(original)d: translate "
+                            "each one"), count=len(objectives), original=len(original))
+        return objectives
+
+    def course_translations(self, data: Located, language: str,
+                            objectives: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+        """The course's title, summary, objectives, audience and prerequisites in each other language."""
+        file = "course.yaml"
+        translations = {}
+        for other, entry in self.translation_entries(data, file, COURSE_TRANSLATION_FIELDS).items():
+            translations[other] = {
+                "title": self.required_text(entry, file, "title", 200),
+                "summary": self.required_text(entry, file, "summary", 2000),
+                "objectives": list(self.translated_objectives(entry, file, COURSE_OBJECTIVES, objectives)),
+                "audience_html": self.paragraph(entry, file, "audience"),
+                "prerequisites_html": self.paragraph(entry, file, "prerequisites"),
+            }
+        return translations
 
     def check_hours(self, data: Located, hours: float, modules: list[ModuleSpec]) -> None:
         """Warn when estimated_hours strays too far from the minutes of the course's parts."""
@@ -375,9 +472,17 @@ class _Reader:
                                                                  "settings: 'quiz' here is for quiz.gift or quiz.aiken"))
         elif quiz_files:
             quiz = self.read_question_file_quiz(f"{folder}/{quiz_files[0]}", key, meta, meta_path)
+        translated_lessons: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        quiz_translations: list[tuple[str, str]] = []
         for name in sorted(names):
             path = f"{folder}/{name}"
             if name in ("module.yaml", *quiz_files) or name.startswith("media/"):
+                continue
+            if match := LESSON_TRANSLATION_FILE.match(name):
+                translated_lessons.setdefault((match.group(1), match.group(2)), []).append((match.group(3), path))
+                continue
+            if match := QUIZ_TRANSLATION_FILE.match(name):
+                quiz_translations.append((match.group(1), path))
                 continue
             match = LESSON_FILE.match(name)
             if not match:
@@ -388,12 +493,34 @@ class _Reader:
             lesson_keys.add(match.group(2))
             lesson = self.read_lesson(path, folder, int(match.group(1)), match.group(2))
             if lesson:
-                lessons.append(lesson)
+                in_languages = {language: translation for language, translated_path
+                                in translated_lessons.get((match.group(1), match.group(2)), [])
+                                if (translation := self.read_lesson_translation(translated_path, folder, language))}
+                lessons.append(dataclasses.replace(lesson, translations=in_languages))
+        for (prefix, lesson_key), translated in translated_lessons.items():
+            if f"{prefix}-{lesson_key}.md" not in names:
+                for _, translated_path in translated:
+                    self.problem(translated_path, None, N_("a translated lesson sits beside its lesson, which is "
+                                                           "missing: %(name)s"), name=f"{prefix}-{lesson_key}.md")
+        if quiz is not None:
+            quiz = self.translate_quiz(quiz, quiz_translations)
+        elif not quiz_files:
+            for _, translated_path in quiz_translations:
+                self.problem(translated_path, None, N_("a quiz translation needs the module's quiz, which is missing"))
         if not lessons:
             self.problem(folder, None, N_("the module has no lessons"))
         if meta is None:
             return None
         self.unknown_fields(meta, meta_path, MODULE_FIELDS)
+        objectives = self.objectives(meta, meta_path, MODULE_OBJECTIVES)
+        translations = {
+            language: {
+                "title": self.required_text(entry, meta_path, "title", 200),
+                "summary": self.optional_text(entry, meta_path, "summary", 2000),
+                "objectives": list(self.translated_objectives(entry, meta_path, MODULE_OBJECTIVES, objectives)),
+            }
+            for language, entry in self.translation_entries(meta, meta_path, MODULE_TRANSLATION_FIELDS).items()
+        }
         return ModuleSpec(
             key=key,
             position=position,
@@ -402,10 +529,12 @@ class _Reader:
             summary=self.optional_text(meta, meta_path, "summary", 2000),
             lessons=tuple(lessons),
             quiz=quiz,
-            objectives=self.objectives(meta, meta_path, MODULE_OBJECTIVES),
+            objectives=objectives,
+            translations=translations,
         )
 
-    def read_lesson(self, path: str, folder: str, position: int, key: str) -> LessonSpec | None:
+    def front_matter(self, path: str) -> tuple[Located, str, int] | None:
+        """A lesson file's front matter, its Markdown body, and the line the body starts after."""
         text = self.text(path)
         if text is None:
             return None
@@ -423,6 +552,31 @@ class _Reader:
             if meta is not None:
                 self.problem(path, 2, N_("the front matter must give title and minutes"))
             return None
+        return meta, "\n".join(lines[end + 1:]), end
+
+    def read_lesson_translation(self, path: str, folder: str, language: str) -> LessonTranslation | None:
+        """A lesson in a language course.yaml declares: its title and text, its own references if any."""
+        if language not in self.translation_languages:
+            self.problem(path, None, N_("the language '%(language)s' is not among the translations course.yaml "
+                                        "declares"), language=language)
+            return None
+        read = self.front_matter(path)
+        if read is None:
+            return None
+        meta, body, end = read
+        self.unknown_fields(meta, path, LESSON_TRANSLATION_FIELDS)
+        title = self.required_text(meta, path, "title", 200)
+        html = self.markdown(path, body, self.resolver(folder), line_offset=end + 1)
+        if not body.strip():
+            self.problem(path, end + 1, N_("the lesson has no text"))
+        return LessonTranslation(language, title, html, sha256(self.files[path]), reviewed=self.reviewed(meta, path),
+                                 references=self.references(meta, path))
+
+    def read_lesson(self, path: str, folder: str, position: int, key: str) -> LessonSpec | None:
+        read = self.front_matter(path)
+        if read is None:
+            return None
+        meta, body, end = read
         self.unknown_fields(meta, path, LESSON_FIELDS)
         title = self.required_text(meta, path, "title", 200)
         minutes = meta.get("minutes")
@@ -430,7 +584,6 @@ class _Reader:
             self.problem(path, meta.line_of("minutes") if "minutes" in meta else 2,
                          N_("minutes must be a whole number above zero"))
             minutes = 0
-        body = "\n".join(lines[end + 1:])
         html = self.markdown(path, body, self.resolver(folder), line_offset=end + 1)
         if not body.strip():
             self.problem(path, end + 1, N_("the lesson has no text"))
@@ -513,6 +666,87 @@ class _Reader:
             self.problem(path, data.line_of("questions"), N_("a quiz needs a list of questions"))
             raw_questions = []
         return self.quiz_spec(path, module_key, raw_questions, sha256(self.files[path]), data, path)
+
+    def translate_quiz(self, quiz: QuizSpec, files: list[tuple[str, str]]) -> QuizSpec:
+        """The quiz with its questions' words in each language a `quiz.<language>.yaml` gives."""
+        if not files:
+            return quiz
+        originals = {question.key: question for question in quiz.questions}
+        by_language: dict[str, dict[str, dict[str, Any]]] = {}
+        titles: dict[str, dict[str, str]] = {}
+        for language, path in files:
+            if language not in self.translation_languages:
+                self.problem(path, None, N_("the language '%(language)s' is not among the translations course.yaml "
+                                            "declares"), language=language)
+                continue
+            data = self.yaml_mapping(path)
+            if data is None:
+                continue
+            self.unknown_fields(data, path, QUIZ_TRANSLATION_FIELDS)
+            titles[language] = {"title": self.optional_text(data, path, "title", 200) or quiz.title}
+            entries = data.get("questions")
+            if not isinstance(entries, list) or not entries:
+                self.problem(path, data.line_of("questions"), N_("a quiz translation needs a list of questions"))
+                continue
+            by_language[language] = {}
+            for position, entry in enumerate(entries, start=1):
+                translated = self.read_question_translation(path, position, entry, originals)
+                if translated is None:
+                    continue
+                key, words = translated
+                if key in by_language[language]:
+                    self.problem(path, entry.line_of("id"), N_("question id '%(id)s' is used twice"), id=key)
+                by_language[language][key] = words
+        questions = tuple(
+            dataclasses.replace(question, translations={
+                language: words[question.key] for language, words in by_language.items() if question.key in words
+            })
+            for question in quiz.questions
+        )
+        return dataclasses.replace(quiz, questions=tuple(share_accepted_answers(question) for question in questions),
+                                   translations=titles)
+
+    def read_question_translation(self, path: str, position: int, entry: Any,
+                                  originals: dict[str, QuestionSpec]) -> tuple[str, dict[str, Any]] | None:
+        """(question id, its words) from one entry of a quiz translation, checked against the question:
+        the same type, points and category, the same choice ids, right answers and weights."""
+        if not isinstance(entry, Located):
+            self.problem(path, None, N_("question %(number)d must be a mapping of fields"), number=position)
+            return None
+        key = self.optional_text(entry, path, "id", 80)
+        original = originals.get(key)
+        if original is None:
+            self.problem(path, entry.line_of("id") if "id" in entry else entry.line,
+                         N_("question %(number)d: the quiz has no question with the id '%(id)s'"),
+                         number=position, id=key[:80])
+            return None
+        kind = KINDS[original.type]
+        self.unknown_fields(entry, path, QUESTION_FIELDS | kind.fields)
+        given = {"type": entry.get("type", original.type), "points": entry.get("points", original.points),
+                 "category": entry.get("category", original.category)}
+        expected = {"type": original.type, "points": original.points, "category": original.category}
+        for name in QUESTION_SETTINGS:
+            if given[name] != expected[name]:
+                self.problem(path, entry.line_of(name), N_("question '%(id)s': %(field)s is %(given)s here and "
+                                                           "%(expected)s in the quiz; a translation changes words only"),
+                             id=key, field=name, given=str(given[name])[:40], expected=str(expected[name])[:40])
+        text = self.required_text(entry, path, "text", 5000)
+
+        def report(line, message, **params):
+            self.problem(path, line, message, **params)
+
+        config = kind.read(entry, report)
+        if kind.structure(config) != kind.structure(original.config):
+            self.problem(path, entry.line, N_("question '%(id)s': its choices or answers differ from the quiz's "
+                                              "(their ids, number, right answers or weights); a translation changes "
+                                              "words only"), id=key)
+        feedback = self.optional_text(entry, path, "feedback", 5000)
+        return key, {
+            "text_html": self.markdown(path, text, line_offset=entry.line_of("text") - 1),
+            "feedback_html": self.markdown(path, feedback, line_offset=entry.line_of("feedback") - 1) if feedback else "",
+            "hint_html": read_hint(entry, report),
+            "config": config,
+        }
 
     def read_question_file_quiz(self, path: str, module_key: str, meta: Located | None,
                                 meta_path: str) -> QuizSpec | None:
@@ -651,6 +885,25 @@ class _Reader:
         fingerprint = sha256(repr(parts).encode())
         return QuestionSpec(key, position, kind, float(points), text_html,
                             feedback_html if feedback else "", config, fingerprint, hint_html, category)
+
+
+def share_accepted_answers(question: QuestionSpec) -> QuestionSpec:
+    """A short-text question accepts each language's answers: every config, the question's and each
+    translation's, lists the other languages' wordings of each answer, so grading is the same whatever
+    the language the question was read in."""
+    if question.type != "short_text" or not question.translations:
+        return question
+    configs = {"": question.config} | {language: words["config"] for language, words in question.translations.items()}
+    wordings = {language: [answer["text"] for answer in ShortText.answers(config)] for language, config in configs.items()}
+    shared = {}
+    for language, config in configs.items():
+        also = [sorted({texts[index] for other, texts in wordings.items() if other != language and index < len(texts)})
+                for index in range(len(wordings[language]))]
+        shared[language] = {**config, "also": also}
+    return dataclasses.replace(
+        question, config=shared[""],
+        translations={language: {**words, "config": shared[language]} for language, words in question.translations.items()},
+    )
 
 
 def read_course(files: dict[str, bytes], media_url: MediaUrl = placeholder_media_url,

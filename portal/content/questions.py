@@ -207,6 +207,18 @@ def _any_answer_last(answers: list[Located | Any], is_any: Callable[[Any], bool]
                                                      "match: put it last"))
 
 
+#: Keys of a config that hold words in the quiz's language (a translation gives its own).
+WORDS = frozenset({"html", "feedback_html", "feedback_true_html", "feedback_false_html", "also"})
+
+
+def _without_words(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _without_words(item) for key, item in value.items() if key not in WORDS}
+    if isinstance(value, list):
+        return [_without_words(item) for item in value]
+    return value
+
+
 def _line(item: Any, entry: Located, name: str) -> int:
     return item.line if isinstance(item, Located) else entry.line_of(name)
 
@@ -233,6 +245,11 @@ class QuestionKind:
     def parts(self, config: dict[str, Any]) -> list[str]:
         """The authored ids a form names by per-attempt values instead (choices, prompts, items)."""
         return []
+
+    def structure(self, config: dict[str, Any]) -> Any:
+        """What decides grading, without the words: a translation must have the same. By default the
+        config without its HTML (choice ids, right answers, weights, numbers)."""
+        return _without_words(config)
 
 
 class ChoiceKind(QuestionKind):
@@ -430,9 +447,18 @@ class ShortText(QuestionKind):
         return [answer if isinstance(answer, dict) else {"text": answer, "weight": 100.0, "feedback_html": ""}
                 for answer in config["answers"]]
 
+    def structure(self, config):
+        """Answers in order with their weights; `*` stays `*`, the other texts are the language's own."""
+        return [(answer["weight"], answer["text"] == ANY_ANSWER) for answer in self.answers(config)]
+
     def judge(self, config, points, response):
+        """The first answer matched, in any language: `also` lists, by answer, its other languages' wordings."""
         given = normalise_text(response or "")
-        matched = next((answer for answer in self.answers(config) if given and _matches(answer, given)), None)
+        also = config.get("also") or []
+        wordings = [also[index] if index < len(also) else [] for index in range(len(config["answers"]))]
+        matched = next((answer for answer, others in zip(self.answers(config), wordings, strict=True) if given and (
+            _matches(answer, given) or any(normalise_text(text) == given for text in others)
+        )), None)
         if matched is None:
             return Judgement(0.0, points)
         feedback = (matched["feedback_html"],) if matched["feedback_html"] else ()

@@ -31,6 +31,18 @@ class Reference:
 
 
 @dataclass(frozen=True)
+class LessonTranslation:
+    """A lesson in another language than its course's: a file `01-key.fr.md` beside `01-key.md`."""
+
+    language: str
+    title: str
+    html: str
+    content_hash: str  #: of the translation's file
+    reviewed: date | None = None
+    references: tuple[Reference, ...] = ()
+
+
+@dataclass(frozen=True)
 class LessonSpec:
     key: str
     position: int
@@ -41,6 +53,8 @@ class LessonSpec:
     reviewed: date | None = None  #: when its text was last checked against its sources
     references: tuple[Reference, ...] = ()
     words: int = 0     #: of its Markdown body, to judge its minutes
+    #: By language: the lesson in the course's other languages, where it is translated.
+    translations: dict[str, LessonTranslation] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -55,6 +69,9 @@ class QuestionSpec:
     content_hash: str
     hint_html: str = ""     #: shown after a wrong answer while feedback that gives the answer is held back
     category: str = ""      #: the pool it is drawn from, if its quiz draws; "" when always asked
+    #: By language: {text_html, feedback_html, hint_html, config}, the config shaped as this one's
+    #: (same choice ids, right answers and weights) with the language's words.
+    translations: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -68,6 +85,8 @@ class QuizSpec:
     content_hash: str
     #: (category, how many) drawn at random per attempt; questions without a category are always asked.
     draw: tuple[tuple[str, int], ...] = ()
+    #: By language: {"title": ...} for each language the quiz is translated into.
+    translations: dict[str, dict[str, str]] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -80,6 +99,8 @@ class ModuleSpec:
     lessons: tuple[LessonSpec, ...]
     quiz: QuizSpec | None
     objectives: tuple[str, ...] = ()
+    #: By language: {title, summary, objectives}.
+    translations: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -102,6 +123,39 @@ class CourseSpec:
     prerequisites_html: str = ""
     #: What import allows but a reviewer should look at (implausible minutes or hours, a reference without a link).
     warnings: tuple[Problem, ...] = ()
+    #: By language the course is translated into: {title, summary, objectives, audience_html,
+    #: prerequisites_html}; its lessons, modules and quizzes say which of them are translated.
+    translations: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False)
+
+    @property
+    def languages(self) -> list[str]:
+        """The course's main language, then those it is translated into."""
+        return [self.language, *sorted(self.translations)]
+
+    def coverage(self) -> dict[str, dict[str, list[int]]]:
+        """How complete each translation is: {language: {part: [translated, of how many]}} for
+        modules, lessons and quiz questions."""
+        questions = [question for quiz in self.quizzes for question in quiz.questions]
+        return {
+            language: {
+                "modules": [sum(language in module.translations for module in self.modules), len(self.modules)],
+                "lessons": [sum(language in lesson.translations for lesson in self.lessons), len(self.lessons)],
+                "questions": [sum(language in question.translations for question in questions), len(questions)],
+            }
+            for language in sorted(self.translations)
+        }
+
+    def titles_in(self, language: str) -> dict[str, str]:
+        """{"module/<key>" | "lesson/<key>" | "quiz/<key>": title} of the parts translated into `language`."""
+        titles = {}
+        for module in self.modules:
+            if language in module.translations:
+                titles[f"module/{module.key}"] = module.translations[language]["title"]
+            titles.update({f"lesson/{lesson.key}": lesson.translations[language].title
+                           for lesson in module.lessons if language in lesson.translations})
+            if module.quiz and language in module.quiz.translations:
+                titles[f"quiz/{module.quiz.key}"] = module.quiz.translations[language]["title"]
+        return titles
 
     @property
     def lessons(self) -> list[LessonSpec]:

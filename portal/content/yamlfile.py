@@ -84,7 +84,12 @@ _LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 def load_yaml(text: str, file: str, problems: list[Problem], line_offset: int = 0) -> Any:
     """Parse YAML; on error add a problem with its line and return None."""
-    loader = _LineLoader(text)
+    try:
+        loader = _LineLoader(text)
+    except yaml.reader.ReaderError as error:  # a character YAML never accepts, such as NUL
+        where = text[:error.position].count("\n") + 1 + line_offset
+        problems.append(Problem(file, where, N_("invalid YAML: %(reason)s"), {"reason": error.reason}))
+        return None
     loader.duplicates = []
     try:
         data = loader.get_single_data()

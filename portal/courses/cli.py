@@ -1,8 +1,9 @@
-"""`flask courses validate|import PATH`: course files from the shell (in English)."""
+"""`flask courses validate|import PATH`, `flask courses copy-files FOLDER`: course files from the shell (in English)."""
 import dataclasses
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from portal.audit import record
@@ -10,6 +11,7 @@ from portal.content.loader import course_sources
 from portal.content.problems import ContentError, Problem
 from portal.content.spec import CourseSpec
 from portal.courses.importer import import_course, read_spec, upload_limits
+from portal.courses.storage import copy_blobs
 from portal.extensions import db
 
 
@@ -77,6 +79,8 @@ def validate_command(path: Path, strict: bool) -> None:
         click.echo(f"{spec.slug}: valid ({len(spec.modules)} modules, {len(spec.lessons)} lessons, "
                    f"{sum(len(q.questions) for q in spec.quizzes)} questions)"
                    + (f", {_count(len(spec.warnings), 'warning')}" if spec.warnings else ""))
+        for language, parts in spec.coverage().items():
+            click.echo(f"  {language}: " + ", ".join(f"{done} of {total} {part}" for part, (done, total) in parts.items()))
     if strict and warnings:
         click.echo("Failed: --strict allows no warnings.", err=True)
         raise SystemExit(1)
@@ -110,3 +114,16 @@ def import_command(path: Path) -> None:
         click.echo(f"{result.course.slug}: {state}")
         for note in result.notes:
             click.echo(f"  note: {note}")
+
+
+@courses.command("copy-files")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@with_appcontext
+def copy_files_command(folder: Path) -> None:
+    """Copy course files from a local folder into the configured storage (e.g. when moving to S3); safe to repeat."""
+    copied, left_out = copy_blobs(folder)
+    for name in left_out:
+        click.echo(f"left out {name}: not a course file kept by its hash, or its bytes do not match it", err=True)
+    click.echo(f"{_count(copied, 'file')} in {current_app.config['STORAGE_BACKEND']} storage.")
+    if left_out:
+        raise SystemExit(1)

@@ -15,7 +15,9 @@ _SYLLABUSES: ProcessCache[Markup] = ProcessCache(SYLLABUS_CACHE_SIZE)
 
 
 def syllabus_fragment(revision: CourseRevision) -> Markup:
-    """The revision's syllabus (modules, lesson titles and lengths, quizzes) in the page's language."""
-    key = (revision.id, revision.content_hash, str(get_locale() or "en"))
-    return _SYLLABUSES.get(key, lambda: Markup(render_template("courses/_syllabus.html",
-                                                               revision=syllabus(revision.id))))
+    """The revision's syllabus (modules, lesson titles and lengths, quizzes) in the page's language:
+    titles and module descriptions translated where the course is, each with its own lang and dir."""
+    language = str(get_locale() or "en")
+    key = (revision.id, revision.content_hash, language)
+    return _SYLLABUSES.get(key, lambda: Markup(render_template(
+        "courses/_syllabus.html", revision=syllabus(revision.id), titles=revision.titles_in(language))))

@@ -2,6 +2,8 @@
 
 Services flush and never commit: the caller (a view or a CLI command) commits once, so an
 import of many courses is all-or-nothing."""
+import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
@@ -18,6 +20,7 @@ from portal.courses.models import (
     CourseFile,
     CourseRevision,
     Lesson,
+    LessonTranslation,
     LessonVersion,
     Module,
     Question,
@@ -26,7 +29,7 @@ from portal.courses.models import (
     QuizVersion,
     RevisionStatus,
 )
-from portal.courses.storage import put_blob
+from portal.courses.storage import put_blobs
 from portal.db_types import rows_changed, utcnow
 from portal.extensions import db
 
@@ -65,13 +68,28 @@ def _keyed(rows) -> dict[str, Any]:
     return {row.key: row for row in rows}
 
 
+def translation_fingerprint(spec: CourseSpec, language: str) -> str:
+    """A hash of everything `spec` says in `language`: equal hashes, the same translation."""
+    parts: list[Any] = [spec.translations[language]]
+    for module in spec.modules:
+        parts.append(module.translations.get(language))
+        parts += [lesson.translations[language].content_hash for lesson in module.lessons
+                  if language in lesson.translations]
+        if module.quiz:
+            parts.append(module.quiz.translations.get(language))
+            parts += [question.translations.get(language) for question in module.quiz.questions]
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
 def _summarise(base: CourseRevision | None, spec: CourseSpec) -> dict[str, dict[str, list[str]]]:
     """What `spec` adds, changes, moves and removes against `base`, by stable key."""
     old_lessons: dict[str, tuple[str, str, int]] = {}
     old_modules: dict[str, tuple[str, str, tuple[str, ...]]] = {}
     old_quizzes: dict[str, tuple] = {}
     old_questions: dict[str, str] = {}
+    old_translations: dict[str, str] = {}
     if base is not None:
+        old_translations = {language: words.get("fingerprint", "") for language, words in (base.translations or {}).items()}
         for module in base.modules:
             old_modules[module.key] = (module.title, module.summary, tuple(module.objectives))
         lesson_rows = db.session.execute(
@@ -120,6 +138,8 @@ def _summarise(base: CourseRevision | None, spec: CourseSpec) -> dict[str, dict[
         "lessons": lessons,
         "quizzes": compare(old_quizzes, new_quizzes),
         "questions": compare(old_questions, new_questions),
+        "translations": compare(old_translations, {language: translation_fingerprint(spec, language)
+                                                   for language in spec.translations}),
     }
 
 
@@ -167,6 +187,9 @@ def stage_revision(spec: CourseSpec, actor: User | None = None) -> ImportResult:
         completion=spec.completion, certificate=spec.certificate, objectives=list(spec.objectives),
         audience_html=spec.audience_html, prerequisites_html=spec.prerequisites_html,
         warnings=[warning.as_dict() for warning in spec.warnings],
+        translations={language: {**words, "coverage": spec.coverage()[language], "titles": spec.titles_in(language),
+                                 "fingerprint": translation_fingerprint(spec, language)}
+                      for language, words in spec.translations.items()},
     )
     db.session.add(revision)
     _add_files(revision, spec)
@@ -177,8 +200,8 @@ def stage_revision(spec: CourseSpec, actor: User | None = None) -> ImportResult:
 
 def _add_files(revision: CourseRevision, spec: CourseSpec) -> None:
     media_types = {media.path: media.media_type for media in spec.media}
-    for path, data in sorted(spec.files.items()):
-        digest = put_blob(data)
+    files = sorted(spec.files.items())
+    for (path, data), digest in zip(files, put_blobs([data for _, data in files]), strict=True):
         revision.files.append(CourseFile(path=path, sha256=digest, size=len(data), media_type=media_types.get(path)))
 
 
@@ -187,15 +210,23 @@ def _add_content(course: Course, revision: CourseRevision, spec: CourseSpec) -> 
     quizzes = _stable_rows(Quiz, Quiz.course_id, course.id, {q.key for q in spec.quizzes})
     for module_spec in spec.modules:
         module = Module(key=module_spec.key, position=module_spec.position, title=module_spec.title,
-                        summary=module_spec.summary, objectives=list(module_spec.objectives))
+                        summary=module_spec.summary, objectives=list(module_spec.objectives),
+                        translations=module_spec.translations)
         revision.modules.append(module)
         for lesson_spec in module_spec.lessons:
-            module.lessons.append(LessonVersion(
+            version = LessonVersion(
                 lesson=lessons[lesson_spec.key], revision=revision, position=lesson_spec.position,
                 title=lesson_spec.title, minutes=lesson_spec.minutes, html=lesson_spec.html,
                 content_hash=lesson_spec.content_hash, reviewed_on=lesson_spec.reviewed,
                 references=[reference.as_dict() for reference in lesson_spec.references],
-            ))
+            )
+            module.lessons.append(version)
+            for translation in lesson_spec.translations.values():
+                db.session.add(LessonTranslation(
+                    lesson_version=version, language=translation.language, title=translation.title,
+                    html=translation.html, content_hash=translation.content_hash, reviewed_on=translation.reviewed,
+                    references=[reference.as_dict() for reference in translation.references],
+                ))
         quiz_spec = module_spec.quiz
         if quiz_spec is None:
             continue
@@ -205,12 +236,12 @@ def _add_content(course: Course, revision: CourseRevision, spec: CourseSpec) -> 
             quiz=quiz, revision=revision, title=quiz_spec.title, pass_mark=quiz_spec.pass_mark,
             attempts_allowed=quiz_spec.attempts_allowed, shuffle=quiz_spec.shuffle,
             draw=[{"category": category, "count": count} for category, count in quiz_spec.draw],
-            content_hash=quiz_spec.content_hash,
+            content_hash=quiz_spec.content_hash, translations=quiz_spec.translations,
             questions=[
                 QuestionVersion(
                     question=questions[q.key], position=q.position, type=q.type, points=q.points,
                     text_html=q.text_html, feedback_html=q.feedback_html, hint_html=q.hint_html, config=q.config,
-                    category=q.category, content_hash=q.content_hash,
+                    category=q.category, content_hash=q.content_hash, translations=q.translations,
                 )
                 for q in quiz_spec.questions
             ],

@@ -12,10 +12,10 @@ from typing import Any
 from sqlalchemy import JSON, Column, Date, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from portal.accounts.models import User, string_enum
+from portal.accounts.models import User
 from portal.content.problems import Problem
 from portal.content.questions import KINDS
-from portal.db_types import UTCDateTime, utcnow
+from portal.db_types import UTCDateTime, string_enum, utcnow
 from portal.extensions import Model, db
 
 course_lecturers = Table(
@@ -94,6 +94,10 @@ class CourseRevision(Model):
     prerequisites_html: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: What validation warned about ({file, line, message, params}), for the lecturer's preview.
     warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
+    #: The course in its other languages: {language: {title, summary, objectives, audience_html,
+    #: prerequisites_html, coverage: {modules|lessons|questions: [translated, of how many]},
+    #: titles: {"module/<key>" | "lesson/<key>" | "quiz/<key>": title}}}.
+    translations: Mapped[dict[str, dict[str, Any]]] = mapped_column(JSON, default=dict, server_default="{}")
 
     course: Mapped[Course] = relationship(back_populates="revisions", foreign_keys=[course_id])
     created_by: Mapped[User | None] = relationship()
@@ -109,6 +113,29 @@ class CourseRevision(Model):
         return self.status == RevisionStatus.DRAFT
 
     @property
+    def languages(self) -> list[str]:
+        """The languages the course can be read in: its own first, then its translations."""
+        return [self.language, *sorted(self.translations or {})]
+
+    def in_language(self, language: str) -> dict[str, Any]:
+        """Title, summary, objectives, audience and prerequisites in `language` where the course is
+        translated into it, else in its own; with the `language` they are written in."""
+        own = {"language": self.language, "title": self.title, "summary": self.summary,
+               "objectives": self.objectives, "audience_html": self.audience_html,
+               "prerequisites_html": self.prerequisites_html}
+        translation = (self.translations or {}).get(language)
+        if not translation:
+            return own
+        return {**own, **{name: value for name, value in translation.items() if name in own and value},
+                "language": language}
+
+    def titles_in(self, language: str) -> dict[str, tuple[str, str]]:
+        """{"module/<key>" | "lesson/<key>" | "quiz/<key>": (title, language)} of the parts translated
+        into `language`; a part left out keeps its own title, in the course's language."""
+        titles = (self.translations or {}).get(language, {}).get("titles", {})
+        return {key: (title, language) for key, title in titles.items()}
+
+    @property
     def warning_list(self) -> list[Problem]:
         return [Problem(**warning) for warning in self.warnings]
 
@@ -116,7 +143,7 @@ class CourseRevision(Model):
         """(part, kind, keys) for each non-empty entry of the summary of changes, in reading order."""
         return [
             (part, kind, self.changes[part][kind])
-            for part in ("modules", "lessons", "quizzes", "questions")
+            for part in ("modules", "lessons", "quizzes", "questions", "translations")
             for kind in ("added", "changed", "moved", "removed")
             if self.changes.get(part, {}).get(kind)
         ]
@@ -135,12 +162,24 @@ class Module(Model):
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text, default="")
     objectives: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    #: {language: {title, summary, objectives}}
+    translations: Mapped[dict[str, dict[str, Any]]] = mapped_column(JSON, default=dict, server_default="{}")
 
     revision: Mapped[CourseRevision] = relationship(back_populates="modules")
     lessons: Mapped[list["LessonVersion"]] = relationship(
         back_populates="module", order_by="LessonVersion.position", cascade="all, delete-orphan"
     )
     quiz: Mapped["QuizVersion | None"] = relationship(back_populates="module", cascade="all, delete-orphan")
+
+    def in_language(self, language: str) -> dict[str, Any]:
+        """Title, summary and objectives in `language` where translated, else in the course's own."""
+        own = {"language": self.revision.language, "title": self.title, "summary": self.summary,
+               "objectives": self.objectives}
+        translation = (self.translations or {}).get(language)
+        if not translation:
+            return own
+        return {**own, **{name: value for name, value in translation.items() if name in own and value},
+                "language": language}
 
 
 class Lesson(Model):
@@ -180,6 +219,26 @@ class LessonVersion(Model):
     module: Mapped[Module] = relationship(back_populates="lessons")
 
 
+class LessonTranslation(Model):
+    """A lesson version in another language than its course's, from the file beside the lesson's."""
+
+    __tablename__ = "lesson_translations"
+    __table_args__ = (UniqueConstraint("lesson_version_id", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lesson_version_id: Mapped[int] = mapped_column(ForeignKey("lesson_versions.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(5))
+    title: Mapped[str] = mapped_column(String(200))
+    #: Rendered and sanitised once, at import.
+    html: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    reviewed_on: Mapped[date | None] = mapped_column(Date)
+    #: The texts it draws on, when it names its own (in its language); else the lesson's are shown.
+    references: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
+
+    lesson_version: Mapped[LessonVersion] = relationship()
+
+
 class Quiz(Model):
     """A quiz's lasting identity (one per module key)."""
 
@@ -208,6 +267,8 @@ class QuizVersion(Model):
     #: The pools each attempt draws from: [{"category": name, "count": n}]; empty to ask every question.
     draw: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
     content_hash: Mapped[str] = mapped_column(String(64))
+    #: {language: {title}}
+    translations: Mapped[dict[str, dict[str, Any]]] = mapped_column(JSON, default=dict, server_default="{}")
 
     quiz: Mapped[Quiz] = relationship()
     revision: Mapped[CourseRevision] = relationship()
@@ -252,6 +313,9 @@ class QuestionVersion(Model):
     #: The type's settings, right answers included: never sent to a browser before grading.
     config: Mapped[dict[str, Any]] = mapped_column(JSON)
     content_hash: Mapped[str] = mapped_column(String(64))
+    #: {language: {text_html, feedback_html, hint_html, config}}: the same question in other words,
+    #: its config shaped as this one's (same ids, right answers and weights), so grading is the same.
+    translations: Mapped[dict[str, dict[str, Any]]] = mapped_column(JSON, default=dict, server_default="{}")
 
     question: Mapped[Question] = relationship()
     quiz_version: Mapped[QuizVersion] = relationship(back_populates="questions")

@@ -32,7 +32,7 @@ from portal.courses.models import (
     RevisionStatus,
     course_lecturers,
 )
-from portal.courses.storage import read_blob
+from portal.courses.storage import read_blobs
 from portal.db_types import utcnow
 from portal.extensions import db
 
@@ -99,8 +99,9 @@ def base_revision(course: Course) -> CourseRevision | None:
 
 def revision_files(revision: CourseRevision) -> dict[str, bytes]:
     """The files of a revision, read back from the blob store."""
-    rows = db.session.scalars(select(CourseFile).where(CourseFile.revision_id == revision.id))
-    return {row.path: read_blob(row.sha256) for row in rows}
+    rows = db.session.scalars(select(CourseFile).where(CourseFile.revision_id == revision.id)).all()
+    blobs = read_blobs([row.sha256 for row in rows])
+    return {row.path: blobs[row.sha256] for row in rows}
 
 
 def merge_module(course_files: dict[str, bytes], module_files: dict[str, bytes], upload_name: str) -> dict[str, bytes]:
@@ -191,7 +192,9 @@ def quiz_source(revision: CourseRevision, module_key: str) -> list[Located]:
     if folder is None:
         return []
     names = {f"{folder}/{name}" for name in ("quiz.yaml", *QUESTION_FILES)}
-    return quiz_entries({row.path: read_blob(row.sha256) for row in rows if row.path in names}, folder)
+    wanted = [row for row in rows if row.path in names]
+    blobs = read_blobs([row.sha256 for row in wanted])
+    return quiz_entries({row.path: blobs[row.sha256] for row in wanted}, folder)
 
 
 def add_lecturer(course: Course, email: str) -> User:
@@ -221,7 +224,9 @@ def syllabus(revision_id: int) -> CourseRevision | None:
         select(CourseRevision).where(CourseRevision.id == revision_id)
         .options(selectinload(CourseRevision.modules).options(
             selectinload(Module.lessons).load_only(LessonVersion.title, LessonVersion.minutes,
-                                                   LessonVersion.position, LessonVersion.module_id),
+                                                   LessonVersion.position, LessonVersion.module_id,
+                                                   LessonVersion.lesson_id)
+            .selectinload(LessonVersion.lesson).load_only(Lesson.key),
             selectinload(Module.quiz).selectinload(QuizVersion.questions).load_only(
                 QuestionVersion.category, QuestionVersion.position, QuestionVersion.quiz_version_id),
         ))
@@ -265,7 +270,8 @@ def _text_search(query: str) -> tuple[ColumnElement[bool], ColumnElement[float]]
 
 
 def catalogue(query: str = "", topic: str = "", language: str = ""):
-    """Published courses matching every word of a text, a topic and a language; one query.
+    """Published courses matching every word of a text, a topic and a language (the course's or a
+    translation's); one query.
 
     Every word must appear in the title or the summary. On PostgreSQL full-text search also
     matches other forms of a word ("policies" finds "policy") and puts the best matches first."""
@@ -282,11 +288,11 @@ def catalogue(query: str = "", topic: str = "", language: str = ""):
             matches = found | matches
             statement = statement.order_by(None).order_by(rank.desc(), CourseRevision.title)
         statement = statement.where(matches)
-    if language:
-        statement = statement.where(CourseRevision.language == language)
     rows = db.session.execute(statement).all()
     if topic:
         rows = [row for row in rows if topic in (row[1].topics or [])]
+    if language:  # the course's own language or one it is translated into
+        rows = [row for row in rows if language in row[1].languages]
     return rows
 
 

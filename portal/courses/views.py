@@ -3,6 +3,7 @@ import io
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
@@ -12,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from portal.accounts.access import ANYONE, SIGNED_IN, allow
 from portal.accounts.models import Role
 from portal.audit import record
+from portal.content.languages import CONTENT_LANGUAGES
 from portal.content.problems import ContentError, Problem
 from portal.content.quizfile import export_aiken, export_gift
 from portal.content.yamlfile import Located
@@ -50,15 +52,12 @@ from portal.courses.services import (
     stage_quiz_file,
     stage_upload,
 )
-from portal.courses.storage import blob_path
+from portal.courses.storage import blob_response
 from portal.db_types import utcnow
 from portal.extensions import db, limiter
-from portal.i18n import LANGUAGE_NAMES
 from portal.mail import one_line
 
 bp = Blueprint("courses", __name__, template_folder="templates")
-
-YEAR = 365 * 24 * 3600
 
 
 @bp.route("/media/<sha256>/<name>")
@@ -79,11 +78,7 @@ def media(sha256: str, name: str):
     )
     if not visible:
         abort(404)
-    response = send_file(blob_path(sha256), mimetype=rows[0][0], etag=sha256, conditional=True,
-                         max_age=YEAR, download_name=name)
-    response.cache_control.immutable = True
-    response.cache_control.public = True
-    return response
+    return blob_response(sha256, rows[0][0] or "application/octet-stream", download_name=name)
 
 
 def teachable_course(slug: str) -> Course:
@@ -343,7 +338,7 @@ def list_courses():
     topics = catalogue_topics()
     form.topic.choices = [SelectChoice("", _("All topics"))] + [SelectChoice(t, t.replace("-", " ")) for t in topics]
     form.language.choices = [SelectChoice("", _("All languages"))] + [
-        SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()
+        SelectChoice(code, name) for code, name in CONTENT_LANGUAGES.items()
     ]
     rows = catalogue(form.q.data or "", form.topic.data or "", form.language.data or "")
     return render_template("courses/catalogue.html", form=form, rows=rows)
@@ -360,8 +355,8 @@ def show_course(slug: str):
     if course is None or revision is None:
         abort(404)
     return render_template("courses/course.html", course=course, revision=revision, enrolment=enrolment,
-                           lecturers=lecturer_names(course), syllabus=fragments.syllabus_fragment(revision),
-                           form=EnrolForm(), leave_form=DecisionForm())
+                           words=revision.in_language(str(get_locale())), lecturers=lecturer_names(course),
+                           syllabus=fragments.syllabus_fragment(revision), form=EnrolForm(), leave_form=DecisionForm())
 
 
 @bp.route("/courses/<slug>/enrol", methods=["POST"])

@@ -9,3 +9,7 @@ course_completed = _signals.signal("course-completed")
 #: Sent with the user when their dashboard is built; each receiver may return a Markup panel
 #: (certificates list theirs), so later packages add to the page without learning importing them.
 dashboard_viewed = _signals.signal("dashboard-viewed")
+
+#: Sent with the user, the course and the lesson's key when a lesson page is built; each receiver may
+#: return a Markup panel shown under the lesson (discussion links to the lesson's thread).
+lesson_viewed = _signals.signal("lesson-viewed")

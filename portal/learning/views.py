@@ -5,12 +5,13 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.accounts.access import SIGNED_IN, allow
+from portal.courses.languages import step_titles
 from portal.courses.models import Lesson, LessonVersion
 from portal.courses.services import course_to_learn_with_enrolment
 from portal.extensions import db
 from portal.learning import fragments, services
 from portal.learning.forms import CompleteLessonForm, RecordCompletionForm
-from portal.learning.signals import dashboard_viewed
+from portal.learning.signals import dashboard_viewed, lesson_viewed
 
 bp = Blueprint("learning", __name__, template_folder="templates")
 
@@ -85,13 +86,17 @@ def show_lesson(slug: str, key: str):
     if index is None:
         abort(404)
     first_in_module = index == 0 or steps[index - 1].module_key != steps[index].module_key
-    lesson = fragments.lesson_fragment(course.published_revision, key, first_in_module) or abort(404)
+    revision = course.published_revision
+    lesson = fragments.lesson_fragment(revision, key, first_in_module) or abort(404)
+    language = fragments.page_language()
+    panels = [panel for _, panel in lesson_viewed.send(current_user, course=course, lesson_key=key) if panel]
     return render_template(
-        "learning/lesson.html", course=course, revision=course.published_revision, lesson=lesson,
+        "learning/lesson.html", course=course, revision=revision, lesson=lesson,
+        course_words=revision.in_language(language), titles=step_titles(revision, language),
         step=steps[index], steps=steps, progress=progress,
         previous_step=steps[index - 1] if index > 0 else None,
         next_step=steps[index + 1] if index + 1 < len(steps) else None,
-        step_url=step_url, form=CompleteLessonForm(),
+        step_url=step_url, form=CompleteLessonForm(), panels=panels,
     )
 
 

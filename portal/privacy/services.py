@@ -1,6 +1,6 @@
 """Personal data: what the portal holds about a person, and erasing it when they delete their account.
 
-It reads every domain (accounts up to cohorts), so it sits above them all. These flush; views commit."""
+It reads every domain (accounts up to cohorts, and the discussion), so it sits above them all. These flush; views commit."""
 import io
 import json
 import re
@@ -29,8 +29,12 @@ from portal.courses.models import (
     course_lecturers,
 )
 from portal.db_types import utcnow
+from portal.discussion.models import Post, Report, Thread
+from portal.discussion.services import erase_contributions
 from portal.extensions import db
 from portal.learning.models import CourseCompletion, LessonCompletion
+from portal.live.models import CalendarFeed
+from portal.live.services import personal_records as live_session_records
 from portal.quizzes.models import AttemptAnswer, QuizAttempt
 
 #: The name a deleted account keeps: it says the person left, and nothing about who they were.
@@ -106,9 +110,9 @@ def personal_data(user: User) -> dict[str, Any]:
                    language=user.language, time_zone=user.time_zone, created_at=user.created_at,
                    last_login_at=user.last_login_at)
     mail_preferences = [
-        _row(kind=kind.value, unsubscribed_at=unsubscribed_at)
-        for kind, unsubscribed_at in db.session.execute(
-            select(MailPreference.kind, MailPreference.unsubscribed_at)
+        _row(kind=kind.value, unsubscribed_at=unsubscribed_at, delivery=delivery.value)
+        for kind, unsubscribed_at, delivery in db.session.execute(
+            select(MailPreference.kind, MailPreference.unsubscribed_at, MailPreference.delivery)
             .where(MailPreference.user_id == user.id).order_by(MailPreference.kind)
         )
     ]
@@ -185,6 +189,23 @@ def personal_data(user: User) -> dict[str, Any]:
         )
     ]
 
+    posts = [
+        _row(cohort=name, thread=title, body=post.body, created_at=post.created_at, edited_at=post.edited_at,
+             hidden_by_a_moderator=post.is_hidden)
+        for post, title, name in db.session.execute(
+            select(Post, Thread.title, Cohort.name).join(Thread, Thread.id == Post.thread_id)
+            .join(Cohort, Cohort.id == Thread.cohort_id)
+            .where(Post.author_id == user.id).order_by(Post.created_at, Post.id)
+        )
+    ]
+    reports = [
+        _row(thread=title, reason=report.reason, created_at=report.created_at)
+        for report, title in db.session.execute(
+            select(Report, Thread.title).join(Post, Post.id == Report.post_id).join(Thread, Thread.id == Post.thread_id)
+            .where(Report.reporter_id == user.id).order_by(Report.created_at, Report.id)
+        )
+    ]
+
     issued_as = [(c.code, c.recipient_name) for c in issued]
     patterns = _patterns(user, issued_as, "")
     audit = []
@@ -204,6 +225,9 @@ def personal_data(user: User) -> dict[str, Any]:
         "quiz-attempts.json": attempts,
         "certificates.json": certificates,
         "cohorts.json": cohorts,
+        "discussion-posts.json": posts,
+        "discussion-reports.json": reports,
+        "live-sessions.json": [_row(**record) for record in live_session_records(user)],
         "audit-events.json": audit,
     }
 
@@ -299,4 +323,6 @@ def delete_account(user: User) -> None:
     db.session.execute(delete(course_lecturers).where(course_lecturers.c.user_id == user.id))
     db.session.execute(delete(cohort_coordinators).where(cohort_coordinators.c.user_id == user.id))
     db.session.execute(delete(MailPreference).where(MailPreference.user_id == user.id))
+    erase_contributions(user)
+    db.session.execute(delete(CalendarFeed).where(CalendarFeed.user_id == user.id))  # its address stops working
     db.session.flush()

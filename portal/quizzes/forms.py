@@ -1,9 +1,12 @@
 """The attempt form, built per attempt from its questions through the type registry."""
+from collections.abc import Sequence
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import SubmitField
 
+from portal.courses.languages import QuestionText
 from portal.courses.models import QuestionVersion
 from portal.quizzes.grading import question_type
 from portal.quizzes.models import QuizAttempt
@@ -19,7 +22,7 @@ class AttemptFormBase(FlaskForm):
     submit = SubmitField(_l("Submit for grading"))
 
 
-def attempt_form(attempt: QuizAttempt, questions: list[QuestionVersion], formdata=None) -> FlaskForm:
+def attempt_form(attempt: QuizAttempt, questions: Sequence[QuestionVersion | QuestionText], formdata=None) -> FlaskForm:
     """A form with one field per question, named by the question version's id, in the attempt's order.
 
     Only the question text and the choices' text reach the page, the choices named by this attempt's
@@ -37,6 +40,6 @@ def attempt_form(attempt: QuizAttempt, questions: list[QuestionVersion], formdat
     return AttemptForm(formdata=formdata, data=saved)
 
 
-def raw_answers(form: FlaskForm, questions: list[QuestionVersion]) -> dict[str, object]:
+def raw_answers(form: FlaskForm, questions: Sequence[QuestionVersion | QuestionText]) -> dict[str, object]:
     """What the trainee entered, keyed by question version id, for the services to read."""
     return {str(question.id): form[f"q{question.id}"].data for question in questions}

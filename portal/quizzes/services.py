@@ -3,6 +3,7 @@ import base64
 import hashlib
 import hmac
 import random
+from collections.abc import Sequence
 from typing import Any
 
 from flask import current_app
@@ -13,6 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.accounts.models import User
 from portal.content.questions import KINDS, SCORE_DECIMALS, Judgement
+from portal.courses.languages import QuestionText
 from portal.courses.models import Course, QuestionVersion, Quiz, QuizVersion
 from portal.db_types import rows_changed, utcnow
 from portal.extensions import db
@@ -123,7 +125,7 @@ def questions_of(attempt: QuizAttempt) -> list[QuestionVersion]:
     return [by_id[item["question"]] for item in attempt.layout if item["question"] in by_id]
 
 
-def choice_values(attempt: QuizAttempt, question: QuestionVersion) -> dict[str, str]:
+def choice_values(attempt: QuizAttempt, question: QuestionVersion | QuestionText) -> dict[str, str]:
     """What this attempt's form calls each part of `question` (choice, prompt, answer to match,
     item to order): {authored id: value}.
 
@@ -160,7 +162,7 @@ def read_answers(attempt: QuizAttempt, raw: dict[str, Any]) -> dict[str, Any]:
     return answers
 
 
-def saved_form_data(attempt: QuizAttempt, questions: list[QuestionVersion]) -> dict[str, Any]:
+def saved_form_data(attempt: QuizAttempt, questions: Sequence[QuestionVersion | QuestionText]) -> dict[str, Any]:
     """The answers saved so far, as the attempt's form shows them again: keyed by question version id."""
     saved = attempt.answers or {}
     return {str(question.id): question_type(question.type).form_data(saved[str(question.id)],
@@ -181,8 +183,9 @@ def save_answers(attempt: QuizAttempt, raw: dict[str, Any]) -> bool:
     return saved == 1
 
 
-def judge(question: QuestionVersion, response: Any) -> Judgement:
-    """How `response` fares on `question`: through the content registry, the one place answers are judged."""
+def judge(question: QuestionVersion | QuestionText, response: Any) -> Judgement:
+    """How `response` fares on `question`: through the content registry, the one place answers are judged.
+    A question in another language is judged the same; only the feedback it gives is in its words."""
     return KINDS[question.type].judge(question.config, question.points, response)
 
 

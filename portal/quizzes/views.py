@@ -1,9 +1,12 @@
 """Taking quizzes: the overview, the attempt form (save or submit), and the graded review."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.accounts.access import SIGNED_IN, allow
+from portal.courses.languages import QuestionText, question_in, quiz_title
+from portal.courses.models import QuestionVersion
 from portal.courses.services import course_to_learn_with_enrolment
 from portal.extensions import db
 from portal.quizzes import services
@@ -24,6 +27,12 @@ def enrolled_course(slug: str):
     return course
 
 
+def in_reader_language(course, questions: list[QuestionVersion]) -> list[QuestionText]:
+    """The questions worded in the reader's language where the quiz is translated into it."""
+    language = str(get_locale())
+    return [question_in(question, language, course.published_revision.language) for question in questions]
+
+
 def own_attempt(course, attempt_id: int) -> QuizAttempt:
     attempt = services.attempt_with_questions(attempt_id)
     if attempt is None or attempt.user_id != current_user.id or attempt.course_id != course.id:
@@ -39,6 +48,7 @@ def show_quiz(slug: str, key: str):
     attempts = services.attempts_of(current_user, quiz_version.quiz_id)
     return render_template(
         "quizzes/quiz.html", course=course, quiz=quiz_version, attempts=attempts,
+        title=quiz_title(quiz_version, str(get_locale())),
         attempts_left=services.attempts_left(quiz_version, attempts),
         open_attempt=next((a for a in attempts if a.is_open), None), form=StartForm(),
     )
@@ -70,7 +80,7 @@ def take_attempt(slug: str, attempt_id: int):
             flash(_("This attempt was already submitted; here is its result."), "info")
             return redirect(url_for("quizzes.take_attempt", slug=slug, attempt_id=attempt.id))
         return render_review(course, attempt)
-    questions = services.questions_of(attempt)
+    questions = in_reader_language(course, services.questions_of(attempt))
     form = attempt_form(attempt, questions, request.form if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
@@ -93,7 +103,7 @@ def take_attempt(slug: str, attempt_id: int):
             status = 422
     items = [(number, question, form[f"q{question.id}"]) for number, question in enumerate(questions, start=1)]
     return render_template("quizzes/attempt.html", course=course, attempt=attempt, quiz=attempt.quiz_version,
-                           items=items, form=form), status
+                           title=quiz_title(attempt.quiz_version, str(get_locale())), items=items, form=form), status
 
 
 def render_review(course, attempt: QuizAttempt):
@@ -101,7 +111,7 @@ def render_review(course, attempt: QuizAttempt):
 
     Until the trainee passes or runs out of attempts, a question not answered right shows its hint
     instead of the feedback, which often states the right answer, and no right answer."""
-    questions = services.questions_of(attempt)
+    questions = in_reader_language(course, services.questions_of(attempt))
     graded = services.graded_answers_by_question(attempt)
     attempts = services.attempts_of(current_user, attempt.quiz_id)
     attempts_left = services.attempts_left(attempt.quiz_version, attempts)
@@ -124,4 +134,4 @@ def render_review(course, attempt: QuizAttempt):
             "hint": question.hint_html if held_back else "",
         })
     return render_template("quizzes/review.html", course=course, attempt=attempt, quiz=attempt.quiz_version,
-                           reviews=reviews, attempts=attempts, attempts_left=attempts_left)
+                           title=quiz_title(attempt.quiz_version, str(get_locale())), reviews=reviews, attempts=attempts, attempts_left=attempts_left)

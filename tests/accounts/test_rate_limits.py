@@ -4,7 +4,7 @@ import os
 import pytest
 import redis
 
-from tests.conftest import DEFAULT_PASSWORD
+from tests.conftest import DEFAULT_PASSWORD, redis_test_url
 
 
 def fail_logins(auth, email: str, times: int) -> list[int]:
@@ -51,7 +51,7 @@ def redis_available(url: str) -> bool:
 
 
 def test_limits_are_kept_in_redis_when_configured(make_user):
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    url = redis_test_url()
     if not redis_available(url):
         if os.environ.get("CI"):
             pytest.fail(f"Redis is not reachable at {url}")

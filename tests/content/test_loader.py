@@ -48,7 +48,7 @@ def test_every_problem_is_reported_at_once_with_file_and_line():
     expected = [
         "course.yaml:1: slug 'Test Course' must be lower-case letters, digits and hyphens",
         "course.yaml:1: missing field 'summary'",
-        "course.yaml:3: language must be one of en, fr, ar, zh",
+        "course.yaml:3: language must be one of en, fr, ar, zh, es, ru, pt, fa",
         "course.yaml:4: topics must be a list of lower-case words joined by hyphens",
         "course.yaml:5: estimated_hours must be a positive number",
         "01-basics/01-what-is-rd.md:6: link to 'media/missing.png': there is no such file in this module",

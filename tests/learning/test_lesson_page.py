@@ -22,7 +22,7 @@ def test_the_next_step_comes_before_the_footnotes_and_the_outline_near_the_top(c
     assert next_link < page.index('class="footnotes"')
     assert "Frascati Manual" in page[next_link:] and 'id="fn1"' in page and 'href="#fn1"' in page
     outline = page.index('<details class="module-nav">')
-    assert outline < page.index("<h1>Funding R&amp;D</h1>")
+    assert outline < page.index('<h1 lang="en" dir="ltr">Funding R&amp;D</h1>')
     assert "This module: step 2 of 3" in page
     assert page.index('aria-current="page"><a href="/learn/test-course/lessons/funding"') > outline
 

@@ -1,12 +1,14 @@
 """Pages trainees load most: a fixed number of queries whatever the course holds, shared parts kept
 per published revision and language, and nothing of one person's shown to another."""
+import re
+
 import pytest
 from sqlalchemy import event
 
 from portal.accounts.models import Role
 from portal.caching import clear_process_caches
 from portal.extensions import db
-from tests.coursefiles import LESSON, MODULE_KEYS, course_files
+from tests.coursefiles import LESSON, MODULE_KEYS, course_files, french_course_files
 from tests.learning.helpers import complete_lessons
 
 LESSON_URL = "/learn/test-course/lessons/funding"
@@ -49,11 +51,11 @@ def bigger_course() -> dict[str, bytes]:
 
 
 def test_each_page_runs_the_same_few_queries_however_big_the_course(client, trainee, make_course):
-    # The signed-in user's session row; then, per page, what it shows.
-    expected = {LESSON_URL: 3,  # + course with enrolment, + progress (one query)
-                "/courses/test-course": 3,  # + course with enrolment, + lecturers
-                "/courses": 3,  # + topics, + courses
-                "/dashboard": 6}  # + courses, + progress, + certificates, + cohorts (two)
+    # The signed-in user's session row and unread announcements (the menu); then, per page, what it shows.
+    expected = {LESSON_URL: 5,  # + course with enrolment, + progress (one query), + the lesson's discussion
+                "/courses/test-course": 4,  # + course with enrolment, + lecturers
+                "/courses": 4,  # + topics, + courses
+                "/dashboard": 8}  # + courses, + progress, + certificates, + cohorts (two), + live sessions
     complete_lessons(client, ["what-is-rd"])
     assert {url: queries(client, url) for url in expected} == expected
     make_course(bigger_course())
@@ -101,8 +103,69 @@ def test_the_cache_is_keyed_by_the_revisions_content_not_only_its_id(client, tra
     from portal.learning import fragments
 
     kept = [key for key in fragments._LESSONS._items]
-    assert kept and all(len(key) == 4 for key in kept)
-    revision_id, content_hash, lesson, language = kept[0]
-    assert (lesson, language) == ("funding", "en") and len(content_hash) == 64
+    assert kept and all(len(key) == 5 for key in kept)
+    revision_id, content_hash, lesson, shown, language = kept[0]
+    assert (lesson, shown, language) == ("funding", "en", "en") and len(content_hash) == 64
     clear_process_caches()
-    assert len(fragments._LESSONS) == 0
+    assert len(fragments._LESSONS) == 0 and len(fragments._SHOWN) == 0
+
+
+def choose(client, language: str) -> None:
+    client.submit("/language", {"language": language, "next": "/"}, page="/")
+
+
+@pytest.fixture
+def translated(client, make_course, login_as):
+    """The test course with its French translation (the lesson "funding" is not translated), and a trainee."""
+    make_course(french_course_files())
+    user = login_as(Role.TRAINEE)
+    client.submit("/courses/test-course/enrol", page="/courses/test-course")
+    return user
+
+
+def test_a_lesson_is_kept_per_language_shown_and_page_language(client, translated):
+    from portal.learning import fragments
+
+    translated_url = "/learn/test-course/lessons/what-is-rd"
+    assert "Science, technology and innovation policy" in client.get(translated_url).get_data(as_text=True)
+    choose(client, "fr")
+    french = client.get(translated_url).get_data(as_text=True)
+    assert "La politique de la science" in french and "Science, technology and innovation policy" not in french
+    client.get(LESSON_URL)  # not translated: English text, French page
+    choose(client, "ar")
+    client.get(translated_url)  # not translated into Arabic: English text, Arabic page
+    choose(client, "en")
+    english = client.get(translated_url).get_data(as_text=True)
+    assert "Science, technology and innovation policy" in english and "La politique de la science" not in english
+    assert {key[2:] for key in fragments._LESSONS._items} == {
+        ("what-is-rd", "en", "en"), ("what-is-rd", "fr", "fr"), ("funding", "en", "fr"), ("what-is-rd", "en", "ar")}
+    # The page language decides the text through the shown language kept beside it.
+    assert fragments._SHOWN.find((*next(iter(fragments._LESSONS._items))[:2], "what-is-rd", "fr")) == "fr"
+
+
+def test_translated_titles_are_kept_per_language(client, translated):
+    from portal.courses import languages
+
+    choose(client, "fr")
+    page = client.get(LESSON_URL).get_data(as_text=True)
+    assert 'lang="fr" dir="ltr">Qu&#39;est-ce que la R-D ?</span>' in page  # the module's steps, in French
+    choose(client, "en")
+    page = client.get(LESSON_URL).get_data(as_text=True)
+    assert "Qu&#39;est-ce que la R-D ?" not in page
+    assert sorted(key[2] for key in languages._TITLES._items) == ["en", "fr"]
+
+
+def test_the_language_notice_is_drawn_for_each_reader(client, translated, make_user, client_for):
+    """The notice carries a form with the reader's own CSRF token: it is never part of the kept lesson."""
+    other = client_for(make_user(Role.TRAINEE, name="Other Trainee"))
+    other.submit("/courses/test-course/enrol", page="/courses/test-course")
+    tokens = []
+    for reader in (client, other):
+        choose(reader, "fr")
+        page = reader.get(LESSON_URL).get_data(as_text=True)
+        notice = page.split('class="language-notice"')[1].split("</form>")[0]
+        tokens.append(re.search(r'name="csrf_token" value="([^"]+)"', notice).group(1))
+        assert f'name="next" value="{LESSON_URL}' in notice
+    assert tokens[0] != tokens[1]
+    response = other.submit("/language", {"language": "en", "next": LESSON_URL}, page=LESSON_URL)
+    assert response.status_code == 302

@@ -57,7 +57,7 @@ def trainee(client, pooled_course, login_as):
 def asked(client, attempt_id: int) -> list[str]:
     """The question texts the attempt page shows, in its order."""
     page = client.get(f"/learn/test-course/attempts/{attempt_id}").get_data(as_text=True)
-    return re.findall(r'<div class="question-text"><p>([^<]*)</p>', page)
+    return re.findall(r'<div class="question-text"[^>]*><p>([^<]*)</p>', page)
 
 
 def keys_of(attempt_id: int) -> frozenset[str]:

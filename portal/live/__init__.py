@@ -1,0 +1,1 @@
+"""Live sessions of a workshop edition: its programme, attendance and recordings."""

@@ -1,0 +1,565 @@
+"""Rules for a cohort's programme of live sessions: who sees and runs it, times in the viewer's zone,
+calendar feeds, reminders, recordings and what each trainee watched. These flush and never commit,
+except send_due_reminders, the body of a background job, which commits its claims before mailing."""
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any
+
+import filetype
+from babel.dates import format_date, format_time
+from flask import current_app
+from flask_babel import get_locale
+from icalendar import Calendar, Event
+from sqlalchemy import Select, exists, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from portal.accounts.mailing import mail_user
+from portal.accounts.models import User
+from portal.audit import record
+from portal.cohorts.models import Cohort, CohortMember, MembershipState
+from portal.content.markdown import MarkdownProblem, render_markdown
+from portal.courses.storage import put_blob
+from portal.db_types import utcnow
+from portal.extensions import db
+from portal.i18n import lazy_text as _l
+from portal.links import external_url
+from portal.live.models import (
+    CalendarFeed,
+    LiveSession,
+    Recording,
+    ReminderKind,
+    SentReminder,
+    SessionLecturer,
+    WatchedRecording,
+)
+from portal.mail import MailKind
+
+#: The join link shows this long before a session starts (and until it ends).
+JOIN_OPENS_BEFORE = timedelta(minutes=15)
+#: How long before a session each reminder goes; a reminder is not sent once the next one is due.
+REMINDER_LEADS = {ReminderKind.DAY_BEFORE: timedelta(hours=24), ReminderKind.HOUR_BEFORE: timedelta(hours=1)}
+VIDEO_TYPES = ("video/mp4", "video/webm")
+
+
+class Refused(Exception):
+    """Input the programme cannot take; `message` says why in the user's words (a lazy string)."""
+
+    def __init__(self, message: Any) -> None:
+        super().__init__(str(message))
+        self.message = message
+
+
+class AlreadySaved(Exception):
+    """The programme has a session with this title and start already (the same form sent twice)."""
+
+
+class MarkdownRefused(Exception):
+    """The description's Markdown holds what it may not (raw HTML, images, script links)."""
+
+    def __init__(self, problems: list[MarkdownProblem]) -> None:
+        super().__init__(problems)
+        self.problems = problems
+
+
+# Who sees and who runs a programme
+
+def member_cohort_ids(user: User) -> Select[int]:
+    return select(CohortMember.cohort_id).where(CohortMember.user_id == user.id,
+                                                CohortMember.state == MembershipState.ACTIVE)
+
+
+def is_member(user: User, cohort_id: int) -> bool:
+    """Whether the user is an active member of the cohort (an invitation not yet accepted does not count)."""
+    return bool(db.session.scalar(select(exists().where(
+        CohortMember.cohort_id == cohort_id, CohortMember.user_id == user.id,
+        CohortMember.state == MembershipState.ACTIVE))))
+
+
+def lectures_in(user: User, cohort_id: int) -> bool:
+    """Whether the user lectures a session of the cohort."""
+    return bool(db.session.scalar(select(exists().where(
+        SessionLecturer.user_id == user.id, SessionLecturer.session_id == LiveSession.id,
+        LiveSession.cohort_id == cohort_id))))
+
+
+def can_see(user: User, cohort: Cohort) -> bool:
+    """Active members, the cohort's coordinators, admins and the session lecturers see the programme."""
+    return cohort.is_run_by(user) or is_member(user, cohort.id) or lectures_in(user, cohort.id)
+
+
+def can_manage(user: User, cohort: Cohort) -> bool:
+    """The cohort's coordinators and admins add, change and remove sessions."""
+    return cohort.is_run_by(user)
+
+
+def can_attach(user: User, session: LiveSession) -> bool:
+    """Who may attach a session's recording, slides and captions: its coordinators and its lecturers."""
+    return can_manage(user, session.cohort) or any(lecturer.user_id == user.id for lecturer in session.lecturers)
+
+
+def join_link_open(session: LiveSession, now: datetime) -> bool:
+    """Members get the join link from JOIN_OPENS_BEFORE the start until the end."""
+    return session.join_url is not None and session.starts_at - JOIN_OPENS_BEFORE <= now < session.ends_at
+
+
+def shows_join_link(user: User, session: LiveSession, now: datetime) -> bool:
+    """Staff always see the join link; members only while it is open; nobody else ever."""
+    if session.join_url is None:
+        return False
+    if can_manage(user, session.cohort) or any(lecturer.user_id == user.id for lecturer in session.lecturers):
+        return True
+    return join_link_open(session, now) and is_member(user, session.cohort_id)
+
+
+# The programme and its times
+
+def programme(cohort_id: int) -> list[LiveSession]:
+    """The cohort's sessions in time order, with their lecturers and recordings (three queries in all)."""
+    return list(db.session.scalars(
+        select(LiveSession).where(LiveSession.cohort_id == cohort_id)
+        .options(selectinload(LiveSession.lecturers).selectinload(SessionLecturer.user))
+        .order_by(LiveSession.starts_at, LiveSession.id)))
+
+
+def session_ids_for_cohort(cohort_id: int) -> list[int]:
+    """The ids of the cohort's sessions, in time order."""
+    return list(db.session.scalars(select(LiveSession.id).where(LiveSession.cohort_id == cohort_id)
+                                   .order_by(LiveSession.starts_at, LiveSession.id)))
+
+
+def recordings_of(session_ids: list[int]) -> dict[int, Recording]:
+    """Each session's recording, by session id (one query)."""
+    if not session_ids:
+        return {}
+    return {recording.session_id: recording for recording in
+            db.session.scalars(select(Recording).where(Recording.session_id.in_(session_ids)))}
+
+
+def upcoming_for(user: User, now: datetime, limit: int) -> list[LiveSession]:
+    """The next sessions (or those going on) of the cohorts the user is an active member of."""
+    return list(db.session.scalars(
+        select(LiveSession).where(LiveSession.cohort_id.in_(member_cohort_ids(user)), LiveSession.ends_at > now)
+        .options(selectinload(LiveSession.cohort), selectinload(LiveSession.lecturers).selectinload(SessionLecturer.user))
+        .order_by(LiveSession.starts_at, LiveSession.id).limit(limit)))
+
+
+def utc_offset(moment: datetime, zone: tzinfo) -> str:
+    """The zone's offset from UTC at that moment: "UTC+02:00"."""
+    offset = int((moment.astimezone(zone).utcoffset() or timedelta(0)).total_seconds()) // 60
+    sign = "+" if offset >= 0 else "-"
+    return f"UTC{sign}{abs(offset) // 60:02d}:{abs(offset) % 60:02d}"
+
+
+def zone_label(zone: tzinfo, now: datetime) -> str:
+    """A time zone as people read it, with its offset now: "Africa/Cairo (UTC+02:00)"."""
+    return f"{str(zone).replace('_', ' ')} ({utc_offset(now, zone)})"
+
+
+@dataclass(frozen=True)
+class ProgrammeLine:
+    """A session as one viewer sees it: its times in their zone and its state."""
+
+    session: LiveSession
+    day: str
+    starts: str
+    ends: str
+    offset: str
+    #: "live", "today", "next", "ended" or "" (later).
+    state: str
+
+
+def local_day(moment: datetime, zone: tzinfo) -> date:
+    return moment.astimezone(zone).date()
+
+
+def programme_lines(sessions: list[LiveSession], zone: tzinfo, now: datetime) -> list[ProgrammeLine]:
+    """The sessions with times in `zone` ("10:00", 24-hour) and states: ended, live, today, and the next one."""
+    locale = str(get_locale() or "en")
+    today = local_day(now, zone)
+    upcoming = [s for s in sessions if s.starts_at > now and local_day(s.starts_at, zone) != today]
+    next_id = upcoming[0].id if upcoming else None
+    lines = []
+    for session in sessions:
+        start, end = session.starts_at.astimezone(zone), session.ends_at.astimezone(zone)
+        if session.has_ended(now):
+            state = "ended"
+        elif session.is_live(now):
+            state = "live"
+        elif start.date() == today:
+            state = "today"
+        elif session.id == next_id:
+            state = "next"
+        else:
+            state = ""
+        lines.append(ProgrammeLine(session, format_date(start, "full", locale=locale), format_time(start, "HH:mm", locale=locale),
+                                   format_time(end, "HH:mm", locale=locale), utc_offset(session.starts_at, zone), state))
+    return lines
+
+
+# Adding and changing sessions
+
+def render_description(text: str) -> str:
+    """The description's Markdown as sanitised HTML; raises MarkdownRefused with its problems."""
+    rendered = render_markdown(text, lambda path: None)
+    if rendered.problems:
+        raise MarkdownRefused(rendered.problems)
+    return rendered.html
+
+
+@dataclass
+class Lecturers:
+    """Who lectures a session, as the form gives them."""
+
+    accounts: list[User]
+    guests: list[tuple[str, str]]
+
+
+def save_session(cohort: Cohort, session: LiveSession | None, actor: User | None, *, title: str, description: str,
+                 starts_at: datetime, ends_at: datetime, join_url: str | None, course_id: int | None,
+                 module_key: str | None, lesson_key: str | None, lecturers: Lecturers) -> LiveSession:
+    """Add a session to the cohort's programme, or change one; times are UTC. Raises MarkdownRefused or Refused."""
+    if ends_at <= starts_at:
+        raise Refused(_l("The session must end after it starts."))
+    description = description.replace("\r\n", "\n").strip()
+    html = render_description(description)
+    is_new = session is None
+    try:
+        with db.session.begin_nested():
+            if session is None:
+                session = LiveSession(cohort_id=cohort.id)
+                db.session.add(session)
+            session.title = " ".join(title.split())
+            session.description, session.description_html = description, html
+            session.starts_at, session.ends_at = starts_at.astimezone(UTC), ends_at.astimezone(UTC)
+            session.join_url = join_url or None
+            session.course_id, session.module_key, session.lesson_key = course_id, module_key, lesson_key
+            db.session.flush()
+    except IntegrityError:
+        if is_new:
+            raise AlreadySaved() from None
+        raise Refused(_l("Another session of this programme has the same title and start.")) from None
+    session.lecturers.clear()
+    db.session.flush()
+    position = 0
+    for account in lecturers.accounts:
+        session.lecturers.append(SessionLecturer(user_id=account.id, position=position))
+        position += 1
+    for name, affiliation in lecturers.guests:
+        session.lecturers.append(SessionLecturer(guest_name=name, guest_affiliation=affiliation or None, position=position))
+        position += 1
+    db.session.flush()
+    record(actor, "live_session.added" if is_new else "live_session.changed", session.title,
+           cohort_id=cohort.id, session_id=session.id)
+    return session
+
+
+def delete_session(session: LiveSession, actor: User) -> None:
+    """Remove a session from its programme, with its lecturers, attendance and recording."""
+    record(actor, "live_session.deleted", session.title, cohort_id=session.cohort_id, session_id=session.id)
+    db.session.delete(session)
+    db.session.flush()
+
+
+# Calendars
+
+def feed_of(user: User) -> CalendarFeed | None:
+    return db.session.get(CalendarFeed, user.id)
+
+
+def reset_feed(user: User) -> CalendarFeed:
+    """Give the user a calendar feed with a new token; the old address stops working."""
+    feed = db.session.get(CalendarFeed, user.id)
+    if feed is None:
+        feed = CalendarFeed(user_id=user.id)
+        db.session.add(feed)
+    feed.token, feed.created_at = secrets.token_urlsafe(32), utcnow()
+    db.session.flush()
+    return feed
+
+
+def user_of_feed(token: str) -> User | None:
+    """The active account whose feed has this token."""
+    if not token or len(token) > 64:
+        return None
+    user = db.session.scalar(select(User).join(CalendarFeed, CalendarFeed.user_id == User.id)
+                             .where(CalendarFeed.token == token))
+    return user if user is not None and user.is_active else None
+
+
+def feed_sessions(user: User) -> list[LiveSession]:
+    """What a person's calendar holds: the sessions of cohorts they are a member of or run, and those they lecture."""
+    run = select(Cohort.id).where(Cohort.coordinators.any(User.id == user.id))
+    lectured = select(SessionLecturer.session_id).where(SessionLecturer.user_id == user.id)
+    return list(db.session.scalars(
+        select(LiveSession).where(or_(LiveSession.cohort_id.in_(member_cohort_ids(user)),
+                                      LiveSession.cohort_id.in_(run), LiveSession.id.in_(lectured)))
+        .options(selectinload(LiveSession.cohort), selectinload(LiveSession.lecturers).selectinload(SessionLecturer.user))
+        .order_by(LiveSession.starts_at, LiveSession.id)))
+
+
+def plain_description(session: LiveSession) -> str:
+    lecturers = ", ".join(lecturer.display_name for lecturer in session.lecturers)
+    parts = [session.cohort.name]
+    if lecturers:
+        parts.append(lecturers)
+    if session.description:
+        parts.append(session.description)
+    return "\n\n".join(parts)
+
+
+def calendar(sessions: list[LiveSession], name: str) -> bytes:
+    """An iCalendar file of the sessions, in UTC, each with a stable UID and a link to its page on the portal."""
+    cal = Calendar()
+    cal.add("prodid", "-//Learning portal//Live sessions//EN")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", name)
+    host = external_url("core.index").split("/")[2]
+    stamp = utcnow().replace(microsecond=0)
+    for session in sessions:
+        event = Event()
+        event.add("uid", f"live-session-{session.id}@{host}")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", session.starts_at.astimezone(UTC))
+        event.add("dtend", session.ends_at.astimezone(UTC))
+        event.add("summary", session.title)
+        event.add("description", plain_description(session))
+        event.add("url", external_url("live.show_session", session_id=session.id))
+        cal.add_component(event)
+    return cal.to_ical()
+
+
+# Reminders
+
+def _due(kind: ReminderKind, now: datetime) -> Select[int, int]:
+    """(session id, user id) of the reminders of this kind due now and not claimed yet."""
+    lead = REMINDER_LEADS[kind]
+    later = [other for other in REMINDER_LEADS.values() if other < lead]
+    earliest = now + max(later) if later else now
+    claimed = select(SentReminder.id).where(SentReminder.session_id == LiveSession.id,
+                                            SentReminder.user_id == CohortMember.user_id, SentReminder.kind == kind)
+    return (select(LiveSession.id, CohortMember.user_id)
+            .join(CohortMember, CohortMember.cohort_id == LiveSession.cohort_id)
+            .join(User, User.id == CohortMember.user_id)
+            .where(LiveSession.starts_at > earliest, LiveSession.starts_at <= now + lead,
+                   CohortMember.state == MembershipState.ACTIVE, User.is_active.is_(True),
+                   ~exists(claimed))
+            .order_by(LiveSession.id, CohortMember.user_id))
+
+
+def claim_reminder(session_id: int, user_id: int, kind: ReminderKind, now: datetime) -> bool:
+    """Write the row that says this reminder is sent; False when another worker wrote it first."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(SentReminder(session_id=session_id, user_id=user_id, kind=kind, sent_at=now))
+    except IntegrityError:
+        return False
+    return True
+
+
+def send_due_reminders(now: datetime) -> int:
+    """Mail the reminders due at `now` (a day and an hour before each session) to active members, each once.
+
+    Each reminder is claimed by a unique row that is committed before any mail leaves, so two workers,
+    or a worker restarted halfway, never send one twice. Returns how many messages were sent."""
+    claimed: list[tuple[int, int, ReminderKind]] = []
+    for kind in REMINDER_LEADS:
+        for session_id, user_id in db.session.execute(_due(kind, now)).all():
+            if claim_reminder(session_id, user_id, kind, now):
+                claimed.append((session_id, user_id, kind))
+    db.session.commit()
+    if not claimed:
+        return 0
+    sessions = {s.id: s for s in db.session.scalars(
+        select(LiveSession).where(LiveSession.id.in_({c[0] for c in claimed}))
+        .options(selectinload(LiveSession.cohort), selectinload(LiveSession.lecturers).selectinload(SessionLecturer.user)))}
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({c[1] for c in claimed})))}
+    sent = 0
+    for session_id, user_id, kind in claimed:
+        session, user = sessions[session_id], users[user_id]
+        subject = (_l("Tomorrow: %(title)s", title=session.title) if kind == ReminderKind.DAY_BEFORE
+                   else _l("In an hour: %(title)s", title=session.title))
+        sent += mail_user(user, MailKind.REMINDER, subject, "live/email/reminder.txt", reply_to=session.cohort.contact_email,
+                          session=session, reminder=kind.value, link=external_url("live.show_session", session_id=session.id))
+    return sent
+
+
+# Recordings
+
+def sniff(data: bytes) -> str | None:
+    kind = filetype.guess(data)
+    return kind.mime if kind else None
+
+
+def check_video(data: bytes) -> str:
+    """The video's media type, judged by its content: MP4 or WebM; raises Refused otherwise."""
+    media_type = sniff(data)
+    if media_type not in VIDEO_TYPES:
+        raise Refused(_l("The video must be an MP4 or WebM file."))
+    return media_type
+
+
+def check_slides(data: bytes) -> None:
+    if sniff(data) != "application/pdf":
+        raise Refused(_l("The slides must be a PDF file."))
+
+
+def check_captions(data: bytes) -> None:
+    """WebVTT captions: UTF-8 text that starts with the WEBVTT signature, within the size limit."""
+    if len(data) > current_app.config["CAPTIONS_MAX_BYTES"]:
+        raise Refused(_l("The captions file is too large."))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Refused(_l("The captions file must be WebVTT text in UTF-8.")) from None
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    if "\x00" in text or not (first_line == "WEBVTT" or first_line.startswith(("WEBVTT ", "WEBVTT\t"))):
+        raise Refused(_l("The captions file must be WebVTT: its first line is WEBVTT."))
+
+
+def _new_recording(session: LiveSession) -> Recording:
+    """A recording row for the session; the one another tab made a moment ago, if it did."""
+    try:
+        with db.session.begin_nested():
+            recording = Recording(session_id=session.id)
+            db.session.add(recording)
+    except IntegrityError:
+        found = recording_of(session)
+        if found is None:
+            raise
+        return found
+    return recording
+
+
+def attach_recording(session: LiveSession, actor: User, *, video_url: str | None = None, video: bytes | None = None,
+                     slides: bytes | None = None, captions: bytes | None = None) -> Recording:
+    """Attach (or replace) a session's recording link or video, slides and captions; each file is checked by
+    its content before anything is stored. Raises Refused."""
+    if video_url and video:
+        raise Refused(_l("Give a link to the recording or upload a video, not both."))
+    video_type = check_video(video) if video else None
+    if slides:
+        check_slides(slides)
+    if captions:
+        check_captions(captions)
+    recording = recording_of(session) or _new_recording(session)
+    if video_url:
+        recording.video_url, recording.video_sha256, recording.video_type, recording.video_size = video_url, None, None, None
+    if video:
+        recording.video_url, recording.video_sha256 = None, put_blob(video)
+        recording.video_type, recording.video_size = video_type, len(video)
+    if slides:
+        recording.slides_sha256 = put_blob(slides)
+    if captions:
+        recording.captions_sha256 = put_blob(captions)
+    recording.added_by_id, recording.updated_at = actor.id, utcnow()
+    db.session.flush()
+    record(actor, "recording.attached", session.title, session_id=session.id, link=bool(video_url),
+           video=bool(video), slides=bool(slides), captions=bool(captions))
+    return recording
+
+
+def recording_of(session: LiveSession) -> Recording | None:
+    """The session's recording, if one was attached."""
+    return db.session.scalar(select(Recording).where(Recording.session_id == session.id))
+
+
+def mark_watched(recording: Recording, user: User) -> bool:
+    """Record that the user watched the recording; False when they had already (a double submit included)."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(WatchedRecording(recording_id=recording.id, user_id=user.id))
+    except IntegrityError:
+        return False
+    return True
+
+
+def has_watched(recording: Recording, user: User) -> bool:
+    return bool(db.session.scalar(select(exists().where(WatchedRecording.recording_id == recording.id,
+                                                        WatchedRecording.user_id == user.id))))
+
+
+def watched_session_ids(cohort_id: int, user_ids: list[int]) -> dict[int, set[int]]:
+    """For each user, the ids of the cohort's sessions whose recording they marked as watched (one query)."""
+    watched: dict[int, set[int]] = defaultdict(set)
+    for user_id in user_ids:
+        watched[user_id] = set()
+    if not user_ids:
+        return dict(watched)
+    rows = db.session.execute(
+        select(WatchedRecording.user_id, Recording.session_id)
+        .join(Recording, Recording.id == WatchedRecording.recording_id)
+        .join(LiveSession, LiveSession.id == Recording.session_id)
+        .where(LiveSession.cohort_id == cohort_id, WatchedRecording.user_id.in_(user_ids)))
+    for user_id, session_id in rows:
+        watched[user_id].add(session_id)
+    return dict(watched)
+
+
+
+def personal_records(user: User) -> list[dict[str, Any]]:
+    """What the programme holds about a person, for their data download: per session, whether they marked
+    its recording watched (and when) and the reminders sent to them (two queries)."""
+    records: dict[int, dict[str, Any]] = {}
+
+    def entry(session: LiveSession, cohort_name: str) -> dict[str, Any]:
+        return records.setdefault(session.id, {"session": session.title, "cohort": cohort_name,
+                                               "starts_at": session.starts_at, "watched_at": None, "reminders": []})
+
+    for session, cohort_name, watched_at in db.session.execute(
+            select(LiveSession, Cohort.name, WatchedRecording.watched_at)
+            .join(Recording, Recording.session_id == LiveSession.id)
+            .join(WatchedRecording, WatchedRecording.recording_id == Recording.id)
+            .join(Cohort, Cohort.id == LiveSession.cohort_id)
+            .where(WatchedRecording.user_id == user.id)):
+        entry(session, cohort_name)["watched_at"] = watched_at
+    for session, cohort_name, kind, sent_at in db.session.execute(
+            select(LiveSession, Cohort.name, SentReminder.kind, SentReminder.sent_at)
+            .join(SentReminder, SentReminder.session_id == LiveSession.id)
+            .join(Cohort, Cohort.id == LiveSession.cohort_id)
+            .where(SentReminder.user_id == user.id).order_by(SentReminder.sent_at)):
+        entry(session, cohort_name)["reminders"].append({"kind": kind.value, "sent_at": sent_at.isoformat()})
+    return sorted(records.values(), key=lambda record: record["starts_at"])
+
+
+# Demo data
+
+DEMO_COORDINATOR = "coordinator@example.org"
+DEMO_LECTURER = "lecturer@example.org"
+
+
+def demo_cohort() -> Cohort | None:
+    """The cohort the demo coordinator runs (the first one made), if `flask setup` or a person made one."""
+    return db.session.scalar(select(Cohort).where(Cohort.coordinators.any(User.email == DEMO_COORDINATOR))
+                             .order_by(Cohort.id).limit(1))
+
+
+def ensure_demo_programme(now: datetime) -> Cohort | None:
+    """Give the demo cohort a three-session programme (one past with a recording link, one going on now, one
+    next week) unless it has sessions already; returns the cohort, or None when there is no demo cohort."""
+    cohort = demo_cohort()
+    if cohort is None or session_ids_for_cohort(cohort.id):
+        return None
+    coordinator = db.session.scalar(select(User).where(User.email == DEMO_COORDINATOR))
+    lecturer = db.session.scalar(select(User).where(User.email == DEMO_LECTURER))
+    accounts = [lecturer] if lecturer is not None else []
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    plan = [
+        ("Opening lecture: science, technology and innovation policy", hour - timedelta(days=7),
+         Lecturers(accounts, [])),
+        ("Innovation surveys in practice", hour,
+         Lecturers([], [("Dr. Nadia Haddad", "Regional STI Observatory")])),
+        ("Designing a national STI policy mix", hour + timedelta(days=7), Lecturers(accounts, [])),
+    ]
+    for number, (title, starts_at, lecturers) in enumerate(plan, start=1):
+        session = save_session(
+            cohort, None, coordinator, title=title, description="A live lecture of the demo programme, with time for questions.",
+            starts_at=starts_at, ends_at=starts_at + timedelta(minutes=90),
+            join_url=f"https://meet.example.org/demo-session-{number}", course_id=None, module_key=None,
+            lesson_key=None, lecturers=lecturers)
+        if number == 1:
+            db.session.add(Recording(session_id=session.id, video_url="https://video.example.org/demo-session-1"))
+    db.session.flush()
+    return cohort

@@ -1,0 +1,40 @@
+"""A trainee opens a lesson, follows the link to the lesson's thread in their cohort and posts to it,
+in a browser without JavaScript."""
+from sqlalchemy import select
+
+from portal.accounts.models import Role
+from portal.discussion.models import Post, Thread
+from portal.extensions import db
+from tests.browser.test_lecturer_upload import log_in
+from tests.discussion.conftest import make_cohort
+
+
+def test_a_trainee_discusses_a_lesson_with_the_cohort(browser, live_server, make_user, make_course):
+    make_course()
+    coordinator = make_user(Role.COORDINATOR, email="carmen@example.org")
+    trainee = make_user(Role.TRAINEE, email="amina@example.org", name="Amina Diallo")
+    cohort = make_cohort("AI capacity workshop", coordinator, [trainee])
+
+    context = browser.new_context(base_url=live_server, java_script_enabled=False,
+                                  viewport={"width": 360, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        log_in(page, "amina@example.org")
+        page.goto("/learn/test-course/lessons/what-is-rd")
+        link = page.get_by_role("link", name="Discuss this lesson with your cohort")
+        assert "(0 posts)" in page.locator(".lesson-discussion").inner_text()
+        link.click()
+        assert page.get_by_role("heading", level=1).inner_text() == "What is R&D?"
+        page.get_by_label("Your post").fill("Does **basic research** count as R&D?")
+        page.get_by_role("button", name="Post").click()
+        post = page.locator("article.post")
+        assert post.locator("strong", has_text="basic research").count() == 1
+        assert "Amina Diallo" in post.inner_text()
+        page.goto("/learn/test-course/lessons/what-is-rd")
+        assert "(1 post)" in page.locator(".lesson-discussion").inner_text()
+    finally:
+        context.close()
+    thread = db.session.scalar(select(Thread))
+    assert (thread.cohort_id, thread.lesson_key) == (cohort.id, "what-is-rd")
+    assert [p.body for p in db.session.scalars(select(Post))] == ["Does **basic research** count as R&D?"]

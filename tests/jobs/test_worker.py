@@ -1,0 +1,63 @@
+"""A real worker process runs what the portal queues, on the SQLite backend and on Redis: mail sent,
+a refused message tried again with backoff, and a scheduled job that mails each person exactly once
+although its worker is killed in the middle and started again."""
+import signal
+
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.jobs.models import JobRun, JobState, ScheduledJob
+from portal.mail import MailKind, send_mail
+from tests.jobs.worker_app import SLOW_MAIL
+
+NOTE = MailKind.SIGNUP_ATTEMPT
+
+
+def test_a_worker_sends_queued_mail(queue_app, workers, fake_smtp, in_app):
+    for number in range(3):
+        in_app(queue_app, send_mail, f"trainee{number}@example.org", "Hello", "Text.", kind=NOTE)
+    assert fake_smtp.received == [], "mail left before any worker ran"
+    worker = workers.start()
+    received = fake_smtp.wait_for(3)
+    output = workers.stop(worker)
+    assert sorted(m["To"] for m in received) == [f"trainee{n}@example.org" for n in range(3)], output
+    runs = db.session.scalars(select(JobRun).where(JobRun.name == "mail.deliver")).all()
+    assert [(run.state, run.tries, run.payload) for run in runs] == [(JobState.DONE, 1, None)] * 3
+
+
+def test_a_refused_message_is_tried_again_later_and_recorded(queue_app, workers, fake_smtp, in_app):
+    fake_smtp.refuse = 2
+    in_app(queue_app, send_mail, "trainee@example.org", "Hello", "Text.", kind=NOTE)
+    worker = workers.start()
+    received = fake_smtp.wait_for(1, timeout=40)
+    output = workers.stop(worker)
+    assert [m["To"] for m in received] == ["trainee@example.org"], output
+    assert fake_smtp.refused == 2
+    run = db.session.scalars(select(JobRun).where(JobRun.name == "mail.deliver")).one()
+    assert (run.state, run.tries) == (JobState.DONE, 3)
+    assert "451" in (run.last_error or "")
+    # Backoff: the second wait (2 s) was twice the first (1 s, MAIL_RETRY_DELAY).
+    assert (run.finished_at - run.enqueued_at).total_seconds() >= 3
+
+
+def test_a_scheduled_job_mails_each_person_once_across_a_killed_worker(app, make_user, queue_app, workers,
+                                                                      fake_smtp):
+    people = [make_user(email=f"member{n}@example.org") for n in range(8)]
+    first = workers.start(slow_mail=True, lease=1)
+    fake_smtp.wait_for(3)
+    workers.stop(first, signal.SIGKILL)
+    assert len(fake_smtp.received) < len(people), "the job finished before the worker was killed"
+    db.session.expire_all()
+    row = db.session.get(ScheduledJob, SLOW_MAIL)
+    assert row is not None and row.finished_at is None
+
+    second = workers.start(slow_mail=True, lease=1)
+    received = fake_smtp.wait_for(len(people))
+    # Nothing more arrives: the claims stop a second message.
+    fake_smtp.wait_for(len(people) + 1, timeout=2)
+    output = workers.stop(second)
+    assert sorted(m["To"] for m in fake_smtp.received) == sorted(p.email for p in people), output
+    assert len(received) == len(people)
+    db.session.expire_all()
+    assert db.session.get(ScheduledJob, SLOW_MAIL).finished_at is not None
+    assert db.session.scalar(select(func.count()).select_from(JobRun).where(JobRun.state == JobState.FAILED)) == 0
