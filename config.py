@@ -158,6 +158,8 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     CREATE_DEMO_ACCOUNTS = False
     LOAD_SAMPLE_COURSES = False
+    #: Register the `flask db` commands outside the flask command too (they always are under it).
+    MIGRATION_COMMANDS = _flag("MIGRATION_COMMANDS")
 
 
 class DevelopmentConfig(Config):
@@ -182,6 +184,7 @@ class TestingConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     CREATE_DEMO_ACCOUNTS = True
+    MIGRATION_COMMANDS = True
 
 
 class ProductionConfig(Config):

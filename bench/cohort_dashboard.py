@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 from portal import create_app  # noqa: E402
 from portal.accounts.models import Gender, Role, User  # noqa: E402
 from portal.accounts.services import create_user, hash_password  # noqa: E402
+from portal.caching import clear_process_caches  # noqa: E402
 from portal.cohorts.models import Cohort, CohortMember  # noqa: E402
 from portal.content.loader import read_course  # noqa: E402
 from portal.courses.importer import import_course  # noqa: E402
@@ -28,7 +29,6 @@ from portal.courses.models import Enrolment, LessonVersion, QuizVersion  # noqa:
 from portal.db_types import utcnow  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.learning.models import CourseCompletion, LessonCompletion  # noqa: E402
-from portal.learning.services import clear_outline_cache  # noqa: E402
 from portal.quizzes.models import QuizAttempt  # noqa: E402
 
 COUNTRIES = ["DZ", "EG", "ET", "TL", "PK", "NG", "KE", "GH", "BD", "NP", "MA", "TN", ""]
@@ -100,7 +100,7 @@ def seed(trainees: int) -> tuple[int, int]:
 def timed(client, url: str, repeat: int) -> tuple[float, int]:
     timings, size = [], 0
     for _ in range(repeat):
-        clear_outline_cache()
+        clear_process_caches()
         started = time.perf_counter()
         response = client.get(url)
         timings.append(time.perf_counter() - started)

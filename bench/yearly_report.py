@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 from portal import create_app  # noqa: E402
 from portal.accounts.models import Gender, OrganisationType, Role, User  # noqa: E402
 from portal.accounts.services import create_user, hash_password  # noqa: E402
+from portal.caching import clear_process_caches  # noqa: E402
 from portal.certificates.models import Certificate  # noqa: E402
 from portal.cohorts.models import Cohort, CohortMember  # noqa: E402
 from portal.content.loader import read_course  # noqa: E402
@@ -30,7 +31,6 @@ from portal.courses.models import Enrolment, LessonVersion, QuizVersion  # noqa:
 from portal.db_types import utcnow  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.learning.models import CourseCompletion, LessonCompletion  # noqa: E402
-from portal.learning.services import clear_outline_cache  # noqa: E402
 from portal.live.models import Attendance, AttendanceSource, LiveSession  # noqa: E402
 from portal.quizzes.models import QuizAttempt  # noqa: E402
 
@@ -132,7 +132,7 @@ def seed(trainees: int, cohorts: int) -> int:
 def timed(client, url: str, repeat: int) -> tuple[float, int]:
     timings, size = [], 0
     for _ in range(repeat):
-        clear_outline_cache()
+        clear_process_caches()
         started = time.perf_counter()
         response = client.get(url)
         timings.append(time.perf_counter() - started)

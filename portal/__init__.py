@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+import click
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -33,7 +34,7 @@ from portal.courses import views as courses_views
 from portal.discussion import receivers as discussion_receivers
 from portal.discussion import services as discussion_services
 from portal.discussion import views as discussion_views
-from portal.extensions import csrf, db, limiter, login_manager, migrate
+from portal.extensions import csrf, db, limiter, login_manager
 from portal.jobs import cli as jobs_cli
 from portal.jobs import digest, schedule
 from portal.jobs import queue as jobs_queue
@@ -69,7 +70,7 @@ def create_app(config: str | type[Config] | None = None, overrides: Mapping[str,
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    _register_migrations(app)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -114,6 +115,17 @@ def create_app(config: str | type[Config] | None = None, overrides: Mapping[str,
     app.cli.add_command(cli.setup)
     app.cli.add_command(jobs_cli.worker)
     return app
+
+
+def _register_migrations(app: Flask) -> None:
+    """The `flask db` commands, where they can run: under the flask command, or where the settings ask
+    (the tests). Web workers never migrate, and leaving Alembic out saves each of them about 10 MiB."""
+    if not (app.config["MIGRATION_COMMANDS"] or click.get_current_context(silent=True)):
+        return
+    from flask_migrate import Migrate
+
+    Migrate(render_as_batch=True, compare_type=True).init_app(
+        app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
 
 
 def _schedule_jobs(app: Flask) -> None:

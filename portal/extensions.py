@@ -1,11 +1,12 @@
-"""Extension objects, created unbound so that any module can import them without the app."""
+"""Extension objects, created unbound so that any module can import them without the app.
+
+Flask-Migrate is not among them: create_app loads it (with Alembic) only where its commands run."""
 from typing import TYPE_CHECKING
 
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
@@ -26,7 +27,6 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)

@@ -1,6 +1,7 @@
 """Limits on what people send: no control characters in text, numbers within bounds before they
 are converted, so hostile or mistyped input gets a clear answer instead of a database error."""
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Flask, abort, current_app, request
@@ -70,6 +71,28 @@ def paginate(statement: Select[Any], per_page: int | None = None) -> Pagination:
     not an empty page."""
     page = db.paginate(statement, page=page_number(), per_page=per_page or current_app.config["PAGE_SIZE"],
                        error_out=False)
+    if page.page > max(page.pages, 1):
+        abort(404)
+    return page
+
+
+class ListPagination(Pagination):
+    """A page of a list already in memory (a report's rows), for the same pager as database lists."""
+
+    def __init__(self, rows: Sequence[Any], page: int, per_page: int) -> None:
+        self._rows = rows
+        super().__init__(page=page, per_page=per_page, max_per_page=None, error_out=False)
+
+    def _query_items(self) -> list[Any]:
+        return list(self._rows[self._query_offset:self._query_offset + self.per_page])
+
+    def _query_count(self) -> int:
+        return len(self._rows)
+
+
+def paginate_list(rows: Sequence[Any]) -> Pagination:
+    """One page of PAGE_SIZE rows of a list in memory; a page past the last one is a 404."""
+    page = ListPagination(rows, page_number(), current_app.config["PAGE_SIZE"])
     if page.page > max(page.pages, 1):
         abort(404)
     return page

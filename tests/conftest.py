@@ -23,9 +23,9 @@ from werkzeug.serving import make_server
 from portal import create_app
 from portal.accounts import services as account_services
 from portal.accounts.models import Role, User
+from portal.caching import clear_process_caches
 from portal.extensions import db
 from portal.jobs.queue import discard_memory_queues
-from portal.learning.services import clear_outline_cache
 from portal.links import trusted_hosts
 from portal.mail import wait_for_mail
 
@@ -139,7 +139,7 @@ def portal_app(database_url: str, **overrides) -> Iterator[Flask]:
         discard_memory_queues()
         db.session.remove()
         empty_all_tables()
-        clear_outline_cache()
+        clear_process_caches()
         db.engine.dispose()
 
 
@@ -344,7 +344,7 @@ def queries_during(action):
     """How many SQL statements `action()` runs, with no outline cached, and what it returned."""
     from sqlalchemy import event
 
-    clear_outline_cache()
+    clear_process_caches()
     statements: list[int] = []
 
     def count(*args) -> None:

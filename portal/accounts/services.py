@@ -12,7 +12,6 @@ from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, or_, select, update
-from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from portal.accounts.mailing import mail_user
 from portal.accounts.models import Gender, OrganisationType, Role, User, UserSession
@@ -36,7 +35,9 @@ class AccountDeleted(Exception):
 
 @lru_cache(maxsize=1)
 def common_passwords() -> frozenset[str]:
-    """The 30,000 most common passwords from leaked lists, as zxcvbn ranks them."""
+    """The 30,000 most common passwords from leaked lists, as zxcvbn ranks them (loaded on first use)."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
     return frozenset(FREQUENCY_LISTS["passwords"])
 
 

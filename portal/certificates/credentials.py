@@ -13,9 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import base58
-import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from pyld import jsonld
 
 from portal.certificates.keys import IssuerKey
 
@@ -52,6 +50,8 @@ def document_loader(extra: dict[str, dict] | None = None) -> Callable[[str, dict
 
 def canonical_nquads(document: dict, loader: Callable | None = None) -> str:
     """RDF Dataset Canonicalization (URDNA2015 / RDFC-1.0) of a JSON-LD document, as N-Quads."""
+    from pyld import jsonld  # loaded when a credential is signed or checked, not in every worker
+
     try:
         return jsonld.normalize(document, {"algorithm": "URDNA2015", "format": "application/n-quads",
                                            "documentLoader": loader or document_loader()})
@@ -143,6 +143,8 @@ def build_credential(*, base_url: str, key: IssuerKey, issuer_name: str, code: s
 
 def sign_jwt(claims: dict, key: IssuerKey) -> str:
     """A compact JWS (EdDSA) whose header names the verification method."""
+    import jwt  # PyJWT loads when a credential is signed, not in every worker
+
     return jwt.encode(claims, key.private_key, algorithm="EdDSA",
                       headers={"kid": key.verification_method, "typ": "JWT"})
 

@@ -8,7 +8,6 @@ import io
 import struct
 import sys
 import tempfile
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,29 +17,13 @@ from fontTools.fontBuilder import FontBuilder
 from fontTools.ttLib.tables._g_l_y_f import Glyph
 from fpdf import FPDF
 
+from portal.certificates.text import CertificateText
+
 FONT_DIR = Path(__file__).with_name("fonts")
 LATIN, ARABIC, CJK = "NotoSans", "NotoNaskhArabic", "DroidSansFallback"
 INK, BRAND, MUTED, ALERT = (27, 31, 36), (10, 92, 138), (85, 95, 107), (180, 28, 28)
 
-
-@dataclass(frozen=True)
-class CertificateText:
-    """Everything printed on the certificate, already in the certificate's language."""
-
-    portal_name: str
-    heading: str
-    certifies: str
-    recipient_name: str
-    completed: str
-    course_title: str
-    details: str
-    issuer_line: str
-    code_label: str
-    code: str
-    verify_label: str
-    verify_url: str
-    #: Printed across the top in red when the certificate no longer stands (revoked or replaced).
-    band: str = ""
+__all__ = ["CertificateText", "render_pdf"]
 
 
 def _needs(text: str, ranges: tuple[tuple[int, int], ...]) -> bool:

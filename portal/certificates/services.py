@@ -15,7 +15,7 @@ from portal.certificates import credentials
 from portal.certificates.codes import new_code, normalise_code
 from portal.certificates.keys import issuer_key
 from portal.certificates.models import Certificate
-from portal.certificates.pdf import CertificateText, render_pdf
+from portal.certificates.text import CertificateText
 from portal.courses.models import Course, CourseRevision
 from portal.db_types import utcnow
 from portal.extensions import db
@@ -253,4 +253,6 @@ def certificate_text(certificate: Certificate) -> CertificateText:
 
 def certificate_pdf(certificate: Certificate) -> bytes:
     """The certificate as a PDF; a revoked or replaced one says so across its top."""
+    from portal.certificates.pdf import render_pdf  # the PDF and font libraries load on the first certificate
+
     return render_pdf(certificate_text(certificate))

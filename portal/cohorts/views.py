@@ -1,7 +1,7 @@
 """Coordinators' pages: cohorts, roster imports, progress dashboards, item analysis, exports."""
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
@@ -21,7 +21,7 @@ from portal.cohorts.models import Cohort
 from portal.cohorts.roster import RosterError, read_roster
 from portal.courses.models import Course
 from portal.extensions import db, limiter
-from portal.inputs import paginate
+from portal.inputs import paginate, paginate_list
 
 bp = Blueprint("cohorts", __name__, template_folder="templates")
 
@@ -106,8 +106,13 @@ def show_cohort(cohort_id: int):
     course = chosen_course(cohort)
     days = min(max(request.args.get("inactive_days", 14, type=int), 1), 3650)
     report = reports.cohort_report(cohort, course)
+    # Figures cover everyone; the grid shows a page of trainees, the inactive list its first page
+    # (the progress export has everyone), so that the page stays small for a cohort of thousands.
+    inactive = report.inactive(days)
     return render_template("cohorts/dashboard.html", cohort=cohort, course=course, report=report,
-                           inactive=report.inactive(days), days=days, coordinator_form=CoordinatorForm(),
+                           grid=paginate_list([*report.rows, *report.pending]),
+                           inactive=inactive[:current_app.config["PAGE_SIZE"]], inactive_count=len(inactive),
+                           days=days, coordinator_form=CoordinatorForm(),
                            funnel=funnel_rows(report), breakdowns=breakdowns(report))
 
 

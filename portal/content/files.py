@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import filetype
-from PIL import Image, UnidentifiedImageError
 
 from portal.content.messages import N_
 from portal.content.problems import ContentError, Problem
@@ -165,6 +164,8 @@ def sniff_media(path: str, data: bytes, limits: Limits = Limits()) -> tuple[Medi
                              {"type": media_type, "suffix": suffix, "wanted": MEDIA_TYPES[media_type][0]})
     if media_type not in IMAGE_TYPES:
         return MediaInfo(media_type), None
+    from PIL import Image, UnidentifiedImageError  # Pillow loads with the first uploaded image
+
     try:
         with Image.open(io.BytesIO(data)) as image:
             width, height = image.size

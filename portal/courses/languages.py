@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import case, literal, select
 
+from portal.caching import ProcessCache
 from portal.content.languages import direction
 from portal.courses.models import (
     CourseRevision,
@@ -98,3 +99,13 @@ def quiz_title(quiz: QuizVersion, language: str) -> tuple[str, str]:
     """(title, its language) of a quiz version for a reader of `language`."""
     words = (quiz.translations or {}).get(language)
     return (words["title"], language) if words else (quiz.title, quiz.revision.language)
+
+
+#: Translated titles of a revision's parts kept per worker, per revision and language.
+_TITLES: ProcessCache[dict[str, tuple[str, str]]] = ProcessCache(256)
+
+
+def step_titles(revision: CourseRevision, language: str) -> dict[str, tuple[str, str]]:
+    """`revision.titles_in(language)`, worked out once per published revision and language in each
+    worker (a published revision never changes); shared between readers, so never changed."""
+    return _TITLES.get((revision.id, revision.content_hash, language), lambda: revision.titles_in(language))

@@ -27,8 +27,10 @@ from portal.courses.models import (
     Lesson,
     LessonVersion,
     Module,
+    QuestionVersion,
     QuizVersion,
     RevisionStatus,
+    course_lecturers,
 )
 from portal.courses.storage import read_blobs
 from portal.db_types import utcnow
@@ -215,18 +217,28 @@ class EnrolmentRefused(Exception):
     """The enrolment key was missing or wrong, or the course is not open."""
 
 
-def published_course(slug: str) -> Course | None:
-    """A course trainees may see, with its published revision and syllabus loaded in a fixed number of queries."""
+def syllabus(revision_id: int) -> CourseRevision | None:
+    """A revision with its modules, lesson titles and quizzes, in a fixed number of queries; the
+    lessons' text is left in the database, as the syllabus shows only titles."""
     return db.session.scalar(
-        select(Course).where(Course.slug == slug, Course.published_revision_id.is_not(None))
-        .options(
-            selectinload(Course.published_revision).selectinload(CourseRevision.modules).options(
-                selectinload(Module.lessons).selectinload(LessonVersion.lesson),
-                selectinload(Module.quiz).selectinload(QuizVersion.questions),
-            ),
-            selectinload(Course.lecturers),
-        )
+        select(CourseRevision).where(CourseRevision.id == revision_id)
+        .options(selectinload(CourseRevision.modules).options(
+            selectinload(Module.lessons).load_only(LessonVersion.title, LessonVersion.minutes,
+                                                   LessonVersion.position, LessonVersion.module_id,
+                                                   LessonVersion.lesson_id)
+            .selectinload(LessonVersion.lesson).load_only(Lesson.key),
+            selectinload(Module.quiz).selectinload(QuizVersion.questions).load_only(
+                QuestionVersion.category, QuestionVersion.position, QuestionVersion.quiz_version_id),
+        ))
     )
+
+
+def lecturer_names(course: Course) -> list[str]:
+    """The names of the course's lecturers, by name (they change, so they are read on each request)."""
+    return list(db.session.scalars(
+        select(User.name).join(course_lecturers, course_lecturers.c.user_id == User.id)
+        .where(course_lecturers.c.course_id == course.id).order_by(User.name)
+    ))
 
 
 def course_to_learn(slug: str) -> Course | None:
@@ -290,6 +302,17 @@ def catalogue_topics() -> list[str]:
         select(CourseRevision.topics).join(Course, Course.published_revision_id == CourseRevision.id)
     )
     return sorted({topic for topics in topic_lists for topic in topics or []})
+
+
+def course_to_learn_with_enrolment(slug: str, user: User) -> tuple[Course | None, Enrolment | None]:
+    """A published course with its published revision, and the user's enrolment in it, in one query."""
+    row = db.session.execute(
+        select(Course, Enrolment).join(Course.published_revision)
+        .outerjoin(Enrolment, and_(Enrolment.course_id == Course.id, Enrolment.user_id == user.id))
+        .where(Course.slug == slug)
+        .options(contains_eager(Course.published_revision))
+    ).first()
+    return (row[0], row[1]) if row is not None else (None, None)
 
 
 def enrolment_of(user: User, course: Course) -> Enrolment | None:

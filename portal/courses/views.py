@@ -17,6 +17,7 @@ from portal.content.languages import CONTENT_LANGUAGES
 from portal.content.problems import ContentError, Problem
 from portal.content.quizfile import export_aiken, export_gift
 from portal.content.yamlfile import Located
+from portal.courses import fragments
 from portal.courses.forms import (
     CatalogueSearchForm,
     CourseUploadForm,
@@ -36,14 +37,15 @@ from portal.courses.services import (
     base_revision,
     catalogue,
     catalogue_topics,
+    course_to_learn,
+    course_to_learn_with_enrolment,
     courses_taught_by,
     enrol,
-    enrolment_of,
     find_course,
     find_revision,
     leave,
+    lecturer_names,
     lessons_due_for_review,
-    published_course,
     quiz_source,
     remove_lecturer,
     set_enrolment_key,
@@ -345,20 +347,23 @@ def list_courses():
 @bp.route("/courses/<slug>")
 @allow(ANYONE)
 def show_course(slug: str):
-    course = published_course(slug) or abort(404)
-    enrolment = enrolment_of(current_user, course) if current_user.is_authenticated else None
-    language = str(get_locale())
-    revision = course.published_revision or abort(404)
-    return render_template("courses/course.html", course=course, revision=revision,
-                           words=revision.in_language(language), titles=revision.titles_in(language),
-                           enrolment=enrolment, form=EnrolForm(), leave_form=DecisionForm())
+    if current_user.is_authenticated:
+        course, enrolment = course_to_learn_with_enrolment(slug, current_user)
+    else:
+        course, enrolment = course_to_learn(slug), None
+    revision = course.published_revision if course is not None else None
+    if course is None or revision is None:
+        abort(404)
+    return render_template("courses/course.html", course=course, revision=revision, enrolment=enrolment,
+                           words=revision.in_language(str(get_locale())), lecturers=lecturer_names(course),
+                           syllabus=fragments.syllabus_fragment(revision), form=EnrolForm(), leave_form=DecisionForm())
 
 
 @bp.route("/courses/<slug>/enrol", methods=["POST"])
 @allow(SIGNED_IN)
 @limiter.limit("20 per hour", methods=["POST"], key_func=get_remote_address)
 def enrol_in_course(slug: str):
-    course = published_course(slug) or abort(404)
+    course = course_to_learn(slug) or abort(404)
     form = EnrolForm()
     if not form.validate_on_submit():
         abort(400)
@@ -376,7 +381,7 @@ def enrol_in_course(slug: str):
 @bp.route("/courses/<slug>/leave", methods=["POST"])
 @allow(SIGNED_IN)
 def leave_course(slug: str):
-    course = published_course(slug) or abort(404)
+    course = course_to_learn(slug) or abort(404)
     if DecisionForm().validate_on_submit():
         leave(current_user, course)
         db.session.commit()

@@ -6,15 +6,17 @@ passed (unless the rule says quizzes: none). Lesson completions and quiz passes 
 lesson's and quiz's stable identity, so a new revision keeps them: unchanged and changed lessons
 stay complete, and lessons added later are new work. Completion is recorded once; a trainee who
 completed a course stays complete whatever later revisions add."""
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import cast
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import String, func, literal, select, union_all
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import User
+from portal.caching import ProcessCache
 from portal.courses.models import (
     Course,
     CourseRevision,
@@ -47,12 +49,20 @@ class Step:
     module_title: str
 
 
+@dataclass(frozen=True)
+class Completed:
+    """That a course was completed, and when (the CourseCompletion row's id and time)."""
+
+    id: int
+    completed_at: datetime
+
+
 @dataclass
 class Progress:
     steps: list[Step]
     done_lessons: set[int] = field(default_factory=set)
     passed_quizzes: set[int] = field(default_factory=set)
-    completion: CourseCompletion | None = None
+    completion: Completed | None = None
 
     def is_done(self, step: Step) -> bool:
         return step.stable_id in (self.done_lessons if step.kind == "lesson" else self.passed_quizzes)
@@ -80,24 +90,18 @@ class Progress:
 
 
 #: Revisions never change once made, so their outlines are shared by every request of the process.
-_OUTLINES: "OrderedDict[int, list[Step]]" = OrderedDict()
-OUTLINE_CACHE_SIZE = 512
+_OUTLINES: ProcessCache[list[Step]] = ProcessCache(512)
 
 
 def outlines(revision_ids: list[int]) -> dict[int, list[Step]]:
     """The ordered steps of each revision: per module, its lessons then its quiz; cached per revision."""
-    missing = [revision_id for revision_id in revision_ids if revision_id not in _OUTLINES]
+    found = {revision_id: _OUTLINES.find(revision_id) for revision_id in revision_ids}
+    missing = [revision_id for revision_id, steps in found.items() if steps is None]
     if missing:
         for revision_id, steps in _load_outlines(missing).items():
-            _OUTLINES[revision_id] = steps
-        while len(_OUTLINES) > OUTLINE_CACHE_SIZE:
-            _OUTLINES.popitem(last=False)
-    return {revision_id: _OUTLINES.get(revision_id, []) for revision_id in revision_ids}
-
-
-def clear_outline_cache() -> None:
-    """Forget cached outlines (for tests, which empty the database and reuse row ids)."""
-    _OUTLINES.clear()
+            _OUTLINES.put(revision_id, steps)
+            found[revision_id] = steps
+    return {revision_id: found[revision_id] or [] for revision_id in revision_ids}
 
 
 def _load_outlines(revision_ids: list[int]) -> dict[int, list[Step]]:
@@ -124,50 +128,39 @@ def _load_outlines(revision_ids: list[int]) -> dict[int, list[Step]]:
             for revision_id in revision_ids}
 
 
-def _done_lessons(user_id: int, course_ids: list[int]) -> dict[int, set[int]]:
-    done: dict[int, set[int]] = defaultdict(set)
-    rows = db.session.execute(
-        select(LessonCompletion.course_id, LessonCompletion.lesson_id)
-        .where(LessonCompletion.user_id == user_id, LessonCompletion.course_id.in_(course_ids))
-    )
-    for course_id, lesson_id in rows:
-        done[course_id].add(lesson_id)
-    return done
-
-
-def _passed_quizzes(user_id: int, course_ids: list[int]) -> dict[int, set[int]]:
-    passed: dict[int, set[int]] = defaultdict(set)
-    rows = db.session.execute(
-        select(QuizAttempt.course_id, QuizAttempt.quiz_id)
-        .where(QuizAttempt.user_id == user_id, QuizAttempt.course_id.in_(course_ids), QuizAttempt.passed.is_(True))
-        .distinct()
-    )
-    for course_id, quiz_id in rows:
-        passed[course_id].add(quiz_id)
-    return passed
-
-
-def _completions(user_id: int, course_ids: list[int]) -> dict[int, CourseCompletion]:
-    rows = db.session.scalars(
-        select(CourseCompletion).where(CourseCompletion.user_id == user_id, CourseCompletion.course_id.in_(course_ids))
-    )
-    return {row.course_id: row for row in rows}
+def _progress_rows(user_id: int, course_ids: list[int]):
+    """The user's lessons done, quizzes passed and courses completed in these courses, in one query:
+    (kind, course id, lesson, quiz or completion id, when)."""
+    lessons = select(literal("lesson", String), LessonCompletion.course_id, LessonCompletion.lesson_id,
+                     LessonCompletion.completed_at).where(
+        LessonCompletion.user_id == user_id, LessonCompletion.course_id.in_(course_ids))
+    quizzes = select(literal("quiz", String), QuizAttempt.course_id, QuizAttempt.quiz_id,
+                     func.min(QuizAttempt.submitted_at)).where(
+        QuizAttempt.user_id == user_id, QuizAttempt.course_id.in_(course_ids), QuizAttempt.passed.is_(True)
+    ).group_by(QuizAttempt.course_id, QuizAttempt.quiz_id)
+    courses = select(literal("course", String), CourseCompletion.course_id, CourseCompletion.id,
+                     CourseCompletion.completed_at).where(
+        CourseCompletion.user_id == user_id, CourseCompletion.course_id.in_(course_ids))
+    return db.session.execute(union_all(lessons, quizzes, courses)).all()
 
 
 def progress_for(user_id: int, courses: list[Course]) -> dict[int, Progress]:
-    """Progress in each course against its published revision, in a fixed number of queries."""
+    """Progress in each course against its published revision, in one query (and one more per
+    revision the process has not seen yet)."""
     published = [course for course in courses if course.published_revision_id]
-    course_ids = [course.id for course in published]
+    if not published:
+        return {}
     revision_ids = [cast(int, course.published_revision_id) for course in published]
     steps = outlines(revision_ids)
-    done = _done_lessons(user_id, course_ids)
-    passed = _passed_quizzes(user_id, course_ids)
-    completions = _completions(user_id, course_ids)
-    return {
-        course.id: Progress(steps.get(cast(int, course.published_revision_id), []), done[course.id], passed[course.id],
-                            completions.get(course.id))
-        for course in published
-    }
+    progress = {course.id: Progress(steps.get(cast(int, course.published_revision_id), [])) for course in published}
+    for kind, course_id, item_id, at in _progress_rows(user_id, list(progress)):
+        if kind == "lesson":
+            progress[course_id].done_lessons.add(item_id)
+        elif kind == "quiz":
+            progress[course_id].passed_quizzes.add(item_id)
+        else:
+            progress[course_id].completion = Completed(item_id, at)
+    return progress
 
 
 def record_completion(user_id: int, revision: CourseRevision, progress: Progress) -> CourseCompletion | None:
@@ -181,7 +174,7 @@ def record_completion(user_id: int, revision: CourseRevision, progress: Progress
             db.session.add(completion)
     except IntegrityError:
         return None
-    progress.completion = completion
+    progress.completion = Completed(completion.id, completion.completed_at)
     course_completed.send(completion)
     return completion
 

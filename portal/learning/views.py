@@ -1,17 +1,15 @@
 """The trainee's pages: the dashboard, continuing a course, lesson pages."""
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from portal.accounts.access import SIGNED_IN, allow
-from portal.content.markdown import split_footnotes
-from portal.courses.languages import lesson_text
-from portal.courses.models import Lesson, LessonVersion, Module
-from portal.courses.services import course_to_learn, is_enrolled
+from portal.courses.languages import step_titles
+from portal.courses.models import Lesson, LessonVersion
+from portal.courses.services import course_to_learn_with_enrolment
 from portal.extensions import db
-from portal.learning import services
+from portal.learning import fragments, services
 from portal.learning.forms import CompleteLessonForm, RecordCompletionForm
 from portal.learning.signals import dashboard_viewed, lesson_viewed
 
@@ -20,8 +18,10 @@ bp = Blueprint("learning", __name__, template_folder="templates")
 
 def enrolled_course(slug: str):
     """The published course, and whether the current user may open its lessons (with a hint if not)."""
-    course = course_to_learn(slug) or abort(404)
-    if not is_enrolled(current_user, course):
+    course, enrolment = course_to_learn_with_enrolment(slug, current_user)
+    if course is None:
+        abort(404)
+    if enrolment is None or not enrolment.is_active:
         flash(_("Enrol in the course to open its lessons."), "info")
         return course, False
     return course, True
@@ -80,18 +80,19 @@ def show_lesson(slug: str, key: str):
     course, enrolled = enrolled_course(slug)
     if not enrolled:
         return redirect(url_for("courses.show_course", slug=slug))
-    language = str(get_locale())
-    words = lesson_text(course.published_revision_id, key, language) or abort(404)
     progress = services.progress_for(current_user.id, [course])[course.id]
     steps = progress.steps
-    index = next(i for i, step in enumerate(steps) if step.kind == "lesson" and step.key == key)
-    text, footnotes = split_footnotes(words.html)
+    index = next((i for i, step in enumerate(steps) if step.kind == "lesson" and step.key == key), None)
+    if index is None:
+        abort(404)
+    first_in_module = index == 0 or steps[index - 1].module_key != steps[index].module_key
+    revision = course.published_revision
+    lesson = fragments.lesson_fragment(revision, key, first_in_module) or abort(404)
+    language = fragments.page_language()
     panels = [panel for _, panel in lesson_viewed.send(current_user, course=course, lesson_key=key) if panel]
     return render_template(
-        "learning/lesson.html", course=course, revision=course.published_revision, words=words, text=text,
-        footnotes=footnotes, module=db.session.get_one(Module, words.module_id).in_language(language),
-        course_words=course.published_revision.in_language(language),
-        titles=course.published_revision.titles_in(language),
+        "learning/lesson.html", course=course, revision=revision, lesson=lesson,
+        course_words=revision.in_language(language), titles=step_titles(revision, language),
         step=steps[index], steps=steps, progress=progress,
         previous_step=steps[index - 1] if index > 0 else None,
         next_step=steps[index + 1] if index + 1 < len(steps) else None,

@@ -9,7 +9,8 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.accounts.models import User
 from portal.content.questions import KINDS, SCORE_DECIMALS, Judgement
@@ -110,6 +111,14 @@ def start_attempt(user: User, quiz_version: QuizVersion) -> QuizAttempt:
     return attempt
 
 
+def attempt_with_questions(attempt_id: int) -> QuizAttempt | None:
+    """An attempt with its quiz version and questions, in two queries."""
+    return db.session.scalar(
+        select(QuizAttempt).where(QuizAttempt.id == attempt_id)
+        .options(joinedload(QuizAttempt.quiz_version).selectinload(QuizVersion.questions))
+    )
+
+
 def questions_of(attempt: QuizAttempt) -> list[QuestionVersion]:
     """The attempt's questions in the order it shows them."""
     by_id = {question.id: question for question in attempt.quiz_version.questions}
@@ -186,24 +195,31 @@ def submit_attempt(attempt: QuizAttempt, raw: dict[str, Any]) -> bool:
     Returns True when this call graded it; raises AnswersRefused, grading nothing, when any answer
     cannot be kept."""
     answers = read_answers(attempt, raw)
+    now = utcnow()
     claimed = rows_changed(db.session.execute(
         update(QuizAttempt).where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
-        .values(submitted_at=utcnow(), answers=answers)
+        .values(submitted_at=now, answers=answers)
         .execution_options(synchronize_session=False)
     ))
-    db.session.expire(attempt)
     if claimed != 1:
+        db.session.expire(attempt)
         return False
+    # The row now holds what the UPDATE wrote: say so to the session rather than read it back.
+    set_committed_value(attempt, "submitted_at", now)
+    set_committed_value(attempt, "answers", answers)
     score = maximum = 0.0
+    graded = []
     for question in questions_of(attempt):
         response = answers.get(str(question.id))
         judgement = judge(question, response)
         score += judgement.score
         maximum += judgement.max_score
-        attempt.graded_answers.append(AttemptAnswer(
-            question_id=question.question_id, question_version_id=question.id, response=response,
-            score=judgement.score, max_score=judgement.max_score, is_correct=judgement.is_correct,
+        graded.append(AttemptAnswer(
+            attempt_id=attempt.id, question_id=question.question_id, question_version_id=question.id,
+            response=response, score=judgement.score, max_score=judgement.max_score,
+            is_correct=judgement.is_correct,
         ))
+    db.session.add_all(graded)
     attempt.score, attempt.max_score = round(score, SCORE_DECIMALS), maximum
     attempt.passed = maximum > 0 and 100 * score / maximum >= attempt.quiz_version.pass_mark - 1e-9
     db.session.flush()

@@ -7,7 +7,7 @@ from flask_login import current_user
 from portal.accounts.access import SIGNED_IN, allow
 from portal.courses.languages import QuestionText, question_in, quiz_title
 from portal.courses.models import QuestionVersion
-from portal.courses.services import course_to_learn, is_enrolled
+from portal.courses.services import course_to_learn_with_enrolment
 from portal.extensions import db
 from portal.quizzes import services
 from portal.quizzes.forms import StartForm, attempt_form, raw_answers
@@ -19,8 +19,10 @@ bp = Blueprint("quizzes", __name__, template_folder="templates")
 
 def enrolled_course(slug: str):
     """The published course, if the current user is enrolled in it; 403 otherwise."""
-    course = course_to_learn(slug) or abort(404)
-    if not is_enrolled(current_user, course):
+    course, enrolment = course_to_learn_with_enrolment(slug, current_user)
+    if course is None:
+        abort(404)
+    if enrolment is None or not enrolment.is_active:
         abort(403)
     return course
 
@@ -32,7 +34,7 @@ def in_reader_language(course, questions: list[QuestionVersion]) -> list[Questio
 
 
 def own_attempt(course, attempt_id: int) -> QuizAttempt:
-    attempt = db.session.get(QuizAttempt, attempt_id)
+    attempt = services.attempt_with_questions(attempt_id)
     if attempt is None or attempt.user_id != current_user.id or attempt.course_id != course.id:
         abort(404)
     return attempt
@@ -89,11 +91,11 @@ def take_attempt(slug: str, attempt_id: int):
             if form.submit.data:
                 services.submit_attempt(attempt, answers)
                 db.session.commit()
-                return redirect(url_for("quizzes.take_attempt", slug=slug, attempt_id=attempt.id))
+                return redirect(url_for("quizzes.take_attempt", slug=slug, attempt_id=attempt_id))
             if services.save_answers(attempt, answers):
                 flash(_("Your answers are saved. You can come back and finish later."), "success")
             db.session.commit()
-            return redirect(url_for("quizzes.take_attempt", slug=slug, attempt_id=attempt.id))
+            return redirect(url_for("quizzes.take_attempt", slug=slug, attempt_id=attempt_id))
         except services.AnswersRefused as refused:
             # Nothing was kept: show the page again with what was sent and why it was refused.
             for question_id, message in refused.problems.items():

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from portal.accounts.models import Gender, Role, User
 from portal.audit import AuditEvent
+from portal.caching import clear_process_caches
 from portal.cohorts.models import Cohort, CohortMember
 from portal.courses.models import Course, Enrolment
 from portal.db_types import utcnow
@@ -255,6 +256,7 @@ def test_trainee_page(client, busy_cohort):
 
 def test_dashboard_runs_a_fixed_number_of_queries(app, client, cohort_id):
     def count_queries() -> int:
+        clear_process_caches()
         count, response = queries_during(lambda: client.get(f"/cohorts/{cohort_id}"))
         assert response.status_code == 200
         return count
@@ -537,3 +539,26 @@ def test_a_deactivated_account_on_a_roster_is_a_problem_of_its_line(app, client,
     assert upload(client, cohort_id, roster, only_good_rows=True).status_code == 200
     assert members() == ["amina@example.org"]
     assert [message["To"] for message in smtp_server.messages] == ["amina@example.org"]
+
+
+def test_the_progress_grid_is_paged_and_the_inactive_list_shortened(app, client, cohort_id, make_user):
+    """A cohort of thousands must not give a page of hundreds of KB: the grid shows PAGE_SIZE trainees
+    a page (pending invitations after them), with the common pager; the figures still count everyone."""
+    app.config["PAGE_SIZE"] = 2
+    course = db.session.scalar(select(Course))
+    people = [make_user(Role.TRAINEE, name=f"Trainee {n}") for n in range(4)]
+    pending = make_user(Role.TRAINEE, name="Pending Person")
+    for user in people:
+        db.session.add(CohortMember(cohort_id=cohort_id, user_id=user.id, source="csv"))
+        db.session.add(Enrolment(user_id=user.id, course_id=course.id, last_activity_at=utcnow() - timedelta(days=30)))
+    db.session.add(CohortMember(cohort_id=cohort_id, user_id=pending.id, source="csv", state="pending"))
+    db.session.commit()
+
+    first = client.get(f"/cohorts/{cohort_id}").get_data(as_text=True)
+    grid = first[first.index('id="grid"'):first.index("</table>", first.index('id="grid"'))]
+    assert grid.count("/trainees/") == 2 and 'data-figure="enrolled">4<' in first
+    assert "Page 1 of 3" in first and f'href="/cohorts/{cohort_id}?page=2"' in first
+    assert "2 of 4 inactive trainees are shown" in first
+    last = client.get(f"/cohorts/{cohort_id}?page=3").get_data(as_text=True)
+    assert "Pending Person" in last and "invitation pending" in last
+    assert client.get(f"/cohorts/{cohort_id}?page=4").status_code == 404

@@ -3,9 +3,9 @@ import pytest
 from sqlalchemy import event, func, select
 
 from portal.accounts.models import Role
+from portal.caching import clear_process_caches
 from portal.extensions import db
 from portal.learning.models import CourseCompletion, LessonCompletion
-from portal.learning.services import clear_outline_cache
 from portal.learning.signals import course_completed
 from tests.coursefiles import LESSON, QUIZ_YAML, course_files
 from tests.learning.helpers import RIGHT, WRONG, complete_lessons, take_quiz
@@ -145,7 +145,7 @@ class QueryCounter:
 
 def queries_for(client, url: str) -> int:
     """Statements one request runs, with the shared outline cache cold (the worst case)."""
-    clear_outline_cache()
+    clear_process_caches()
     counter = QueryCounter()
     engine = db.engine
     event.listen(engine, "before_cursor_execute", counter)
@@ -186,5 +186,7 @@ def test_pages_run_a_fixed_number_of_queries(client, trainee, make_course):
     take_quiz(client, WRONG)
     after = {url: queries_for(client, url) for url in urls}
     assert after == before, f"query counts grew: {before} -> {after}"
-    # The lesson page is the most: its discussion link and the live sessions on it are one query each.
-    assert all(count <= 14 for count in after.values()), after
+    # With every shared cache cold (a worker's first request); warm, the lesson page runs five
+    # (tests/learning/test_page_caching.py).
+    assert after == {"/dashboard": 10, "/courses/test-course": 10, "/learn/test-course/lessons/funding": 10,
+                     "/courses": 4, "/": 6}, after

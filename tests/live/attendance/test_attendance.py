@@ -359,22 +359,22 @@ def count_queries(client, url: str) -> int:
 
 
 def test_attendance_pages_and_the_grid_run_a_fixed_number_of_queries(app, edition, three_sessions, make_user, client_for):
+    from portal.caching import clear_process_caches
     from portal.cohorts import services as cohorts
-    from portal.learning.services import clear_outline_cache
     coordinator = client_for(edition.coordinator)
     urls = [f"/cohorts/{edition.cohort.id}/attendance", edition.url("p1", "attendance")]
-    clear_outline_cache()
+    clear_process_caches()
     few = [count_queries(coordinator, url) for url in urls]
-    clear_outline_cache()
+    clear_process_caches()
     few_grid = count_queries(coordinator, f"/cohorts/{edition.cohort.id}")
     for n in range(8):
         trainee = make_user(name=f"Extra {n}")
         cohorts.add_member(edition.cohort, trainee, "manual")
         attend(three_sessions[n % 3], trainee)
     db.session.commit()
-    clear_outline_cache()
+    clear_process_caches()
     assert [count_queries(coordinator, url) for url in urls] == few
-    clear_outline_cache()
+    clear_process_caches()
     assert count_queries(coordinator, f"/cohorts/{edition.cohort.id}") == few_grid
 
 
