@@ -23,6 +23,7 @@ from portal.accounts import views as accounts_views
 from portal.announcements import receivers as announcements_receivers
 from portal.announcements import services as announcements_services
 from portal.announcements import views as announcements_views
+from portal.assignments import services as assignments_services
 from portal.assignments import views as assignments_views
 from portal.certificates import receivers as certificate_receivers
 from portal.certificates import views as certificates_views
@@ -102,7 +103,8 @@ def create_app(config: str | type[Config] | None = None, overrides: Mapping[str,
     app.register_blueprint(live_attendance_views.attendance_bp)
     app.register_blueprint(jobs_views.bp)
     app.register_blueprint(assignments_views.bp)
-    learning_services.init_app(app)
+    learning_services.init_app(app, passed_assignments=assignments_services.passed_assignments)
+    assignments_views.init_app(app)
     cohorts_receivers.init_app(app)
     announcements_receivers.init_app(app)
     discussion_receivers.init_app(app)

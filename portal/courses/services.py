@@ -223,6 +223,7 @@ def published_course(slug: str) -> Course | None:
             selectinload(Course.published_revision).selectinload(CourseRevision.modules).options(
                 selectinload(Module.lessons).selectinload(LessonVersion.lesson),
                 selectinload(Module.quiz).selectinload(QuizVersion.questions),
+                selectinload(Module.assignments),
             ),
             selectinload(Course.lecturers),
         )

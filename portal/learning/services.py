@@ -2,20 +2,23 @@
 
 The completion rule: a course is complete when every lesson of its published revision is
 marked complete (or the share the course's rule asks for) and every quiz of that revision is
-passed (unless the rule says quizzes: none). Lesson completions and quiz passes belong to the
+passed (unless the rule says quizzes: none), and every assignment of that revision is passed. Lesson completions and quiz passes belong to the
 lesson's and quiz's stable identity, so a new revision keeps them: unchanged and changed lessons
 stay complete, and lessons added later are new work. Completion is recorded once; a trainee who
 completed a course stays complete whatever later revisions add."""
 from collections import OrderedDict, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import cast
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import User
 from portal.courses.models import (
+    Assignment,
+    AssignmentVersion,
     Course,
     CourseRevision,
     Enrolment,
@@ -37,9 +40,9 @@ from portal.quizzes.signals import attempt_graded
 
 @dataclass(frozen=True)
 class Step:
-    """One thing to do in a course: read a lesson or pass a quiz."""
+    """One thing to do in a course: read a lesson, pass a quiz, have an assignment passed."""
 
-    kind: str  #: "lesson" or "quiz"
+    kind: str  #: "lesson", "quiz" or "assignment"
     key: str
     title: str
     stable_id: int
@@ -53,9 +56,11 @@ class Progress:
     done_lessons: set[int] = field(default_factory=set)
     passed_quizzes: set[int] = field(default_factory=set)
     completion: CourseCompletion | None = None
+    passed_assignments: set[int] = field(default_factory=set)
 
     def is_done(self, step: Step) -> bool:
-        return step.stable_id in (self.done_lessons if step.kind == "lesson" else self.passed_quizzes)
+        done = {"lesson": self.done_lessons, "quiz": self.passed_quizzes, "assignment": self.passed_assignments}
+        return step.stable_id in done[step.kind]
 
     @property
     def percent(self) -> int:
@@ -76,7 +81,8 @@ class Progress:
         else:
             lessons_ok = bool(lessons) and 100 * done / len(lessons) >= rule["lessons"]
         quizzes_ok = rule.get("quizzes", "all") == "none" or all(self.is_done(s) for s in quizzes)
-        return lessons_ok and quizzes_ok
+        assignments_ok = all(self.is_done(s) for s in self.steps if s.kind == "assignment")
+        return lessons_ok and quizzes_ok and assignments_ok
 
 
 #: Revisions never change once made, so their outlines are shared by every request of the process.
@@ -101,7 +107,7 @@ def clear_outline_cache() -> None:
 
 
 def _load_outlines(revision_ids: list[int]) -> dict[int, list[Step]]:
-    """Two queries for any number of revisions."""
+    """Three queries for any number of revisions."""
     steps: dict[int, list[tuple]] = defaultdict(list)
     lessons = db.session.execute(
         select(LessonVersion.revision_id, Module.position, LessonVersion.position, Lesson.key,
@@ -120,6 +126,16 @@ def _load_outlines(revision_ids: list[int]) -> dict[int, list[Step]]:
     )
     for revision_id, module_position, key, title, stable_id, module_key, module_title in quizzes:
         steps[revision_id].append(((module_position, 1, 0), Step("quiz", key, title, stable_id, module_key, module_title)))
+    assignments = db.session.execute(
+        select(AssignmentVersion.revision_id, Module.position, AssignmentVersion.position, Assignment.key,
+               AssignmentVersion.title, Assignment.id, Module.key, Module.title)
+        .join(Assignment, Assignment.id == AssignmentVersion.assignment_id)
+        .join(Module, Module.id == AssignmentVersion.module_id)
+        .where(AssignmentVersion.revision_id.in_(revision_ids))
+    )
+    for revision_id, module_position, position, key, title, stable_id, module_key, module_title in assignments:
+        steps[revision_id].append(((module_position, 2, position),
+                                   Step("assignment", key, title, stable_id, module_key, module_title)))
     return {revision_id: [step for _, step in sorted(steps[revision_id], key=lambda item: item[0])]
             for revision_id in revision_ids}
 
@@ -163,11 +179,22 @@ def progress_for(user_id: int, courses: list[Course]) -> dict[int, Progress]:
     done = _done_lessons(user_id, course_ids)
     passed = _passed_quizzes(user_id, course_ids)
     completions = _completions(user_id, course_ids)
+    has_assignments = any(step.kind == "assignment" for revision_steps in steps.values() for step in revision_steps)
+    assignments = _passed_assignments(user_id, course_ids) if has_assignments else defaultdict(set)
     return {
         course.id: Progress(steps.get(cast(int, course.published_revision_id), []), done[course.id], passed[course.id],
-                            completions.get(course.id))
+                            completions.get(course.id), assignments[course.id])
         for course in published
     }
+
+
+def _passed_assignments(user_id: int, course_ids: list[int]) -> dict[int, set[int]]:
+    """{course id: ids of the assignments passed}, from the assignments package (wired in create_app)."""
+    source = current_app.extensions.get("learning.passed_assignments")
+    passed: dict[int, set[int]] = defaultdict(set)
+    if source is not None:
+        passed.update(source(user_id, course_ids))
+    return passed
 
 
 def record_completion(user_id: int, revision: CourseRevision, progress: Progress) -> CourseCompletion | None:
@@ -217,9 +244,12 @@ def on_attempt_graded(attempt: QuizAttempt) -> None:
             check_completion(attempt.user_id, course)
 
 
-def init_app(app: Flask) -> None:
-    """Wire learning's reactions to other domains' events: a graded quiz may complete a course."""
+def init_app(app: Flask, passed_assignments: Callable[[int, list[int]], dict[int, set[int]]] | None = None) -> None:
+    """Wire learning's reactions to other domains' events: a graded quiz may complete a course; and where
+    to learn which assignments a trainee has passed (`passed_assignments(user_id, course_ids)`)."""
     attempt_graded.connect(on_attempt_graded)
+    if passed_assignments is not None:
+        app.extensions["learning.passed_assignments"] = passed_assignments
 
 
 @dataclass
