@@ -23,6 +23,7 @@ from portal.assignments.models import (
 )
 from portal.audit import record
 from portal.cohorts.models import Cohort, CohortMember, MembershipState, cohort_coordinators, cohort_courses
+from portal.cohorts.reports import AssignmentResult
 from portal.content.documents import judge_document
 from portal.content.messages import N_
 from portal.courses.models import Assignment, AssignmentVersion, Course, course_lecturers
@@ -304,6 +305,22 @@ def passed_assignments(user_id: int, course_ids: list[int]) -> dict[int, set[int
     for course_id, assignment_id in rows:
         passed[course_id].add(assignment_id)
     return passed
+
+
+def assignment_results(course_id: int, user_ids: list[int]) -> dict[int, dict[int, AssignmentResult]]:
+    """{user id: {assignment id: their latest version's status, lateness and score}} for the reports: one query."""
+    results: dict[int, dict[int, AssignmentResult]] = defaultdict(dict)
+    rows = db.session.execute(
+        select(Submission.user_id, Submission.assignment_id, Submission.status, Submission.is_late, Submission.score)
+        .join(Assignment, Assignment.id == Submission.assignment_id)
+        .where(Assignment.course_id == course_id, Submission.user_id.in_(user_ids))
+        .order_by(Submission.number)
+    )
+    for user_id, assignment_id, status, is_late, score in rows:
+        passed_before = results[user_id].get(assignment_id)
+        results[user_id][assignment_id] = (passed_before if passed_before and passed_before.is_passed
+                                           else AssignmentResult(str(status), is_late, score))
+    return results
 
 
 def course_assignments(course: Course) -> list[AssignmentVersion]:

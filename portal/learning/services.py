@@ -9,10 +9,10 @@ completed a course stays complete whatever later revisions add."""
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 
 from flask import Flask, current_app
-from sqlalchemy import select
+from sqlalchemy import Select, literal, select, union_all
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import User
@@ -107,35 +107,25 @@ def clear_outline_cache() -> None:
 
 
 def _load_outlines(revision_ids: list[int]) -> dict[int, list[Step]]:
-    """Three queries for any number of revisions."""
+    """One query for any number of revisions: their lessons, quizzes and assignments."""
+    def part(kind: str, version: Any, stable: Any, stable_id: Any, position: Any) -> Select:
+        return (select(literal(kind).label("kind"), version.revision_id, Module.position.label("module_position"),
+                       position.label("position"), stable.key, version.title, stable.id, Module.key.label("module_key"),
+                       Module.title.label("module_title"))
+                .join(stable, stable.id == stable_id)
+                .join(Module, Module.id == version.module_id)
+                .where(version.revision_id.in_(revision_ids)))
+
+    rows = db.session.execute(union_all(
+        part("lesson", LessonVersion, Lesson, LessonVersion.lesson_id, LessonVersion.position),
+        part("quiz", QuizVersion, Quiz, QuizVersion.quiz_id, literal(0)),
+        part("assignment", AssignmentVersion, Assignment, AssignmentVersion.assignment_id, AssignmentVersion.position),
+    ))
+    order = {"lesson": 0, "quiz": 1, "assignment": 2}
     steps: dict[int, list[tuple]] = defaultdict(list)
-    lessons = db.session.execute(
-        select(LessonVersion.revision_id, Module.position, LessonVersion.position, Lesson.key,
-               LessonVersion.title, Lesson.id, Module.key, Module.title)
-        .join(Lesson, Lesson.id == LessonVersion.lesson_id)
-        .join(Module, Module.id == LessonVersion.module_id)
-        .where(LessonVersion.revision_id.in_(revision_ids))
-    )
-    for revision_id, module_position, position, key, title, stable_id, module_key, module_title in lessons:
-        steps[revision_id].append(((module_position, 0, position), Step("lesson", key, title, stable_id, module_key, module_title)))
-    quizzes = db.session.execute(
-        select(QuizVersion.revision_id, Module.position, Quiz.key, QuizVersion.title, Quiz.id, Module.key, Module.title)
-        .join(Quiz, Quiz.id == QuizVersion.quiz_id)
-        .join(Module, Module.id == QuizVersion.module_id)
-        .where(QuizVersion.revision_id.in_(revision_ids))
-    )
-    for revision_id, module_position, key, title, stable_id, module_key, module_title in quizzes:
-        steps[revision_id].append(((module_position, 1, 0), Step("quiz", key, title, stable_id, module_key, module_title)))
-    assignments = db.session.execute(
-        select(AssignmentVersion.revision_id, Module.position, AssignmentVersion.position, Assignment.key,
-               AssignmentVersion.title, Assignment.id, Module.key, Module.title)
-        .join(Assignment, Assignment.id == AssignmentVersion.assignment_id)
-        .join(Module, Module.id == AssignmentVersion.module_id)
-        .where(AssignmentVersion.revision_id.in_(revision_ids))
-    )
-    for revision_id, module_position, position, key, title, stable_id, module_key, module_title in assignments:
-        steps[revision_id].append(((module_position, 2, position),
-                                   Step("assignment", key, title, stable_id, module_key, module_title)))
+    for kind, revision_id, module_position, position, key, title, stable_id, module_key, module_title in rows:
+        steps[revision_id].append(((module_position, order[kind], position),
+                                   Step(kind, key, title, stable_id, module_key, module_title)))
     return {revision_id: [step for _, step in sorted(steps[revision_id], key=lambda item: item[0])]
             for revision_id in revision_ids}
 

@@ -123,3 +123,14 @@ def test_the_queue_and_a_review_page_run_a_fixed_number_of_queries(client_for, m
     review(staff, first, 0, 0, "revise", "Again.")
     hand_in(client_for(people["amina"]), "Second version.")
     assert queries_of(staff, ["/reviews", f"/reviews/{latest.id}"]) == one
+
+
+def test_the_progress_grid_funnel_and_export_show_assignments(client_for, people, cohort):
+    trainee, staff = client_for(people["amina"]), client_for(people["lecturer"])
+    review(staff, hand_in(trainee), 2, 1, "passed", "Good.")
+    coordinator = client_for(people["coordinator"])
+    page = coordinator.get(f"/cohorts/{cohort.id}?course=test-course").get_data(as_text=True)
+    assert "A note on your country" in page and "Passed · 100%" in page and "Assignments passed" in page
+    csv = coordinator.get(f"/cohorts/{cohort.id}/export/progress.csv?course=test-course").get_data(as_text=True)
+    assert "country-note: status,country-note: late,country-note: score %" in csv
+    assert "passed,no,100.0" in csv
