@@ -267,6 +267,10 @@ def record_review(submission: Submission, reviewer: User, levels: dict[str, int]
                          "or change the levels."), score=f"{score:g}", mark=f"{version.pass_mark:g}")
     if outcome == ReviewOutcome.REVISE and score >= version.pass_mark and not comment.strip():
         raise Refused(N_("Say in the comment what to revise."))
+    for note in inline_comments or []:
+        if " ".join(note["quote"].split()) not in " ".join(submission.text.split()):
+            raise Refused(N_("“%(quote)s” is not in the text: copy the passage you comment on exactly."),
+                          quote=note["quote"][:80])
     status = (SubmissionStatus.PASSED if outcome == ReviewOutcome.PASSED
               else SubmissionStatus.REVISE if version.allows_resubmission else SubmissionStatus.NOT_PASSED)
     now = utcnow()

@@ -163,6 +163,21 @@ def rubric_levels(version) -> dict[str, int]:
     return levels
 
 
+#: How many passages of the text a reviewer may comment on in one review.
+INLINE_COMMENTS = 5
+
+
+def inline_comments() -> list[dict[str, str]]:
+    """The passages quoted from the text (`quote-N`) with their comments (`note-N`), those filled in."""
+    notes = []
+    for number in range(1, INLINE_COMMENTS + 1):
+        quote = request.form.get(f"quote-{number}", "").strip()[:1000]
+        note = request.form.get(f"note-{number}", "").strip()[:2000]
+        if quote and note:
+            notes.append({"quote": quote, "comment": note})
+    return notes
+
+
 @bp.route("/reviews/<int:submission_id>", methods=["GET", "POST"])
 @allow(*STAFF)
 def review_submission(submission_id: int):
@@ -172,7 +187,8 @@ def review_submission(submission_id: int):
     if form.validate_on_submit():
         outcome = ReviewOutcome.PASSED if form.passed.data else ReviewOutcome.REVISE
         try:
-            services.record_review(submission, current_user, levels, form.comment.data or "", outcome)
+            services.record_review(submission, current_user, levels, form.comment.data or "", outcome,
+                                   inline_comments())
         except services.Refused as error:
             db.session.rollback()
             flash(refusal_text(error), "error")
@@ -186,7 +202,7 @@ def review_submission(submission_id: int):
     earlier = [s for s in services.submissions_of(submission.user_id, submission.assignment_id)
                if s.id != submission.id and not s.is_draft]
     return render_template("assignments/review.html", submission=submission, version=submission.version,
-                           form=form, levels=levels, earlier=earlier,
+                           form=form, levels=levels, earlier=earlier, inline_count=INLINE_COMMENTS,
                            is_waiting=submission.status == SubmissionStatus.SUBMITTED)
 
 

@@ -134,3 +134,17 @@ def test_the_progress_grid_funnel_and_export_show_assignments(client_for, people
     csv = coordinator.get(f"/cohorts/{cohort.id}/export/progress.csv?course=test-course").get_data(as_text=True)
     assert "country-note: status,country-note: late,country-note: score %" in csv
     assert "passed,no,100.0" in csv
+
+
+def test_inline_comments_quote_the_text_and_reach_the_trainee(client_for, people, cohort):
+    trainee, staff = client_for(people["amina"]), client_for(people["lecturer"])
+    submission = hand_in(trainee, "Our ministry funds R&D through grants.\nThe council is new.")
+    refused = staff.submit(f"/reviews/{submission.id}", {
+        "criterion-evidence": 0, "criterion-recommendations": 0, "comment": "Revise.", "revise": "x",
+        "quote-1": "A sentence she never wrote", "note-1": "?"}, follow_redirects=True).get_data(as_text=True)
+    assert "is not in the text" in refused and "A sentence she never wrote" in refused
+    staff.submit(f"/reviews/{submission.id}", {
+        "criterion-evidence": 0, "criterion-recommendations": 0, "comment": "Revise.", "revise": "x",
+        "quote-1": "funds R&D   through grants.", "note-1": "Which grants? Give the programme names."})
+    page = trainee.get(PAGE).get_data(as_text=True)
+    assert "<q>funds R&amp;D   through grants.</q> — Which grants? Give the programme names." in page
