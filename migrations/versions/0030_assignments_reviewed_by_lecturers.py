@@ -94,7 +94,7 @@ def upgrade():
     sa.Column('assignment_version_id', sa.Integer(), nullable=False),
     sa.Column('cohort_id', sa.Integer(), nullable=True),
     sa.Column('number', sa.Integer(), nullable=False),
-    sa.Column('status', sa.Enum('draft', 'submitted', 'revise', 'passed', 'not_passed', name='submissionstatus', native_enum=False, length=20), nullable=False),
+    sa.Column('status', sa.Enum('draft', 'submitted', 'revise', 'passed', 'not_passed', 'second_review', 'disputed', name='submissionstatus', native_enum=False, length=20), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('saved_at', sa.DateTime(timezone=True), nullable=False),

@@ -22,8 +22,14 @@ class ReviewForm(FlaskForm):
     """The rubric's levels are read from radio buttons named `criterion-<id>`; these are the rest."""
 
     comment = TextAreaField(_l("Overall comment"), validators=[Length(max=20000)])
+    ask_second = BooleanField(_l("Ask another reviewer for a second review before the work is returned"))
     passed = SubmitField(_l("Return as passed"))
     revise = SubmitField(_l("Return to be revised and resubmitted"))
+
+
+class DecideForm(FlaskForm):
+    review = SelectField(_l("The review that stands"), coerce=int, validators=[InputRequired()])
+    decide = SubmitField(_l("Decide and return the work"))
 
 
 class CohortAssignmentForm(FlaskForm):

@@ -55,6 +55,10 @@ class SubmissionStatus(StrEnum):
     PASSED = "passed"
     #: Returned below the pass mark where resubmission is not allowed.
     NOT_PASSED = "not_passed"
+    #: A first reviewer asked for a second review; it waits for another reviewer.
+    SECOND_REVIEW = "second_review"
+    #: The two reviewers disagree: a coordinator of the cohort decides.
+    DISPUTED = "disputed"
 
 
 class Submission(Model):

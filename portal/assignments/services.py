@@ -36,8 +36,8 @@ from portal.links import external_url
 from portal.mail import MailKind
 
 MB = 1024 * 1024
-#: What is waiting for a reviewer, and what it may be returned as.
-WAITING = SubmissionStatus.SUBMITTED
+#: What is waiting for a reviewer (or, when disputed, for a coordinator's decision).
+WAITING = (SubmissionStatus.SUBMITTED, SubmissionStatus.SECOND_REVIEW, SubmissionStatus.DISPUTED)
 
 
 class Refused(Exception):
@@ -214,7 +214,7 @@ def reviewable_by(user: User) -> ColumnElement[bool]:
 def review_queue(user: User) -> list[Submission]:
     """What is waiting for review, oldest first, with trainee, assignment, course and cohort loaded: three queries."""
     return list(db.session.scalars(
-        select(Submission).where(Submission.status == WAITING, reviewable_by(user))
+        select(Submission).where(Submission.status.in_(WAITING), reviewable_by(user))
         .order_by(Submission.submitted_at, Submission.id)
         .limit(current_app.config["ASSIGNMENT_QUEUE_SIZE"])
         .options(selectinload(Submission.user), selectinload(Submission.version)
@@ -224,7 +224,7 @@ def review_queue(user: User) -> list[Submission]:
 
 def queue_count(user: User) -> int:
     """How many submissions wait for this reviewer (for "My teaching")."""
-    return db.session.scalar(select(func.count(Submission.id)).where(Submission.status == WAITING,
+    return db.session.scalar(select(func.count(Submission.id)).where(Submission.status.in_(WAITING),
                                                                     reviewable_by(user))) or 0
 
 
@@ -258,8 +258,11 @@ def score_of(version: AssignmentVersion, levels: dict[str, int]) -> tuple[float,
 
 
 def record_review(submission: Submission, reviewer: User, levels: dict[str, int], comment: str,
-                  outcome: ReviewOutcome, inline_comments: list[dict[str, str]] | None = None) -> Review:
-    """Return the work as passed or to be revised, once, with the filled rubric; tell the trainee by email."""
+                  outcome: ReviewOutcome, inline_comments: list[dict[str, str]] | None = None,
+                  ask_second: bool = False) -> Review:
+    """Review the work with the filled rubric, once per reviewer. Alone, the review returns it (passed, or to
+    be revised) and the trainee is told by email; with `ask_second`, it waits for a second reviewer; a second
+    review that agrees returns it, one that disagrees leaves the decision to a coordinator."""
     version = submission.version
     points, score = score_of(version, levels)
     if outcome == ReviewOutcome.PASSED and score < version.pass_mark:
@@ -271,22 +274,57 @@ def record_review(submission: Submission, reviewer: User, levels: dict[str, int]
         if " ".join(note["quote"].split()) not in " ".join(submission.text.split()):
             raise Refused(N_("“%(quote)s” is not in the text: copy the passage you comment on exactly."),
                           quote=note["quote"][:80])
-    status = (SubmissionStatus.PASSED if outcome == ReviewOutcome.PASSED
-              else SubmissionStatus.REVISE if version.allows_resubmission else SubmissionStatus.NOT_PASSED)
-    now = utcnow()
-    claimed = rows_changed(db.session.execute(
-        update(Submission).where(Submission.id == submission.id, Submission.status == WAITING)
-        .values(status=status, score=score, returned_at=now).execution_options(synchronize_session=False)
-    ))
-    if claimed != 1:
+    earlier = list(submission.reviews)
+    if submission.status == SubmissionStatus.SECOND_REVIEW:
+        if any(review.reviewer_id == reviewer.id for review in earlier):
+            raise Refused(N_("A second review must come from another reviewer."))
+        first = earlier[0]
+        if first.outcome == outcome:
+            status, final_score = _returned_as(version, outcome), round((first.score + score) / 2, 2)
+        else:
+            status, final_score = SubmissionStatus.DISPUTED, None
+    elif submission.status == SubmissionStatus.SUBMITTED:
+        status = SubmissionStatus.SECOND_REVIEW if ask_second else _returned_as(version, outcome)
+        final_score = None if ask_second else score
+    else:
         raise Refused(N_("This work was reviewed already."))
+    now = utcnow()
+    _claim(submission, submission.status, status, final_score, now)
     review = Review(submission_id=submission.id, reviewer_id=reviewer.id, levels=levels, points=points, score=score,
                     comment=comment.strip(), inline_comments=inline_comments or [], outcome=outcome, created_at=now)
     db.session.add(review)
     db.session.flush()
-    db.session.expire(submission)
     record(reviewer, "assignment.reviewed", f"submission {submission.id}", submission_id=submission.id,
-           outcome=str(outcome), score=score, levels=levels)
+           outcome=str(outcome), score=score, levels=levels, status=str(status))
+    _tell_trainee(submission, status)
+    return review
+
+
+def _returned_as(version: AssignmentVersion, outcome: ReviewOutcome) -> SubmissionStatus:
+    if outcome == ReviewOutcome.PASSED:
+        return SubmissionStatus.PASSED
+    return SubmissionStatus.REVISE if version.allows_resubmission else SubmissionStatus.NOT_PASSED
+
+
+def _claim(submission: Submission, before: SubmissionStatus, status: SubmissionStatus, score: float | None,
+           now: datetime) -> None:
+    """Move the submission on from `before`, once: a double post or a second tab finds it moved already."""
+    returned = status in (SubmissionStatus.PASSED, SubmissionStatus.REVISE, SubmissionStatus.NOT_PASSED)
+    claimed = rows_changed(db.session.execute(
+        update(Submission).where(Submission.id == submission.id, Submission.status == before)
+        .values(status=status, score=score, returned_at=now if returned else None)
+        .execution_options(synchronize_session=False)
+    ))
+    if claimed != 1:
+        raise Refused(N_("This work was reviewed already."))
+
+
+def _tell_trainee(submission: Submission, status: SubmissionStatus) -> None:
+    """Once the work is returned: mail the trainee, and see whether it completes the course."""
+    db.session.expire(submission)
+    if status not in (SubmissionStatus.PASSED, SubmissionStatus.REVISE, SubmissionStatus.NOT_PASSED):
+        return
+    version = submission.version
     course = db.session.get(Course, version.revision.course_id)
     mail_user(submission.user, MailKind.ASSIGNMENT_REVIEWED,
               _l("Your work on “%(title)s” was reviewed", title=version.title),
@@ -295,7 +333,29 @@ def record_review(submission: Submission, reviewer: User, levels: dict[str, int]
                                                key=submission.assignment.key))
     if status == SubmissionStatus.PASSED and course is not None:
         check_completion(submission.user_id, course)
-    return review
+
+
+def may_decide(user: User, submission: Submission) -> bool:
+    """Coordinators of the submission's cohort (and admins) settle a disagreement between reviewers."""
+    if user.is_admin:
+        return True
+    return submission.cohort_id is not None and user.is_staff and db.session.scalar(
+        select(func.count()).select_from(cohort_coordinators).where(
+            cohort_coordinators.c.cohort_id == submission.cohort_id, cohort_coordinators.c.user_id == user.id)) == 1
+
+
+def decide(submission: Submission, coordinator: User, review_id: int) -> None:
+    """Settle two reviews that disagree by choosing the one that stands; the trainee is then told."""
+    if submission.status != SubmissionStatus.DISPUTED or not may_decide(coordinator, submission):
+        raise Refused(N_("This work is not waiting for a decision."))
+    chosen = next((review for review in submission.reviews if review.id == review_id), None)
+    if chosen is None:
+        raise Refused(N_("Choose one of the two reviews."))
+    status = _returned_as(submission.version, chosen.outcome)
+    _claim(submission, SubmissionStatus.DISPUTED, status, chosen.score, utcnow())
+    record(coordinator, "assignment.decided", f"submission {submission.id}", submission_id=submission.id,
+           review_id=chosen.id, status=str(status))
+    _tell_trainee(submission, status)
 
 
 def passed_assignments(user_id: int, course_ids: list[int]) -> dict[int, set[int]]:

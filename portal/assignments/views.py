@@ -14,7 +14,14 @@ from sqlalchemy import select
 from portal.accounts.access import SIGNED_IN, allow
 from portal.accounts.models import Role, User
 from portal.assignments import services
-from portal.assignments.forms import CohortAssignmentForm, DraftForm, ExtensionForm, RemoveFileForm, ReviewForm
+from portal.assignments.forms import (
+    CohortAssignmentForm,
+    DecideForm,
+    DraftForm,
+    ExtensionForm,
+    RemoveFileForm,
+    ReviewForm,
+)
 from portal.assignments.models import ReviewOutcome, SubmissionStatus
 from portal.cohorts.models import Cohort, CohortMember, MembershipState
 from portal.cohorts.services import cohorts_run_by
@@ -182,28 +189,40 @@ def inline_comments() -> list[dict[str, str]]:
 @allow(*STAFF)
 def review_submission(submission_id: int):
     submission = services.submission_for_reviewer(current_user, submission_id) or abort(404)
-    form = ReviewForm()
+    form, decide_form = ReviewForm(), DecideForm()
+    decide_form.review.choices = [(review.id, review.reviewer.name if review.reviewer else str(review.id))
+                                  for review in submission.reviews]
     levels = rubric_levels(submission.version) if request.method == "POST" else {}
-    if form.validate_on_submit():
-        outcome = ReviewOutcome.PASSED if form.passed.data else ReviewOutcome.REVISE
+    if request.method == "POST":
         try:
-            services.record_review(submission, current_user, levels, form.comment.data or "", outcome,
-                                   inline_comments())
+            if "decide" in request.form:
+                if not decide_form.validate_on_submit():
+                    abort(400)
+                services.decide(submission, current_user, decide_form.review.data)
+            elif form.validate_on_submit():
+                outcome = ReviewOutcome.PASSED if form.passed.data else ReviewOutcome.REVISE
+                services.record_review(submission, current_user, levels, form.comment.data or "", outcome,
+                                       inline_comments(), ask_second=bool(form.ask_second.data))
+            else:
+                abort(400)
         except services.Refused as error:
             db.session.rollback()
             flash(refusal_text(error), "error")
         else:
             db.session.commit()
-            flash(_("The work was returned to the trainee."), "success")
+            flash(_("Your review is recorded."), "success")
             return redirect(url_for("assignments.review_queue"))
         submission = services.submission_for_reviewer(current_user, submission_id) or abort(404)
-    elif request.method == "POST":
-        abort(400)
     earlier = [s for s in services.submissions_of(submission.user_id, submission.assignment_id)
                if s.id != submission.id and not s.is_draft]
+    reviewed = any(review.reviewer_id == current_user.id for review in submission.reviews)
+    may_review = (submission.status == SubmissionStatus.SUBMITTED
+                  or (submission.status == SubmissionStatus.SECOND_REVIEW and not reviewed))
     return render_template("assignments/review.html", submission=submission, version=submission.version,
                            form=form, levels=levels, earlier=earlier, inline_count=INLINE_COMMENTS,
-                           is_waiting=submission.status == SubmissionStatus.SUBMITTED)
+                           may_review=may_review, decide_form=decide_form,
+                           may_decide=submission.status == SubmissionStatus.DISPUTED
+                           and services.may_decide(current_user, submission))
 
 
 def run_cohort(cohort_id: int) -> Cohort:

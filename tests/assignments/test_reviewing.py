@@ -148,3 +148,38 @@ def test_inline_comments_quote_the_text_and_reach_the_trainee(client_for, people
         "quote-1": "funds R&D   through grants.", "note-1": "Which grants? Give the programme names."})
     page = trainee.get(PAGE).get_data(as_text=True)
     assert "<q>funds R&amp;D   through grants.</q> — Which grants? Give the programme names." in page
+
+
+def test_a_second_review_that_disagrees_is_settled_by_the_cohorts_coordinator(client_for, people, cohort,
+                                                                            smtp_server):
+    trainee, first, second = (client_for(people[name]) for name in ("amina", "lecturer", "coordinator"))
+    submission = hand_in(trainee)
+    first.submit(f"/reviews/{submission.id}", {"criterion-evidence": 2, "criterion-recommendations": 1,
+                                               "comment": "Good.", "ask_second": "y", "passed": "x"})
+    db.session.expire_all()
+    assert submission.status == SubmissionStatus.SECOND_REVIEW
+    assert "Good." not in trainee.get(PAGE).get_data(as_text=True)  # nothing shown before it is returned
+    again = review(first, submission, 2, 1, "passed").get_data(as_text=True)
+    assert "must come from another reviewer" in again
+    review(second, submission, 0, 0, "revise", "Sources are missing.")
+    db.session.expire_all()
+    assert submission.status == SubmissionStatus.DISPUTED and len(submission.reviews) == 2
+    assert "The reviewers disagree" in first.get(f"/reviews/{submission.id}").get_data(as_text=True)
+    assert 'name="decide"' not in first.get(f"/reviews/{submission.id}").get_data(as_text=True)
+    chosen = submission.reviews[0].id
+    second.submit(f"/reviews/{submission.id}", {"review": chosen, "decide": "Decide"})
+    db.session.expire_all()
+    assert submission.status == SubmissionStatus.PASSED and submission.score == 100
+    assert "reviewed and passed" in smtp_server.last_to("amina@example.org").get_content()
+    actions = db.session.scalars(select(AuditEvent.action)).all()
+    assert actions.count("assignment.reviewed") == 2 and actions.count("assignment.decided") == 1
+
+
+def test_two_reviews_that_agree_return_the_work_with_their_mean_score(client_for, people, cohort):
+    trainee, first, second = (client_for(people[name]) for name in ("amina", "lecturer", "coordinator"))
+    submission = hand_in(trainee)
+    first.submit(f"/reviews/{submission.id}", {"criterion-evidence": 2, "criterion-recommendations": 1,
+                                               "comment": "", "ask_second": "y", "passed": "x"})
+    review(second, submission, 1, 1, "passed", "Fine.")
+    db.session.expire_all()
+    assert submission.status == SubmissionStatus.PASSED and submission.score == 90
