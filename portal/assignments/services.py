@@ -421,3 +421,23 @@ def grant_extension(cohort: Cohort, user: User, assignment_id: int, due_at: date
            user_id=user.id, due_at=due_at.isoformat())
     db.session.flush()
     return extension
+
+
+def personal_records(user: User) -> list[dict[str, Any]]:
+    """What the trainee handed in, with its files and the reviews of it, for their personal-data export."""
+    submissions = db.session.scalars(
+        select(Submission).where(Submission.user_id == user.id).order_by(Submission.created_at, Submission.id)
+        .options(selectinload(Submission.files), selectinload(Submission.reviews),
+                 selectinload(Submission.assignment), selectinload(Submission.version))
+    )
+    return [
+        {"assignment": submission.assignment.key, "title": submission.version.title, "version": submission.number,
+         "status": str(submission.status), "text": submission.text, "saved_at": submission.saved_at,
+         "submitted_at": submission.submitted_at, "late": submission.is_late, "score": submission.score,
+         "files": [{"name": file.name, "sha256": file.sha256, "size": file.size} for file in submission.files],
+         "reviews": [{"levels": review.levels, "score": review.score, "comment": review.comment,
+                      "inline_comments": review.inline_comments, "outcome": str(review.outcome),
+                      "at": review.created_at.isoformat()} for review in submission.reviews
+                     if submission.returned_at is not None]}
+        for submission in submissions
+    ]

@@ -15,6 +15,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from portal.accounts.models import Gender, MailPreference, Role, User
 from portal.accounts.services import NO_PASSWORD, end_all_sessions
+from portal.assignments.services import personal_records as assignment_records
 from portal.audit import AuditEvent, record
 from portal.certificates.models import Certificate
 from portal.certificates.services import verify_url
@@ -228,6 +229,7 @@ def personal_data(user: User) -> dict[str, Any]:
         "discussion-posts.json": posts,
         "discussion-reports.json": reports,
         "live-sessions.json": [_row(**record) for record in live_session_records(user)],
+        "assignment-submissions.json": [_row(**record) for record in assignment_records(user)],
         "audit-events.json": audit,
     }
 

@@ -183,3 +183,15 @@ def test_two_reviews_that_agree_return_the_work_with_their_mean_score(client_for
     review(second, submission, 1, 1, "passed", "Fine.")
     db.session.expire_all()
     assert submission.status == SubmissionStatus.PASSED and submission.score == 90
+
+
+def test_the_trainees_personal_data_holds_their_work_and_its_reviews(client_for, people, cohort):
+    import json
+
+    from portal.privacy.services import personal_data
+
+    review(client_for(people["lecturer"]), hand_in(client_for(people["amina"])), 0, 0, "revise", "Start again.")
+    [record] = personal_data(people["amina"])["assignment-submissions.json"]
+    assert record["assignment"] == "country-note" and record["status"] == "revise"
+    assert record["files"][0]["name"] == "note.pdf" and record["reviews"][0]["comment"] == "Start again."
+    json.dumps(record)
