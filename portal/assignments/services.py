@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, false, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, false, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.mailing import mail_user
@@ -441,3 +441,15 @@ def personal_records(user: User) -> list[dict[str, Any]]:
                      if submission.returned_at is not None]}
         for submission in submissions
     ]
+
+
+def erase_work(user: User) -> None:
+    """On account deletion: the text and files the person handed in, and the comments on them, are erased;
+    statuses and scores stay, with nothing that says who they were, for the courses' figures."""
+    submission_ids = select(Submission.id).where(Submission.user_id == user.id)
+    db.session.execute(delete(SubmissionFile).where(SubmissionFile.submission_id.in_(submission_ids)))
+    db.session.execute(update(Review).where(Review.submission_id.in_(submission_ids))
+                       .values(comment="", inline_comments=[]).execution_options(synchronize_session=False))
+    db.session.execute(update(Submission).where(Submission.user_id == user.id).values(text="")
+                       .execution_options(synchronize_session=False))
+    db.session.flush()

@@ -15,6 +15,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from portal.accounts.models import Gender, MailPreference, Role, User
 from portal.accounts.services import NO_PASSWORD, end_all_sessions
+from portal.assignments.services import erase_work
 from portal.assignments.services import personal_records as assignment_records
 from portal.audit import AuditEvent, record
 from portal.certificates.models import Certificate
@@ -326,5 +327,6 @@ def delete_account(user: User) -> None:
     db.session.execute(delete(cohort_coordinators).where(cohort_coordinators.c.user_id == user.id))
     db.session.execute(delete(MailPreference).where(MailPreference.user_id == user.id))
     erase_contributions(user)
+    erase_work(user)
     db.session.execute(delete(CalendarFeed).where(CalendarFeed.user_id == user.id))  # its address stops working
     db.session.flush()

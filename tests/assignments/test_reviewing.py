@@ -195,3 +195,16 @@ def test_the_trainees_personal_data_holds_their_work_and_its_reviews(client_for,
     assert record["assignment"] == "country-note" and record["status"] == "revise"
     assert record["files"][0]["name"] == "note.pdf" and record["reviews"][0]["comment"] == "Start again."
     json.dumps(record)
+
+
+def test_deleting_the_account_erases_the_work_and_comments_but_keeps_the_score(client_for, people, cohort):
+    from portal.assignments.models import SubmissionFile
+    from portal.privacy.services import delete_account
+
+    submission = hand_in(client_for(people["amina"]), "Amina's own analysis.")
+    review(client_for(people["lecturer"]), submission, 0, 0, "revise", "Amina, cite sources.")
+    delete_account(people["amina"])
+    db.session.commit()
+    db.session.expire_all()
+    assert submission.text == "" and submission.status == SubmissionStatus.REVISE and submission.score == 0
+    assert db.session.scalar(select(SubmissionFile)) is None and submission.reviews[0].comment == ""
