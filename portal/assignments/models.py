@@ -91,6 +91,7 @@ class Submission(Model):
     user: Mapped[User] = relationship()
     assignment: Mapped[Assignment] = relationship()
     version: Mapped[AssignmentVersion] = relationship()
+    cohort: Mapped[Cohort | None] = relationship()
     files: Mapped[list["SubmissionFile"]] = relationship(
         back_populates="submission", order_by="SubmissionFile.id", cascade="all, delete-orphan"
     )

@@ -212,13 +212,14 @@ def reviewable_by(user: User) -> ColumnElement[bool]:
 
 
 def review_queue(user: User) -> list[Submission]:
-    """What is waiting for review, oldest first, with trainee, assignment, course and cohort loaded: three queries."""
+    """What is waiting for review, oldest first, with trainee, assignment, course, cohort and reviews loaded."""
     return list(db.session.scalars(
         select(Submission).where(Submission.status.in_(WAITING), reviewable_by(user))
         .order_by(Submission.submitted_at, Submission.id)
         .limit(current_app.config["ASSIGNMENT_QUEUE_SIZE"])
         .options(selectinload(Submission.user), selectinload(Submission.version)
-                 .selectinload(AssignmentVersion.revision), selectinload(Submission.reviews))
+                 .selectinload(AssignmentVersion.revision), selectinload(Submission.reviews),
+                 selectinload(Submission.cohort))
     ))
 
 
