@@ -24,9 +24,12 @@ from portal.accounts import views as accounts_views
 from portal.announcements import receivers as announcements_receivers
 from portal.announcements import services as announcements_services
 from portal.announcements import views as announcements_views
+from portal.assignments import services as assignments_services
+from portal.assignments import views as assignments_views
 from portal.certificates import receivers as certificate_receivers
 from portal.certificates import views as certificates_views
 from portal.cohorts import receivers as cohorts_receivers
+from portal.cohorts import reports as cohorts_reports
 from portal.cohorts import services as cohorts_services
 from portal.cohorts import views as cohorts_views
 from portal.courses import cli as courses_cli
@@ -103,7 +106,10 @@ def create_app(config: str | type[Config] | None = None, overrides: Mapping[str,
     app.register_blueprint(live_attendance_views.attendance_bp)
     app.register_blueprint(jobs_views.bp)
     app.register_blueprint(reports_views.bp)
-    learning_services.init_app(app)
+    app.register_blueprint(assignments_views.bp)
+    learning_services.init_app(app, passed_assignments=assignments_services.passed_assignments)
+    assignments_views.init_app(app)
+    cohorts_reports.set_assignment_results(app, assignments_services.assignment_results)
     cohorts_receivers.init_app(app)
     announcements_receivers.init_app(app)
     discussion_receivers.init_app(app)

@@ -58,6 +58,7 @@ class MailKind(StrEnum):
     CONFIRM_EMAIL = "confirm_email"
     SIGNUP_ATTEMPT = "signup_attempt"
     INVITATION = "invitation"
+    ASSIGNMENT_REVIEWED = "assignment_reviewed"
     #: Bulk: sent to many people at once; each carries a one-click unsubscribe link.
     ANNOUNCEMENT = "announcement"
     DIGEST = "digest"

@@ -173,3 +173,59 @@ FRENCH = {
 def french_course_files(changes: dict[str, str | bytes | None] | None = None) -> dict[str, bytes]:
     """The test course with its French translation; `changes` as for course_files."""
     return course_files({**FRENCH, **(changes or {})})
+
+
+#: An assignment for the test course's second module, its instructions in a file beside it.
+ASSIGNMENT_YAML = dedent("""\
+    key: country-note
+    title: A note on your country's R&D funding
+    instructions_file: brief.md
+    submission:
+      text: true
+      files: {kinds: [pdf, docx, odt], count: 2, max_mb: 5}
+    rubric:
+      - id: evidence
+        title: Evidence
+        levels:
+          - {points: 0, descriptor: No sources.}
+          - {points: 2, descriptor: Some sources.}
+          - {points: 4, descriptor: Official statistics with citations.}
+      - id: recommendations
+        title: Feasible recommendations
+        levels:
+          - {points: 0, descriptor: None.}
+          - {points: 6, descriptor: Costed and sequenced.}
+    pass_mark: 60
+    resubmission: true
+    template: note-template.docx
+    """)
+BRIEF = "Write **two pages** on how your country funds R&D.\n"
+
+
+def office_bytes(kind: str = "docx", *, macros: bool = False) -> bytes:
+    """A minimal Office Open XML document of `kind`, with a macro part when `macros`."""
+    part, main = {"docx": ("word/document.xml", "wordprocessingml.document.main+xml"),
+                  "xlsx": ("xl/workbook.xml", "spreadsheetml.sheet.main+xml"),
+                  "pptx": ("ppt/presentation.xml", "presentationml.presentation.main+xml")}[kind]
+    main_type = f"application/vnd.openxmlformats-officedocument.{main}"
+    if macros:
+        main_type = "application/vnd.ms-word.document.macroEnabled.main+xml"
+    types = (f'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+             f'<Override PartName="/{part}" ContentType="{main_type}"/></Types>')
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", types)
+        archive.writestr(part, "<document>A note.</document>")
+        if macros:
+            archive.writestr("word/vbaProject.bin", b"\x00macro")
+    return buffer.getvalue()
+
+
+def with_assignment(changes: dict[str, str | bytes | None] | None = None) -> dict[str, bytes]:
+    """The test course with the assignment in its second module."""
+    return course_files({
+        "02-measuring/assignment.yaml": ASSIGNMENT_YAML,
+        "02-measuring/brief.md": BRIEF,
+        "02-measuring/note-template.docx": office_bytes(),
+        **(changes or {}),
+    })

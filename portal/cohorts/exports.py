@@ -17,6 +17,8 @@ def progress_table(report: CohortReport) -> tuple[list[str], list[list]]:
     header = ["name", "email", "country", "gender"]
     for key, _title in report.modules:
         header += [f"{key}: lessons done", f"{key}: lessons", f"{key}: best quiz score %"]
+    for _id, key, _title in report.assignments:
+        header += [f"{key}: status", f"{key}: late", f"{key}: score %"]
     header += ["progress %", "completed at", "certified", "last activity"]
     if report.has_attendance:
         header += ["sessions attended", "sessions ended", "attendance %", "attendance rule met"]
@@ -26,6 +28,10 @@ def progress_table(report: CohortReport) -> tuple[list[str], list[list]]:
         for cell in row.cells:
             line += [cell.lessons_done, cell.lessons_total,
                      "" if cell.best_score is None else round(cell.best_score, 1)]
+        for assignment_id, _key, _title in report.assignments:
+            result = row.assignments.get(assignment_id)
+            line += [result.status if result else "", "yes" if result and result.is_late else "no",
+                     "" if result is None or result.score is None else round(result.score, 1)]
         line += [row.percent, row.completed_at.isoformat() if row.completed_at else "",
                  "yes" if row.certified else "no", row.last_activity.isoformat() if row.last_activity else ""]
         if report.has_attendance:

@@ -58,6 +58,35 @@ def count_attendance(cohort: Cohort, user_ids: list[int]) -> dict[int, Attendanc
     return counter(cohort, user_ids) if counter is not None else None
 
 
+@dataclass(frozen=True)
+class AssignmentResult:
+    """Where a trainee stands on one assignment: their latest version's status, lateness and score."""
+
+    status: str  #: of portal.assignments.models.SubmissionStatus
+    is_late: bool = False
+    score: float | None = None
+
+    @property
+    def is_passed(self) -> bool:
+        return self.status == "passed"
+
+
+#: The results of the trainees on a course's assignments, in a fixed number of queries:
+#: course id, user ids -> {user id: {assignment id: result}}.
+AssignmentResults = Callable[[int, list[int]], dict[int, dict[int, AssignmentResult]]]
+RESULTS_KEY = "cohorts.assignment_results"
+
+
+def set_assignment_results(app: Flask, source: AssignmentResults) -> None:
+    """Say where assignment results come from (the assignments package); until said, reports show none."""
+    app.extensions[RESULTS_KEY] = source
+
+
+def assignment_results(course_id: int, user_ids: list[int]) -> dict[int, dict[int, AssignmentResult]]:
+    source: AssignmentResults | None = current_app.extensions.get(RESULTS_KEY)
+    return source(course_id, user_ids) if source is not None and user_ids else {}
+
+
 @dataclass
 class ModuleCell:
     lessons_done: int
@@ -82,6 +111,8 @@ class TraineeRow:
     attendance: AttendanceFigures | None = None
     #: False when the course is complete but the cohort's attendance rule is not met yet.
     attendance_met: bool = True
+    #: By assignment id: where the trainee stands on it (absent: nothing handed in).
+    assignments: dict[int, AssignmentResult] = field(default_factory=dict)
 
     @property
     def is_complete(self) -> bool:
@@ -129,6 +160,8 @@ class CohortReport:
     generated_at: datetime = field(default_factory=utcnow)
     #: Whether the rows carry attendance figures (the grid and exports then show them).
     has_attendance: bool = False
+    #: The course's assignments: (assignment id, key, title), in module order.
+    assignments: list[tuple[int, str, str]] = field(default_factory=list)
 
     @property
     def enrolled(self) -> int:
@@ -157,6 +190,9 @@ class CohortReport:
             ("enrolled", self.enrolled),
             ("started", sum(row.started for row in self.rows)),
             ("halfway", sum(row.percent >= 50 for row in self.rows)),
+            *([("assignments_passed", sum(all(row.assignments.get(assignment_id, AssignmentResult("")).is_passed
+                                              for assignment_id, _key, _title in self.assignments)
+                                          for row in self.rows))] if self.assignments else []),
             ("completed", self.completed),
             ("certified", self.certified),
         ]
@@ -193,7 +229,7 @@ def active_member_ids(cohort: Cohort, only_user: int | None = None) -> Select[in
 
 def cohort_report(cohort: Cohort, course: Course, only_user: int | None = None) -> CohortReport:
     """Progress of every trainee of the cohort (or of one) in one course, in six queries (and the attendance
-    counter's own fixed number)."""
+    counter's and the assignment results' own fixed numbers)."""
     revision = course.published_revision
     if revision is None:
         raise ValueError(f"course {course.slug} has no published revision to report on")
@@ -249,6 +285,8 @@ def cohort_report(cohort: Cohort, course: Course, only_user: int | None = None) 
     module_quiz = {key: next((s.stable_id for s in steps if s.module_key == key and s.kind == "quiz"), None)
                    for key in module_keys}
     quiz_ids = [s.stable_id for s in steps if s.kind == "quiz"]
+    assignments = [(s.stable_id, s.key, s.title) for s in steps if s.kind == "assignment"]
+    results = assignment_results(course.id, [user.id for user, _ in active]) if assignments else {}
     rows = []
     for user, last_activity in active:
         user_done, user_scores = done[user.id], scores[user.id]
@@ -259,17 +297,20 @@ def cohort_report(cohort: Cohort, course: Course, only_user: int | None = None) 
             lessons = module_lessons[key]
             cells.append(ModuleCell(sum(lesson in user_done for lesson in lessons), len(lessons),
                                     quiz_id is not None, best, passed))
+        user_results = results.get(user.id, {})
         steps_done = (sum(cell.lessons_done for cell in cells)
-                      + sum(user_scores.get(quiz_id, (0, False))[1] for quiz_id in quiz_ids))
+                      + sum(user_scores.get(quiz_id, (0, False))[1] for quiz_id in quiz_ids)
+                      + sum(user_results[a].is_passed for a, _key, _title in assignments if a in user_results))
         rows.append(TraineeRow(
             user=user, cells=cells, steps_done=steps_done, steps_total=len(steps), last_activity=last_activity,
             completed_at=completions.get(user.id), certified=user.id in certified,
             quizzes_attempted=len(user_scores), quizzes_passed=sum(p for _, p in user_scores.values()),
             attendance=attendance.get(user.id),
             attendance_met=user.id not in attendance or attendance[user.id].meets(cohort.attendance_required_percent),
+            assignments=user_results,
         ))
     return CohortReport(cohort, course, revision, [(key, titles[key]) for key in module_keys], rows, pending,
-                        has_attendance=counted is not None)
+                        has_attendance=counted is not None, assignments=assignments)
 
 
 @dataclass

@@ -118,7 +118,7 @@ def show_cohort(cohort_id: int):
 
 def funnel_rows(report: reports.CohortReport) -> list[tuple[str, int]]:
     names = {"enrolled": _("Enrolled"), "started": _("Started"), "halfway": _("Halfway"),
-             "completed": _("Completed"), "certified": _("Certified")}
+             "assignments_passed": _("Assignments passed"), "completed": _("Completed"), "certified": _("Certified")}
     return [(names[stage], count) for stage, count in report.funnel()]
 
 

@@ -9,6 +9,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
+from portal.content.assignments import ASSIGNMENT_FILE, read_assignment
 from portal.content.files import Limits, MediaInfo, is_hidden, read_folder, read_zip, sniff_media, strip_common_folder
 from portal.content.languages import CONTENT_LANGUAGES
 from portal.content.markdown import MediaResolver, ResolvedMedia, render_markdown
@@ -17,6 +18,7 @@ from portal.content.problems import ContentError, Problem, in_order
 from portal.content.questions import KINDS, MAX_POINTS, ShortText, read_hint
 from portal.content.quizfile import QUESTION_FILES, read_question_file
 from portal.content.spec import (
+    AssignmentSpec,
     CourseSpec,
     LessonSpec,
     LessonTranslation,
@@ -136,6 +138,7 @@ class _Reader:
         self.media: dict[str, MediaSpec] = {}
         #: The languages course.yaml declares translations in; module files may use only these.
         self.translation_languages: set[str] = set()
+        self.assignment_keys: set[str] = set()
 
     def problem(self, file: str, line: int | None, message: str, **params: Any) -> None:
         """Add a problem: `message` is a template marked with N_, `params` its values."""
@@ -485,11 +488,12 @@ class _Reader:
                                                                  "settings: 'quiz' here is for quiz.gift or quiz.aiken"))
         elif quiz_files:
             quiz = self.read_question_file_quiz(f"{folder}/{quiz_files[0]}", key, meta, meta_path)
+        assignments, assignment_files = self.read_assignments(folder, names)
         translated_lessons: dict[tuple[str, str], list[tuple[str, str]]] = {}
         quiz_translations: list[tuple[str, str]] = []
         for name in sorted(names):
             path = f"{folder}/{name}"
-            if name in ("module.yaml", *quiz_files) or name.startswith("media/"):
+            if name in ("module.yaml", *quiz_files) or name in assignment_files or name.startswith("media/"):
                 continue
             if match := LESSON_TRANSLATION_FILE.match(name):
                 translated_lessons.setdefault((match.group(1), match.group(2)), []).append((match.group(3), path))
@@ -543,8 +547,26 @@ class _Reader:
             lessons=tuple(lessons),
             quiz=quiz,
             objectives=objectives,
+            assignments=assignments,
             translations=translations,
         )
+
+    def read_assignments(self, folder: str, names: list[str]) -> tuple[tuple[AssignmentSpec, ...], set[str]]:
+        """The module's assignments, and the names of the files they take (theirs, instructions, templates)."""
+        assignments: list[AssignmentSpec] = []
+        used: set[str] = set()
+        for position, name in enumerate(sorted(name for name in names if ASSIGNMENT_FILE.match(name)), start=1):
+            used.add(name)
+            assignment, named = read_assignment(self, folder, name, position)
+            used |= named
+            if assignment is None:
+                continue
+            if assignment.key and assignment.key in self.assignment_keys:
+                self.problem(f"{folder}/{name}", None, N_("assignment key '%(key)s' is used twice in the course"),
+                             key=assignment.key)
+            self.assignment_keys.add(assignment.key)
+            assignments.append(assignment)
+        return tuple(assignments), used
 
     def front_matter(self, path: str) -> tuple[Located, str, int] | None:
         """A lesson file's front matter, its Markdown body, and the line the body starts after."""

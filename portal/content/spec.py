@@ -91,6 +91,30 @@ class QuizSpec:
 
 
 @dataclass(frozen=True)
+class AssignmentSpec:
+    """Work a trainee hands in and a lecturer reviews against a rubric."""
+
+    key: str
+    title: str
+    instructions_html: str
+    allows_text: bool          #: text typed in the page
+    file_kinds: tuple[str, ...]  #: of portal.content.documents.DOCUMENT_KINDS; empty when no files
+    max_files: int
+    max_file_mb: float
+    #: [{id, title, levels: [{points, descriptor}]}], levels from fewest points to most.
+    rubric: tuple[dict[str, Any], ...]
+    pass_mark: float           #: percent of the rubric's points
+    allows_resubmission: bool
+    template: str              #: path of the template file in the course folder, or ""
+    content_hash: str
+    position: int = 1
+
+    @property
+    def max_points(self) -> float:
+        return sum(max(level["points"] for level in criterion["levels"]) for criterion in self.rubric)
+
+
+@dataclass(frozen=True)
 class ModuleSpec:
     key: str
     position: int
@@ -100,6 +124,7 @@ class ModuleSpec:
     lessons: tuple[LessonSpec, ...]
     quiz: QuizSpec | None
     objectives: tuple[str, ...] = ()
+    assignments: tuple[AssignmentSpec, ...] = ()
     #: By language: {title, summary, objectives}.
     translations: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False)
 
@@ -163,6 +188,10 @@ class CourseSpec:
     @property
     def lessons(self) -> list[LessonSpec]:
         return [lesson for module in self.modules for lesson in module.lessons]
+
+    @property
+    def assignments(self) -> list[AssignmentSpec]:
+        return [assignment for module in self.modules for assignment in module.assignments]
 
     @property
     def quizzes(self) -> list[QuizSpec]:

@@ -77,7 +77,8 @@ def validate_command(path: Path, strict: bool) -> None:
         raise SystemExit(1)
     for spec in specs:
         click.echo(f"{spec.slug}: valid ({len(spec.modules)} modules, {len(spec.lessons)} lessons, "
-                   f"{sum(len(q.questions) for q in spec.quizzes)} questions)"
+                   f"{sum(len(q.questions) for q in spec.quizzes)} questions"
+                   + (f", {_count(len(spec.assignments), 'assignment')}" if spec.assignments else "") + ")"
                    + (f", {_count(len(spec.warnings), 'warning')}" if spec.warnings else ""))
         for language, parts in spec.coverage().items():
             click.echo(f"  {language}: " + ", ".join(f"{done} of {total} {part}" for part, (done, total) in parts.items()))

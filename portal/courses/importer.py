@@ -16,6 +16,8 @@ from portal.content.files import Limits
 from portal.content.loader import read_course
 from portal.content.spec import CourseSpec, MediaSpec
 from portal.courses.models import (
+    Assignment,
+    AssignmentVersion,
     Course,
     CourseFile,
     CourseRevision,
@@ -88,7 +90,13 @@ def _summarise(base: CourseRevision | None, spec: CourseSpec) -> dict[str, dict[
     old_quizzes: dict[str, tuple] = {}
     old_questions: dict[str, str] = {}
     old_translations: dict[str, str] = {}
+    old_assignments: dict[str, str] = {}
     if base is not None:
+        old_assignments = {key: digest for key, digest in db.session.execute(
+            select(Assignment.key, AssignmentVersion.content_hash)
+            .join(AssignmentVersion, AssignmentVersion.assignment_id == Assignment.id)
+            .where(AssignmentVersion.revision_id == base.id)
+        )}
         old_translations = {language: words.get("fingerprint", "") for language, words in (base.translations or {}).items()}
         for module in base.modules:
             old_modules[module.key] = (module.title, module.summary, tuple(module.objectives))
@@ -138,6 +146,7 @@ def _summarise(base: CourseRevision | None, spec: CourseSpec) -> dict[str, dict[
         "lessons": lessons,
         "quizzes": compare(old_quizzes, new_quizzes),
         "questions": compare(old_questions, new_questions),
+        "assignments": compare(old_assignments, {a.key: a.content_hash for a in spec.assignments}),
         "translations": compare(old_translations, {language: translation_fingerprint(spec, language)
                                                    for language in spec.translations}),
     }
@@ -208,6 +217,7 @@ def _add_files(revision: CourseRevision, spec: CourseSpec) -> None:
 def _add_content(course: Course, revision: CourseRevision, spec: CourseSpec) -> None:
     lessons = _stable_rows(Lesson, Lesson.course_id, course.id, {lesson.key for lesson in spec.lessons})
     quizzes = _stable_rows(Quiz, Quiz.course_id, course.id, {q.key for q in spec.quizzes})
+    assignments = _stable_rows(Assignment, Assignment.course_id, course.id, {a.key for a in spec.assignments})
     for module_spec in spec.modules:
         module = Module(key=module_spec.key, position=module_spec.position, title=module_spec.title,
                         summary=module_spec.summary, objectives=list(module_spec.objectives),
@@ -227,6 +237,16 @@ def _add_content(course: Course, revision: CourseRevision, spec: CourseSpec) -> 
                     html=translation.html, content_hash=translation.content_hash, reviewed_on=translation.reviewed,
                     references=[reference.as_dict() for reference in translation.references],
                 ))
+        for assignment_spec in module_spec.assignments:
+            module.assignments.append(AssignmentVersion(
+                assignment=assignments[assignment_spec.key], revision=revision, position=assignment_spec.position,
+                title=assignment_spec.title, instructions_html=assignment_spec.instructions_html,
+                allows_text=assignment_spec.allows_text, file_kinds=list(assignment_spec.file_kinds),
+                max_files=assignment_spec.max_files, max_file_mb=assignment_spec.max_file_mb,
+                rubric=list(assignment_spec.rubric), pass_mark=assignment_spec.pass_mark,
+                allows_resubmission=assignment_spec.allows_resubmission, template_path=assignment_spec.template,
+                content_hash=assignment_spec.content_hash,
+            ))
         quiz_spec = module_spec.quiz
         if quiz_spec is None:
             continue
@@ -282,8 +302,10 @@ def _retire_missing(course_id: int, revision_id: int, now) -> None:
         .join(QuizVersion, QuizVersion.id == QuestionVersion.quiz_version_id)
         .where(QuizVersion.revision_id == revision_id)
     )
+    current_assignments = select(AssignmentVersion.assignment_id).where(AssignmentVersion.revision_id == revision_id)
     course_quizzes = select(Quiz.id).where(Quiz.course_id == course_id)
     for model, owner, current in (
+        (Assignment, Assignment.course_id == course_id, current_assignments),
         (Lesson, Lesson.course_id == course_id, current_lessons),
         (Quiz, Quiz.course_id == course_id, current_quizzes),
         (Question, Question.quiz_id.in_(course_quizzes), current_questions),

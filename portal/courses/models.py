@@ -9,7 +9,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Date, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Date, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from portal.accounts.models import User
@@ -143,7 +143,7 @@ class CourseRevision(Model):
         """(part, kind, keys) for each non-empty entry of the summary of changes, in reading order."""
         return [
             (part, kind, self.changes[part][kind])
-            for part in ("modules", "lessons", "quizzes", "questions", "translations")
+            for part in ("modules", "lessons", "quizzes", "questions", "assignments", "translations")
             for kind in ("added", "changed", "moved", "removed")
             if self.changes.get(part, {}).get(kind)
         ]
@@ -170,6 +170,9 @@ class Module(Model):
         back_populates="module", order_by="LessonVersion.position", cascade="all, delete-orphan"
     )
     quiz: Mapped["QuizVersion | None"] = relationship(back_populates="module", cascade="all, delete-orphan")
+    assignments: Mapped[list["AssignmentVersion"]] = relationship(
+        back_populates="module", order_by="AssignmentVersion.position", cascade="all, delete-orphan"
+    )
 
     def in_language(self, language: str) -> dict[str, Any]:
         """Title, summary and objectives in `language` where translated, else in the course's own."""
@@ -326,6 +329,59 @@ class QuestionVersion(Model):
         if value not in KINDS:
             raise ValueError(f"unknown question type {value!r}")
         return value
+
+
+class Assignment(Model):
+    """An assignment's lasting identity within its course (its key), which submissions belong to."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (UniqueConstraint("course_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(80))
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AssignmentVersion(Model):
+    """An assignment as one revision states it: instructions, what may be handed in, rubric, pass mark."""
+
+    __tablename__ = "assignment_versions"
+    __table_args__ = (
+        UniqueConstraint("revision_id", "assignment_id"),
+        CheckConstraint("pass_mark >= 0 AND pass_mark <= 100", name="pass_mark_range"),
+        CheckConstraint("max_files >= 0", name="max_files_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), index=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("course_revisions.id", ondelete="CASCADE"), index=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    #: Rendered and sanitised once, at import.
+    instructions_html: Mapped[str] = mapped_column(Text)
+    allows_text: Mapped[bool]
+    #: Kinds of portal.content.documents.DOCUMENT_KINDS; empty when no files are taken.
+    file_kinds: Mapped[list[str]] = mapped_column(JSON, default=list)
+    max_files: Mapped[int]
+    max_file_mb: Mapped[float]
+    #: [{id, title, levels: [{points, descriptor}]}], levels from fewest points to most.
+    rubric: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    #: Percent of the rubric's points needed to pass.
+    pass_mark: Mapped[float]
+    allows_resubmission: Mapped[bool]
+    #: The template's path among the revision's files, or "" when there is none.
+    template_path: Mapped[str] = mapped_column(String(500), default="")
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+    assignment: Mapped[Assignment] = relationship()
+    revision: Mapped[CourseRevision] = relationship()
+    module: Mapped[Module] = relationship(back_populates="assignments")
+
+    @property
+    def max_points(self) -> float:
+        return sum(max(level["points"] for level in criterion["levels"]) for criterion in self.rubric)
 
 
 class CourseFile(Model):

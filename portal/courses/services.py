@@ -19,6 +19,8 @@ from portal.content.quizfile import QUESTION_FILES, quiz_entries, replace_quiz
 from portal.content.yamlfile import Located
 from portal.courses.importer import ImportResult, read_spec, stage_revision, upload_limits
 from portal.courses.models import (
+    Assignment,
+    AssignmentVersion,
     Course,
     CourseFile,
     CourseRevision,
@@ -218,8 +220,9 @@ class EnrolmentRefused(Exception):
 
 
 def syllabus(revision_id: int) -> CourseRevision | None:
-    """A revision with its modules, lesson titles and quizzes, in a fixed number of queries; the
-    lessons' text is left in the database, as the syllabus shows only titles."""
+    """A revision with its modules, lesson titles, quizzes and assignment titles, in a fixed number of
+    queries; the lessons' text and assignments' instructions are left in the database, as the
+    syllabus shows only titles."""
     return db.session.scalar(
         select(CourseRevision).where(CourseRevision.id == revision_id)
         .options(selectinload(CourseRevision.modules).options(
@@ -229,6 +232,9 @@ def syllabus(revision_id: int) -> CourseRevision | None:
             .selectinload(LessonVersion.lesson).load_only(Lesson.key),
             selectinload(Module.quiz).selectinload(QuizVersion.questions).load_only(
                 QuestionVersion.category, QuestionVersion.position, QuestionVersion.quiz_version_id),
+            selectinload(Module.assignments).load_only(AssignmentVersion.title, AssignmentVersion.position,
+                                                       AssignmentVersion.module_id, AssignmentVersion.assignment_id)
+            .selectinload(AssignmentVersion.assignment).load_only(Assignment.key),
         ))
     )
 

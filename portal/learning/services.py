@@ -2,22 +2,25 @@
 
 The completion rule: a course is complete when every lesson of its published revision is
 marked complete (or the share the course's rule asks for) and every quiz of that revision is
-passed (unless the rule says quizzes: none). Lesson completions and quiz passes belong to the
+passed (unless the rule says quizzes: none), and every assignment of that revision is passed. Lesson completions and quiz passes belong to the
 lesson's and quiz's stable identity, so a new revision keeps them: unchanged and changed lessons
 stay complete, and lessons added later are new work. Completion is recorded once; a trainee who
 completed a course stays complete whatever later revisions add."""
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
-from flask import Flask
-from sqlalchemy import String, func, literal, select, union_all
+from flask import Flask, current_app
+from sqlalchemy import Select, String, func, literal, select, union_all
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import User
 from portal.caching import ProcessCache
 from portal.courses.models import (
+    Assignment,
+    AssignmentVersion,
     Course,
     CourseRevision,
     Enrolment,
@@ -39,9 +42,9 @@ from portal.quizzes.signals import attempt_graded
 
 @dataclass(frozen=True)
 class Step:
-    """One thing to do in a course: read a lesson or pass a quiz."""
+    """One thing to do in a course: read a lesson, pass a quiz, have an assignment passed."""
 
-    kind: str  #: "lesson" or "quiz"
+    kind: str  #: "lesson", "quiz" or "assignment"
     key: str
     title: str
     stable_id: int
@@ -63,9 +66,11 @@ class Progress:
     done_lessons: set[int] = field(default_factory=set)
     passed_quizzes: set[int] = field(default_factory=set)
     completion: Completed | None = None
+    passed_assignments: set[int] = field(default_factory=set)
 
     def is_done(self, step: Step) -> bool:
-        return step.stable_id in (self.done_lessons if step.kind == "lesson" else self.passed_quizzes)
+        done = {"lesson": self.done_lessons, "quiz": self.passed_quizzes, "assignment": self.passed_assignments}
+        return step.stable_id in done[step.kind]
 
     @property
     def percent(self) -> int:
@@ -86,7 +91,8 @@ class Progress:
         else:
             lessons_ok = bool(lessons) and 100 * done / len(lessons) >= rule["lessons"]
         quizzes_ok = rule.get("quizzes", "all") == "none" or all(self.is_done(s) for s in quizzes)
-        return lessons_ok and quizzes_ok
+        assignments_ok = all(self.is_done(s) for s in self.steps if s.kind == "assignment")
+        return lessons_ok and quizzes_ok and assignments_ok
 
 
 #: Revisions never change once made, so their outlines are shared by every request of the process.
@@ -94,7 +100,8 @@ _OUTLINES: ProcessCache[list[Step]] = ProcessCache(512)
 
 
 def outlines(revision_ids: list[int]) -> dict[int, list[Step]]:
-    """The ordered steps of each revision: per module, its lessons then its quiz; cached per revision."""
+    """The ordered steps of each revision: per module, its lessons, its quiz, then its assignments;
+    cached per revision."""
     found = {revision_id: _OUTLINES.find(revision_id) for revision_id in revision_ids}
     missing = [revision_id for revision_id, steps in found.items() if steps is None]
     if missing:
@@ -105,25 +112,25 @@ def outlines(revision_ids: list[int]) -> dict[int, list[Step]]:
 
 
 def _load_outlines(revision_ids: list[int]) -> dict[int, list[Step]]:
-    """Two queries for any number of revisions."""
+    """One query for any number of revisions: their lessons, quizzes and assignments."""
+    def part(kind: str, version: Any, stable: Any, stable_id: Any, position: Any) -> Select:
+        return (select(literal(kind).label("kind"), version.revision_id, Module.position.label("module_position"),
+                       position.label("position"), stable.key, version.title, stable.id, Module.key.label("module_key"),
+                       Module.title.label("module_title"))
+                .join(stable, stable.id == stable_id)
+                .join(Module, Module.id == version.module_id)
+                .where(version.revision_id.in_(revision_ids)))
+
+    rows = db.session.execute(union_all(
+        part("lesson", LessonVersion, Lesson, LessonVersion.lesson_id, LessonVersion.position),
+        part("quiz", QuizVersion, Quiz, QuizVersion.quiz_id, literal(0)),
+        part("assignment", AssignmentVersion, Assignment, AssignmentVersion.assignment_id, AssignmentVersion.position),
+    ))
+    order = {"lesson": 0, "quiz": 1, "assignment": 2}
     steps: dict[int, list[tuple]] = defaultdict(list)
-    lessons = db.session.execute(
-        select(LessonVersion.revision_id, Module.position, LessonVersion.position, Lesson.key,
-               LessonVersion.title, Lesson.id, Module.key, Module.title)
-        .join(Lesson, Lesson.id == LessonVersion.lesson_id)
-        .join(Module, Module.id == LessonVersion.module_id)
-        .where(LessonVersion.revision_id.in_(revision_ids))
-    )
-    for revision_id, module_position, position, key, title, stable_id, module_key, module_title in lessons:
-        steps[revision_id].append(((module_position, 0, position), Step("lesson", key, title, stable_id, module_key, module_title)))
-    quizzes = db.session.execute(
-        select(QuizVersion.revision_id, Module.position, Quiz.key, QuizVersion.title, Quiz.id, Module.key, Module.title)
-        .join(Quiz, Quiz.id == QuizVersion.quiz_id)
-        .join(Module, Module.id == QuizVersion.module_id)
-        .where(QuizVersion.revision_id.in_(revision_ids))
-    )
-    for revision_id, module_position, key, title, stable_id, module_key, module_title in quizzes:
-        steps[revision_id].append(((module_position, 1, 0), Step("quiz", key, title, stable_id, module_key, module_title)))
+    for kind, revision_id, module_position, position, key, title, stable_id, module_key, module_title in rows:
+        steps[revision_id].append(((module_position, order[kind], position),
+                                   Step(kind, key, title, stable_id, module_key, module_title)))
     return {revision_id: [step for _, step in sorted(steps[revision_id], key=lambda item: item[0])]
             for revision_id in revision_ids}
 
@@ -145,8 +152,8 @@ def _progress_rows(user_id: int, course_ids: list[int]):
 
 
 def progress_for(user_id: int, courses: list[Course]) -> dict[int, Progress]:
-    """Progress in each course against its published revision, in one query (and one more per
-    revision the process has not seen yet)."""
+    """Progress in each course against its published revision, in one query (one more when the
+    courses have assignments, and one more for the revisions the process has not seen yet)."""
     published = [course for course in courses if course.published_revision_id]
     if not published:
         return {}
@@ -160,7 +167,17 @@ def progress_for(user_id: int, courses: list[Course]) -> dict[int, Progress]:
             progress[course_id].passed_quizzes.add(item_id)
         else:
             progress[course_id].completion = Completed(item_id, at)
+    if any(step.kind == "assignment" for revision_steps in steps.values() for step in revision_steps):
+        for course_id, passed in _passed_assignments(user_id, list(progress)).items():
+            if course_id in progress:
+                progress[course_id].passed_assignments = passed
     return progress
+
+
+def _passed_assignments(user_id: int, course_ids: list[int]) -> dict[int, set[int]]:
+    """{course id: ids of the assignments passed}, from the assignments package (wired in create_app)."""
+    source = current_app.extensions.get("learning.passed_assignments")
+    return source(user_id, course_ids) if source is not None else {}
 
 
 def record_completion(user_id: int, revision: CourseRevision, progress: Progress) -> CourseCompletion | None:
@@ -210,9 +227,12 @@ def on_attempt_graded(attempt: QuizAttempt) -> None:
             check_completion(attempt.user_id, course)
 
 
-def init_app(app: Flask) -> None:
-    """Wire learning's reactions to other domains' events: a graded quiz may complete a course."""
+def init_app(app: Flask, passed_assignments: Callable[[int, list[int]], dict[int, set[int]]] | None = None) -> None:
+    """Wire learning's reactions to other domains' events: a graded quiz may complete a course; and where
+    to learn which assignments a trainee has passed (`passed_assignments(user_id, course_ids)`)."""
     attempt_graded.connect(on_attempt_graded)
+    if passed_assignments is not None:
+        app.extensions["learning.passed_assignments"] = passed_assignments
 
 
 @dataclass

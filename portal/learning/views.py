@@ -28,7 +28,8 @@ def enrolled_course(slug: str):
 
 
 def step_url(slug: str, step: services.Step) -> str:
-    endpoint = "learning.show_lesson" if step.kind == "lesson" else "quizzes.show_quiz"
+    endpoint = {"lesson": "learning.show_lesson", "quiz": "quizzes.show_quiz",
+                "assignment": "assignments.show_assignment"}[step.kind]
     return url_for(endpoint, slug=slug, key=step.key)
 
 

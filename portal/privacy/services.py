@@ -15,6 +15,8 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from portal.accounts.models import Gender, MailPreference, OrganisationType, Role, User
 from portal.accounts.services import NO_PASSWORD, end_all_sessions
+from portal.assignments.services import erase_work
+from portal.assignments.services import personal_records as assignment_records
 from portal.audit import AuditEvent, record
 from portal.certificates.models import Certificate
 from portal.certificates.services import verify_url
@@ -229,6 +231,7 @@ def personal_data(user: User) -> dict[str, Any]:
         "discussion-posts.json": posts,
         "discussion-reports.json": reports,
         "live-sessions.json": [_row(**record) for record in live_session_records(user)],
+        "assignment-submissions.json": [_row(**record) for record in assignment_records(user)],
         "audit-events.json": audit,
     }
 
@@ -328,4 +331,5 @@ def delete_account(user: User) -> None:
     db.session.execute(delete(MailPreference).where(MailPreference.user_id == user.id))
     erase_contributions(user)
     forget_live_sessions(user)
+    erase_work(user)
     db.session.flush()

@@ -1,0 +1,1 @@
+"""Assignments handed in and reviewed: drafts, submissions, files, due dates, reviews against a rubric."""

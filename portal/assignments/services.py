@@ -1,0 +1,456 @@
+"""Rules for assignments: drafts, files, submitting on time, the reviewers' queue, reviews and their outcome.
+
+Services flush and never commit; views commit once. Every reviewer's act is audited."""
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import ColumnElement, delete, false, func, or_, select, update
+from sqlalchemy.orm import selectinload
+
+from portal.accounts.mailing import mail_user
+from portal.accounts.models import User
+from portal.assignments.models import (
+    CohortAssignment,
+    Extension,
+    Review,
+    ReviewOutcome,
+    Submission,
+    SubmissionFile,
+    SubmissionStatus,
+)
+from portal.audit import record
+from portal.cohorts.models import Cohort, CohortMember, MembershipState, cohort_coordinators, cohort_courses
+from portal.cohorts.reports import AssignmentResult
+from portal.content.documents import judge_document
+from portal.content.messages import N_
+from portal.courses.models import Assignment, AssignmentVersion, Course, course_lecturers
+from portal.courses.storage import put_blob
+from portal.db_types import rows_changed, utcnow
+from portal.extensions import db
+from portal.i18n import lazy_text as _l
+from portal.learning.services import check_completion
+from portal.links import external_url
+from portal.mail import MailKind
+
+MB = 1024 * 1024
+#: What is waiting for a reviewer (or, when disputed, for a coordinator's decision).
+WAITING = (SubmissionStatus.SUBMITTED, SubmissionStatus.SECOND_REVIEW, SubmissionStatus.DISPUTED)
+
+
+class Refused(Exception):
+    """What a person asked for cannot be done: a message template (marked with N_) and its values."""
+
+    def __init__(self, message: str, **params: Any) -> None:
+        super().__init__(message % params if params else message)
+        self.message, self.params = message, params
+
+
+@dataclass(frozen=True)
+class Deadline:
+    due_at: datetime | None
+    accepts_late: bool = True
+    is_blind: bool = False
+    is_extended: bool = False
+
+    def is_past(self, now: datetime) -> bool:
+        return self.due_at is not None and now > self.due_at
+
+
+def current_assignment(course: Course, key: str) -> AssignmentVersion | None:
+    """The assignment `key` as the course's published revision states it."""
+    return db.session.scalar(
+        select(AssignmentVersion).join(Assignment, Assignment.id == AssignmentVersion.assignment_id)
+        .where(AssignmentVersion.revision_id == course.published_revision_id, Assignment.key == key)
+        .options(selectinload(AssignmentVersion.module))
+    )
+
+
+def trainee_cohort(user_id: int, course_id: int) -> Cohort | None:
+    """The cohort, of those the trainee is an active member of, that runs the course (the latest joined)."""
+    return db.session.scalar(
+        select(Cohort).join(CohortMember, CohortMember.cohort_id == Cohort.id)
+        .join(cohort_courses, cohort_courses.c.cohort_id == Cohort.id)
+        .where(CohortMember.user_id == user_id, CohortMember.state == MembershipState.ACTIVE,
+               cohort_courses.c.course_id == course_id)
+        .order_by(CohortMember.joined_at.desc(), Cohort.id.desc()).limit(1)
+    )
+
+
+def cohort_setting(cohort_id: int | None, assignment_id: int) -> CohortAssignment | None:
+    if cohort_id is None:
+        return None
+    return db.session.scalar(select(CohortAssignment).where(CohortAssignment.cohort_id == cohort_id,
+                                                            CohortAssignment.assignment_id == assignment_id))
+
+
+def deadline(user_id: int, assignment_id: int, cohort: Cohort | None) -> Deadline:
+    """When the trainee's work is due: the cohort's date, or the trainee's extension, whichever is set last."""
+    setting = cohort_setting(cohort.id if cohort else None, assignment_id)
+    extension = db.session.scalar(select(Extension).where(Extension.user_id == user_id,
+                                                          Extension.assignment_id == assignment_id))
+    due_at = setting.due_at if setting else None
+    if extension is not None:
+        due_at = extension.due_at
+    return Deadline(due_at, setting.accepts_late if setting else True, setting.is_blind if setting else False,
+                    extension is not None)
+
+
+def submissions_of(user_id: int, assignment_id: int) -> list[Submission]:
+    """The trainee's versions of their work, newest first, with files and reviews."""
+    return list(db.session.scalars(
+        select(Submission).where(Submission.user_id == user_id, Submission.assignment_id == assignment_id)
+        .order_by(Submission.number.desc())
+        .options(selectinload(Submission.files), selectinload(Submission.reviews).selectinload(Review.reviewer))
+    ))
+
+
+def may_start_version(version: AssignmentVersion, submissions: list[Submission]) -> bool:
+    """Whether the trainee may write (a first version, or a new one after "revise and resubmit")."""
+    if not submissions:
+        return True
+    latest = submissions[0]
+    return latest.is_draft or (latest.status == SubmissionStatus.REVISE and version.allows_resubmission)
+
+
+def _draft(user: User, version: AssignmentVersion, cohort: Cohort | None) -> Submission:
+    """The trainee's open draft, or a new version when they may start one."""
+    submissions = submissions_of(user.id, version.assignment_id)
+    if submissions and submissions[0].is_draft:
+        return submissions[0]
+    if not may_start_version(version, submissions):
+        raise Refused(N_("This work was handed in already; it can no longer be changed."))
+    draft = Submission(user_id=user.id, assignment_id=version.assignment_id, assignment_version_id=version.id,
+                       cohort_id=cohort.id if cohort else None, number=len(submissions) + 1,
+                       status=SubmissionStatus.DRAFT, text="")
+    db.session.add(draft)
+    return draft
+
+
+def save_draft(user: User, version: AssignmentVersion, cohort: Cohort | None, text: str | None,
+               uploads: list[tuple[str, bytes]]) -> Submission:
+    """Keep the trainee's text and files; every file is judged first, and nothing is kept if one is refused."""
+    if text and not version.allows_text:
+        raise Refused(N_("This assignment takes files, not text."))
+    if text and len(text) > current_app.config["ASSIGNMENT_MAX_TEXT_CHARS"]:
+        raise Refused(N_("The text is longer than %(max)d characters."),
+                      max=current_app.config["ASSIGNMENT_MAX_TEXT_CHARS"])
+    judged = []
+    for name, data in uploads:
+        document, problem = judge_document(name, data, frozenset(version.file_kinds), int(version.max_file_mb * MB))
+        if problem is not None:
+            raise Refused(N_("%(file)s was not kept: %(reason)s"), file=name[:100], reason=problem)
+        assert document is not None
+        judged.append((name, data, document))
+    draft = _draft(user, version, cohort)
+    if len(draft.files) + len(judged) > version.max_files:
+        raise Refused(N_("This assignment takes at most %(max)d files."), max=version.max_files)
+    if text is not None and version.allows_text:
+        draft.text = text.replace("\r\n", "\n")
+    for name, data, document in judged:
+        draft.files.append(SubmissionFile(name=name[:200], sha256=put_blob(data), size=len(data),
+                                          media_type=document.media_type, kind=document.kind))
+    draft.saved_at = utcnow()
+    db.session.flush()
+    return draft
+
+
+def remove_file(user: User, version: AssignmentVersion, file_id: int) -> bool:
+    """Take a file out of the trainee's open draft; False when there is no such file in it."""
+    submissions = submissions_of(user.id, version.assignment_id)
+    if not submissions or not submissions[0].is_draft:
+        return False
+    draft = submissions[0]
+    found = next((file for file in draft.files if file.id == file_id), None)
+    if found is None:
+        return False
+    draft.files.remove(found)
+    db.session.flush()
+    return True
+
+
+def submit(user: User, version: AssignmentVersion, cohort: Cohort | None, now: datetime | None = None) -> Submission:
+    """Hand the draft in for review, once; late work is marked late, or refused when the cohort says so."""
+    now = now or utcnow()
+    submissions = submissions_of(user.id, version.assignment_id)
+    if not submissions or not submissions[0].is_draft:
+        raise Refused(N_("There is no draft to hand in."))
+    draft = submissions[0]
+    if not draft.text.strip() and not draft.files:
+        raise Refused(N_("Write your text or add a file before you hand the work in."))
+    due = deadline(user.id, version.assignment_id, cohort)
+    late = due.is_past(now)
+    if late and not due.accepts_late:
+        raise Refused(N_("The work was due on %(due)s and this cohort does not accept late work; ask your "
+                         "coordinator for an extension."), due=due.due_at)
+    claimed = rows_changed(db.session.execute(
+        update(Submission).where(Submission.id == draft.id, Submission.status == SubmissionStatus.DRAFT)
+        .values(status=SubmissionStatus.SUBMITTED, submitted_at=now, is_late=late,
+                cohort_id=cohort.id if cohort else None, assignment_version_id=version.id)
+        .execution_options(synchronize_session=False)
+    ))
+    if claimed != 1:
+        raise Refused(N_("This work was handed in already; it can no longer be changed."))
+    db.session.expire(draft)
+    record(user, "assignment.submitted", f"submission {draft.id}", submission_id=draft.id, late=late)
+    db.session.flush()
+    return draft
+
+
+def reviewable_by(user: User) -> ColumnElement[bool]:
+    """The submissions `user` may read and review: of the courses they teach, or of the cohorts they run."""
+    if user.is_admin:
+        return Submission.status != SubmissionStatus.DRAFT
+    taught = select(course_lecturers.c.course_id).where(course_lecturers.c.user_id == user.id)
+    run = select(cohort_coordinators.c.cohort_id).where(cohort_coordinators.c.user_id == user.id)
+    return (Submission.status != SubmissionStatus.DRAFT) & or_(
+        Submission.assignment_id.in_(select(Assignment.id).where(Assignment.course_id.in_(taught))),
+        Submission.cohort_id.in_(run) if user.is_staff else false(),
+    )
+
+
+def review_queue(user: User) -> list[Submission]:
+    """What is waiting for review, oldest first, with trainee, assignment, course, cohort and reviews loaded."""
+    return list(db.session.scalars(
+        select(Submission).where(Submission.status.in_(WAITING), reviewable_by(user))
+        .order_by(Submission.submitted_at, Submission.id)
+        .limit(current_app.config["ASSIGNMENT_QUEUE_SIZE"])
+        .options(selectinload(Submission.user), selectinload(Submission.version)
+                 .selectinload(AssignmentVersion.revision), selectinload(Submission.reviews),
+                 selectinload(Submission.cohort))
+    ))
+
+
+def queue_count(user: User) -> int:
+    """How many submissions wait for this reviewer (for "My teaching")."""
+    return db.session.scalar(select(func.count(Submission.id)).where(Submission.status.in_(WAITING),
+                                                                    reviewable_by(user))) or 0
+
+
+def submission_for_reviewer(user: User, submission_id: int) -> Submission | None:
+    """The submission, if `user` may review it; None otherwise (answered 404, as if it did not exist)."""
+    return db.session.scalar(
+        select(Submission).where(Submission.id == submission_id, reviewable_by(user))
+        .options(selectinload(Submission.user), selectinload(Submission.files),
+                 selectinload(Submission.reviews).selectinload(Review.reviewer),
+                 selectinload(Submission.version).selectinload(AssignmentVersion.revision))
+    )
+
+
+def file_for(user: User, submission_id: int, file_id: int) -> SubmissionFile | None:
+    """A handed-in file, for its owner or a reviewer of it; None for anyone else."""
+    found = db.session.scalar(select(SubmissionFile).join(Submission, Submission.id == SubmissionFile.submission_id)
+                              .where(SubmissionFile.id == file_id, Submission.id == submission_id,
+                                     or_(Submission.user_id == user.id, reviewable_by(user))))
+    return found
+
+
+def score_of(version: AssignmentVersion, levels: dict[str, int]) -> tuple[float, float]:
+    """(points, percent of the rubric's points) for a level index chosen per criterion."""
+    points = 0.0
+    for criterion in version.rubric:
+        index = levels.get(criterion["id"])
+        if index is None or not 0 <= index < len(criterion["levels"]):
+            raise Refused(N_("Choose a level for “%(criterion)s”."), criterion=criterion["title"])
+        points += criterion["levels"][index]["points"]
+    return points, round(100 * points / version.max_points, 2) if version.max_points else 0.0
+
+
+def record_review(submission: Submission, reviewer: User, levels: dict[str, int], comment: str,
+                  outcome: ReviewOutcome, inline_comments: list[dict[str, str]] | None = None,
+                  ask_second: bool = False) -> Review:
+    """Review the work with the filled rubric, once per reviewer. Alone, the review returns it (passed, or to
+    be revised) and the trainee is told by email; with `ask_second`, it waits for a second reviewer; a second
+    review that agrees returns it, one that disagrees leaves the decision to a coordinator."""
+    version = submission.version
+    points, score = score_of(version, levels)
+    if outcome == ReviewOutcome.PASSED and score < version.pass_mark:
+        raise Refused(N_("The rubric gives %(score)s%%, below the pass mark of %(mark)s%%: return it to be revised, "
+                         "or change the levels."), score=f"{score:g}", mark=f"{version.pass_mark:g}")
+    if outcome == ReviewOutcome.REVISE and score >= version.pass_mark and not comment.strip():
+        raise Refused(N_("Say in the comment what to revise."))
+    for note in inline_comments or []:
+        if " ".join(note["quote"].split()) not in " ".join(submission.text.split()):
+            raise Refused(N_("“%(quote)s” is not in the text: copy the passage you comment on exactly."),
+                          quote=note["quote"][:80])
+    earlier = list(submission.reviews)
+    if submission.status == SubmissionStatus.SECOND_REVIEW:
+        if any(review.reviewer_id == reviewer.id for review in earlier):
+            raise Refused(N_("A second review must come from another reviewer."))
+        first = earlier[0]
+        if first.outcome == outcome:
+            status, final_score = _returned_as(version, outcome), round((first.score + score) / 2, 2)
+        else:
+            status, final_score = SubmissionStatus.DISPUTED, None
+    elif submission.status == SubmissionStatus.SUBMITTED:
+        status = SubmissionStatus.SECOND_REVIEW if ask_second else _returned_as(version, outcome)
+        final_score = None if ask_second else score
+    else:
+        raise Refused(N_("This work was reviewed already."))
+    now = utcnow()
+    _claim(submission, submission.status, status, final_score, now)
+    review = Review(submission_id=submission.id, reviewer_id=reviewer.id, levels=levels, points=points, score=score,
+                    comment=comment.strip(), inline_comments=inline_comments or [], outcome=outcome, created_at=now)
+    db.session.add(review)
+    db.session.flush()
+    record(reviewer, "assignment.reviewed", f"submission {submission.id}", submission_id=submission.id,
+           outcome=str(outcome), score=score, levels=levels, status=str(status))
+    _tell_trainee(submission, status)
+    return review
+
+
+def _returned_as(version: AssignmentVersion, outcome: ReviewOutcome) -> SubmissionStatus:
+    if outcome == ReviewOutcome.PASSED:
+        return SubmissionStatus.PASSED
+    return SubmissionStatus.REVISE if version.allows_resubmission else SubmissionStatus.NOT_PASSED
+
+
+def _claim(submission: Submission, before: SubmissionStatus, status: SubmissionStatus, score: float | None,
+           now: datetime) -> None:
+    """Move the submission on from `before`, once: a double post or a second tab finds it moved already."""
+    returned = status in (SubmissionStatus.PASSED, SubmissionStatus.REVISE, SubmissionStatus.NOT_PASSED)
+    claimed = rows_changed(db.session.execute(
+        update(Submission).where(Submission.id == submission.id, Submission.status == before)
+        .values(status=status, score=score, returned_at=now if returned else None)
+        .execution_options(synchronize_session=False)
+    ))
+    if claimed != 1:
+        raise Refused(N_("This work was reviewed already."))
+
+
+def _tell_trainee(submission: Submission, status: SubmissionStatus) -> None:
+    """Once the work is returned: mail the trainee, and see whether it completes the course."""
+    db.session.expire(submission)
+    if status not in (SubmissionStatus.PASSED, SubmissionStatus.REVISE, SubmissionStatus.NOT_PASSED):
+        return
+    version = submission.version
+    course = db.session.get(Course, version.revision.course_id)
+    mail_user(submission.user, MailKind.ASSIGNMENT_REVIEWED,
+              _l("Your work on “%(title)s” was reviewed", title=version.title),
+              "assignments/email/reviewed.txt", submission=submission, version=version, course=course,
+              status=status, link=external_url("assignments.show_assignment", slug=course.slug if course else "",
+                                               key=submission.assignment.key))
+    if status == SubmissionStatus.PASSED and course is not None:
+        check_completion(submission.user_id, course)
+
+
+def may_decide(user: User, submission: Submission) -> bool:
+    """Coordinators of the submission's cohort (and admins) settle a disagreement between reviewers."""
+    if user.is_admin:
+        return True
+    return submission.cohort_id is not None and user.is_staff and db.session.scalar(
+        select(func.count()).select_from(cohort_coordinators).where(
+            cohort_coordinators.c.cohort_id == submission.cohort_id, cohort_coordinators.c.user_id == user.id)) == 1
+
+
+def decide(submission: Submission, coordinator: User, review_id: int) -> None:
+    """Settle two reviews that disagree by choosing the one that stands; the trainee is then told."""
+    if submission.status != SubmissionStatus.DISPUTED or not may_decide(coordinator, submission):
+        raise Refused(N_("This work is not waiting for a decision."))
+    chosen = next((review for review in submission.reviews if review.id == review_id), None)
+    if chosen is None:
+        raise Refused(N_("Choose one of the two reviews."))
+    status = _returned_as(submission.version, chosen.outcome)
+    _claim(submission, SubmissionStatus.DISPUTED, status, chosen.score, utcnow())
+    record(coordinator, "assignment.decided", f"submission {submission.id}", submission_id=submission.id,
+           review_id=chosen.id, status=str(status))
+    _tell_trainee(submission, status)
+
+
+def passed_assignments(user_id: int, course_ids: list[int]) -> dict[int, set[int]]:
+    """{course id: ids of the assignments the trainee has passed}: one query."""
+    passed: dict[int, set[int]] = defaultdict(set)
+    rows = db.session.execute(
+        select(Assignment.course_id, Submission.assignment_id).join(Assignment, Assignment.id == Submission.assignment_id)
+        .where(Submission.user_id == user_id, Submission.status == SubmissionStatus.PASSED,
+               Assignment.course_id.in_(course_ids)).distinct()
+    )
+    for course_id, assignment_id in rows:
+        passed[course_id].add(assignment_id)
+    return passed
+
+
+def assignment_results(course_id: int, user_ids: list[int]) -> dict[int, dict[int, AssignmentResult]]:
+    """{user id: {assignment id: their latest version's status, lateness and score}} for the reports: one query."""
+    results: dict[int, dict[int, AssignmentResult]] = defaultdict(dict)
+    rows = db.session.execute(
+        select(Submission.user_id, Submission.assignment_id, Submission.status, Submission.is_late, Submission.score)
+        .join(Assignment, Assignment.id == Submission.assignment_id)
+        .where(Assignment.course_id == course_id, Submission.user_id.in_(user_ids))
+        .order_by(Submission.number)
+    )
+    for user_id, assignment_id, status, is_late, score in rows:
+        passed_before = results[user_id].get(assignment_id)
+        results[user_id][assignment_id] = (passed_before if passed_before and passed_before.is_passed
+                                           else AssignmentResult(str(status), is_late, score))
+    return results
+
+
+def course_assignments(course: Course) -> list[AssignmentVersion]:
+    """The assignments of the course's published revision, in module order."""
+    return list(db.session.scalars(
+        select(AssignmentVersion).where(AssignmentVersion.revision_id == course.published_revision_id)
+        .join(AssignmentVersion.module).order_by(AssignmentVersion.module_id, AssignmentVersion.position)
+    ))
+
+
+def set_cohort_assignment(cohort: Cohort, assignment_id: int, due_at: datetime | None, accepts_late: bool,
+                          is_blind: bool, actor: User) -> CohortAssignment:
+    """Set when the cohort's work is due, whether late work is taken and whether review is blind."""
+    setting = cohort_setting(cohort.id, assignment_id)
+    if setting is None:
+        setting = CohortAssignment(cohort_id=cohort.id, assignment_id=assignment_id)
+        db.session.add(setting)
+    setting.due_at, setting.accepts_late, setting.is_blind = due_at, accepts_late, is_blind
+    record(actor, "assignment.cohort_settings", cohort.name, cohort_id=cohort.id, assignment_id=assignment_id,
+           due_at=due_at.isoformat() if due_at else None, accepts_late=accepts_late, blind=is_blind)
+    db.session.flush()
+    return setting
+
+
+def grant_extension(cohort: Cohort, user: User, assignment_id: int, due_at: datetime, actor: User) -> Extension:
+    """Give one trainee of the cohort a later due date for the assignment."""
+    extension = db.session.scalar(select(Extension).where(Extension.user_id == user.id,
+                                                          Extension.assignment_id == assignment_id))
+    if extension is None:
+        extension = Extension(user_id=user.id, assignment_id=assignment_id, due_at=due_at)
+        db.session.add(extension)
+    extension.due_at, extension.granted_by_id, extension.granted_at = due_at, actor.id, utcnow()
+    record(actor, "assignment.extension", user.email, cohort_id=cohort.id, assignment_id=assignment_id,
+           user_id=user.id, due_at=due_at.isoformat())
+    db.session.flush()
+    return extension
+
+
+def personal_records(user: User) -> list[dict[str, Any]]:
+    """What the trainee handed in, with its files and the reviews of it, for their personal-data export."""
+    submissions = db.session.scalars(
+        select(Submission).where(Submission.user_id == user.id).order_by(Submission.created_at, Submission.id)
+        .options(selectinload(Submission.files), selectinload(Submission.reviews),
+                 selectinload(Submission.assignment), selectinload(Submission.version))
+    )
+    return [
+        {"assignment": submission.assignment.key, "title": submission.version.title, "version": submission.number,
+         "status": str(submission.status), "text": submission.text, "saved_at": submission.saved_at,
+         "submitted_at": submission.submitted_at, "late": submission.is_late, "score": submission.score,
+         "files": [{"name": file.name, "sha256": file.sha256, "size": file.size} for file in submission.files],
+         "reviews": [{"levels": review.levels, "score": review.score, "comment": review.comment,
+                      "inline_comments": review.inline_comments, "outcome": str(review.outcome),
+                      "at": review.created_at.isoformat()} for review in submission.reviews
+                     if submission.returned_at is not None]}
+        for submission in submissions
+    ]
+
+
+def erase_work(user: User) -> None:
+    """On account deletion: the text and files the person handed in, and the comments on them, are erased;
+    statuses and scores stay, with nothing that says who they were, for the courses' figures."""
+    submission_ids = select(Submission.id).where(Submission.user_id == user.id)
+    db.session.execute(delete(SubmissionFile).where(SubmissionFile.submission_id.in_(submission_ids)))
+    db.session.execute(update(Review).where(Review.submission_id.in_(submission_ids))
+                       .values(comment="", inline_comments=[]).execution_options(synchronize_session=False))
+    db.session.execute(update(Submission).where(Submission.user_id == user.id).values(text="")
+                       .execution_options(synchronize_session=False))
+    db.session.flush()

@@ -1,0 +1,211 @@
+"""Reviewing: the queue, the rubric, revise and resubmit, passing, completion, email, privacy and queries."""
+import io
+
+from sqlalchemy import event, select
+
+from portal.assignments.models import CohortAssignment, Review, Submission, SubmissionStatus
+from portal.audit import AuditEvent
+from portal.courses.models import Assignment, Course, Lesson
+from portal.extensions import db
+from portal.learning.models import CourseCompletion
+from portal.learning.services import complete_lesson
+from tests.assignments.conftest import PAGE, PDF, make_cohort
+
+
+def hand_in(client, text: str = "My country's R&D funding.") -> Submission:
+    client.submit(PAGE, {"text": text, "files": (io.BytesIO(PDF), "note.pdf"), "submit": "Hand in"},
+                  content_type="multipart/form-data")
+    return db.session.scalars(select(Submission).order_by(Submission.id.desc())).first()
+
+
+def review(client, submission: Submission, evidence: int, recommendations: int, verdict: str, comment: str = ""):
+    return client.submit(f"/reviews/{submission.id}", {"criterion-evidence": evidence,
+                                                       "criterion-recommendations": recommendations,
+                                                       "comment": comment, verdict: "x"}, follow_redirects=True)
+
+
+def test_revise_resubmit_and_pass_completes_the_course_and_tells_the_trainee(client_for, people, cohort, smtp_server):
+    amina, lecturer = people["amina"], people["lecturer"]
+    course = db.session.scalar(select(Course))
+    for lesson_id in db.session.scalars(select(Lesson.id)):
+        complete_lesson(amina, course, lesson_id)
+    db.session.commit()
+    assert db.session.scalar(select(CourseCompletion)) is None  # the assignment is still to pass
+    trainee = client_for(amina)
+    first = hand_in(trainee)
+    staff = client_for(lecturer)
+    assert "1 piece of work waits for review" in staff.get("/teach").get_data(as_text=True)
+    queue = staff.get("/reviews").get_data(as_text=True)
+    assert "Amina Diallo" in queue and "Atelier de Tunis" in queue
+    page = review(staff, first, 1, 0, "passed").get_data(as_text=True)
+    assert "The rubric gives 20%, below the pass mark of 60%" in page
+    review(staff, first, 1, 0, "revise", "Cite the national R&D survey.")
+    db.session.expire_all()
+    assert first.status == SubmissionStatus.REVISE and first.score == 20
+    mail = smtp_server.last_to("amina@example.org")
+    assert "please revise it" in mail.get_content() and PAGE in mail.get_content()
+    shown = trainee.get(PAGE).get_data(as_text=True)
+    assert "Cite the national R&amp;D survey." in shown and "Review by Lena Lecturer" in shown
+    assert "Your revised version" in shown
+    second = hand_in(trainee, "Revised, with the survey.")
+    assert second.number == 2 and second.id != first.id
+    review(staff, second, 2, 1, "passed", "Well argued.")
+    db.session.expire_all()
+    assert second.status == SubmissionStatus.PASSED and second.score == 100
+    assert db.session.scalar(select(CourseCompletion.user_id)) == amina.id
+    actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions.count("assignment.reviewed") == 2 and actions.count("assignment.submitted") == 2
+    assert review(staff, second, 2, 1, "passed").status_code == 200
+    assert len(db.session.scalars(select(Review)).all()) == 2  # a second post changes nothing
+
+
+def test_blind_review_hides_the_reviewer_from_the_trainee(client_for, people, cohort):
+    db.session.add(CohortAssignment(cohort_id=cohort.id, assignment_id=db.session.scalar(select(Assignment.id)),
+                                    is_blind=True))
+    db.session.commit()
+    trainee = client_for(people["amina"])
+    review(client_for(people["coordinator"]), hand_in(trainee), 0, 0, "revise", "Start again.")
+    page = trainee.get(PAGE).get_data(as_text=True)
+    assert "Start again." in page and "Carmen" not in page
+
+
+def submission_urls(submission: Submission) -> list[str]:
+    file_id = submission.files[0].id
+    return [f"/submissions/{submission.id}/files/{file_id}", f"/reviews/{submission.id}",
+            f"/reviews/{submission.id}/files/{file_id}/view"]
+
+
+def test_every_submission_url_is_404_to_other_trainees_lecturers_and_coordinators(client_for, people, cohort):
+    submission = hand_in(client_for(people["amina"]))
+    for outsider in ("bilal", "other_lecturer", "other_coordinator"):
+        client = client_for(people[outsider])
+        for url in submission_urls(submission):
+            response = client.get(url)
+            assert response.status_code in (403, 404), (outsider, url)
+            if outsider != "bilal" or url.startswith("/submissions"):
+                assert response.status_code == 404, (outsider, url)
+        assert client.post(f"/reviews/{submission.id}", data={}).status_code in (400, 403, 404)
+        assert "Amina" not in client.get("/reviews").get_data(as_text=True)
+    for insider in ("amina", "lecturer", "coordinator"):
+        response = client_for(people[insider]).get(submission_urls(submission)[0])
+        assert response.status_code == 200
+        assert response.headers["Content-Disposition"].startswith("attachment")
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, *args) -> None:
+        self.count += 1
+
+
+def queries_of(client, urls: list[str]) -> list[int]:
+    counts = []
+    for url in urls:
+        counter = QueryCounter()
+        event.listen(db.engine, "before_cursor_execute", counter)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", counter)
+        counts.append(counter.count)
+    return counts
+
+
+def test_the_queue_and_a_review_page_run_a_fixed_number_of_queries(client_for, make_user, people, cohort):
+    staff = client_for(people["lecturer"])
+    first = hand_in(client_for(people["amina"]))
+    one = queries_of(staff, ["/reviews", f"/reviews/{first.id}"])
+    members = [make_user(name=f"Trainee {n}", email=f"t{n}@example.org") for n in range(4)]
+    make_cohort("Another workshop", people["coordinator"], members)
+    latest = [hand_in(client_for(member)) for member in members][-1]
+    review(staff, first, 0, 0, "revise", "Again.")
+    hand_in(client_for(people["amina"]), "Second version.")
+    assert queries_of(staff, ["/reviews", f"/reviews/{latest.id}"]) == one
+
+
+def test_the_progress_grid_funnel_and_export_show_assignments(client_for, people, cohort):
+    trainee, staff = client_for(people["amina"]), client_for(people["lecturer"])
+    review(staff, hand_in(trainee), 2, 1, "passed", "Good.")
+    coordinator = client_for(people["coordinator"])
+    page = coordinator.get(f"/cohorts/{cohort.id}?course=test-course").get_data(as_text=True)
+    assert "A note on your country" in page and "Passed · 100%" in page and "Assignments passed" in page
+    csv = coordinator.get(f"/cohorts/{cohort.id}/export/progress.csv?course=test-course").get_data(as_text=True)
+    assert "country-note: status,country-note: late,country-note: score %" in csv
+    assert "passed,no,100.0" in csv
+
+
+def test_inline_comments_quote_the_text_and_reach_the_trainee(client_for, people, cohort):
+    trainee, staff = client_for(people["amina"]), client_for(people["lecturer"])
+    submission = hand_in(trainee, "Our ministry funds R&D through grants.\nThe council is new.")
+    refused = staff.submit(f"/reviews/{submission.id}", {
+        "criterion-evidence": 0, "criterion-recommendations": 0, "comment": "Revise.", "revise": "x",
+        "quote-1": "A sentence she never wrote", "note-1": "?"}, follow_redirects=True).get_data(as_text=True)
+    assert "is not in the text" in refused and "A sentence she never wrote" in refused
+    staff.submit(f"/reviews/{submission.id}", {
+        "criterion-evidence": 0, "criterion-recommendations": 0, "comment": "Revise.", "revise": "x",
+        "quote-1": "funds R&D   through grants.", "note-1": "Which grants? Give the programme names."})
+    page = trainee.get(PAGE).get_data(as_text=True)
+    assert "<q>funds R&amp;D   through grants.</q> — Which grants? Give the programme names." in page
+
+
+def test_a_second_review_that_disagrees_is_settled_by_the_cohorts_coordinator(client_for, people, cohort,
+                                                                            smtp_server):
+    trainee, first, second = (client_for(people[name]) for name in ("amina", "lecturer", "coordinator"))
+    submission = hand_in(trainee)
+    first.submit(f"/reviews/{submission.id}", {"criterion-evidence": 2, "criterion-recommendations": 1,
+                                               "comment": "Good.", "ask_second": "y", "passed": "x"})
+    db.session.expire_all()
+    assert submission.status == SubmissionStatus.SECOND_REVIEW
+    assert "Good." not in trainee.get(PAGE).get_data(as_text=True)  # nothing shown before it is returned
+    again = review(first, submission, 2, 1, "passed").get_data(as_text=True)
+    assert "must come from another reviewer" in again
+    review(second, submission, 0, 0, "revise", "Sources are missing.")
+    db.session.expire_all()
+    assert submission.status == SubmissionStatus.DISPUTED and len(submission.reviews) == 2
+    assert "The reviewers disagree" in first.get(f"/reviews/{submission.id}").get_data(as_text=True)
+    assert 'name="decide"' not in first.get(f"/reviews/{submission.id}").get_data(as_text=True)
+    chosen = submission.reviews[0].id
+    second.submit(f"/reviews/{submission.id}", {"review": chosen, "decide": "Decide"})
+    db.session.expire_all()
+    assert submission.status == SubmissionStatus.PASSED and submission.score == 100
+    assert "reviewed and passed" in smtp_server.last_to("amina@example.org").get_content()
+    actions = db.session.scalars(select(AuditEvent.action)).all()
+    assert actions.count("assignment.reviewed") == 2 and actions.count("assignment.decided") == 1
+
+
+def test_two_reviews_that_agree_return_the_work_with_their_mean_score(client_for, people, cohort):
+    trainee, first, second = (client_for(people[name]) for name in ("amina", "lecturer", "coordinator"))
+    submission = hand_in(trainee)
+    first.submit(f"/reviews/{submission.id}", {"criterion-evidence": 2, "criterion-recommendations": 1,
+                                               "comment": "", "ask_second": "y", "passed": "x"})
+    review(second, submission, 1, 1, "passed", "Fine.")
+    db.session.expire_all()
+    assert submission.status == SubmissionStatus.PASSED and submission.score == 90
+
+
+def test_the_trainees_personal_data_holds_their_work_and_its_reviews(client_for, people, cohort):
+    import json
+
+    from portal.privacy.services import personal_data
+
+    review(client_for(people["lecturer"]), hand_in(client_for(people["amina"])), 0, 0, "revise", "Start again.")
+    [record] = personal_data(people["amina"])["assignment-submissions.json"]
+    assert record["assignment"] == "country-note" and record["status"] == "revise"
+    assert record["files"][0]["name"] == "note.pdf" and record["reviews"][0]["comment"] == "Start again."
+    json.dumps(record)
+
+
+def test_deleting_the_account_erases_the_work_and_comments_but_keeps_the_score(client_for, people, cohort):
+    from portal.assignments.models import SubmissionFile
+    from portal.privacy.services import delete_account
+
+    submission = hand_in(client_for(people["amina"]), "Amina's own analysis.")
+    review(client_for(people["lecturer"]), submission, 0, 0, "revise", "Amina, cite sources.")
+    delete_account(people["amina"])
+    db.session.commit()
+    db.session.expire_all()
+    assert submission.text == "" and submission.status == SubmissionStatus.REVISE and submission.score == 0
+    assert db.session.scalar(select(SubmissionFile)) is None and submission.reviews[0].comment == ""
