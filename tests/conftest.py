@@ -340,19 +340,25 @@ def s3_settings(s3_endpoint) -> dict[str, str]:
             "S3_ADDRESSING_STYLE": "path", **S3_KEYS}
 
 
-def queries_during(action):
-    """How many SQL statements `action()` runs, with no outline cached, and what it returned."""
+def statements_during(action):
+    """The SQL statements `action()` runs, in order, and what it returned (caches left as they are)."""
     from sqlalchemy import event
 
-    clear_process_caches()
-    statements: list[int] = []
+    statements: list[str] = []
 
-    def count(*args) -> None:
-        statements.append(1)
+    def record(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
 
-    event.listen(db.engine, "before_cursor_execute", count)
+    event.listen(db.engine, "before_cursor_execute", record)
     try:
         result = action()
     finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+        event.remove(db.engine, "before_cursor_execute", record)
+    return statements, result
+
+
+def queries_during(action):
+    """How many SQL statements `action()` runs, with no outline cached, and what it returned."""
+    clear_process_caches()
+    statements, result = statements_during(action)
     return len(statements), result

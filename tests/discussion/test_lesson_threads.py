@@ -4,7 +4,7 @@ import threading
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from portal.cohorts.models import CohortMember
 from portal.courses import services as courses
@@ -13,6 +13,7 @@ from portal.db_types import utcnow
 from portal.discussion import services
 from portal.discussion.models import Post, Thread
 from portal.extensions import db
+from tests.conftest import statements_during
 from tests.discussion.conftest import LESSON_URL, make_cohort, token
 
 
@@ -52,16 +53,7 @@ def test_the_count_takes_one_query_and_leaves_hidden_posts_out(app, client_for, 
         services.post_to_lesson(cohort, course, "what-is-rd", "What is R&D?", people["amina"], f"Post {number}", token())
     services.hide_post(db.session.scalars(select(Post)).first(), people["coordinator"])
     db.session.commit()
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        page = amina.get(LESSON_URL).get_data(as_text=True)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+    statements, page = statements_during(lambda: amina.get(LESSON_URL).get_data(as_text=True))
     assert "(2 posts)" in page
     assert len([statement for statement in statements if "discussion_" in statement]) == 1
 

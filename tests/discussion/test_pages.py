@@ -1,10 +1,11 @@
 """Discussion pages stay light and take a fixed number of queries, however many posts a thread has."""
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from portal.discussion import services
 from portal.discussion.models import Thread
 from portal.discussion.services import posts_of
 from portal.extensions import db
+from tests.conftest import statements_during
 from tests.discussion.conftest import token
 
 #: A post of a usual length for a forum: about 300 characters of Markdown, with a link.
@@ -23,16 +24,7 @@ def add_posts(cohort, people, count: int, title: str = "Counting university R&D"
 
 
 def queries_for(client, url: str) -> tuple[int, str]:
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+    statements, response = statements_during(lambda: client.get(url))
     assert response.status_code == 200
     return len(statements), response.get_data(as_text=True)
 

@@ -3,7 +3,7 @@ digest per person per day, whatever the number of runs; unread counts in the hea
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from portal.accounts.models import MailDelivery
 from portal.announcements.models import Announcement, AnnouncementRead
@@ -14,6 +14,7 @@ from portal.extensions import db
 from portal.jobs.digest import add_section, send_daily_digests
 from portal.mail import MailKind
 from tests.announcements.test_announcements import post
+from tests.conftest import statements_during
 
 NEXT_MORNING = datetime(2026, 12, 3, 0, 5, tzinfo=UTC)
 POSTED = datetime(2026, 12, 2, 9, 30, tzinfo=UTC)
@@ -130,15 +131,6 @@ def test_the_header_count_is_one_query_whatever_the_number_of_cohorts(app, clien
     post(coordinator, other_cohort.id, title="Welcome")
     omar = client_for(people["french"])
     omar.post("/language", data={"language": "en", "csrf_token": omar.csrf_token("/")})
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        page = omar.get("/privacy").get_data(as_text=True)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+    statements, page = statements_during(lambda: omar.get("/privacy").get_data(as_text=True))
     assert "2 unread announcements" in page
     assert sum("announcement_reads" in s for s in statements) == 1

@@ -12,6 +12,7 @@ from portal.db_types import utcnow
 from portal.extensions import db
 from portal.live import services
 from portal.live.models import LiveSession
+from tests.conftest import statements_during
 from tests.live.conftest import in_minutes
 
 FORM = {"title": "Innovation surveys", "day": "2026-12-10", "starts": "10:00", "ends": "11:30",
@@ -197,19 +198,13 @@ def test_the_cohorts_page_shows_its_coming_sessions_in_my_time_zone(client_for, 
 
 
 def test_the_programme_page_runs_a_fixed_number_of_queries(app, client_for, edition):
-    from sqlalchemy import event
 
     member = client_for(edition.cairo)
     url = f"/cohorts/{edition.cohort.id}/programme"
 
     def count() -> int:
-        statements = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            assert member.get(url).status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
+        statements, response = statements_during(lambda: member.get(url))
+        assert response.status_code == 200
         return len(statements)
 
     edition.add_session("One", utcnow() + timedelta(days=1))

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import openpyxl
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from portal.accounts.models import Role
 from portal.audit import AuditEvent
@@ -18,6 +18,7 @@ from portal.extensions import db
 from portal.learning.models import CourseCompletion
 from portal.live import attendance
 from portal.live.models import Attendance, AttendanceSource, CheckInCode, Recording, WatchedRecording
+from tests.conftest import statements_during
 
 DURING = timedelta(minutes=-10)
 
@@ -348,13 +349,8 @@ def test_the_database_refuses_a_share_out_of_range(edition):
 
 
 def count_queries(client, url: str) -> int:
-    statements = []
-    listener = lambda *args: statements.append(1)  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
+    statements, response = statements_during(lambda: client.get(url))
+    assert response.status_code == 200
     return len(statements)
 
 
