@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask import Flask, abort, current_app, request
+from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select
 from werkzeug.exceptions import BadRequest
@@ -12,6 +13,7 @@ from werkzeug.routing import IntegerConverter, Map
 from wtforms import IntegerField
 from wtforms.validators import NumberRange, ValidationError
 
+from portal.content.markdown import MarkdownProblem
 from portal.extensions import db
 from portal.i18n import lazy_text as _l
 
@@ -132,3 +134,12 @@ def init_app(app: Flask) -> None:
     """Refuse control characters in every request; bound every `<int:...>` in the address map."""
     app.url_map.converters["int"] = IdConverter
     app.before_request(refuse_control_characters)
+
+
+def problem_errors(problems: list[MarkdownProblem]) -> list[str]:
+    """Markdown problems in the reader's language, each with its line in the text."""
+    errors = []
+    for line, message, params in problems:
+        text = _(message, **params)
+        errors.append(f'{_("Line %(line)d:", line=line)} {text}' if line else text)
+    return errors

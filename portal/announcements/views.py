@@ -11,9 +11,8 @@ from portal.announcements.forms import AnnouncementForm, MarkReadForm
 from portal.announcements.models import Announcement
 from portal.announcements.signals import cohort_page_viewed
 from portal.cohorts.models import Cohort
-from portal.content.markdown import MarkdownProblem
 from portal.extensions import db
-from portal.inputs import paginate
+from portal.inputs import paginate, problem_errors
 
 bp = Blueprint("announcements", __name__, template_folder="templates")
 
@@ -38,15 +37,6 @@ def cohort_page(cohort: Cohort, form: AnnouncementForm | None, preview: Markup |
     return render_template("announcements/cohort.html", cohort=cohort, page=page, form=form, preview=preview,
                            runs_it=cohort.is_run_by(current_user), unread_ids={a.id for a in unread},
                            mark_form=mark_form, panels=panels), status
-
-
-def problem_errors(problems: list[MarkdownProblem]) -> list[str]:
-    """Markdown problems in the reader's language, each with its line in the text."""
-    errors = []
-    for line, message, params in problems:
-        text = _(message, **params)
-        errors.append(f'{_("Line %(line)d:", line=line)} {text}' if line else text)
-    return errors
 
 
 @bp.route("/cohorts/<int:cohort_id>/announcements")

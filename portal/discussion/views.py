@@ -6,13 +6,12 @@ from werkzeug.wrappers import Response
 
 from portal.accounts.access import SIGNED_IN, allow
 from portal.accounts.models import User
-from portal.announcements.views import problem_errors
 from portal.cohorts.models import Cohort
 from portal.discussion import services
 from portal.discussion.forms import ActionForm, AnswerForm, EditForm, MuteForm, PostForm, ReportForm, ThreadForm
 from portal.discussion.models import Post, Thread
 from portal.extensions import db, limiter
-from portal.inputs import paginate
+from portal.inputs import paginate, problem_errors
 
 bp = Blueprint("discussion", __name__, template_folder="templates")
 

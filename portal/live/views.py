@@ -13,11 +13,11 @@ from portal.accounts.forms import time_zone_choices
 from portal.accounts.mailing import zone_of
 from portal.accounts.models import User
 from portal.accounts.services import find_user_by_email
-from portal.announcements.views import problem_errors
 from portal.cohorts.models import Cohort
 from portal.courses.storage import blob_response
 from portal.db_types import utcnow
 from portal.extensions import db
+from portal.inputs import problem_errors
 from portal.learning.services import outlines
 from portal.live import attendance, services
 from portal.live.forms import ButtonForm, RecordingForm, SessionForm
