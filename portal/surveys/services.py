@@ -145,7 +145,7 @@ def surveys_waiting(user: User) -> list[Offer]:
                                       .where(SurveyRespondent.user_id == user.id)))
     offers: list[Offer] = []
     for course_id, slug, title, definition in db.session.execute(
-        select(Course.id, Course.slug, CourseRevision.title, CourseRevision.survey)
+        select(Course.id, Course.slug, CourseRevision.title, CourseRevision.survey).select_from(CourseCompletion)
         .join(Course, Course.id == CourseCompletion.course_id)
         .join(CourseRevision, CourseRevision.id == Course.published_revision_id)
         .where(CourseCompletion.user_id == user.id).order_by(CourseCompletion.completed_at.desc())
@@ -164,7 +164,7 @@ def surveys_waiting(user: User) -> list[Offer]:
             offers.append(Offer(SurveyKind.EDITION, survey.title, cohort_name, "surveys.answer_edition_survey",
                                 {"cohort_id": survey.cohort_id}))
     for survey, slug, title in db.session.execute(
-        select(Survey, Course.slug, CourseRevision.title)
+        select(Survey, Course.slug, CourseRevision.title).select_from(Survey)
         .join(SurveyInvitation, and_(SurveyInvitation.survey_id == Survey.id, SurveyInvitation.user_id == user.id))
         .join(Course, Course.id == Survey.course_id)
         .join(CourseRevision, CourseRevision.id == Course.published_revision_id)
@@ -255,9 +255,9 @@ def send_follow_ups(now: datetime) -> int:
     if not due:
         return 0
     course_ids = sorted({course_id for _, course_id in due})
-    sent_before = set(db.session.execute(
+    sent_before = {(user_id, course_id) for user_id, course_id in db.session.execute(
         select(SurveyInvitation.user_id, Survey.course_id).join(Survey, Survey.id == SurveyInvitation.survey_id)
-        .where(Survey.kind == SurveyKind.FOLLOW_UP, Survey.course_id.in_(course_ids))).tuples())
+        .where(Survey.kind == SurveyKind.FOLLOW_UP, Survey.course_id.in_(course_ids)))}
     surveys: dict[int, Survey] = {}
     claimed: list[tuple[int, int]] = []
     for user_id, course_id in due:
@@ -325,9 +325,9 @@ def readable_surveys(user: User) -> list[Survey]:
 def respondent_counts(survey_ids: list[int]) -> dict[int, int]:
     if not survey_ids:
         return {}
-    return dict(db.session.execute(select(SurveyRespondent.survey_id, func.count())
-                                   .where(SurveyRespondent.survey_id.in_(survey_ids))
-                                   .group_by(SurveyRespondent.survey_id)).tuples())
+    return {survey_id: number for survey_id, number in db.session.execute(
+        select(SurveyRespondent.survey_id, func.count()).where(SurveyRespondent.survey_id.in_(survey_ids))
+        .group_by(SurveyRespondent.survey_id))}
 
 
 # Results
@@ -403,8 +403,8 @@ def survey_results(survey: Survey, cohorts: list[Cohort] | None = None, rng: ran
         by_cohort: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
         for row in rows:
             by_cohort[row.cohort_id].append(row.answers)
-        names = dict(db.session.execute(select(Cohort.id, Cohort.name).where(
-            Cohort.id.in_([key for key in by_cohort if key is not None]))).tuples()) if by_cohort else {}
+        names = {cohort_id: name for cohort_id, name in db.session.execute(select(Cohort.id, Cohort.name).where(
+            Cohort.id.in_([key for key in by_cohort if key is not None])))} if by_cohort else {}
         for cohort_id in sorted(by_cohort, key=lambda key: (key is None, names.get(key or 0, ""))):
             group = by_cohort[cohort_id]
             figures = GroupFigures(names.get(cohort_id or 0, ""), len(group))
