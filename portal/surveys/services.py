@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -477,3 +477,27 @@ def period_figures(cohort_ids: list[int], start: date, end: date) -> list[Survey
             result.nps = net_promoter_score(scores)
         figures.append(result)
     return figures
+
+
+# A person's own data
+
+def personal_records(user: User) -> list[dict[str, Any]]:
+    """For the person's data download: the surveys they answered (an anonymous one without its answers,
+    which nothing links to them) and the follow-ups mailed to them; one query."""
+    return [{"survey": title, "kind": str(kind), "mailed_at": mailed_at, "answered": respondent is not None,
+             "answers": answers}
+            for title, kind, mailed_at, respondent, answers in db.session.execute(
+                select(Survey.title, Survey.kind, SurveyInvitation.sent_at, SurveyRespondent.user_id,
+                       SurveyResponse.answers)
+                .outerjoin(SurveyRespondent, and_(SurveyRespondent.survey_id == Survey.id,
+                                                  SurveyRespondent.user_id == user.id))
+                .outerjoin(SurveyInvitation, and_(SurveyInvitation.survey_id == Survey.id,
+                                                  SurveyInvitation.user_id == user.id))
+                .outerjoin(SurveyResponse, and_(SurveyResponse.survey_id == Survey.id, SurveyResponse.user_id == user.id))
+                .where(SurveyRespondent.user_id.is_not(None) | SurveyInvitation.user_id.is_not(None))
+                .order_by(Survey.id))]
+
+
+def forget_person(user: User) -> None:
+    """When an account is deleted: its named responses keep counting, without the person."""
+    db.session.execute(update(SurveyResponse).where(SurveyResponse.user_id == user.id).values(user_id=None))

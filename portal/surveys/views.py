@@ -18,11 +18,12 @@ from portal.surveys.models import Survey, SurveyKind
 bp = Blueprint("surveys", __name__, template_folder="templates")
 
 
-def published_course(slug: str) -> Course:
+def published_course(slug: str) -> tuple[Course, str]:
+    """The published course and its title; 404 for a draft or no course."""
     course = db.session.scalar(select(Course).where(Course.slug == slug))
     if course is None or course.published_revision is None:
         abort(404)
-    return course
+    return course, course.published_revision.title
 
 
 def answer(survey: Survey | None, key: str, definition: dict, *, about: str, make, cohort_id: int | None = None):
@@ -50,11 +51,11 @@ def answer(survey: Survey | None, key: str, definition: dict, *, about: str, mak
 @bp.route("/courses/<slug>/evaluation", methods=["GET", "POST"])
 @allow(SIGNED_IN)
 def answer_course_survey(slug: str):
-    course = published_course(slug)
+    course, title = published_course(slug)
     if not services.has_completed(current_user, course):
         abort(404)
     key, definition = services.course_survey(course)
-    return answer(services.survey_by_key(key), key, definition, about=course.published_revision.title,
+    return answer(services.survey_by_key(key), key, definition, about=title,
                   make=lambda: services.ensure_survey(key, SurveyKind.COURSE, definition, course_id=course.id),
                   cohort_id=services.cohort_of(current_user.id, course.id))
 
@@ -62,11 +63,11 @@ def answer_course_survey(slug: str):
 @bp.route("/courses/<slug>/follow-up", methods=["GET", "POST"])
 @allow(SIGNED_IN)
 def answer_follow_up(slug: str):
-    course = published_course(slug)
+    course, title = published_course(slug)
     survey = services.survey_by_key(services.follow_up_key(course.id))
     if survey is None or not services.is_invited(current_user, survey):
         abort(404)
-    return answer(survey, survey.key, survey.definition, about=course.published_revision.title, make=lambda: survey,
+    return answer(survey, survey.key, survey.definition, about=title, make=lambda: survey,
                   cohort_id=services.cohort_of(current_user.id, course.id))
 
 

@@ -158,3 +158,22 @@ def test_two_simultaneous_submissions_keep_one_response(app, setting, database_u
         thread.join(timeout=60)
     assert sorted(outcomes) == ["kept", "refused"]
     assert count(SurveyResponse) == 1 and count(SurveyRespondent) == 1
+
+
+def test_the_data_download_says_which_surveys_were_answered_and_deletion_unnames_answers(setting, client_for,
+                                                                                       make_course):
+    from portal.privacy.services import delete_account, personal_data
+    trainee = setting.trainees[0]
+    survey = setting.course_survey()
+    services.submit_response(survey, trainee, answers())
+    named = services.ensure_survey("course:1:named", SurveyKind.COURSE,
+                                   {**services.template_definition("course_evaluation"), "anonymous": False},
+                                   course_id=setting.course.id)
+    services.submit_response(named, trainee, answers(best="Mine"))
+    db.session.commit()
+    records = personal_data(trainee)["surveys.json"]
+    assert [(r["kind"], r["answered"], r["answers"]) for r in records] == [
+        ("course", True, None), ("course", True, {**answers(best="Mine")})]
+    delete_account(trainee)
+    db.session.commit()
+    assert db.session.scalars(select(SurveyResponse.user_id)).all() == [None, None], "still counted, unnamed"
