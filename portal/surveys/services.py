@@ -9,8 +9,7 @@ from functools import cache
 from typing import Any
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -22,6 +21,7 @@ from portal.content.surveyfile import builtin_template, fingerprint, survey_as_d
 from portal.courses.models import Course, CourseRevision
 from portal.db_types import utcnow
 from portal.extensions import db
+from portal.i18n import lazy_text as _l
 from portal.learning.models import CourseCompletion
 from portal.links import external_url
 from portal.mail import MailKind
@@ -58,18 +58,22 @@ def template_definition(name: str) -> dict[str, Any]:
 
 
 def course_survey_key(course_id: int, definition: dict[str, Any]) -> str:
+    """A course's evaluation is one survey per set of questions: answers to different ones are kept apart."""
     return f"course:{course_id}:{fingerprint(definition)}"
 
 
 def edition_survey_key(cohort_id: int) -> str:
+    """One evaluation per cohort."""
     return f"edition:{cohort_id}"
 
 
 def follow_up_key(course_id: int) -> str:
+    """One follow-up per course, whatever its revisions: each trainee is mailed it once."""
     return f"follow_up:{course_id}"
 
 
 def survey_by_key(key: str) -> Survey | None:
+    """The survey called `key`, if anyone has made it yet."""
     return db.session.scalar(select(Survey).where(Survey.key == key))
 
 
@@ -99,20 +103,24 @@ def course_survey(course: Course) -> tuple[str, dict[str, Any]]:
 
 
 def has_completed(user: User, course: Course) -> bool:
+    """Whether the user completed the course: its evaluation is offered only then."""
     return db.session.scalar(select(CourseCompletion.id).where(CourseCompletion.user_id == user.id,
                                                               CourseCompletion.course_id == course.id)) is not None
 
 
 def has_answered(user: User, key: str) -> bool:
+    """Whether the user has answered the survey called `key`."""
     return db.session.scalar(select(SurveyRespondent.user_id).join(Survey, Survey.id == SurveyRespondent.survey_id)
                              .where(Survey.key == key, SurveyRespondent.user_id == user.id)) is not None
 
 
 def is_invited(user: User, survey: Survey | None) -> bool:
+    """Whether the follow-up was mailed to the user: only they may answer it."""
     return survey is not None and db.session.get(SurveyInvitation, (survey.id, user.id)) is not None
 
 
 def is_member(user: User, cohort: Cohort) -> bool:
+    """Whether the user is an active member of the cohort: only they answer its evaluation."""
     return db.session.scalar(select(CohortMember.id).where(
         CohortMember.cohort_id == cohort.id, CohortMember.user_id == user.id,
         CohortMember.state == MembershipState.ACTIVE)) is not None
@@ -140,37 +148,46 @@ class Offer:
 
 def surveys_waiting(user: User) -> list[Offer]:
     """The evaluations of courses the user completed, the open evaluations of their cohorts and the
-    follow-ups mailed to them, that they have not answered; in four queries (reading only)."""
-    answered = set(db.session.scalars(select(Survey.key).join(SurveyRespondent, SurveyRespondent.survey_id == Survey.id)
-                                      .where(SurveyRespondent.user_id == user.id)))
+    follow-ups mailed to them, that they have not answered; in two queries (reading only)."""
     offers: list[Offer] = []
-    for course_id, slug, title, definition in db.session.execute(
-        select(Course.id, Course.slug, CourseRevision.title, CourseRevision.survey).select_from(CourseCompletion)
+    courses: dict[int, tuple[str, str, dict[str, Any] | None]] = {}
+    answered: set[str] = set()
+    for course_id, slug, title, definition, key, respondent in db.session.execute(
+        select(Course.id, Course.slug, CourseRevision.title, CourseRevision.survey, Survey.key, SurveyRespondent.user_id)
+        .select_from(CourseCompletion)
         .join(Course, Course.id == CourseCompletion.course_id)
         .join(CourseRevision, CourseRevision.id == Course.published_revision_id)
-        .where(CourseCompletion.user_id == user.id).order_by(CourseCompletion.completed_at.desc())
+        .outerjoin(Survey, and_(Survey.course_id == Course.id, Survey.kind == SurveyKind.COURSE))
+        .outerjoin(SurveyRespondent, and_(SurveyRespondent.survey_id == Survey.id, SurveyRespondent.user_id == user.id))
+        .where(CourseCompletion.user_id == user.id).order_by(CourseCompletion.completed_at.desc(), Course.id)
     ):
+        courses.setdefault(course_id, (slug, title, definition))
+        if respondent is not None:
+            answered.add(key)
+    for course_id, (slug, title, definition) in courses.items():
         definition = definition or template_definition("course_evaluation")
         if course_survey_key(course_id, definition) not in answered:
             offers.append(Offer(SurveyKind.COURSE, definition["title"], title, "surveys.answer_course_survey",
                                 {"slug": slug}))
-    for survey, cohort_name in db.session.execute(
-        select(Survey, Cohort.name).join(Cohort, Cohort.id == Survey.cohort_id)
-        .join(CohortMember, and_(CohortMember.cohort_id == Survey.cohort_id, CohortMember.user_id == user.id))
-        .where(Survey.kind == SurveyKind.EDITION, Survey.opened_at.is_not(None), Survey.closed_at.is_(None),
-               CohortMember.state == MembershipState.ACTIVE).order_by(Survey.opened_at)
+    cohorts = select(CohortMember.cohort_id).where(CohortMember.user_id == user.id,
+                                                   CohortMember.state == MembershipState.ACTIVE)
+    invited = select(SurveyInvitation.survey_id).where(SurveyInvitation.user_id == user.id)
+    answered_ids = select(SurveyRespondent.survey_id).where(SurveyRespondent.user_id == user.id)
+    for survey, cohort_name, slug, title in db.session.execute(
+        select(Survey, Cohort.name, Course.slug, CourseRevision.title)
+        .outerjoin(Cohort, Cohort.id == Survey.cohort_id)
+        .outerjoin(Course, Course.id == Survey.course_id)
+        .outerjoin(CourseRevision, CourseRevision.id == Course.published_revision_id)
+        .where(Survey.id.not_in(answered_ids),
+               or_(and_(Survey.kind == SurveyKind.EDITION, Survey.opened_at.is_not(None), Survey.closed_at.is_(None),
+                        Survey.cohort_id.in_(cohorts)),
+                   and_(Survey.kind == SurveyKind.FOLLOW_UP, Survey.id.in_(invited), CourseRevision.id.is_not(None))))
+        .order_by(Survey.kind, Survey.id)
     ):
-        if survey.key not in answered:
+        if survey.kind == SurveyKind.EDITION:
             offers.append(Offer(SurveyKind.EDITION, survey.title, cohort_name, "surveys.answer_edition_survey",
                                 {"cohort_id": survey.cohort_id}))
-    for survey, slug, title in db.session.execute(
-        select(Survey, Course.slug, CourseRevision.title).select_from(Survey)
-        .join(SurveyInvitation, and_(SurveyInvitation.survey_id == Survey.id, SurveyInvitation.user_id == user.id))
-        .join(Course, Course.id == Survey.course_id)
-        .join(CourseRevision, CourseRevision.id == Course.published_revision_id)
-        .where(Survey.kind == SurveyKind.FOLLOW_UP).order_by(SurveyInvitation.sent_at)
-    ):
-        if survey.key not in answered:
+        else:
             offers.append(Offer(SurveyKind.FOLLOW_UP, survey.title, title, "surveys.answer_follow_up", {"slug": slug}))
     return offers
 
@@ -210,6 +227,7 @@ def submit_response(survey: Survey, user: User, given: dict[str, Any], cohort_id
 # An edition's evaluation
 
 def edition_survey(cohort: Cohort) -> Survey | None:
+    """The cohort's evaluation, once it has been opened."""
     return survey_by_key(edition_survey_key(cohort.id))
 
 
@@ -308,9 +326,9 @@ def coordinated_cohorts(user: User, survey: Survey) -> list[Cohort]:
         .order_by(Cohort.starts_on, Cohort.id)))
 
 
-def readable_surveys(user: User) -> list[Survey]:
-    """Every survey whose results the user may open: all, for an admin; their courses' for a lecturer;
-    their cohorts' and their cohorts' courses' for a coordinator."""
+def readable_surveys(user: User) -> Select[Survey]:
+    """A select() of every survey whose results the user may open: all, for an admin; their courses' for a
+    lecturer; their cohorts' and their cohorts' courses' for a coordinator."""
     statement = (select(Survey).options(selectinload(Survey.course), selectinload(Survey.cohort))
                  .order_by(Survey.kind, Survey.created_at.desc(), Survey.id))
     if not user.is_admin:
@@ -319,10 +337,11 @@ def readable_surveys(user: User) -> list[Survey]:
         their_courses = select(cohort_courses.c.course_id).where(cohort_courses.c.cohort_id.in_(run))
         statement = statement.where(Survey.course_id.in_(taught) | Survey.cohort_id.in_(run)
                                     | Survey.course_id.in_(their_courses))
-    return list(db.session.scalars(statement))
+    return statement
 
 
 def respondent_counts(survey_ids: list[int]) -> dict[int, int]:
+    """How many have answered each survey, in one query."""
     if not survey_ids:
         return {}
     return {survey_id: number for survey_id, number in db.session.execute(
@@ -378,6 +397,7 @@ def satisfaction(answers: list[dict[str, Any]], likert_keys: list[str]) -> float
 
 
 def first_rating_nps(answers: list[dict[str, Any]], rating_keys: list[str]) -> float | None:
+    """The net promoter score of the survey's first rating question."""
     if not rating_keys:
         return None
     return net_promoter_score([answer[rating_keys[0]] for answer in answers if isinstance(answer.get(rating_keys[0]), int)])

@@ -11,6 +11,7 @@ from portal.cohorts.models import Cohort
 from portal.content.surveyfile import survey_from_dict
 from portal.courses.models import Course
 from portal.extensions import db
+from portal.inputs import paginate
 from portal.surveys import exports, services
 from portal.surveys.forms import CloseForm, OpenForm, survey_form
 from portal.surveys.models import Survey, SurveyKind
@@ -141,9 +142,9 @@ def readable(survey_id: int) -> tuple[Survey, list[Cohort] | None]:
 @bp.route("/surveys")
 @allow(Role.LECTURER, Role.COORDINATOR)
 def list_surveys():
-    surveys = services.readable_surveys(current_user)
-    return render_template("surveys/list.html", surveys=surveys, kinds=exports.kind_names(),
-                           counts=services.respondent_counts([survey.id for survey in surveys]))
+    page = paginate(services.readable_surveys(current_user))
+    return render_template("surveys/list.html", page=page, kinds=exports.kind_names(),
+                           counts=services.respondent_counts([survey.id for survey in page.items]))
 
 
 @bp.route("/surveys/<int:survey_id>")
