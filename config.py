@@ -151,6 +151,10 @@ class Config:
     #: Live sessions: how many upcoming ones "My learning" lists, and the largest captions file accepted.
     LIVE_DASHBOARD_SESSIONS = int(os.environ.get("LIVE_DASHBOARD_SESSIONS", "5"))
     CAPTIONS_MAX_BYTES = int(os.environ.get("CAPTIONS_MAX_BYTES", str(1024 * 1024)))
+    #: The follow-up survey is mailed this many days after a trainee completes a course (about six months),
+    #: to completions of at most this many days more: a course completed years ago is not asked about.
+    SURVEY_FOLLOW_UP_DAYS = int(os.environ.get("SURVEY_FOLLOW_UP_DAYS", "182"))
+    SURVEY_FOLLOW_UP_WINDOW_DAYS = int(os.environ.get("SURVEY_FOLLOW_UP_WINDOW_DAYS", "60"))
     #: The recipient's name in each credential: plain by default, or a salted SHA-256 hash.
     CREDENTIAL_NAME_HASHED = _flag("CREDENTIAL_NAME_HASHED")
 

@@ -53,6 +53,9 @@ from portal.live import views as live_views
 from portal.privacy import views as privacy_views
 from portal.quizzes import views as quizzes_views
 from portal.reports import views as reports_views
+from portal.surveys import receivers as surveys_receivers
+from portal.surveys import services as surveys_services
+from portal.surveys import views as surveys_views
 
 
 def create_app(config: str | type[Config] | None = None, overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -107,6 +110,7 @@ def create_app(config: str | type[Config] | None = None, overrides: Mapping[str,
     app.register_blueprint(jobs_views.bp)
     app.register_blueprint(reports_views.bp)
     app.register_blueprint(assignments_views.bp)
+    app.register_blueprint(surveys_views.bp)
     learning_services.init_app(app, passed_assignments=assignments_services.passed_assignments)
     assignments_views.init_app(app)
     cohorts_reports.set_assignment_results(app, assignments_services.assignment_results)
@@ -114,6 +118,7 @@ def create_app(config: str | type[Config] | None = None, overrides: Mapping[str,
     announcements_receivers.init_app(app)
     discussion_receivers.init_app(app)
     live_receivers.init_app(app)
+    surveys_receivers.init_app(app)
     live_attendance.init_app(app, watched_session_ids=live_services.watched_session_ids)
     _schedule_jobs(app)
     app.cli.add_command(accounts_cli.users)
@@ -141,6 +146,7 @@ def _schedule_jobs(app: Flask) -> None:
     digest.add_section(app, "discussion", discussion_services.reply_digest_items)
     schedule.schedule(app, "live.reminders", every=timedelta(minutes=5), run=live_services.send_due_reminders)
     schedule.schedule(app, "jobs.prune", every=timedelta(days=1), run=jobs_services.prune_job_runs)
+    schedule.schedule(app, "surveys.follow_ups", every=timedelta(hours=1), run=surveys_services.send_follow_ups)
 
 
 def _refuse_unsafe_production(app: Flask, config_class: type[Config]) -> None:

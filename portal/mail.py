@@ -63,6 +63,7 @@ class MailKind(StrEnum):
     ANNOUNCEMENT = "announcement"
     DIGEST = "digest"
     REMINDER = "reminder"
+    SURVEY = "survey"
 
     @property
     def is_bulk(self) -> bool:
@@ -74,6 +75,7 @@ BULK_KINDS = {
     MailKind.ANNOUNCEMENT: _l("Announcements from the coordinators of my cohorts"),
     MailKind.DIGEST: _l("Digests of activity in my courses"),
     MailKind.REMINDER: _l("Reminders of deadlines and sessions"),
+    MailKind.SURVEY: _l("Follow-up surveys on courses I completed"),
 }
 
 

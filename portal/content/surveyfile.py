@@ -4,6 +4,8 @@ end-of-course evaluation, written out or taken from a built-in template (`templa
 Question types: likert (five labelled points), single and multiple choice, rating (0 to 10, as a
 net promoter score asks), and text. Every problem comes with its file and line, as for quizzes; no
 Flask here."""
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -203,3 +205,25 @@ class _Checker:
         if len({value.strip().casefold() for value in values}) < len(values):
             self.problem(entry.line_of(name), N_("'%(name)s' gives the same text twice"), name=name)
         return tuple(value.strip() for value in values)
+
+
+def survey_as_dict(survey: Survey) -> dict[str, Any]:
+    """The survey as JSON keeps it (a course revision's survey, a survey's questions): no problems, no lines."""
+    return {"title": survey.title, "introduction": survey.introduction, "anonymous": survey.anonymous,
+            "template": survey.template,
+            "questions": [{"key": q.key, "type": q.type, "text": q.text, "choices": list(q.choices),
+                           "required": q.required} for q in survey.questions]}
+
+
+def survey_from_dict(data: dict[str, Any]) -> Survey:
+    """The survey that survey_as_dict() gave."""
+    questions = [SurveyQuestion(q["key"], q["type"], q["text"], tuple(q.get("choices") or ()), bool(q.get("required", True)))
+                 for q in data.get("questions") or []]
+    return Survey(data.get("title") or "", questions, bool(data.get("anonymous", True)), data.get("introduction") or "",
+                  data.get("template"))
+
+
+def fingerprint(data: dict[str, Any]) -> str:
+    """A short digest of a survey's questions: answers given to one fingerprint are comparable."""
+    questions = json.dumps(data.get("questions") or [], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(f"{data.get('anonymous', True)}|{questions}".encode()).hexdigest()[:16]

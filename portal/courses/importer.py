@@ -15,6 +15,7 @@ from portal.accounts.models import Role, User
 from portal.content.files import Limits
 from portal.content.loader import read_course
 from portal.content.spec import CourseSpec, MediaSpec
+from portal.content.surveyfile import survey_as_dict
 from portal.courses.models import (
     Assignment,
     AssignmentVersion,
@@ -196,6 +197,7 @@ def stage_revision(spec: CourseSpec, actor: User | None = None) -> ImportResult:
         completion=spec.completion, certificate=spec.certificate, objectives=list(spec.objectives),
         audience_html=spec.audience_html, prerequisites_html=spec.prerequisites_html,
         warnings=[warning.as_dict() for warning in spec.warnings],
+        survey=survey_as_dict(spec.survey) if spec.survey is not None else None,
         translations={language: {**words, "coverage": spec.coverage()[language], "titles": spec.titles_in(language),
                                  "fingerprint": translation_fingerprint(spec, language)}
                       for language, words in spec.translations.items()},

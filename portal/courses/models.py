@@ -98,6 +98,9 @@ class CourseRevision(Model):
     #: prerequisites_html, coverage: {modules|lessons|questions: [translated, of how many]},
     #: titles: {"module/<key>" | "lesson/<key>" | "quiz/<key>": title}}}.
     translations: Mapped[dict[str, dict[str, Any]]] = mapped_column(JSON, default=dict, server_default="{}")
+    #: The end-of-course evaluation its survey.yaml gives (portal.content.surveyfile.survey_as_dict); None
+    #: without one, when the built-in template applies.
+    survey: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     course: Mapped[Course] = relationship(back_populates="revisions", foreign_keys=[course_id])
     created_by: Mapped[User | None] = relationship()

@@ -38,6 +38,8 @@ from portal.learning.models import CourseCompletion, LessonCompletion
 from portal.live.services import forget_person as forget_live_sessions
 from portal.live.services import personal_records as live_session_records
 from portal.quizzes.models import AttemptAnswer, QuizAttempt
+from portal.surveys.services import forget_person as forget_survey_answers
+from portal.surveys.services import personal_records as survey_records
 
 #: The name a deleted account keeps: it says the person left, and nothing about who they were.
 DELETED_NAME = "Deleted account"
@@ -232,6 +234,7 @@ def personal_data(user: User) -> dict[str, Any]:
         "discussion-reports.json": reports,
         "live-sessions.json": [_row(**record) for record in live_session_records(user)],
         "assignment-submissions.json": [_row(**record) for record in assignment_records(user)],
+        "surveys.json": [_row(**record) for record in survey_records(user)],
         "audit-events.json": audit,
     }
 
@@ -332,4 +335,5 @@ def delete_account(user: User) -> None:
     erase_contributions(user)
     forget_live_sessions(user)
     erase_work(user)
+    forget_survey_answers(user)
     db.session.flush()

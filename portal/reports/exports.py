@@ -6,8 +6,10 @@ import io
 from flask_babel import gettext as _
 
 from portal.cohorts.exports import append_table, exported_on, safe_cell, safe_rows, sheet_title, workbook_bytes
-from portal.reports.labels import definitions, dimension_titles, group_name, stage_names
+from portal.reports.labels import definitions, dimension_titles, group_name, stage_names, survey_kinds
 from portal.reports.yearly import DIMENSIONS, YearlyReport
+from portal.surveys.exports import fewer_than
+from portal.surveys.services import SurveyFigures
 
 GROUP_HEADER = ["code", "group", "trainees", "enrolled", "started", "completed", "completion rate %", "certified",
                 "hours delivered", "hours in lessons completed"]
@@ -24,6 +26,7 @@ def tables(report: YearlyReport) -> list[tuple[str, list[str], list[list]]]:
         [_("Hours in lessons completed"), round(totals.lesson_hours, 1)], [_("Countries reached"), report.countries_reached],
         [_("Sessions held"), report.sessions_held],
         [_("Attendance"), "" if report.attendance_rate is None else round(report.attendance_rate, 1)],
+        *survey_summary(report),
     ]
     result = [(_("Summary"), ["figure", "value"], summary),
               (_("Funnel"), ["stage", "count"], [[stage_names()[stage], count] for stage, count in report.funnel()])]
@@ -38,9 +41,24 @@ def tables(report: YearlyReport) -> list[tuple[str, list[str], list[list]]]:
                     round(line.counts.hours, 1), round(line.counts.lesson_hours, 1), line.sessions_held,
                     "" if line.attendance_rate is None else round(line.attendance_rate, 1)]
                    for line in report.cohort_lines]
+    result.append((_("Surveys"), ["survey", "respondents", "satisfaction %", "net promoter score"],
+                   [[survey_kinds()[figures.kind], *survey_cells(figures)] for figures in report.surveys]))
     result.append((_("By cohort"), ["cohort", "starts on", "ends on", "trainees", "enrolled", "completed", "certified",
                                     "hours delivered", "hours in lessons completed", "sessions held", "attendance %"], cohort_rows))
     return result
+
+
+def survey_cells(figures: SurveyFigures) -> list:
+    """Respondents, satisfaction and NPS, or "fewer than 5" and nothing: as the page gives them."""
+    if not figures.is_reportable:
+        return [fewer_than(), "", ""]
+    return [figures.respondents, "" if figures.satisfaction is None else round(figures.satisfaction, 1),
+            "" if figures.nps is None else round(figures.nps, 1)]
+
+
+def survey_summary(report: YearlyReport) -> list[list]:
+    respondents, satisfaction, nps = survey_cells(report.survey_totals)
+    return [[_("Survey respondents"), respondents], [_("Satisfaction"), satisfaction], [_("Net promoter score"), nps]]
 
 
 def period_line(report: YearlyReport) -> str:

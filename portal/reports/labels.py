@@ -6,6 +6,7 @@ from portal.accounts.countries import country_name
 from portal.accounts.forms import GENDER_LABELS, ORGANISATION_TYPE_LABELS
 from portal.reports.countries import dataset
 from portal.reports.yearly import NONE_OF_THE_GROUPS, NOT_STATED
+from portal.surveys.exports import kind_names
 
 
 def dimension_titles() -> dict[str, str]:
@@ -66,5 +67,13 @@ def definitions() -> list[tuple[str, str]]:
         (_("Age band"), _("The age reached in the last year of the period, from the year of birth the trainee gave.")),
         (_("Regions and country groups"), _("UN M49 regions and sub-regions, and the UN lists of least developed countries, landlocked developing countries and small island developing States, as of %(date)s. Sources: %(sources)s.",
                                             date=data.as_of.isoformat(), sources="; ".join(data.sources.values()))),
+        (_("Survey respondents"), _("Answers to the portal's surveys (end-of-course, end-of-edition and follow-up) from the cohorts' trainees, in the months of the period. Figures are given for groups of at least 5 respondents only.")),
+        (_("Satisfaction"), _("Of the answers to the surveys' five-point questions, the share that agree or strongly agree.")),
+        (_("Net promoter score"), _("From each response's 0 to 10 recommendation: the share of 9 and 10 less the share of 0 to 6, from -100 to 100.")),
         (_("Privacy"), _("Only totals: no name, address or single person's record is in this report.")),
     ]
+
+
+def survey_kinds() -> dict[str, str]:
+    """The rows of the report's surveys table: every survey together, then each kind."""
+    return {"all": _("All surveys"), **kind_names()}

@@ -8,8 +8,9 @@ from portal.accounts.access import allow
 from portal.accounts.models import Role
 from portal.reports import exports
 from portal.reports.forms import ReportForm
-from portal.reports.labels import definitions, dimension_titles, group_name, stage_names
+from portal.reports.labels import definitions, dimension_titles, group_name, stage_names, survey_kinds
 from portal.reports.yearly import DIMENSIONS, YearlyReport, cohorts_for, yearly_report
+from portal.surveys.exports import fewer_than
 
 bp = Blueprint("reports", __name__, template_folder="templates")
 
@@ -36,7 +37,8 @@ def page_context(report: YearlyReport) -> dict:
                   for dimension in DIMENSIONS]
     bars = {dimension: [(name, counts.enrolled) for counts, name in groups] for dimension, _title, groups in breakdowns}
     return {"report": report, "totals": report.totals, "breakdowns": breakdowns, "bars": bars,
-            "definitions": definitions(),
+            "definitions": definitions(), "survey_kinds": survey_kinds(),
+            "fewer_than": fewer_than(),
             "funnel": [(stage_names()[stage], count) for stage, count in report.funnel()]}
 
 

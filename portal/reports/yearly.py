@@ -26,6 +26,7 @@ from portal.learning.models import CourseCompletion, LessonCompletion
 from portal.live.models import Attendance, LiveSession
 from portal.quizzes.models import QuizAttempt
 from portal.reports.countries import GROUPS, dataset
+from portal.surveys.services import SurveyFigures, period_figures
 
 NOT_STATED = "not_stated"
 NONE_OF_THE_GROUPS = "none"
@@ -117,7 +118,13 @@ class YearlyReport:
     cohorts: list[Cohort]
     places: list[Place]
     cohort_lines: list[CohortLine]
+    #: Satisfaction and NPS from the surveys the cohorts' trainees answered in the period: all kinds first, then each.
+    surveys: list[SurveyFigures] = field(default_factory=list)
     generated_at: datetime = field(default_factory=utcnow)
+
+    @property
+    def survey_totals(self) -> SurveyFigures:
+        return self.surveys[0] if self.surveys else SurveyFigures("all", 0)
 
     @cached_property
     def totals(self) -> Counts:
@@ -262,7 +269,7 @@ def yearly_report(cohorts: list[Cohort], start: date, end: date) -> YearlyReport
         held = max((f.ended for f in figures.values()), default=0)
         lines.append(CohortLine(cohort, counts, held, sum(f.attended for f in figures.values()),
                                 held * len(members[cohort.id])))
-    return YearlyReport(start, end, cohorts, places, lines)
+    return YearlyReport(start, end, cohorts, places, lines, surveys=period_figures(cohort_ids, start, end))
 
 
 def _attendance(cohorts: list[Cohort], members: dict[int, list[Person]],

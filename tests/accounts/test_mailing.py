@@ -166,18 +166,18 @@ def test_a_deleted_or_inactive_person_gets_no_mail_of_any_kind(app, make_user, s
 def test_mail_choices_and_time_zone_on_the_profile(app, client, login_as):
     user = login_as(Role.TRAINEE)
     page = client.get("/profile").get_data(as_text=True)
-    assert page.count('name="kinds" type="checkbox" value=') == 3 and page.count("checked") >= 3
+    assert page.count('name="kinds" type="checkbox" value=') == 4 and page.count("checked") >= 4
     assert "Africa/Addis Ababa (UTC+03:00)" in page
 
-    response = client.submit("/profile/mail", {"kinds": ["announcement", "reminder"]}, page="/profile")
+    response = client.submit("/profile/mail", {"kinds": ["announcement", "reminder", "survey"]}, page="/profile")
     assert response.headers["Location"] == "/profile#mail"
     assert unsubscribed() == {(user.id, "digest")}
-    client.submit("/profile/mail", {"kinds": ["announcement", "digest", "reminder"]}, page="/profile")
+    client.submit("/profile/mail", {"kinds": ["announcement", "digest", "reminder", "survey"]}, page="/profile")
     assert unsubscribed() == set()
     client.submit("/profile/mail", {}, page="/profile")
-    assert unsubscribed() == {(user.id, "announcement"), (user.id, "digest"), (user.id, "reminder")}
+    assert unsubscribed() == {(user.id, "announcement"), (user.id, "digest"), (user.id, "reminder"), (user.id, "survey")}
     assert client.post("/profile/mail", data={"kinds": ["digest"]}).status_code == 400  # no CSRF token: refused
-    assert unsubscribed() == {(user.id, "announcement"), (user.id, "digest"), (user.id, "reminder")}
+    assert unsubscribed() == {(user.id, "announcement"), (user.id, "digest"), (user.id, "reminder"), (user.id, "survey")}
 
     profile = {"name": user.name, "email": user.email, "country": "ET", "gender": "not_stated", "language": "en"}
     client.submit("/profile", {**profile, "time_zone": "Africa/Addis_Ababa"})
@@ -193,11 +193,11 @@ def test_mail_choices_and_time_zone_on_the_profile(app, client, login_as):
 def test_the_download_of_my_data_holds_my_mail_choices(app, client, login_as):
     user = login_as(Role.TRAINEE)
     client.submit("/profile/mail", {"kinds": ["announcement"]}, page="/profile")
-    assert db.session.scalar(select(func.count()).select_from(MailPreference)) == 2
+    assert db.session.scalar(select(func.count()).select_from(MailPreference)) == 3
     with zipfile.ZipFile(io.BytesIO(client.get("/profile/my-data.zip").data)) as zipped:
         choices = json.loads(zipped.read("mail-preferences.json"))
     assert sorted((choice["kind"], choice["unsubscribed_at"] is not None) for choice in choices) == [
-        ("digest", True), ("reminder", True)]
+        ("digest", True), ("reminder", True), ("survey", True)]
     assert user.time_zone is None
 
 

@@ -78,6 +78,7 @@ def build_journeys(app, make_user, make_course) -> dict[str, tuple[str | None, l
     code = db.session.scalar(select(Certificate.code))
     amina = db.session.scalar(select(User.id).where(User.email == "amina@example.org"))
     first_lesson = "/learn/st-finance/lessons/" + files_first_lesson()
+    survey_id = seed_survey_answers(course_id, cohort_id, make_user)
     return {
         "anyone": (None, ["/", "/courses", "/courses/st-finance", "/login", "/signup", "/password/forgot",
                           "/verify", f"/verify/{code}", "/privacy", "/no-such-page"]),
@@ -87,10 +88,12 @@ def build_journeys(app, make_user, make_course) -> dict[str, tuple[str | None, l
             f"/cohorts/{cohort_id}/announcements", f"/cohorts/{cohort_id}/discussion", f"/discussion/threads/{thread_id}",
             f"/cohorts/{cohort_id}/discussion/lessons/test-course/what-is-rd", f"{session}/check-in",
             f"/cohorts/{cohort_id}/programme", f"/live/sessions/{live.id}", "/cohorts/join", "/cohorts/invitations", "/profile",
-            "/profile/password", "/profile/two-step", "/profile/delete"]),
+            "/profile/password", "/profile/two-step", "/profile/delete", "/courses/test-course/evaluation",
+            f"/cohorts/{cohort_id}/evaluation"]),
         "lecturer": ("lecturer1@example.org", [
             "/teach", "/teach/test-course", "/teach/test-course/revisions/1",
-            "/teach/test-course/revisions/1/lessons/what-is-rd", f"{session}/check-in-code"]),
+            "/teach/test-course/revisions/1/lessons/what-is-rd", f"{session}/check-in-code", "/surveys",
+            f"/surveys/{survey_id}"]),
         "coordinator": ("carmen@example.org", [
             "/cohorts", "/cohorts/new", f"/cohorts/{cohort_id}", f"/cohorts/{cohort_id}/edit",
             f"/cohorts/{cohort_id}/import", f"/cohorts/{cohort_id}/items", f"/cohorts/{cohort_id}/trainees/{amina}",
@@ -98,9 +101,33 @@ def build_journeys(app, make_user, make_course) -> dict[str, tuple[str | None, l
             f"/cohorts/{cohort_id}/programme/new", f"/live/sessions/{live.id}/edit",
             f"/cohorts/{cohort_id}/attendance", f"{session}/attendance", f"{session}/attendance/report",
             f"{session}/attendance/{amina}",
-            "/certificates/manage", f"/certificates/{code}/manage"]),
+            "/certificates/manage", f"/certificates/{code}/manage", f"/cohorts/{cohort_id}/evaluation/manage",
+            "/surveys", f"/surveys/{survey_id}"]),
         "admin": ("admin@example.org", ["/admin/users", "/admin/audit", "/admin/jobs"]),  # and the coordinator's pages
     }
+
+
+def seed_survey_answers(course_id: int, cohort_id: int, make_user) -> int:
+    """Five colleagues of the cohort answered the course's evaluation (so that its results show figures),
+    and the coordinator opened the edition's; returns the evaluation's id."""
+    from portal.cohorts.services import add_member
+    from portal.surveys import services as surveys
+    from portal.surveys.models import SurveyKind
+
+    course = db.session.get(Course, course_id)
+    cohort = db.session.get(Cohort, cohort_id)
+    key, definition = surveys.course_survey(course)
+    evaluation = surveys.ensure_survey(key, SurveyKind.COURSE, definition, course_id=course_id)
+    for number in range(5):
+        colleague = make_user(Role.TRAINEE, email=f"colleague{number}@example.org")
+        add_member(cohort, colleague, "manual")
+        surveys.submit_response(evaluation, colleague, {
+            "relevant": 3 + number % 3, "objectives": 4, "materials": 5, "workload": number % 3, "recommend": 6 + number,
+            "best": f"The examples of module {number + 1}"}, cohort_id)
+    coordinator = db.session.scalar(select(User).where(User.email == "carmen@example.org"))
+    surveys.open_edition_survey(cohort, coordinator)
+    db.session.commit()
+    return evaluation.id
 
 
 def files_first_lesson() -> str:

@@ -56,7 +56,8 @@ def test_each_page_runs_the_same_few_queries_however_big_the_course(client, trai
                                 # + the live sessions on the lesson
                 "/courses/test-course": 4,  # + course with enrolment, + lecturers
                 "/courses": 4,  # + topics, + courses
-                "/dashboard": 8}  # + courses, + progress, + certificates, + cohorts (two), + live sessions
+                "/dashboard": 10}  # + courses, + progress, + certificates, + cohorts (two), + live sessions,
+                                   # + surveys waiting (two)
     complete_lessons(client, ["what-is-rd"])
     assert {url: queries(client, url) for url in expected} == expected
     make_course(bigger_course())

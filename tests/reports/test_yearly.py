@@ -158,7 +158,7 @@ def test_exports_carry_the_page_figures_with_a_sheet_per_table_and_definitions(c
     workbook = openpyxl.load_workbook(io.BytesIO(boss.get(f"/reports/yearly.xlsx?{query}").data))
     assert workbook.sheetnames == ["Summary", "Funnel", "By world region (UN M49)", "By sub-region (UN M49)",
                                    "By country group (UN lists)", "By country", "By gender",
-                                   "By type of organisation", "By age band", "By cohort", "Definitions"]
+                                   "By type of organisation", "By age band", "Surveys", "By cohort", "Definitions"]
     summary = {row[0]: row[1] for row in workbook["Summary"].iter_rows(min_row=6, values_only=True)}
     assert summary["Enrolled"] == 7 and summary["Completed"] == 3 and summary["Countries reached"] == 4
     definitions = [row[0] for row in workbook["Definitions"].iter_rows(min_row=6, values_only=True)]
