@@ -12,7 +12,8 @@ from portal.courses.languages import lesson_text
 from portal.courses.models import Course, CourseRevision, LessonTranslation
 from portal.extensions import db
 from portal.i18n import LANGUAGE_NAMES
-from tests.coursefiles import FRENCH, french_course_files, zip_bytes
+from tests.conftest import statements_during
+from tests.coursefiles import FRENCH, course_files, french_course_files, zip_bytes
 from tests.courses.test_uploads import upload
 from tests.learning.helpers import RIGHT, take_quiz
 
@@ -183,3 +184,32 @@ def test_a_persian_interface_is_right_to_left_and_the_english_lesson_in_it_left_
     choose(client, "fr")
     assert lesson_block(client.get("/learn/test-course/lessons/what-is-rd").get_data(as_text=True)) == (
         '<div class="lesson-text" lang="fr" dir="ltr">')
+
+
+def test_the_catalogue_search_finds_a_course_by_its_translated_title_and_summary_in_any_interface(
+        client, trainee, make_course):
+    """The French title and summary are searched as the English ones are, whatever the reader's
+    language; every word in one language's words; one query however many courses there are."""
+    make_course(course_files({"course.yaml": OTHER_COURSE}))
+
+    def found(query: str) -> set[str]:
+        page = client.get("/courses", query_string={"q": query}).get_data(as_text=True)
+        return {slug for slug in ("test-course", "open-data") if f'href="/courses/{slug}"' in page}
+
+    for language in ("en", "fr", "fa"):
+        choose(client, language)
+        assert found("TESTER la politique") == {"test-course"}  # the French title
+        assert found("cours bref") == {"test-course"}  # the French summary
+        assert found("testing") == {"test-course"}  # the English title still
+        assert found("tester testing") == set()  # every word in one language's title and summary
+        assert found("données") == {"open-data"}  # an accent found in any case: "Données"
+    counts = {len(statements_during(lambda q=q: client.get("/courses", query_string={"q": q}))[0])
+              for q in ("", "politique", "données ouvertes", "nothing")}
+    assert len(counts) == 1  # the same statements whatever is searched and found
+    statements, _ = statements_during(lambda: client.get("/courses", query_string={"q": "politique"}))
+    assert len([sql for sql in statements if "FROM courses JOIN course_revisions" in sql]) == 1
+
+
+OTHER_COURSE = (b"slug: open-data\ntitle: Open data for policy\nsummary: Publishing public data.\nlanguage: en\n"
+                b"topics: [data]\nestimated_hours: 2\ntranslations:\n  fr:\n    title: "
+                + "Données ouvertes pour les politiques\n    summary: Publier les données publiques.\n".encode())
