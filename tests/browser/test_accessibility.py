@@ -90,7 +90,8 @@ def build_journeys(app, make_user, make_course) -> dict[str, tuple[str | None, l
             "/profile/password", "/profile/two-step", "/profile/delete"]),
         "lecturer": ("lecturer1@example.org", [
             "/teach", "/teach/test-course", "/teach/test-course/revisions/1",
-            "/teach/test-course/revisions/1/lessons/what-is-rd", f"{session}/check-in-code"]),
+            "/teach/test-course/revisions/1/lessons/what-is-rd",
+            "/teach/test-course/revisions/1/quizzes/basics/preview", f"{session}/check-in-code"]),
         "coordinator": ("carmen@example.org", [
             "/cohorts", "/cohorts/new", f"/cohorts/{cohort_id}", f"/cohorts/{cohort_id}/edit",
             f"/cohorts/{cohort_id}/import", f"/cohorts/{cohort_id}/items", f"/cohorts/{cohort_id}/trainees/{amina}",

@@ -213,3 +213,51 @@ def test_the_catalogue_search_finds_a_course_by_its_translated_title_and_summary
 OTHER_COURSE = (b"slug: open-data\ntitle: Open data for policy\nsummary: Publishing public data.\nlanguage: en\n"
                 b"topics: [data]\nestimated_hours: 2\ntranslations:\n  fr:\n    title: "
                 + "Données ouvertes pour les politiques\n    summary: Publier les données publiques.\n".encode())
+
+
+ARABIC = {
+    "course.yaml": FRENCH["course.yaml"] + "  ar:\n    title: اختبار سياسات العلوم\n    summary: دورة قصيرة للاختبارات.\n",
+    "01-basics/01-what-is-rd.ar.md": "---\ntitle: ما البحث والتطوير؟\n---\n\nسياسات العلوم والتكنولوجيا والابتكار.\n",
+}
+
+
+def test_the_lecturer_previews_each_lesson_and_quiz_in_every_language_the_course_declares(client, login_as):
+    login_as(Role.LECTURER, email="lecturer1@example.org")
+    response = upload(client, "/teach/upload", zip_bytes(french_course_files(ARABIC), folder="test-course/"))
+    revision = response.headers["Location"]
+    page = client.get(revision).get_data(as_text=True)
+    lesson = f"{revision}/lessons/what-is-rd"
+    assert (f'Translations: <a href="{lesson}?language=ar" lang="ar">العربية</a>, '
+            f'<a href="{lesson}?language=fr" lang="fr">Français</a>') in page
+    assert f'href="{revision}/lessons/funding?language=' not in page  # not translated: no link
+    assert f'<a href="{revision}/quizzes/basics/preview?language=fr" lang="fr">Français</a>' in page
+
+    original = client.get(lesson).get_data(as_text=True)
+    assert '<h1 lang="en" dir="ltr">What is R&amp;D?</h1>' in original
+    assert '<strong aria-current="page" lang="en">English</strong>' in original
+    french = client.get(lesson, query_string={"language": "fr"}).get_data(as_text=True)
+    assert '<h1 lang="fr" dir="ltr">Qu&#39;est-ce que la R-D ?</h1>' in french
+    assert '<div class="lesson-text" lang="fr" dir="ltr">' in french and "OCDE" in french
+    assert f'<a href="{lesson}?language=en" lang="en">English</a>' in french
+    arabic = client.get(lesson, query_string={"language": "ar"}).get_data(as_text=True)
+    assert '<h1 lang="ar" dir="rtl">ما البحث والتطوير؟</h1>' in arabic
+    assert '<div class="lesson-text" lang="ar" dir="rtl">' in arabic
+    assert '<html lang="en" dir="ltr">' in arabic  # the interface stays the lecturer's
+    untranslated = client.get(f"{revision}/lessons/funding", query_string={"language": "fr"}).get_data(as_text=True)
+    assert 'class="language-notice"' in untranslated and '<h1 lang="en" dir="ltr">Funding R&amp;D</h1>' in untranslated
+    assert "(not translated)" in untranslated
+    undeclared = client.get(lesson, query_string={"language": "zh"}).get_data(as_text=True)
+    assert '<h1 lang="en" dir="ltr">What is R&amp;D?</h1>' in undeclared and 'class="language-notice"' not in undeclared
+
+    quiz = client.get(f"{revision}/quizzes/basics/preview", query_string={"language": "fr"}).get_data(as_text=True)
+    assert '<h1 lang="fr" dir="ltr">Vérifiez vos connaissances</h1>' in quiz
+    assert '<div class="question-text" lang="fr" dir="ltr"><p>Quel manuel définit la R-D ?</p>' in quiz
+    assert "<strong>A right answer:</strong> True</p>" in quiz  # a true/false answer in the interface's words
+    assert "<strong>Subventions</strong>" in quiz and "<strong>Prêts</strong>" in quiz and "Communiqués de presse" in quiz
+    assert '<span lang="fr" dir="ltr">Manuel d&#x27;Oslo</span>' in quiz  # the French accepted answer
+    assert "<p>Le Manuel d'Oslo porte sur l'innovation.</p>" in quiz  # a choice's feedback
+    english = client.get(f"{revision}/quizzes/basics/preview").get_data(as_text=True)
+    assert '<h1 lang="en" dir="ltr">Check your understanding</h1>' in english and "<strong>Grants</strong>" in english
+    in_arabic = client.get(f"{revision}/quizzes/basics/preview", query_string={"language": "ar"}).get_data(as_text=True)
+    assert 'class="language-notice"' in in_arabic and "Check your understanding" in in_arabic
+    assert client.get(f"{revision}/quizzes/nothing/preview").status_code == 404
