@@ -1,17 +1,22 @@
 """Language choice: the switcher, then the user's preference, then the browser's; lazy text; dates
 and numbers in the reader's language, with the digits Babel gives as that language's own."""
+import re
+from collections.abc import Mapping
 from datetime import date, datetime
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
 from babel import Locale
 from babel.numbers import format_decimal
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import LazyString, get_locale, gettext
+from flask_babel import Domain, LazyString, get_locale, get_translations, gettext
 from flask_babel import format_date as babel_format_date
 from flask_babel import format_datetime as babel_format_datetime
 from flask_babel import format_time as babel_format_time
 from flask_login import current_user
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from portal.content.languages import CONTENT_LANGUAGES, direction
@@ -38,6 +43,95 @@ def native_digits(text: str, code: str | None = None) -> str:
 
 def _locale_code() -> str:
     return str(get_locale() or "en")
+
+
+#: A placeholder of an old-style format string (`%(num)d`, `%(share).1f`, `%(name)s`), or an escaped `%%`.
+_PLACEHOLDER = re.compile(r"%%|%\((?P<key>[^)]*)\)(?P<flags>[#0\- +]*\d*(?:\.\d+)?)(?P<kind>[diouxXeEfFgGs])")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+
+
+def interpolate(message: str, variables: Mapping[str, Any], code: str | None = None) -> str:
+    """`message % variables`, with the numbers among the variables written in the language's own digits
+    (Persian: "۱۲ دوره" where English has "12 courses"); text variables (names, codes, links, dates
+    already formatted) are filled in as they are. A Markup message stays Markup, its variables escaped."""
+    table = _digit_table(code or _locale_code())
+    numbers = {key for key, value in variables.items() if _is_number(value)} if table else set()
+    if not numbers:
+        return message % variables
+    written: dict[str, str] = {}
+
+    def spell(found: re.Match) -> str:
+        key = found.group("key")
+        if key not in numbers:
+            return found.group(0)
+        value = variables[key]
+        if found.group("kind") == "s" and not isinstance(value, int):
+            text = format_decimal_number(value)  # 0.5 → ۰٫۵, with the language's decimal sign
+        else:
+            text = ("%" + found.group("flags") + found.group("kind")) % value
+        name = f"\0{len(written)}"  # a key no caller uses
+        written[name] = text.translate(table)
+        return f"%({name})s"
+
+    rewritten = _PLACEHOLDER.sub(spell, str(message))
+    if isinstance(message, Markup):
+        return Markup(rewritten) % {**variables, **written}
+    return rewritten % {**variables, **written}
+
+
+class NativeDigitsDomain(Domain):
+    """Flask-Babel's message domain, filling numbers into messages in the reader's digits."""
+
+    def gettext(self, string: str, **variables: Any) -> str:
+        text = self.get_translations().ugettext(string)
+        return interpolate(text, variables) if variables else text
+
+    def ngettext(self, singular: str, plural: str, num: int, **variables: Any) -> str:
+        variables.setdefault("num", num)
+        return interpolate(self.get_translations().ungettext(singular, plural, num), variables)
+
+    def pgettext(self, context: str, string: str, **variables: Any) -> str:
+        text = self.get_translations().upgettext(context, string)
+        return interpolate(text, variables) if variables else text
+
+    def npgettext(self, context: str, singular: str, plural: str, num: int, **variables: Any) -> str:
+        variables.setdefault("num", num)
+        return interpolate(self.get_translations().unpgettext(context, singular, plural, num), variables)
+
+
+def _in_page(context: Context, text: str) -> str:
+    return Markup(text) if context.eval_ctx.autoescape else text
+
+
+# The templates' `_`, `gettext`, `ngettext`, `pgettext` and `npgettext`: Jinja's own ("new style":
+# always a format string, variables escaped), with numbers in the reader's digits.
+@pass_context
+def _template_gettext(context: Context, string: str, **variables: Any) -> str:
+    return interpolate(_in_page(context, get_translations().ugettext(string)), variables)
+
+
+@pass_context
+def _template_ngettext(context: Context, singular: str, plural: str, num: int, **variables: Any) -> str:
+    variables.setdefault("num", num)
+    return interpolate(_in_page(context, get_translations().ungettext(singular, plural, num)), variables)
+
+
+@pass_context
+def _template_pgettext(context: Context, string_context: str, string: str, **variables: Any) -> str:
+    variables.setdefault("context", string_context)
+    return interpolate(_in_page(context, get_translations().upgettext(string_context, string)), variables)
+
+
+@pass_context
+def _template_npgettext(context: Context, string_context: str, singular: str, plural: str, num: int,
+                        **variables: Any) -> str:
+    variables.setdefault("context", string_context)
+    variables.setdefault("num", num)
+    text = get_translations().unpgettext(string_context, singular, plural, num)
+    return interpolate(_in_page(context, text), variables)
 
 
 class LazyText(LazyString):
@@ -92,15 +186,20 @@ def format_time(value: datetime | None, format: str = "medium") -> str:
     return native_digits(babel_format_time(value, format))
 
 
-def format_decimal_number(value: float) -> str:
+def format_decimal_number(value: float | Decimal, places: int | None = None) -> str:
     """A number in the reader's language, without needless decimals: 2 → "2", 0.5 → "0,5" in French,
-    "۰٫۵" in Persian."""
+    "۰٫۵" in Persian; or with exactly `places` decimals (a rate: 37.5 with 1 place, 40 with 0)."""
     code = _locale_code()
-    return native_digits(format_decimal(value, format="#,##0.##", locale=code, numbering_system="default"), code)
+    pattern = "#,##0.##" if places is None else "#,##0" + ("." + "0" * places if places else "")
+    return native_digits(format_decimal(value, format=pattern, locale=code, numbering_system="default"), code)
 
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
+    # Every message, in Python and in templates, fills its numbers in with the reader's digits.
+    babel.domain_instance = NativeDigitsDomain(domain=app.config.get("BABEL_DOMAIN", "messages"))
+    app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext,
+                                 pgettext=_template_pgettext, npgettext=_template_npgettext)
     app.context_processor(language_context)
     # In place of Flask-Babel's filters of the same names: the same formats, in the language's digits.
     app.add_template_filter(format_date, "dateformat")

@@ -3,13 +3,15 @@ from datetime import date
 
 import pytest
 from flask import render_template_string
-from flask_babel import force_locale, gettext, ngettext
+from flask_babel import force_locale, gettext, lazy_gettext, ngettext
+from markupsafe import Markup
 
 from config import LANGUAGES
 from portal.accounts.models import Role
 from portal.content.languages import RIGHT_TO_LEFT, direction
 from portal.extensions import db
-from portal.i18n import LANGUAGE_NAMES, format_date, format_decimal_number
+from portal.i18n import LANGUAGE_NAMES, format_date, format_decimal_number, interpolate
+from tests.coursefiles import COURSE_YAML, course_files
 from tests.test_app import switch_language
 
 
@@ -58,7 +60,7 @@ def test_persian_writes_dates_and_numbers_in_persian_digits_as_babel_says(app):
     ("ru", {1: "1 курс", 3: "3 курса", 5: "5 курсов", 11: "11 курсов", 21: "21 курс"}),
     ("es", {1: "1 curso", 2: "2 cursos"}),
     ("pt", {1: "1 curso", 2: "2 cursos"}),
-    ("fa", {1: "1 دوره", 7: "7 دوره"}),
+    ("fa", {1: "۱ دوره", 7: "۷ دوره", 12: "۱۲ دوره"}),
 ])
 def test_plurals_follow_each_languages_rules(app, code, counts):
     with app.test_request_context(), force_locale(code):
@@ -79,3 +81,40 @@ def test_an_anonymous_choice_is_kept_for_the_session_only(app, client):
     switch_language(client, "ru")
     assert '<html lang="ru"' in client.get("/courses").get_data(as_text=True)
     assert '<html lang="en"' in app.test_client().get("/courses").get_data(as_text=True)
+
+
+def test_numbers_filled_into_messages_take_the_languages_digits_and_nothing_else_does(app):
+    """Babel says Persian counts in its own digits (arabext) and Arabic, as the portal writes it, in
+    Western ones (its default numbering system is latn): the digit tables come from there, not a list."""
+    with app.test_request_context():
+        with force_locale("fa"):
+            assert interpolate("%(num)d of %(total)s · %(share).1f%% · %(code)s · %(year)s", {
+                "num": 12, "total": 30, "share": 37.5, "code": "AB-12", "year": "2026"}) == \
+                "۱۲ of ۳۰ · ۳۷.۵% · AB-12 · 2026"
+            assert interpolate("%(hours)s h", {"hours": 2.5}) == "۲٫۵ h"  # a decimal with the language's sign
+            assert interpolate("%(flag)s", {"flag": True}) == "True"
+            assert interpolate("%%(num)d", {"num": 3}) == "%(num)d"
+            marked = interpolate(Markup("<b>%(num)d</b> %(name)s"), {"num": 4, "name": "<i>"})
+            assert isinstance(marked, Markup) and marked == "<b>۴</b> &lt;i&gt;"
+            assert gettext("Question %(number)d", number=12) == "پرسش ۱۲"
+            assert str(lazy_gettext("Question %(number)d", number=3)) == "پرسش ۳"
+            assert render_template_string('{{ _("Question %(number)d", number=n) }} {{ ngettext("%(num)d hour", '
+                                          '"%(num)d hours", n) }} <a href="/x/{{ n }}">', n=12) == \
+                'پرسش ۱۲ ۱۲ ساعت <a href="/x/12">'
+            # figures formatted in templates (rates, scores, counts in tables)
+            assert render_template_string("{{ 37.5|decimal(1) }} {{ 40|decimal(0) }} {{ 1200|decimal }}") == "۳۷٫۵ ۴۰ ۱٬۲۰۰"
+        with force_locale("ar"):
+            assert gettext("Question %(number)d", number=12).endswith("12")
+            assert render_template_string('{{ ngettext("%(num)d hour", "%(num)d hours", 12) }}').startswith("12")
+        with force_locale("en"):
+            assert render_template_string('{{ ngettext("%(num)d hour", "%(num)d hours", 12) }}') == "12 hours"
+            assert render_template_string("{{ 37.5|decimal(1) }} {{ 40|decimal(0) }} {{ 1200|decimal }}") == "37.5 40 1,200"
+
+
+def test_a_persian_page_shows_its_figures_in_persian_digits_where_english_shows_western_ones(client, make_course):
+    make_course(course_files({"course.yaml": COURSE_YAML.replace("estimated_hours: 2", "estimated_hours: 12")}))
+    english = client.get("/courses", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "12 hours" in english and "1 course" in english
+    persian = client.get("/courses", headers={"Accept-Language": "fa"}).get_data(as_text=True)
+    assert "۱۲ ساعت" in persian and "۱ دوره" in persian and "12 ساعت" not in persian
+    assert 'href="/courses/test-course"' in persian  # addresses keep their own characters

@@ -8,6 +8,7 @@ from sqlalchemy import case, literal, select
 
 from portal.caching import ProcessCache
 from portal.content.languages import direction
+from portal.content.questions import KINDS, ChoiceKind, Matching
 from portal.courses.models import (
     CourseRevision,
     Lesson,
@@ -109,3 +110,45 @@ def step_titles(revision: CourseRevision, language: str) -> dict[str, tuple[str,
     """`revision.titles_in(language)`, worked out once per published revision and language in each
     worker (a published revision never changes); shared between readers, so never changed."""
     return _TITLES.get((revision.id, revision.content_hash, language), lambda: revision.titles_in(language))
+
+
+def preview_language(revision: CourseRevision, asked: str | None) -> str:
+    """The language a lecturer asked to preview a revision in, when the course declares it; else its own."""
+    return asked if asked in revision.languages else revision.language
+
+
+def translated_lessons(revision_id: int) -> dict[int, list[str]]:
+    """{lesson version id: the languages it is translated into} for a revision's lessons; one query."""
+    found: dict[int, list[str]] = {}
+    for version_id, language in db.session.execute(
+        select(LessonTranslation.lesson_version_id, LessonTranslation.language)
+        .join(LessonVersion, LessonVersion.id == LessonTranslation.lesson_version_id)
+        .where(LessonVersion.revision_id == revision_id).order_by(LessonTranslation.language)
+    ):
+        found.setdefault(version_id, []).append(language)
+    return found
+
+
+@dataclass(frozen=True)
+class PreviewedQuestion:
+    """A question as the lecturer checks it in one language: its words and what counts as right."""
+
+    text: QuestionText
+    right: list[str]             #: right answers as safe HTML ("prompt → answer" for matching)
+    choices: list[dict[str, Any]]  #: choice questions' choices ({html, correct, feedback_html})
+
+
+def previewed_questions(quiz: QuizVersion, language: str) -> list[PreviewedQuestion]:
+    """The quiz's questions worded in `language` where translated (else in the course's own), each
+    with its right answers, for the lecturer's preview; the questions in one query."""
+    previewed = []
+    for question in quiz.questions:
+        text = question_in(question, language, quiz.revision.language)
+        kind = KINDS[question.type]
+        if isinstance(kind, Matching):
+            right = [f"{prompt} → {answer}" for prompt, answer in kind.matched(text.config, kind.right_response(text.config))]
+        else:
+            right = kind.right_answers(text.config)
+        previewed.append(PreviewedQuestion(text, right, text.config.get("choices", []) if isinstance(kind, ChoiceKind)
+                                           else []))
+    return previewed

@@ -261,10 +261,17 @@ SEARCH_CONFIGS = {"en": "english", "fr": "french"}
 MAX_SEARCH_WORDS = 12
 
 
-def _every_word_in(words: list[str], *columns) -> ColumnElement[bool]:
-    """Each word appears in one of the columns (any case, any place): words ANDed, columns ORed."""
-    return and_(*(or_(*(func.lower(column).contains(word, autoescape=True) for column in columns))
-                  for word in words))
+def _texts_of(revision: CourseRevision) -> list[str]:
+    """The course's title and summary in each language it is written in, in lower case (casefolded)."""
+    own = [f"{revision.title} {revision.summary}"]
+    translated = [f"{words.get('title') or ''} {words.get('summary') or ''}"
+                  for words in (revision.translations or {}).values()]
+    return [text.casefold() for text in own + translated]
+
+
+def _every_word_in_one_language(words: list[str], revision: CourseRevision) -> bool:
+    """Each word appears (any case, any place) in the title or summary of one of the course's languages."""
+    return any(all(word in text for word in words) for text in _texts_of(revision))
 
 
 def _text_search(query: str) -> tuple[ColumnElement[bool], ColumnElement[float]]:
@@ -279,22 +286,25 @@ def catalogue(query: str = "", topic: str = "", language: str = ""):
     """Published courses matching every word of a text, a topic and a language (the course's or a
     translation's); one query.
 
-    Every word must appear in the title or the summary. On PostgreSQL full-text search also
-    matches other forms of a word ("policies" finds "policy") and puts the best matches first."""
+    Every word must appear in the title or the summary, in the course's own language or in one of
+    its translations (a French reader finds "gouvernance" in the French title of an English course).
+    On PostgreSQL full-text search also matches other forms of a word in the course's own language
+    ("policies" finds "policy") and puts the best matches first. The words are matched here rather
+    than in SQL, as the topic and language are, because translations are kept as JSON: the catalogue
+    holds the centre's published courses, a few dozen."""
     statement = (
         select(Course, CourseRevision)
         .join(CourseRevision, CourseRevision.id == Course.published_revision_id)
         .order_by(CourseRevision.title)
     )
-    words = query.lower().split()[:MAX_SEARCH_WORDS]
-    if words:
-        matches = _every_word_in(words, CourseRevision.title, CourseRevision.summary)
-        if db.session.get_bind().dialect.name == "postgresql":
-            found, rank = _text_search(" ".join(words))
-            matches = found | matches
-            statement = statement.order_by(None).order_by(rank.desc(), CourseRevision.title)
-        statement = statement.where(matches)
-    rows = db.session.execute(statement).all()
+    words = query.casefold().split()[:MAX_SEARCH_WORDS]
+    full_text = bool(words) and db.session.get_bind().dialect.name == "postgresql"
+    if full_text:
+        found, rank = _text_search(" ".join(words))
+        statement = statement.add_columns(found.label("found_by_text")).order_by(None).order_by(rank.desc(), CourseRevision.title)
+    rows = [(row[0], row[1]) for row in db.session.execute(statement)
+            if not words or (full_text and row._mapping["found_by_text"])
+            or _every_word_in_one_language(words, row[1])]
     if topic:
         rows = [row for row in rows if topic in (row[1].topics or [])]
     if language:  # the course's own language or one it is translated into

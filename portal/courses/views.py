@@ -29,6 +29,13 @@ from portal.courses.forms import (
     RevisionUploadForm,
 )
 from portal.courses.importer import AlreadyDecided, discard_revision, publish_revision
+from portal.courses.languages import (
+    lesson_text,
+    preview_language,
+    previewed_questions,
+    quiz_title,
+    translated_lessons,
+)
 from portal.courses.models import Course, CourseFile, CourseRevision
 from portal.courses.services import (
     EnrolmentRefused,
@@ -251,17 +258,33 @@ def show_revision(slug: str, number: int):
     course = teachable_course(slug)
     revision = find_revision(course, number) or abort(404)
     return render_template("courses/teach_revision.html", course=course, revision=revision,
-                           decision=DecisionForm())
+                           translated=translated_lessons(revision.id), decision=DecisionForm())
 
 
 @bp.route("/teach/<slug>/revisions/<int:number>/lessons/<key>")
 @allow(Role.LECTURER)
 def preview_lesson(slug: str, number: int, key: str):
+    """A lesson of a revision as trainees read it in one of the course's languages (`?language=fr`)."""
     course = teachable_course(slug)
     revision = find_revision(course, number) or abort(404)
     lesson = next((version for module in revision.modules for version in module.lessons
                    if version.lesson.key == key), None) or abort(404)
-    return render_template("courses/teach_lesson.html", course=course, revision=revision, lesson=lesson)
+    language = preview_language(revision, request.args.get("language"))
+    text = lesson_text(revision.id, key, language) or abort(404)
+    return render_template("courses/teach_lesson.html", course=course, revision=revision, lesson=lesson,
+                           text=text, language=language)
+
+
+@bp.route("/teach/<slug>/revisions/<int:number>/quizzes/<key>/preview")
+@allow(Role.LECTURER)
+def preview_quiz(slug: str, number: int, key: str):
+    """A module's quiz in one of the course's languages, with its right answers, for the lecturer to check."""
+    course = teachable_course(slug)
+    revision = find_revision(course, number) or abort(404)
+    quiz = next((module.quiz for module in revision.modules if module.key == key and module.quiz), None) or abort(404)
+    language = preview_language(revision, request.args.get("language"))
+    return render_template("courses/teach_quiz.html", course=course, revision=revision, quiz=quiz, language=language,
+                           title=quiz_title(quiz, language), questions=previewed_questions(quiz, language))
 
 
 @bp.route("/teach/<slug>/revisions/<int:number>/publish", methods=["POST"])

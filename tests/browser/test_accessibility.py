@@ -92,7 +92,8 @@ def build_journeys(app, make_user, make_course) -> dict[str, tuple[str | None, l
             f"/cohorts/{cohort_id}/evaluation"]),
         "lecturer": ("lecturer1@example.org", [
             "/teach", "/teach/test-course", "/teach/test-course/revisions/1",
-            "/teach/test-course/revisions/1/lessons/what-is-rd", f"{session}/check-in-code", "/surveys",
+            "/teach/test-course/revisions/1/lessons/what-is-rd",
+            "/teach/test-course/revisions/1/quizzes/basics/preview", f"{session}/check-in-code", "/surveys",
             f"/surveys/{survey_id}"]),
         "coordinator": ("carmen@example.org", [
             "/cohorts", "/cohorts/new", f"/cohorts/{cohort_id}", f"/cohorts/{cohort_id}/edit",

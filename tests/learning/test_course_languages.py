@@ -12,7 +12,8 @@ from portal.courses.languages import lesson_text
 from portal.courses.models import Course, CourseRevision, LessonTranslation
 from portal.extensions import db
 from portal.i18n import LANGUAGE_NAMES
-from tests.coursefiles import FRENCH, french_course_files, zip_bytes
+from tests.conftest import statements_during
+from tests.coursefiles import FRENCH, course_files, french_course_files, zip_bytes
 from tests.courses.test_uploads import upload
 from tests.learning.helpers import RIGHT, take_quiz
 
@@ -183,3 +184,81 @@ def test_a_persian_interface_is_right_to_left_and_the_english_lesson_in_it_left_
     choose(client, "fr")
     assert lesson_block(client.get("/learn/test-course/lessons/what-is-rd").get_data(as_text=True)) == (
         '<div class="lesson-text" lang="fr" dir="ltr">')
+
+
+def test_the_catalogue_search_finds_a_course_by_its_translated_title_and_summary_in_any_interface(
+        client, trainee, make_course):
+    """The French title and summary are searched as the English ones are, whatever the reader's
+    language; every word in one language's words; one query however many courses there are."""
+    make_course(course_files({"course.yaml": OTHER_COURSE}))
+
+    def found(query: str) -> set[str]:
+        page = client.get("/courses", query_string={"q": query}).get_data(as_text=True)
+        return {slug for slug in ("test-course", "open-data") if f'href="/courses/{slug}"' in page}
+
+    for language in ("en", "fr", "fa"):
+        choose(client, language)
+        assert found("TESTER la politique") == {"test-course"}  # the French title
+        assert found("cours bref") == {"test-course"}  # the French summary
+        assert found("testing") == {"test-course"}  # the English title still
+        assert found("tester testing") == set()  # every word in one language's title and summary
+        assert found("données") == {"open-data"}  # an accent found in any case: "Données"
+    counts = {len(statements_during(lambda q=q: client.get("/courses", query_string={"q": q}))[0])
+              for q in ("", "politique", "données ouvertes", "nothing")}
+    assert len(counts) == 1  # the same statements whatever is searched and found
+    statements, _ = statements_during(lambda: client.get("/courses", query_string={"q": "politique"}))
+    assert len([sql for sql in statements if "FROM courses JOIN course_revisions" in sql]) == 1
+
+
+OTHER_COURSE = (b"slug: open-data\ntitle: Open data for policy\nsummary: Publishing public data.\nlanguage: en\n"
+                b"topics: [data]\nestimated_hours: 2\ntranslations:\n  fr:\n    title: "
+                + "Données ouvertes pour les politiques\n    summary: Publier les données publiques.\n".encode())
+
+
+ARABIC = {
+    "course.yaml": FRENCH["course.yaml"] + "  ar:\n    title: اختبار سياسات العلوم\n    summary: دورة قصيرة للاختبارات.\n",
+    "01-basics/01-what-is-rd.ar.md": "---\ntitle: ما البحث والتطوير؟\n---\n\nسياسات العلوم والتكنولوجيا والابتكار.\n",
+}
+
+
+def test_the_lecturer_previews_each_lesson_and_quiz_in_every_language_the_course_declares(client, login_as):
+    login_as(Role.LECTURER, email="lecturer1@example.org")
+    response = upload(client, "/teach/upload", zip_bytes(french_course_files(ARABIC), folder="test-course/"))
+    revision = response.headers["Location"]
+    page = client.get(revision).get_data(as_text=True)
+    lesson = f"{revision}/lessons/what-is-rd"
+    assert (f'Translations: <a href="{lesson}?language=ar" lang="ar">العربية</a>, '
+            f'<a href="{lesson}?language=fr" lang="fr">Français</a>') in page
+    assert f'href="{revision}/lessons/funding?language=' not in page  # not translated: no link
+    assert f'<a href="{revision}/quizzes/basics/preview?language=fr" lang="fr">Français</a>' in page
+
+    original = client.get(lesson).get_data(as_text=True)
+    assert '<h1 lang="en" dir="ltr">What is R&amp;D?</h1>' in original
+    assert '<strong aria-current="page" lang="en">English</strong>' in original
+    french = client.get(lesson, query_string={"language": "fr"}).get_data(as_text=True)
+    assert '<h1 lang="fr" dir="ltr">Qu&#39;est-ce que la R-D ?</h1>' in french
+    assert re.search(r'<div class="lesson-text" lang="fr" dir="ltr">\s*<p>La politique de la science', french)
+    assert "LessonText" not in french and "<em>Manuel de Frascati</em>" in french
+    assert f'<a href="{lesson}?language=en" lang="en">English</a>' in french
+    arabic = client.get(lesson, query_string={"language": "ar"}).get_data(as_text=True)
+    assert '<h1 lang="ar" dir="rtl">ما البحث والتطوير؟</h1>' in arabic
+    assert '<div class="lesson-text" lang="ar" dir="rtl">' in arabic
+    assert '<html lang="en" dir="ltr">' in arabic  # the interface stays the lecturer's
+    untranslated = client.get(f"{revision}/lessons/funding", query_string={"language": "fr"}).get_data(as_text=True)
+    assert 'class="language-notice"' in untranslated and '<h1 lang="en" dir="ltr">Funding R&amp;D</h1>' in untranslated
+    assert "(not translated)" in untranslated
+    undeclared = client.get(lesson, query_string={"language": "zh"}).get_data(as_text=True)
+    assert '<h1 lang="en" dir="ltr">What is R&amp;D?</h1>' in undeclared and 'class="language-notice"' not in undeclared
+
+    quiz = client.get(f"{revision}/quizzes/basics/preview", query_string={"language": "fr"}).get_data(as_text=True)
+    assert '<h1 lang="fr" dir="ltr">Vérifiez vos connaissances</h1>' in quiz
+    assert '<div class="question-text" lang="fr" dir="ltr"><p>Quel manuel définit la R-D ?</p>' in quiz
+    assert "<strong>A right answer:</strong> True</p>" in quiz  # a true/false answer in the interface's words
+    assert "<strong>Subventions</strong>" in quiz and "<strong>Prêts</strong>" in quiz and "Communiqués de presse" in quiz
+    assert '<span lang="fr" dir="ltr">Manuel d&#x27;Oslo</span>' in quiz  # the French accepted answer
+    assert "<p>Le Manuel d'Oslo porte sur l'innovation.</p>" in quiz  # a choice's feedback
+    english = client.get(f"{revision}/quizzes/basics/preview").get_data(as_text=True)
+    assert '<h1 lang="en" dir="ltr">Check your understanding</h1>' in english and "<strong>Grants</strong>" in english
+    in_arabic = client.get(f"{revision}/quizzes/basics/preview", query_string={"language": "ar"}).get_data(as_text=True)
+    assert 'class="language-notice"' in in_arabic and "Check your understanding" in in_arabic
+    assert client.get(f"{revision}/quizzes/nothing/preview").status_code == 404
