@@ -63,6 +63,8 @@ class MailKind(StrEnum):
     ANNOUNCEMENT = "announcement"
     DIGEST = "digest"
     REMINDER = "reminder"
+    #: To reviewers: work handed in (or a second review asked for) that they may review.
+    REVIEW_REQUEST = "review_request"
 
     @property
     def is_bulk(self) -> bool:
@@ -74,6 +76,7 @@ BULK_KINDS = {
     MailKind.ANNOUNCEMENT: _l("Announcements from the coordinators of my cohorts"),
     MailKind.DIGEST: _l("Digests of activity in my courses"),
     MailKind.REMINDER: _l("Reminders of deadlines and sessions"),
+    MailKind.REVIEW_REQUEST: _l("Work handed in for me to review (lecturers and coordinators)"),
 }
 
 

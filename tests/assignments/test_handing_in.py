@@ -29,7 +29,7 @@ def test_the_page_shows_instructions_rubric_due_date_and_template(client_for, pe
     client = client_for(people["amina"])
     page = client.get(PAGE).get_data(as_text=True)
     assert "<strong>two pages</strong>" in page and "Official statistics with citations." in page
-    assert "Dec 10, 2026" in page and "Download the template" in page
+    assert "December 10, 2026" in page and "Download the template" in page
     template = client.get(f"{PAGE}/template")
     assert template.headers["Content-Disposition"].startswith("attachment")
     assert "word/document.xml" in zipfile.ZipFile(io.BytesIO(template.data)).namelist()
