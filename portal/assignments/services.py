@@ -20,6 +20,7 @@ from portal.assignments.models import (
     Submission,
     SubmissionFile,
     SubmissionStatus,
+    same_words,
 )
 from portal.audit import record
 from portal.cohorts.models import Cohort, CohortMember, MembershipState, cohort_coordinators, cohort_courses
@@ -368,7 +369,7 @@ def score_of(version: AssignmentVersion, levels: dict[str, int]) -> tuple[float,
 
 
 def record_review(submission: Submission, reviewer: User, levels: dict[str, int], comment: str,
-                  outcome: ReviewOutcome, inline_comments: list[dict[str, str]] | None = None,
+                  outcome: ReviewOutcome, inline_comments: list[dict[str, Any]] | None = None,
                   ask_second: bool = False) -> Review:
     """Review the work with the filled rubric, once per reviewer. Alone, the review returns it (passed, or to
     be revised) and the trainee is told by email; with `ask_second`, it waits for a second reviewer; a second
@@ -380,10 +381,7 @@ def record_review(submission: Submission, reviewer: User, levels: dict[str, int]
                          "or change the levels."), score=f"{score:g}", mark=f"{version.pass_mark:g}")
     if outcome == ReviewOutcome.REVISE and score >= version.pass_mark and not comment.strip():
         raise Refused(N_("Say in the comment what to revise."))
-    for note in inline_comments or []:
-        if " ".join(note["quote"].split()) not in " ".join(submission.text.split()):
-            raise Refused(N_("“%(quote)s” is not in the text: copy the passage you comment on exactly."),
-                          quote=note["quote"][:80])
+    inline_comments = anchor_comments(submission, inline_comments or [])
     earlier = list(submission.reviews)
     if submission.status == SubmissionStatus.SECOND_REVIEW:
         if any(review.reviewer_id == reviewer.id for review in earlier):
@@ -410,6 +408,29 @@ def record_review(submission: Submission, reviewer: User, levels: dict[str, int]
     if status == SubmissionStatus.SECOND_REVIEW:
         tell_reviewers(submission, version, second_review_by=reviewer)
     return review
+
+
+def anchor_comments(submission: Submission, notes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Tie each inline comment to a paragraph of the text: the one the reviewer chose (its quote, if any, must be
+    in it), or the first that holds its quote; a comment with neither, or a quote found nowhere, is refused."""
+    paragraphs = submission.paragraphs
+    kept = []
+    for note in notes:
+        number, quote = note.get("paragraph"), note.get("quote", "")
+        if number is not None and not (isinstance(number, int) and 1 <= number <= len(paragraphs)):
+            raise Refused(N_("The text has no paragraph %(number)s."), number=number)
+        if number is None:
+            if not quote:
+                raise Refused(N_("Choose the paragraph each comment is about, or quote a passage of it."))
+            number = next((n for n, text in enumerate(paragraphs, start=1) if same_words(quote) in same_words(text)), None)
+            if number is None:
+                raise Refused(N_("“%(quote)s” is not in the text: copy the passage you comment on exactly."),
+                              quote=quote[:80])
+        elif quote and same_words(quote) not in same_words(paragraphs[number - 1]):
+            raise Refused(N_("“%(quote)s” is not in paragraph %(number)d: copy the passage you comment on exactly."),
+                          quote=quote[:80], number=number)
+        kept.append({"paragraph": number, "quote": quote, "comment": note["comment"]})
+    return kept
 
 
 def _returned_as(version: AssignmentVersion, outcome: ReviewOutcome) -> SubmissionStatus:

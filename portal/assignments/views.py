@@ -189,14 +189,17 @@ def rubric_levels(version) -> dict[str, int]:
 INLINE_COMMENTS = 5
 
 
-def inline_comments() -> list[dict[str, str]]:
-    """The passages quoted from the text (`quote-N`) with their comments (`note-N`), those filled in."""
-    notes = []
+def inline_comments() -> list[dict[str, Any]]:
+    """The comments on passages of the text: each a paragraph's number (`paragraph-N`), an optional passage
+    quoted from it (`quote-N`) and the comment (`note-N`), those with a comment."""
+    notes: list[dict[str, Any]] = []
     for number in range(1, INLINE_COMMENTS + 1):
+        paragraph = request.form.get(f"paragraph-{number}", "").strip()
         quote = request.form.get(f"quote-{number}", "").strip()[:1000]
         note = request.form.get(f"note-{number}", "").strip()[:2000]
-        if quote and note:
-            notes.append({"quote": quote, "comment": note})
+        if note:
+            notes.append({"paragraph": int(paragraph) if paragraph.isdigit() and len(paragraph) < 7 else None,
+                          "quote": quote, "comment": note})
     return notes
 
 
