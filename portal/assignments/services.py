@@ -574,11 +574,17 @@ def passed_assignments(user_id: int, course_ids: list[int]) -> dict[int, set[int
 
 def assignment_results(course_id: int, user_ids: list[int]) -> dict[int, dict[int, AssignmentResult]]:
     """{user id: {assignment id: their latest version's status, lateness and score}} for the reports: one query."""
+    return results_in([course_id], user_ids)
+
+
+def results_in(course_ids: list[int], user_ids: list[int] | Select[int]) -> dict[int, dict[int, AssignmentResult]]:
+    """Where each trainee stands on each assignment of these courses (their latest version, or the one that passed),
+    by user id and assignment id: one query, for the cohort pages and the yearly report alike."""
     results: dict[int, dict[int, AssignmentResult]] = defaultdict(dict)
     rows = db.session.execute(
         select(Submission.user_id, Submission.assignment_id, Submission.status, Submission.is_late, Submission.score)
         .join(Assignment, Assignment.id == Submission.assignment_id)
-        .where(Assignment.course_id == course_id, Submission.user_id.in_(user_ids))
+        .where(Assignment.course_id.in_(course_ids), Submission.user_id.in_(user_ids))
         .order_by(Submission.number)
     )
     for user_id, assignment_id, status, is_late, score in rows:
