@@ -12,7 +12,7 @@ from portal.cohorts import services as cohorts
 from portal.courses.models import Assignment
 from portal.extensions import db
 from portal.jobs.models import Delivery
-from portal.mail import MailKind
+from portal.mail import MailKind, wait_for_mail
 from tests.assignments.conftest import PAGE
 from tests.assignments.test_reviewing import hand_in
 
@@ -51,6 +51,8 @@ def test_reminders_go_three_days_and_one_day_before_to_those_who_have_not_handed
     people["amina"].language, people["amina"].time_zone = "fr", "Africa/Tunis"
     db.session.commit()
     hand_in(client_for(late_joiner))  # handed in: no reminder
+    wait_for_mail()
+    smtp_server.messages.clear()  # the reviewers were told of it
 
     assert services.send_due_reminders(DUE - timedelta(days=3, minutes=5)) == 0, "too early"
     assert services.send_due_reminders(DUE - timedelta(days=2, hours=23)) == 1
