@@ -106,7 +106,8 @@ def submissions_of(user_id: int, assignment_id: int) -> list[Submission]:
     return list(db.session.scalars(
         select(Submission).where(Submission.user_id == user_id, Submission.assignment_id == assignment_id)
         .order_by(Submission.number.desc())
-        .options(selectinload(Submission.files), selectinload(Submission.reviews).selectinload(Review.reviewer))
+        .options(selectinload(Submission.files), selectinload(Submission.reviews).selectinload(Review.reviewer),
+                 selectinload(Submission.version).selectinload(AssignmentVersion.revision))
     ))
 
 
@@ -221,8 +222,8 @@ def reviewers_of(submission: Submission, *, one_by_one: bool = False) -> Select[
 
 
 def tell_reviewers(submission: Submission, version: AssignmentVersion, *, second_review_by: User | None = None) -> int:
-    """Mail those who may review the work that it waits for them (handed in, or a second review asked for by
-    `second_review_by`, who is not told); reviewers who chose the daily digest find it there. Returns how many."""
+    """Mail those who may review the work that it waits for them: handed in (reviewers who chose the daily digest
+    find it there instead), or a second review asked for by `second_review_by` (who is not told). Returns how many."""
     course = db.session.get(Course, version.revision.course_id)
     if course is None:
         return 0
@@ -233,7 +234,8 @@ def tell_reviewers(submission: Submission, version: AssignmentVersion, *, second
     else:
         subject = _l("A second review is asked for: %(title)s", title=version.title)
     sent = 0
-    for reviewer in db.session.scalars(reviewers_of(submission, one_by_one=True)):
+    # A second review is asked of someone now: it is mailed even to those who chose the digest for new work.
+    for reviewer in db.session.scalars(reviewers_of(submission, one_by_one=second_review_by is None)):
         if second_review_by is not None and reviewer.id == second_review_by.id:
             continue
         sent += mail_user(reviewer, MailKind.REVIEW_REQUEST, subject, "assignments/email/to_review.txt",
@@ -249,8 +251,8 @@ def review_digest_items(session: Session, since: datetime, until: datetime) -> d
                                                   MailPreference.delivery == MailDelivery.DAILY,
                                                   MailPreference.unsubscribed_at.is_(None)))
     rows = session.execute(
-        select(Submission.id, Submission.number, Submission.submitted_at, Submission.cohort_id, Assignment.course_id,
-               AssignmentVersion.title, User.name)
+        select(Submission.id, Submission.user_id, Submission.number, Submission.submitted_at, Submission.cohort_id,
+               Assignment.course_id, AssignmentVersion.title, User.name)
         .join(Assignment, Assignment.id == Submission.assignment_id)
         .join(AssignmentVersion, AssignmentVersion.id == Submission.assignment_version_id)
         .join(User, User.id == Submission.user_id)
@@ -276,7 +278,8 @@ def review_digest_items(session: Session, since: datetime, until: datetime) -> d
                           text=_l("%(name)s handed in version %(number)d.", name=row.name, number=row.number),
                           url=external_url("assignments.review_submission", submission_id=row.id), when=row.submitted_at)
         for user_id in lecturers[row.course_id] | coordinators.get(row.cohort_id or 0, set()):
-            items[user_id].append(item)
+            if user_id != row.user_id:
+                items[user_id].append(item)
     return dict(items)
 
 
@@ -499,7 +502,7 @@ REMINDER_LEADS = {"3d": timedelta(days=3), "1d": timedelta(days=1)}
 
 def _due_reminders(name: str, now: datetime) -> Select[int, int, datetime]:
     """(assignment id, user id, due date) of the reminders called `name` due at `now`: active members of a
-    cohort with a due date for the assignment (or their own extension), who have handed in nothing and
+    cohort that runs the course and has a due date for its assignment (or their own extension), who have handed in nothing and
     have not turned reminders off. A reminder's window runs to the next shorter lead, so one due date
     gets each reminder at most once, and none of them once it has passed."""
     lead = REMINDER_LEADS[name]
@@ -512,13 +515,16 @@ def _due_reminders(name: str, now: datetime) -> Select[int, int, datetime]:
     turned_off = select(MailPreference.user_id).where(MailPreference.user_id == CohortMember.user_id,
                                                       MailPreference.kind == MailKind.REMINDER,
                                                       MailPreference.unsubscribed_at.is_not(None))
+    runs_course = select(cohort_courses.c.course_id).where(cohort_courses.c.cohort_id == CohortAssignment.cohort_id,
+                                                          cohort_courses.c.course_id == Assignment.course_id)
     return (select(CohortAssignment.assignment_id, CohortMember.user_id, due)
+            .join(Assignment, Assignment.id == CohortAssignment.assignment_id)
             .join(CohortMember, CohortMember.cohort_id == CohortAssignment.cohort_id)
             .join(User, User.id == CohortMember.user_id)
             .outerjoin(Extension, (Extension.assignment_id == CohortAssignment.assignment_id)
                        & (Extension.user_id == CohortMember.user_id))
             .where(CohortMember.state == MembershipState.ACTIVE, User.is_active.is_(True), User.deleted_at.is_(None),
-                   due > earliest, due <= now + lead, ~exists(handed_in), ~exists(turned_off))
+                   due > earliest, due <= now + lead, exists(runs_course), ~exists(handed_in), ~exists(turned_off))
             .order_by(CohortAssignment.assignment_id, CohortMember.user_id))
 
 

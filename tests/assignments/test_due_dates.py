@@ -85,3 +85,10 @@ def test_an_extension_moves_the_reminders_and_a_restarted_worker_sends_nothing_t
 
 def test_the_reminder_job_is_scheduled(app):
     assert "assignments.reminders" in app.extensions["job_schedules"]
+
+
+def test_a_cohort_that_no_longer_runs_the_course_is_not_reminded(people, cohort, smtp_server):
+    set_due(cohort)
+    cohort.courses = []
+    db.session.commit()
+    assert services.send_due_reminders(DUE - timedelta(hours=23)) == 0
