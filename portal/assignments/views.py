@@ -291,7 +291,7 @@ def cohort_assignments(cohort_id: int):
         extension = ExtensionForm(formdata=None)
         extension.trainee.choices = [(member.id, member.name) for member in members]
         forms.append((course, version, settings, extension))
-    return render_template("assignments/cohort.html", cohort=cohort, forms=forms)
+    return render_template("assignments/cohort.html", cohort=cohort, forms=forms, utc=UTC)
 
 
 def as_utc(moment: datetime | None) -> datetime | None:

@@ -1,5 +1,6 @@
 """Handing in: drafts saved by plain posts and by autosave, files judged by content, due dates and lateness."""
 import io
+import re
 import zipfile
 from datetime import UTC, datetime, timedelta
 
@@ -108,6 +109,10 @@ def test_coordinator_sets_due_dates_and_extensions_in_the_cohort_page(client_for
     client.submit(url, {"assignment": assignment_id, "due_at": "2026-12-10T17:00", "is_blind": "y", "save": "Save"})
     setting = db.session.scalars(select(CohortAssignment)).one()
     assert setting.due_at == datetime(2026, 12, 10, 17, 0, tzinfo=UTC) and setting.is_blind and not setting.accepts_late
+    people["coordinator"].time_zone = "Africa/Tunis"
+    db.session.commit()
+    assert re.search(r"Due: December 10, 2026,? (at )?6:00\sPM\sGMT\+01:00", client.get(url).get_data(as_text=True)), \
+        "the date entered in UTC, read in the coordinator's own time zone"
     client.submit(url, {"assignment": assignment_id, "trainee": people["amina"].id, "due_at": "2026-12-12T09:00",
                         "grant": "Grant"})
     due = services.deadline(people["amina"].id, assignment_id, cohort)
