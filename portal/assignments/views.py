@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -45,7 +44,7 @@ def refusal_text(error: services.Refused) -> str:
         if isinstance(value, Problem):
             value = _(value.message, **value.params)
         elif isinstance(value, datetime):
-            value = format_datetime(value, "medium")
+            value = recipient_time(value, zone_of(current_user))
         params[name] = value
     return _(error.message, **params)
 

@@ -85,6 +85,7 @@ def test_late_work_is_marked_late_or_refused_and_an_extension_lets_it_in(client_
     client = client_for(people["amina"])
     page = client.submit(PAGE, {"text": "Late.", "submit": "Hand in"}, follow_redirects=True).get_data(as_text=True)
     assert "does not accept late work" in page and only_submission().status == SubmissionStatus.DRAFT
+    assert re.search(r"The work was due on .+ GMT", page), "the due date as the trainee's own zone gives it"
     services.grant_extension(cohort, people["amina"], assignment_id, datetime.now(UTC) + timedelta(days=2),
                              people["coordinator"])
     db.session.commit()
