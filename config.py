@@ -98,9 +98,9 @@ class Config:
 
     LANGUAGES = list(LANGUAGES)
     BABEL_DEFAULT_LOCALE = "en"
-    #: The longest text a trainee may type for an assignment, and the most submissions a review queue lists.
+    #: The longest text a trainee may type for an assignment, and how many submissions a page of the review queue lists.
     ASSIGNMENT_MAX_TEXT_CHARS = 100_000
-    ASSIGNMENT_QUEUE_SIZE = 500
+    ASSIGNMENT_QUEUE_SIZE = int(os.environ.get("ASSIGNMENT_QUEUE_SIZE", "50"))
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(50 * 1024 * 1024)))
 
     #: Course uploads: the request size above (413), then files and unpacked bytes in a zip.

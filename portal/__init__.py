@@ -144,7 +144,10 @@ def _schedule_jobs(app: Flask) -> None:
     digest.init_app(app)
     digest.add_section(app, "announcements", announcements_services.announcement_digest_items)
     digest.add_section(app, "discussion", discussion_services.reply_digest_items)
+    digest.add_section(app, "assignments", assignments_services.review_digest_items)
     schedule.schedule(app, "live.reminders", every=timedelta(minutes=5), run=live_services.send_due_reminders)
+    schedule.schedule(app, "assignments.reminders", every=timedelta(minutes=15),
+                      run=assignments_services.send_due_reminders)
     schedule.schedule(app, "jobs.prune", every=timedelta(days=1), run=jobs_services.prune_job_runs)
     schedule.schedule(app, "surveys.follow_ups", every=timedelta(hours=1), run=surveys_services.send_follow_ups)
 

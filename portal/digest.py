@@ -3,13 +3,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import LazyString
 from sqlalchemy.orm import Session
 
 
 @dataclass(frozen=True)
 class DigestItem:
-    heading: str
-    text: str
+    #: Lazy text is written in each recipient's language when their digest is.
+    heading: str | LazyString
+    text: str | LazyString
     url: str
     when: datetime
 

@@ -64,6 +64,8 @@ class MailKind(StrEnum):
     DIGEST = "digest"
     REMINDER = "reminder"
     SURVEY = "survey"
+    #: To reviewers: work handed in (or a second review asked for) that they may review.
+    REVIEW_REQUEST = "review_request"
 
     @property
     def is_bulk(self) -> bool:
@@ -76,6 +78,7 @@ BULK_KINDS = {
     MailKind.DIGEST: _l("Digests of activity in my courses"),
     MailKind.REMINDER: _l("Reminders of deadlines and sessions"),
     MailKind.SURVEY: _l("Follow-up surveys on courses I completed"),
+    MailKind.REVIEW_REQUEST: _l("Work handed in for me to review (lecturers and coordinators)"),
 }
 
 

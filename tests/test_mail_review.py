@@ -144,7 +144,8 @@ def test_a_token_for_one_person_and_kind_changes_only_that(app, client, make_use
     assert client.put(link).status_code == 405
     db.session.expire_all()
     assert mailing.mail_choices(amina) == {MailKind.ANNOUNCEMENT: True, MailKind.DIGEST: False,
-                                           MailKind.REMINDER: True, MailKind.SURVEY: True}
+                                           MailKind.REMINDER: True, MailKind.SURVEY: True,
+                                           MailKind.REVIEW_REQUEST: True}
     assert all(mailing.mail_choices(bilal).values())
 
 

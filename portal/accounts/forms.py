@@ -27,7 +27,7 @@ from portal.accounts.models import EARLIEST_BIRTH_YEAR, Gender, MailDelivery, Or
 from portal.accounts.services import password_problem
 from portal.i18n import LANGUAGE_NAMES
 from portal.inputs import MailableEmail
-from portal.mail import BULK_KINDS
+from portal.mail import BULK_KINDS, MailKind
 
 GENDER_LABELS = {
     Gender.FEMALE: _l("Female"),
@@ -151,7 +151,17 @@ class MailChoicesForm(FlaskForm):
         (MailDelivery.IMMEDIATE.value, _l("One by one, as soon as they are posted")),
         (MailDelivery.DAILY.value, _l("Together, once a day, in the daily digest")),
     ]))
+    review_delivery = RadioField(_l("Work handed in for me to review arrives"), default=MailDelivery.IMMEDIATE.value,
+                                 choices=choices([
+                                     (MailDelivery.IMMEDIATE.value, _l("One by one, as soon as it is handed in")),
+                                     (MailDelivery.DAILY.value, _l("Together, once a day, in the daily digest")),
+                                 ]))
     submit = SubmitField(_l("Save my mail choices"))
+
+    def offer(self, kinds: list[MailKind]) -> "MailChoicesForm":
+        """Offer only these bulk kinds (a trainee is not offered the mail of reviewers)."""
+        self.kinds.choices = choices((kind.value, BULK_KINDS[kind]) for kind in kinds)
+        return self
 
 
 class LoginForm(FlaskForm):

@@ -21,7 +21,7 @@ from portal.mail import BULK_KINDS, MailKind, send_mail
 
 UNSUBSCRIBE_SALT = "mail-unsubscribe"
 #: The bulk kinds a person may have gathered in the daily digest instead of sent one by one.
-DIGESTIBLE_KINDS = (MailKind.ANNOUNCEMENT,)
+DIGESTIBLE_KINDS = (MailKind.ANNOUNCEMENT, MailKind.REVIEW_REQUEST)
 
 
 #: The regions of the IANA time zone database; others ("US/Pacific", "Etc/GMT+3") are old aliases.
@@ -140,9 +140,19 @@ def choose_mail(user: User, kind: MailKind, receive: bool) -> bool:
     return True
 
 
+#: Bulk kinds that only reach those who review assignments (lecturers, coordinators, admins).
+FOR_REVIEWERS = (MailKind.REVIEW_REQUEST,)
+
+
+def offered_kinds(user: User) -> list[MailKind]:
+    """The bulk kinds the user's profile offers: those for reviewers only to people who review."""
+    reviews = user.is_staff or user.can_teach
+    return [kind for kind in BULK_KINDS if reviews or kind not in FOR_REVIEWERS]
+
+
 def set_mail_choices(user: User, wanted: set[MailKind]) -> None:
-    """The bulk kinds the user receives, as chosen on their profile; the others are turned off."""
-    for kind in BULK_KINDS:
+    """The bulk kinds the user receives, as chosen on their profile; the others offered are turned off."""
+    for kind in offered_kinds(user):
         choose_mail(user, kind, kind in wanted)
 
 

@@ -245,7 +245,9 @@ def edit_profile():
         "accounts/profile.html", form=form, sign_out_form=SignOutEverywhereForm(),
         sessions=services.active_sessions(current_user), end_session_form=EndSessionForm(),
         mail_form=MailChoicesForm(formdata=None, kinds=[kind.value for kind, on in choices.items() if on],
-                                  announcement_delivery=mailing.delivery_of(current_user, MailKind.ANNOUNCEMENT).value),
+                                  announcement_delivery=mailing.delivery_of(current_user, MailKind.ANNOUNCEMENT).value,
+                                  review_delivery=mailing.delivery_of(current_user, MailKind.REVIEW_REQUEST).value
+                                  ).offer(mailing.offered_kinds(current_user)),
     )
 
 
@@ -253,10 +255,12 @@ def edit_profile():
 @allow(SIGNED_IN)
 def save_mail_choices():
     """The bulk kinds of mail the person receives, as ticked on their profile."""
-    form = MailChoicesForm()
+    form = MailChoicesForm().offer(mailing.offered_kinds(current_user))
     if form.validate_on_submit():
         mailing.set_mail_choices(current_user, {MailKind(value) for value in form.kinds.data or []})
         mailing.choose_delivery(current_user, MailKind.ANNOUNCEMENT, MailDelivery(form.announcement_delivery.data))
+        if current_user.is_staff or current_user.can_teach:
+            mailing.choose_delivery(current_user, MailKind.REVIEW_REQUEST, MailDelivery(form.review_delivery.data))
         db.session.commit()
         flash(_("Your mail choices are saved."), "success")
     return redirect(url_for("accounts.edit_profile", _anchor="mail"))

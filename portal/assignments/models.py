@@ -103,6 +103,20 @@ class Submission(Model):
     def is_draft(self) -> bool:
         return self.status == SubmissionStatus.DRAFT
 
+    @property
+    def paragraphs(self) -> list[str]:
+        """The text's paragraphs (its non-empty lines), numbered from 1 where reviewers anchor their comments."""
+        return text_paragraphs(self.text)
+
+
+def text_paragraphs(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def same_words(text: str) -> str:
+    """Text with its runs of white space made one space, to find a quoted passage however it was spaced."""
+    return " ".join(text.split())
+
 
 class SubmissionFile(Model):
     """A file handed in, judged by its content and kept in the blob store under its SHA-256."""
@@ -146,10 +160,27 @@ class Review(Model):
     #: Percent of the rubric's points.
     score: Mapped[float]
     comment: Mapped[str] = mapped_column(Text, default="")
-    #: [{"quote": text quoted from the submission, "comment": text}]
+    #: [{"paragraph": its number in Submission.paragraphs, "quote": a passage of it or "", "comment": text}];
+    #: comments made before paragraphs were numbered have a quote and no paragraph.
     inline_comments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     outcome: Mapped[ReviewOutcome] = mapped_column(string_enum(ReviewOutcome))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     submission: Mapped[Submission] = relationship(back_populates="reviews")
     reviewer: Mapped[User | None] = relationship()
+
+    def comments_by_paragraph(self) -> dict[int, list[dict[str, Any]]]:
+        """The inline comments by the number of the paragraph they are anchored to (0: none found)."""
+        return anchored(self.submission.paragraphs, self.inline_comments or [])
+
+
+def anchored(paragraphs: list[str], notes: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
+    """Inline comments by paragraph number; one without a number goes to the first paragraph that holds its quote."""
+    found: dict[int, list[dict[str, Any]]] = {}
+    for note in notes:
+        number = note.get("paragraph")
+        if not isinstance(number, int) or not 1 <= number <= len(paragraphs):
+            quote = same_words(note.get("quote", ""))
+            number = next((n for n, text in enumerate(paragraphs, start=1) if quote and quote in same_words(text)), 0)
+        found.setdefault(number, []).append(note)
+    return found

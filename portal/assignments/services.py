@@ -3,15 +3,15 @@
 Services flush and never commit; views commit once. Every reviewer's act is audited."""
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, delete, false, func, or_, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy import ColumnElement, Select, delete, exists, false, func, or_, select, update
+from sqlalchemy.orm import Session, selectinload
 
-from portal.accounts.mailing import mail_user
-from portal.accounts.models import User
+from portal.accounts.mailing import language_of, mail_user
+from portal.accounts.models import MailDelivery, MailPreference, Role, User
 from portal.assignments.models import (
     CohortAssignment,
     Extension,
@@ -20,6 +20,7 @@ from portal.assignments.models import (
     Submission,
     SubmissionFile,
     SubmissionStatus,
+    same_words,
 )
 from portal.audit import record
 from portal.cohorts.models import Cohort, CohortMember, MembershipState, cohort_coordinators, cohort_courses
@@ -29,8 +30,10 @@ from portal.content.messages import N_
 from portal.courses.models import Assignment, AssignmentVersion, Course, course_lecturers
 from portal.courses.storage import put_blob
 from portal.db_types import rows_changed, utcnow
+from portal.digest import DigestItem
 from portal.extensions import db
 from portal.i18n import lazy_text as _l
+from portal.jobs.services import claim_delivery
 from portal.learning.services import check_completion
 from portal.links import external_url
 from portal.mail import MailKind
@@ -103,7 +106,8 @@ def submissions_of(user_id: int, assignment_id: int) -> list[Submission]:
     return list(db.session.scalars(
         select(Submission).where(Submission.user_id == user_id, Submission.assignment_id == assignment_id)
         .order_by(Submission.number.desc())
-        .options(selectinload(Submission.files), selectinload(Submission.reviews).selectinload(Review.reviewer))
+        .options(selectinload(Submission.files), selectinload(Submission.reviews).selectinload(Review.reviewer),
+                 selectinload(Submission.version).selectinload(AssignmentVersion.revision))
     ))
 
 
@@ -196,7 +200,87 @@ def submit(user: User, version: AssignmentVersion, cohort: Cohort | None, now: d
     db.session.expire(draft)
     record(user, "assignment.submitted", f"submission {draft.id}", submission_id=draft.id, late=late)
     db.session.flush()
+    tell_reviewers(draft, version)
     return draft
+
+
+def reviewers_of(submission: Submission, *, one_by_one: bool = False) -> Select[User]:
+    """Who may review the submission: the course's lecturers and the coordinators of its cohort (active
+    accounts, never its author); with `one_by_one`, only those who have not chosen the daily digest for it."""
+    course_id = select(Assignment.course_id).where(Assignment.id == submission.assignment_id).scalar_subquery()
+    lecturers = select(course_lecturers.c.user_id).where(course_lecturers.c.course_id == course_id)
+    coordinators = select(cohort_coordinators.c.user_id).where(cohort_coordinators.c.cohort_id == submission.cohort_id)
+    statement = (select(User).where(or_(User.id.in_(lecturers),
+                                        User.id.in_(coordinators) & User.role.in_((Role.COORDINATOR, Role.ADMIN))),
+                                    User.id != submission.user_id, User.is_active.is_(True), User.deleted_at.is_(None))
+                 .order_by(User.id))
+    if one_by_one:
+        daily = select(MailPreference.user_id).where(MailPreference.kind == MailKind.REVIEW_REQUEST,
+                                                     MailPreference.delivery == MailDelivery.DAILY)
+        statement = statement.where(User.id.not_in(daily))
+    return statement
+
+
+def tell_reviewers(submission: Submission, version: AssignmentVersion, *, second_review_by: User | None = None) -> int:
+    """Mail those who may review the work that it waits for them: handed in (reviewers who chose the daily digest
+    find it there instead), or a second review asked for by `second_review_by` (who is not told). Returns how many."""
+    course = db.session.get(Course, version.revision.course_id)
+    if course is None:
+        return 0
+    trainee = db.session.get(User, submission.user_id)
+    link = external_url("assignments.review_submission", submission_id=submission.id)
+    if second_review_by is None:
+        subject = _l("Work to review: %(title)s", title=version.title)
+    else:
+        subject = _l("A second review is asked for: %(title)s", title=version.title)
+    sent = 0
+    # A second review is asked of someone now: it is mailed even to those who chose the digest for new work.
+    for reviewer in db.session.scalars(reviewers_of(submission, one_by_one=second_review_by is None)):
+        if second_review_by is not None and reviewer.id == second_review_by.id:
+            continue
+        sent += mail_user(reviewer, MailKind.REVIEW_REQUEST, subject, "assignments/email/to_review.txt",
+                          version=version, course=course, trainee=trainee, submission=submission,
+                          second_review_by=second_review_by, link=link)
+    return sent
+
+
+def review_digest_items(session: Session, since: datetime, until: datetime) -> dict[int, list[DigestItem]]:
+    """The digest section of work to review: for each reviewer who chose the daily digest for it (and has not
+    turned it off), the work handed in to them in (since, until], with its trainee. Three queries."""
+    daily = (select(MailPreference.user_id).where(MailPreference.kind == MailKind.REVIEW_REQUEST,
+                                                  MailPreference.delivery == MailDelivery.DAILY,
+                                                  MailPreference.unsubscribed_at.is_(None)))
+    rows = session.execute(
+        select(Submission.id, Submission.user_id, Submission.number, Submission.submitted_at, Submission.cohort_id,
+               Assignment.course_id, AssignmentVersion.title, User.name)
+        .join(Assignment, Assignment.id == Submission.assignment_id)
+        .join(AssignmentVersion, AssignmentVersion.id == Submission.assignment_version_id)
+        .join(User, User.id == Submission.user_id)
+        .where(Submission.submitted_at > since, Submission.submitted_at <= until)
+        .order_by(Submission.submitted_at, Submission.id)).all()
+    if not rows:
+        return {}
+    lecturers: dict[int, set[int]] = defaultdict(set)
+    for course_id, user_id in session.execute(
+            select(course_lecturers.c.course_id, course_lecturers.c.user_id)
+            .where(course_lecturers.c.course_id.in_({row.course_id for row in rows}), course_lecturers.c.user_id.in_(daily))):
+        lecturers[course_id].add(user_id)
+    coordinators: dict[int, set[int]] = defaultdict(set)
+    for cohort_id, user_id in session.execute(
+            select(cohort_coordinators.c.cohort_id, cohort_coordinators.c.user_id)
+            .join(User, User.id == cohort_coordinators.c.user_id)
+            .where(cohort_coordinators.c.cohort_id.in_({row.cohort_id for row in rows if row.cohort_id}),
+                   cohort_coordinators.c.user_id.in_(daily), User.role.in_((Role.COORDINATOR, Role.ADMIN)))):
+        coordinators[cohort_id].add(user_id)
+    items: dict[int, list[DigestItem]] = defaultdict(list)
+    for row in rows:
+        item = DigestItem(heading=_l("Work to review: %(title)s", title=row.title),
+                          text=_l("%(name)s handed in version %(number)d.", name=row.name, number=row.number),
+                          url=external_url("assignments.review_submission", submission_id=row.id), when=row.submitted_at)
+        for user_id in lecturers[row.course_id] | coordinators.get(row.cohort_id or 0, set()):
+            if user_id != row.user_id:
+                items[user_id].append(item)
+    return dict(items)
 
 
 def reviewable_by(user: User) -> ColumnElement[bool]:
@@ -211,16 +295,45 @@ def reviewable_by(user: User) -> ColumnElement[bool]:
     )
 
 
-def review_queue(user: User) -> list[Submission]:
-    """What is waiting for review, oldest first, with trainee, assignment, course, cohort and reviews loaded."""
-    return list(db.session.scalars(
-        select(Submission).where(Submission.status.in_(WAITING), reviewable_by(user))
-        .order_by(Submission.submitted_at, Submission.id)
-        .limit(current_app.config["ASSIGNMENT_QUEUE_SIZE"])
-        .options(selectinload(Submission.user), selectinload(Submission.version)
-                 .selectinload(AssignmentVersion.revision), selectinload(Submission.reviews),
-                 selectinload(Submission.cohort))
-    ))
+def review_queue(user: User, cohort_id: int | None = None, assignment_id: int | None = None) -> Select[Submission]:
+    """What is waiting for this reviewer, oldest first, of one cohort and/or one assignment if given, with
+    trainee, assignment, course, cohort and reviews loaded: a select() for one page of the pager."""
+    statement = (select(Submission).where(Submission.status.in_(WAITING), reviewable_by(user))
+                 .order_by(Submission.submitted_at, Submission.id)
+                 .options(selectinload(Submission.user), selectinload(Submission.version)
+                          .selectinload(AssignmentVersion.revision), selectinload(Submission.reviews),
+                          selectinload(Submission.cohort)))
+    if cohort_id is not None:
+        statement = statement.where(Submission.cohort_id == cohort_id)
+    if assignment_id is not None:
+        statement = statement.where(Submission.assignment_id == assignment_id)
+    return statement
+
+
+@dataclass(frozen=True)
+class QueueChoice:
+    """A cohort or an assignment the reviewer may narrow the queue to, and how much of its work waits."""
+
+    id: int
+    name: str
+    waiting: int
+
+
+def queue_choices(user: User) -> tuple[list[QueueChoice], list[QueueChoice]]:
+    """The cohorts and the assignments (titled as their course's published revision states them) that have
+    work waiting for this reviewer: two queries, whatever the size of the queue."""
+    waiting = (Submission.status.in_(WAITING), reviewable_by(user))
+    cohorts = [QueueChoice(*row) for row in db.session.execute(
+        select(Cohort.id, Cohort.name, func.count(Submission.id)).join(Submission, Submission.cohort_id == Cohort.id)
+        .where(*waiting).group_by(Cohort.id, Cohort.name).order_by(Cohort.name, Cohort.id))]
+    assignments = [QueueChoice(*row) for row in db.session.execute(
+        select(Assignment.id, AssignmentVersion.title, func.count(Submission.id))
+        .join(Assignment, Assignment.id == Submission.assignment_id)
+        .join(Course, Course.id == Assignment.course_id)
+        .join(AssignmentVersion, (AssignmentVersion.assignment_id == Assignment.id)
+              & (AssignmentVersion.revision_id == Course.published_revision_id))
+        .where(*waiting).group_by(Assignment.id, AssignmentVersion.title).order_by(AssignmentVersion.title, Assignment.id))]
+    return cohorts, assignments
 
 
 def queue_count(user: User) -> int:
@@ -259,7 +372,7 @@ def score_of(version: AssignmentVersion, levels: dict[str, int]) -> tuple[float,
 
 
 def record_review(submission: Submission, reviewer: User, levels: dict[str, int], comment: str,
-                  outcome: ReviewOutcome, inline_comments: list[dict[str, str]] | None = None,
+                  outcome: ReviewOutcome, inline_comments: list[dict[str, Any]] | None = None,
                   ask_second: bool = False) -> Review:
     """Review the work with the filled rubric, once per reviewer. Alone, the review returns it (passed, or to
     be revised) and the trainee is told by email; with `ask_second`, it waits for a second reviewer; a second
@@ -271,10 +384,7 @@ def record_review(submission: Submission, reviewer: User, levels: dict[str, int]
                          "or change the levels."), score=f"{score:g}", mark=f"{version.pass_mark:g}")
     if outcome == ReviewOutcome.REVISE and score >= version.pass_mark and not comment.strip():
         raise Refused(N_("Say in the comment what to revise."))
-    for note in inline_comments or []:
-        if " ".join(note["quote"].split()) not in " ".join(submission.text.split()):
-            raise Refused(N_("“%(quote)s” is not in the text: copy the passage you comment on exactly."),
-                          quote=note["quote"][:80])
+    inline_comments = anchor_comments(submission, inline_comments or [])
     earlier = list(submission.reviews)
     if submission.status == SubmissionStatus.SECOND_REVIEW:
         if any(review.reviewer_id == reviewer.id for review in earlier):
@@ -298,7 +408,32 @@ def record_review(submission: Submission, reviewer: User, levels: dict[str, int]
     record(reviewer, "assignment.reviewed", f"submission {submission.id}", submission_id=submission.id,
            outcome=str(outcome), score=score, levels=levels, status=str(status))
     _tell_trainee(submission, status)
+    if status == SubmissionStatus.SECOND_REVIEW:
+        tell_reviewers(submission, version, second_review_by=reviewer)
     return review
+
+
+def anchor_comments(submission: Submission, notes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Tie each inline comment to a paragraph of the text: the one the reviewer chose (its quote, if any, must be
+    in it), or the first that holds its quote; a comment with neither, or a quote found nowhere, is refused."""
+    paragraphs = submission.paragraphs
+    kept = []
+    for note in notes:
+        number, quote = note.get("paragraph"), note.get("quote", "")
+        if number is not None and not (isinstance(number, int) and 1 <= number <= len(paragraphs)):
+            raise Refused(N_("The text has no paragraph %(number)s."), number=number)
+        if number is None:
+            if not quote:
+                raise Refused(N_("Choose the paragraph each comment is about, or quote a passage of it."))
+            number = next((n for n, text in enumerate(paragraphs, start=1) if same_words(quote) in same_words(text)), None)
+            if number is None:
+                raise Refused(N_("“%(quote)s” is not in the text: copy the passage you comment on exactly."),
+                              quote=quote[:80])
+        elif quote and same_words(quote) not in same_words(paragraphs[number - 1]):
+            raise Refused(N_("“%(quote)s” is not in paragraph %(number)d: copy the passage you comment on exactly."),
+                          quote=quote[:80], number=number)
+        kept.append({"paragraph": number, "quote": quote, "comment": note["comment"]})
+    return kept
 
 
 def _returned_as(version: AssignmentVersion, outcome: ReviewOutcome) -> SubmissionStatus:
@@ -359,6 +494,77 @@ def decide(submission: Submission, coordinator: User, review_id: int) -> None:
     _tell_trainee(submission, status)
 
 
+# Reminders before the due date
+
+#: Reminders of work not yet handed in, by name, and how long before the due date each is sent.
+REMINDER_LEADS = {"3d": timedelta(days=3), "1d": timedelta(days=1)}
+
+
+def _due_reminders(name: str, now: datetime) -> Select[int, int, datetime]:
+    """(assignment id, user id, due date) of the reminders called `name` due at `now`: active members of a
+    cohort that runs the course and has a due date for its assignment (or their own extension), who have handed in nothing and
+    have not turned reminders off. A reminder's window runs to the next shorter lead, so one due date
+    gets each reminder at most once, and none of them once it has passed."""
+    lead = REMINDER_LEADS[name]
+    shorter = [other for other in REMINDER_LEADS.values() if other < lead]
+    earliest = now + max(shorter) if shorter else now
+    due = func.coalesce(Extension.due_at, CohortAssignment.due_at)
+    handed_in = select(Submission.id).where(Submission.user_id == CohortMember.user_id,
+                                            Submission.assignment_id == CohortAssignment.assignment_id,
+                                            Submission.status != SubmissionStatus.DRAFT)
+    turned_off = select(MailPreference.user_id).where(MailPreference.user_id == CohortMember.user_id,
+                                                      MailPreference.kind == MailKind.REMINDER,
+                                                      MailPreference.unsubscribed_at.is_not(None))
+    runs_course = select(cohort_courses.c.course_id).where(cohort_courses.c.cohort_id == CohortAssignment.cohort_id,
+                                                          cohort_courses.c.course_id == Assignment.course_id)
+    return (select(CohortAssignment.assignment_id, CohortMember.user_id, due)
+            .join(Assignment, Assignment.id == CohortAssignment.assignment_id)
+            .join(CohortMember, CohortMember.cohort_id == CohortAssignment.cohort_id)
+            .join(User, User.id == CohortMember.user_id)
+            .outerjoin(Extension, (Extension.assignment_id == CohortAssignment.assignment_id)
+                       & (Extension.user_id == CohortMember.user_id))
+            .where(CohortMember.state == MembershipState.ACTIVE, User.is_active.is_(True), User.deleted_at.is_(None),
+                   due > earliest, due <= now + lead, exists(runs_course), ~exists(handed_in), ~exists(turned_off))
+            .order_by(CohortAssignment.assignment_id, CohortMember.user_id))
+
+
+def reminder_key(assignment_id: int, user_id: int, due_at: datetime, name: str) -> str:
+    """The delivery a reminder claims: a due date moved (an extension) is reminded of afresh."""
+    return f"assignment-reminder:{assignment_id}:{user_id}:{due_at.astimezone(UTC).isoformat()}:{name}"
+
+
+def send_due_reminders(now: datetime) -> int:
+    """Mail the reminders due at `now` (three days and one day before the due date) of work not handed in,
+    each once: every reminder is claimed (portal.jobs claim_delivery) and the claims are committed before
+    any mail leaves, so another worker, or this job run again, sends none twice. Returns how many were sent."""
+    claimed: list[tuple[int, int, datetime, str]] = []
+    for name in REMINDER_LEADS:
+        for assignment_id, user_id, due_at in db.session.execute(_due_reminders(name, now)).all():
+            if claim_delivery(reminder_key(assignment_id, user_id, due_at, name)):
+                claimed.append((assignment_id, user_id, due_at, name))
+    db.session.commit()
+    if not claimed:
+        return 0
+    versions = {version.assignment_id: (version, course) for version, course in db.session.execute(
+        select(AssignmentVersion, Course).join(Assignment, Assignment.id == AssignmentVersion.assignment_id)
+        .join(Course, (Course.id == Assignment.course_id) & (Course.published_revision_id == AssignmentVersion.revision_id))
+        .where(AssignmentVersion.assignment_id.in_({row[0] for row in claimed}))
+        .options(selectinload(AssignmentVersion.assignment), selectinload(AssignmentVersion.revision)))}
+    users = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_({row[1] for row in claimed})))}
+    sent = 0
+    for assignment_id, user_id, due_at, name in claimed:
+        if assignment_id not in versions:
+            continue  # no longer in the course's published revision
+        version, course = versions[assignment_id]
+        user = users[user_id]
+        words = version.in_language(language_of(user))
+        sent += mail_user(user, MailKind.REMINDER, _l("Due soon: %(title)s", title=words.title),
+                          "assignments/email/reminder.txt", version=version, title=words.title, course=course,
+                          due_at=due_at, lead=name, link=external_url("assignments.show_assignment", slug=course.slug,
+                                                                      key=version.assignment.key))
+    return sent
+
+
 def passed_assignments(user_id: int, course_ids: list[int]) -> dict[int, set[int]]:
     """{course id: ids of the assignments the trainee has passed}: one query."""
     passed: dict[int, set[int]] = defaultdict(set)
@@ -374,11 +580,17 @@ def passed_assignments(user_id: int, course_ids: list[int]) -> dict[int, set[int
 
 def assignment_results(course_id: int, user_ids: list[int]) -> dict[int, dict[int, AssignmentResult]]:
     """{user id: {assignment id: their latest version's status, lateness and score}} for the reports: one query."""
+    return results_in([course_id], user_ids)
+
+
+def results_in(course_ids: list[int], user_ids: list[int] | Select[int]) -> dict[int, dict[int, AssignmentResult]]:
+    """Where each trainee stands on each assignment of these courses (their latest version, or the one that passed),
+    by user id and assignment id: one query, for the cohort pages and the yearly report alike."""
     results: dict[int, dict[int, AssignmentResult]] = defaultdict(dict)
     rows = db.session.execute(
         select(Submission.user_id, Submission.assignment_id, Submission.status, Submission.is_late, Submission.score)
         .join(Assignment, Assignment.id == Submission.assignment_id)
-        .where(Assignment.course_id == course_id, Submission.user_id.in_(user_ids))
+        .where(Assignment.course_id.in_(course_ids), Submission.user_id.in_(user_ids))
         .order_by(Submission.number)
     )
     for user_id, assignment_id, status, is_late, score in rows:

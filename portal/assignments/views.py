@@ -5,13 +5,13 @@ Submissions are private: anyone but their author and those who may review them g
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime
+from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from portal.accounts.access import SIGNED_IN, allow
+from portal.accounts.mailing import recipient_time, zone_of
 from portal.accounts.models import Role, User
 from portal.assignments import services
 from portal.assignments.forms import (
@@ -31,6 +31,7 @@ from portal.courses.services import course_to_learn, is_enrolled
 from portal.courses.storage import blob_response
 from portal.db_types import utcnow
 from portal.extensions import db
+from portal.inputs import paginate
 
 bp = Blueprint("assignments", __name__, template_folder="templates")
 STAFF = (Role.LECTURER, Role.COORDINATOR)
@@ -43,7 +44,7 @@ def refusal_text(error: services.Refused) -> str:
         if isinstance(value, Problem):
             value = _(value.message, **value.params)
         elif isinstance(value, datetime):
-            value = format_datetime(value, "medium")
+            value = recipient_time(value, zone_of(current_user))
         params[name] = value
     return _(error.message, **params)
 
@@ -69,6 +70,7 @@ def show_assignment(slug: str, key: str):
         "assignments/assignment.html", course=course, version=version, submissions=submissions, draft=draft,
         form=form, remove_form=RemoveFileForm(), due=due, is_late_now=due.is_past(utcnow()),
         may_write=services.may_start_version(version, submissions),
+        zone_name=str(zone_of(current_user)).replace("_", " "),
     )
 
 
@@ -157,7 +159,19 @@ def view_file(submission_id: int, file_id: int):
 @bp.route("/reviews")
 @allow(*STAFF)
 def review_queue():
-    return render_template("assignments/queue.html", submissions=services.review_queue(current_user))
+    """What waits for the reviewer, oldest first, a page at a time, narrowed to a cohort or an assignment."""
+    cohorts, assignments = services.queue_choices(current_user)
+    cohort_id = chosen_id(request.args.get("cohort", ""), cohorts)
+    assignment_id = chosen_id(request.args.get("assignment", ""), assignments)
+    page = paginate(services.review_queue(current_user, cohort_id, assignment_id),
+                    current_app.config["ASSIGNMENT_QUEUE_SIZE"])
+    return render_template("assignments/queue.html", page=page, cohorts=cohorts, assignments=assignments,
+                           cohort_id=cohort_id, assignment_id=assignment_id)
+
+
+def chosen_id(raw: str, choices: list[services.QueueChoice]) -> int | None:
+    """The id a filter of the queue names, if it is one of its choices (anything else shows the whole queue)."""
+    return int(raw) if raw.isdigit() and len(raw) < 12 and int(raw) in {choice.id for choice in choices} else None
 
 
 def rubric_levels(version) -> dict[str, int]:
@@ -174,14 +188,17 @@ def rubric_levels(version) -> dict[str, int]:
 INLINE_COMMENTS = 5
 
 
-def inline_comments() -> list[dict[str, str]]:
-    """The passages quoted from the text (`quote-N`) with their comments (`note-N`), those filled in."""
-    notes = []
+def inline_comments() -> list[dict[str, Any]]:
+    """The comments on passages of the text: each a paragraph's number (`paragraph-N`), an optional passage
+    quoted from it (`quote-N`) and the comment (`note-N`), those with a comment."""
+    notes: list[dict[str, Any]] = []
     for number in range(1, INLINE_COMMENTS + 1):
+        paragraph = request.form.get(f"paragraph-{number}", "").strip()
         quote = request.form.get(f"quote-{number}", "").strip()[:1000]
         note = request.form.get(f"note-{number}", "").strip()[:2000]
-        if quote and note:
-            notes.append({"quote": quote, "comment": note})
+        if note:
+            notes.append({"paragraph": int(paragraph) if paragraph.isdigit() and len(paragraph) < 7 else None,
+                          "quote": quote, "comment": note})
     return notes
 
 
@@ -273,7 +290,7 @@ def cohort_assignments(cohort_id: int):
         extension = ExtensionForm(formdata=None)
         extension.trainee.choices = [(member.id, member.name) for member in members]
         forms.append((course, version, settings, extension))
-    return render_template("assignments/cohort.html", cohort=cohort, forms=forms)
+    return render_template("assignments/cohort.html", cohort=cohort, forms=forms, utc=UTC)
 
 
 def as_utc(moment: datetime | None) -> datetime | None:
@@ -289,4 +306,13 @@ def init_app(app: Flask) -> None:
                 return 0
             return services.queue_count(current_user)
         return {"assignments_waiting": count}
+
+    @app.context_processor
+    def viewer_time() -> dict[str, Any]:
+        """`local_time(moment)`: a moment in the viewer's own time zone (their profile's), with its UTC offset."""
+        def local_time(moment: datetime | None) -> str:
+            if moment is None:
+                return ""
+            return recipient_time(moment, zone_of(current_user) if current_user.is_authenticated else UTC)
+        return {"local_time": local_time}
 

@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 ASSIGNMENT_FILE = re.compile(r"^assignment(?:-[a-z0-9]+(?:-[a-z0-9]+)*)?\.yaml$")
 KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ASSIGNMENT_FIELDS = {"key", "title", "instructions", "instructions_file", "submission", "rubric", "pass_mark",
-                     "resubmission", "template"}
+                     "resubmission", "template", "translations"}
+TRANSLATION_FIELDS = {"title", "instructions", "instructions_file", "rubric"}
 SUBMISSION_FIELDS = {"text", "files"}
 FILES_FIELDS = {"kinds", "count", "max_mb"}
 CRITERION_FIELDS = {"id", "title", "levels"}
@@ -43,23 +44,12 @@ def read_assignment(reader: "_Reader", folder: str, name: str, position: int) ->
                        key=key)
     title = reader.required_text(data, path, "title", 200)
     used: set[str] = set()
-    instructions_html, instructions_source = "", b""
-    if ("instructions" in data) == ("instructions_file" in data):
+    found = read_instructions(reader, data, path, folder, used)
+    if found is None:
         reader.problem(path, data.line, N_("give the instructions as 'instructions' (Markdown) or as "
                                            "'instructions_file' (a Markdown file in the module), one of the two"))
-    elif "instructions" in data:
-        text = reader.optional_text(data, path, "instructions", 20000)
-        instructions_source = text.encode()
-        instructions_html = reader.markdown(path, text, reader.resolver(folder), line_offset=data.line_of("instructions"))
-    else:
-        named = module_file(reader, data, path, folder, "instructions_file")
-        if named and not named.endswith(".md"):
-            reader.problem(path, data.line_of("instructions_file"), N_("instructions_file must be a Markdown file (.md)"))
-        elif named:
-            used.add(PurePosixPath(named).relative_to(folder).as_posix())
-            text = reader.text(named) or ""
-            instructions_source = reader.files[named]
-            instructions_html = reader.markdown(named, text, reader.resolver(folder))
+        found = "", b""
+    instructions_html, instructions_source = found
     allows_text, kinds, count, max_mb = read_submission(reader, data, path)
     rubric = read_rubric(reader, data, path)
     pass_mark = data.get("pass_mark")
@@ -77,10 +67,98 @@ def read_assignment(reader: "_Reader", folder: str, name: str, position: int) ->
             _, refusal = judge_document(template, reader.files[template], frozenset(DOCUMENT_KINDS), MAX_TEMPLATE_BYTES)
             if refusal:
                 reader.problems.append(refusal)
-    fingerprint = hashlib.sha256(reader.files[path] + instructions_source
+    translations, translated_sources = read_translations(reader, data, path, folder, rubric, used)
+    fingerprint = hashlib.sha256(reader.files[path] + instructions_source + translated_sources
                                  + (reader.files[template] if template else b"")).hexdigest()
     return AssignmentSpec(key, title, instructions_html, allows_text, kinds, count, max_mb, rubric, float(pass_mark),
-                          resubmission is not False, template, fingerprint, position), used
+                          resubmission is not False, template, fingerprint, position, translations), used
+
+
+def read_instructions(reader: "_Reader", data: Located, path: str, folder: str,
+                      used: set[str]) -> tuple[str, bytes] | None:
+    """Instructions given as `instructions` (Markdown) or `instructions_file` (a Markdown file of the module):
+    their HTML and source; None when neither is given."""
+    if "instructions" in data and "instructions_file" in data:
+        reader.problem(path, data.line_of("instructions_file"), N_("give the instructions as 'instructions' (Markdown) or "
+                                                                   "as 'instructions_file' (a Markdown file in the "
+                                                                   "module), one of the two"))
+        return "", b""
+    if "instructions" in data:
+        text = reader.optional_text(data, path, "instructions", 20000)
+        return reader.markdown(path, text, reader.resolver(folder), line_offset=data.line_of("instructions")), text.encode()
+    if "instructions_file" in data:
+        named = module_file(reader, data, path, folder, "instructions_file")
+        if named and not named.endswith(".md"):
+            reader.problem(path, data.line_of("instructions_file"), N_("instructions_file must be a Markdown file (.md)"))
+        elif named:
+            used.add(PurePosixPath(named).relative_to(folder).as_posix())
+            return reader.markdown(named, reader.text(named) or "", reader.resolver(folder)), reader.files[named]
+        return "", b""
+    return None
+
+
+def read_translations(reader: "_Reader", data: Located, path: str, folder: str, rubric: tuple[dict[str, Any], ...],
+                      used: set[str]) -> tuple[dict[str, dict[str, Any]], bytes]:
+    """The assignment's words in the languages course.yaml declares: {language: {title, instructions_html, rubric}}
+    (instructions and rubric may be left out: the original's are shown), and the translated sources read."""
+    translations: dict[str, dict[str, Any]] = {}
+    sources = b""
+    for language, entry in reader.translation_entries(data, path, TRANSLATION_FIELDS).items():
+        title = reader.required_text(entry, path, "title", 200)
+        instructions = read_instructions(reader, entry, path, folder, used)
+        html, source = instructions if instructions is not None else ("", b"")
+        sources += source
+        words = read_translated_rubric(reader, entry, path, rubric) if "rubric" in entry else []
+        translations[language] = {"title": title, "instructions_html": html, "rubric": words}
+    return translations, sources
+
+
+def read_translated_rubric(reader: "_Reader", entry: Located, path: str,
+                           original: tuple[dict[str, Any], ...]) -> list[dict[str, Any]]:
+    """A translation's rubric: every criterion of the original, by its id, with its title and each level's
+    descriptor in the other language, and the same levels (the same points) as the original."""
+    raw = entry.get("rubric")
+    if not isinstance(raw, list):
+        reader.problem(path, entry.line_of("rubric"), N_("a translation's rubric must be a list of the criteria, each "
+                                                         "with its id, title and levels"))
+        return []
+    by_id = {criterion["id"]: criterion for criterion in original}
+    given: dict[str, dict[str, Any]] = {}
+    for item in raw:
+        if not isinstance(item, Located):
+            reader.problem(path, entry.line_of("rubric"), N_("each criterion must be a mapping with an id, a title and "
+                                                             "levels"))
+            continue
+        reader.unknown_fields(item, path, CRITERION_FIELDS)
+        criterion_id = item.get("id")
+        if not isinstance(criterion_id, str) or criterion_id not in by_id:
+            reader.problem(path, item.line_of("id"), N_("the rubric has no criterion '%(id)s'"), id=str(criterion_id)[:80])
+            continue
+        levels = item.get("levels")
+        points = sorted(float(value) for level in (levels if isinstance(levels, list) else [])
+                        if isinstance(level, Located) and isinstance(value := level.get("points"), (int, float))
+                        and not isinstance(value, bool))
+        expected = [level["points"] for level in by_id[criterion_id]["levels"]]
+        if not isinstance(levels, list) or len(levels) != len(expected) or points != expected:
+            reader.problem(path, item.line_of("levels"), N_("the levels of criterion '%(id)s' must have the points of "
+                                                            "the original's: %(points)s"),
+                           id=criterion_id, points=", ".join(f"{value:g}" for value in expected))
+            continue
+        for level in levels:
+            reader.unknown_fields(level, path, LEVEL_FIELDS)
+        given[criterion_id] = {
+            "id": criterion_id, "title": reader.required_text(item, path, "title", 200),
+            "levels": sorted(({"points": float(level["points"]),
+                               "descriptor": reader.required_text(level, path, "descriptor", 1000)} for level in levels),
+                             key=lambda level: level["points"])}
+    mentioned = {item.get("id") for item in raw if isinstance(item, Located)}
+    missing = [criterion["id"] for criterion in original if criterion["id"] not in mentioned]
+    if missing:
+        reader.problem(path, entry.line_of("rubric"), N_("the translation's rubric leaves out %(ids)s: translate every "
+                                                         "criterion"), ids=", ".join(missing))
+    if len(given) != len(original):
+        return []
+    return [given[criterion["id"]] for criterion in original]
 
 
 def module_file(reader: "_Reader", data: Located, path: str, folder: str, name: str) -> str:

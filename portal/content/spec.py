@@ -108,6 +108,8 @@ class AssignmentSpec:
     template: str              #: path of the template file in the course folder, or ""
     content_hash: str
     position: int = 1
+    #: {language: {title, instructions_html ("" for the original's), rubric ([] for the original's)}}
+    translations: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def max_points(self) -> float:
@@ -169,12 +171,15 @@ class CourseSpec:
                 "modules": [sum(language in module.translations for module in self.modules), len(self.modules)],
                 "lessons": [sum(language in lesson.translations for lesson in self.lessons), len(self.lessons)],
                 "questions": [sum(language in question.translations for question in questions), len(questions)],
+                "assignments": [sum(language in assignment.translations for assignment in self.assignments),
+                                len(self.assignments)],
             }
             for language in sorted(self.translations)
         }
 
     def titles_in(self, language: str) -> dict[str, str]:
-        """{"module/<key>" | "lesson/<key>" | "quiz/<key>": title} of the parts translated into `language`."""
+        """{"module/<key>" | "lesson/<key>" | "quiz/<key>" | "assignment/<key>": title} of the parts translated into
+        `language`."""
         titles = {}
         for module in self.modules:
             if language in module.translations:
@@ -183,6 +188,8 @@ class CourseSpec:
                            for lesson in module.lessons if language in lesson.translations})
             if module.quiz and language in module.quiz.translations:
                 titles[f"quiz/{module.quiz.key}"] = module.quiz.translations[language]["title"]
+            titles.update({f"assignment/{assignment.key}": assignment.translations[language]["title"]
+                           for assignment in module.assignments if language in assignment.translations})
         return titles
 
     @property

@@ -247,7 +247,7 @@ def _add_content(course: Course, revision: CourseRevision, spec: CourseSpec) -> 
                 max_files=assignment_spec.max_files, max_file_mb=assignment_spec.max_file_mb,
                 rubric=list(assignment_spec.rubric), pass_mark=assignment_spec.pass_mark,
                 allows_resubmission=assignment_spec.allows_resubmission, template_path=assignment_spec.template,
-                content_hash=assignment_spec.content_hash,
+                content_hash=assignment_spec.content_hash, translations=assignment_spec.translations,
             ))
         quiz_spec = module_spec.quiz
         if quiz_spec is None:

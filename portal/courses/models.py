@@ -5,6 +5,7 @@ revision, the content as it stood then (Module, LessonVersion, QuizVersion, Ques
 Progress and attempts point at the stable rows or at the version they were made on, so a new
 revision never loses them. Quiz content lives here because it is part of a course revision; the
 quizzes package holds attempts and grading."""
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -377,6 +378,9 @@ class AssignmentVersion(Model):
     #: The template's path among the revision's files, or "" when there is none.
     template_path: Mapped[str] = mapped_column(String(500), default="")
     content_hash: Mapped[str] = mapped_column(String(64))
+    #: {language: {title, instructions_html, rubric}}: the rubric with the same criteria, levels and points,
+    #: its titles and descriptors in that language.
+    translations: Mapped[dict[str, dict[str, Any]]] = mapped_column(JSON, default=dict, server_default="{}")
 
     assignment: Mapped[Assignment] = relationship()
     revision: Mapped[CourseRevision] = relationship()
@@ -385,6 +389,27 @@ class AssignmentVersion(Model):
     @property
     def max_points(self) -> float:
         return sum(max(level["points"] for level in criterion["levels"]) for criterion in self.rubric)
+
+    def in_language(self, language: str) -> "AssignmentWords":
+        """Title, instructions and rubric in `language` where the assignment is translated into it, else in the
+        course's own language (the revision's, loaded with it)."""
+        translation = (self.translations or {}).get(language)
+        if not translation or language == self.revision.language:
+            return AssignmentWords(self.revision.language, self.title, self.instructions_html, self.rubric)
+        return AssignmentWords(language, translation.get("title") or self.title,
+                               translation.get("instructions_html") or self.instructions_html,
+                               translation.get("rubric") or self.rubric)
+
+
+@dataclass(frozen=True)
+class AssignmentWords:
+    """An assignment's words as one reader gets them; scoring always uses the version's own rubric (a
+    translation's has the same criteria, levels and points)."""
+
+    language: str
+    title: str
+    instructions_html: str
+    rubric: list[dict[str, Any]]
 
 
 class CourseFile(Model):

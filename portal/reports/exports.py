@@ -12,7 +12,8 @@ from portal.surveys.exports import fewer_than
 from portal.surveys.services import SurveyFigures
 
 GROUP_HEADER = ["code", "group", "trainees", "enrolled", "started", "completed", "completion rate %", "certified",
-                "hours delivered", "hours in lessons completed"]
+                "hours delivered", "hours in lessons completed", "assignments handed in", "assignments passed",
+                "assignments late"]
 
 
 def tables(report: YearlyReport) -> list[tuple[str, list[str], list[list]]]:
@@ -27,24 +28,29 @@ def tables(report: YearlyReport) -> list[tuple[str, list[str], list[list]]]:
         [_("Sessions held"), report.sessions_held],
         [_("Attendance"), "" if report.attendance_rate is None else round(report.attendance_rate, 1)],
         *survey_summary(report),
+        [_("Assignments set"), totals.assignments], [_("Assignments handed in"), totals.assignments_submitted],
+        [_("Assignments passed"), totals.assignments_passed], [_("Assignments handed in late"), totals.assignments_late],
     ]
     result = [(_("Summary"), ["figure", "value"], summary),
               (_("Funnel"), ["stage", "count"], [[stage_names()[stage], count] for stage, count in report.funnel()])]
     for dimension in DIMENSIONS:
         rows = [[counts.key, group_name(dimension, counts.key), counts.trainees, counts.enrolled, counts.started,
                  counts.completed, round(counts.completion_rate, 1), counts.certified, round(counts.hours, 1),
-                 round(counts.lesson_hours, 1)]
+                 round(counts.lesson_hours, 1), counts.assignments_submitted, counts.assignments_passed,
+                 counts.assignments_late]
                 for counts in report.by(dimension)]
         result.append((dimension_titles()[dimension], GROUP_HEADER, rows))
     cohort_rows = [[line.cohort.name, line.cohort.starts_on.isoformat(), line.cohort.ends_on.isoformat(),
                     line.counts.trainees, line.counts.enrolled, line.counts.completed, line.counts.certified,
                     round(line.counts.hours, 1), round(line.counts.lesson_hours, 1), line.sessions_held,
-                    "" if line.attendance_rate is None else round(line.attendance_rate, 1)]
+                    "" if line.attendance_rate is None else round(line.attendance_rate, 1),
+                    line.counts.assignments_submitted, line.counts.assignments_passed, line.counts.assignments_late]
                    for line in report.cohort_lines]
     result.append((_("Surveys"), ["survey", "respondents", "satisfaction %", "net promoter score"],
                    [[survey_kinds()[figures.kind], *survey_cells(figures)] for figures in report.surveys]))
     result.append((_("By cohort"), ["cohort", "starts on", "ends on", "trainees", "enrolled", "completed", "certified",
-                                    "hours delivered", "hours in lessons completed", "sessions held", "attendance %"], cohort_rows))
+                                    "hours delivered", "hours in lessons completed", "sessions held", "attendance %",
+                                    "assignments handed in", "assignments passed", "assignments late"], cohort_rows))
     return result
 
 

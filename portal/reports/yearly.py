@@ -16,10 +16,11 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import Gender, OrganisationType, User
+from portal.assignments.services import results_in
 from portal.certificates.models import Certificate
 from portal.cohorts.models import Cohort, CohortMember, MembershipState
 from portal.cohorts.reports import AttendanceFigures, count_attendance
-from portal.courses.models import Course, LessonVersion
+from portal.courses.models import AssignmentVersion, Course, LessonVersion
 from portal.db_types import utcnow
 from portal.extensions import db
 from portal.learning.models import CourseCompletion, LessonCompletion
@@ -60,6 +61,11 @@ class Place:
     hours: float
     #: Minutes of the lessons completed, whether or not the course was.
     lesson_minutes: int = 0
+    #: The course's assignments, and of them those handed in, passed, and handed in late (as the cohort page says).
+    assignments: int = 0
+    submitted: int = 0
+    passed: int = 0
+    late: int = 0
 
 
 @dataclass(slots=True)
@@ -74,6 +80,10 @@ class Counts:
     certified: int = 0
     hours: float = 0.0
     lesson_minutes: int = 0
+    assignments: int = 0
+    assignments_submitted: int = 0
+    assignments_passed: int = 0
+    assignments_late: int = 0
 
     def add(self, place: Place) -> None:
         self.people.add(place.person.id)
@@ -83,6 +93,10 @@ class Counts:
         self.certified += place.certified
         self.hours += place.hours if place.completed else 0.0
         self.lesson_minutes += place.lesson_minutes
+        self.assignments += place.assignments
+        self.assignments_submitted += place.submitted
+        self.assignments_passed += place.passed
+        self.assignments_late += place.late
 
     @property
     def trainees(self) -> int:
@@ -249,6 +263,13 @@ def yearly_report(cohorts: list[Cohort], start: date, end: date) -> YearlyReport
                       .where(Certificate.course_id.in_(course_ids), Certificate.user_id.in_(member_ids),
                              Certificate.revoked_at.is_(None)))
     attendance = _attendance(cohorts, members, now)
+    assignments: dict[int, list[int]] = defaultdict(list)
+    for revision_id, assignment_id in db.session.execute(
+        select(AssignmentVersion.revision_id, AssignmentVersion.assignment_id)
+        .where(AssignmentVersion.revision_id.in_([r.id for r in revisions.values() if r]))
+    ):
+        assignments[revision_id].append(assignment_id)
+    results = results_in(course_ids, member_ids) if assignments else {}
 
     places: list[Place] = []
     lines: list[CohortLine] = []
@@ -262,8 +283,12 @@ def yearly_report(cohorts: list[Cohort], start: date, end: date) -> YearlyReport
             for person in members[cohort.id]:
                 met = person.id not in figures or figures[person.id].meets(cohort.attendance_required_percent)
                 pair = (person.id, course.id)
+                work = [result for assignment_id, result in results.get(person.id, {}).items()
+                        if assignment_id in assignments[revision.id] and result.status != "draft"]
                 place = Place(cohort.id, course.id, person, pair in started, pair in completed and met,
-                              pair in certified, revision.estimated_hours, lesson_minutes.get(pair, 0))
+                              pair in certified, revision.estimated_hours, lesson_minutes.get(pair, 0),
+                              len(assignments[revision.id]), len(work), sum(result.is_passed for result in work),
+                              sum(result.is_late for result in work))
                 places.append(place)
                 counts.add(place)
         held = max((f.ended for f in figures.values()), default=0)

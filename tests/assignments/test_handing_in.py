@@ -1,5 +1,6 @@
 """Handing in: drafts saved by plain posts and by autosave, files judged by content, due dates and lateness."""
 import io
+import re
 import zipfile
 from datetime import UTC, datetime, timedelta
 
@@ -29,7 +30,7 @@ def test_the_page_shows_instructions_rubric_due_date_and_template(client_for, pe
     client = client_for(people["amina"])
     page = client.get(PAGE).get_data(as_text=True)
     assert "<strong>two pages</strong>" in page and "Official statistics with citations." in page
-    assert "Dec 10, 2026" in page and "Download the template" in page
+    assert "December 10, 2026" in page and "Download the template" in page
     template = client.get(f"{PAGE}/template")
     assert template.headers["Content-Disposition"].startswith("attachment")
     assert "word/document.xml" in zipfile.ZipFile(io.BytesIO(template.data)).namelist()
@@ -84,6 +85,7 @@ def test_late_work_is_marked_late_or_refused_and_an_extension_lets_it_in(client_
     client = client_for(people["amina"])
     page = client.submit(PAGE, {"text": "Late.", "submit": "Hand in"}, follow_redirects=True).get_data(as_text=True)
     assert "does not accept late work" in page and only_submission().status == SubmissionStatus.DRAFT
+    assert re.search(r"The work was due on .+ GMT", page), "the due date as the trainee's own zone gives it"
     services.grant_extension(cohort, people["amina"], assignment_id, datetime.now(UTC) + timedelta(days=2),
                              people["coordinator"])
     db.session.commit()
@@ -108,6 +110,10 @@ def test_coordinator_sets_due_dates_and_extensions_in_the_cohort_page(client_for
     client.submit(url, {"assignment": assignment_id, "due_at": "2026-12-10T17:00", "is_blind": "y", "save": "Save"})
     setting = db.session.scalars(select(CohortAssignment)).one()
     assert setting.due_at == datetime(2026, 12, 10, 17, 0, tzinfo=UTC) and setting.is_blind and not setting.accepts_late
+    people["coordinator"].time_zone = "Africa/Tunis"
+    db.session.commit()
+    assert re.search(r"Due: December 10, 2026,? (at )?6:00\sPM\sGMT\+01:00", client.get(url).get_data(as_text=True)), \
+        "the date entered in UTC, read in the coordinator's own time zone"
     client.submit(url, {"assignment": assignment_id, "trainee": people["amina"].id, "due_at": "2026-12-12T09:00",
                         "grant": "Grant"})
     due = services.deadline(people["amina"].id, assignment_id, cohort)

@@ -144,11 +144,28 @@ def test_inline_comments_quote_the_text_and_reach_the_trainee(client_for, people
         "criterion-evidence": 0, "criterion-recommendations": 0, "comment": "Revise.", "revise": "x",
         "quote-1": "A sentence she never wrote", "note-1": "?"}, follow_redirects=True).get_data(as_text=True)
     assert "is not in the text" in refused and "A sentence she never wrote" in refused
+    wrong_paragraph = staff.submit(f"/reviews/{submission.id}", {
+        "criterion-evidence": 0, "criterion-recommendations": 0, "comment": "Revise.", "revise": "x",
+        "paragraph-1": "2", "quote-1": "funds R&D", "note-1": "?"}, follow_redirects=True).get_data(as_text=True)
+    assert "is not in paragraph 2" in wrong_paragraph
+    assert 'value="2" selected' in wrong_paragraph, "what the reviewer chose is kept"
+    review_page = staff.get(f"/reviews/{submission.id}").get_data(as_text=True)
+    assert 'data-paragraph="1"' in review_page and 'data-paragraph="2"' in review_page
+    assert '<option value="2">2: The council is new.</option>' in review_page
     staff.submit(f"/reviews/{submission.id}", {
         "criterion-evidence": 0, "criterion-recommendations": 0, "comment": "Revise.", "revise": "x",
-        "quote-1": "funds R&D   through grants.", "note-1": "Which grants? Give the programme names."})
+        "quote-1": "funds R&D   through grants.", "note-1": "Which grants? Give the programme names.",
+        "paragraph-2": "2", "note-2": "Since when?"})
+    db.session.expire_all()
+    assert db.session.scalar(select(Review.inline_comments)) == [
+        {"paragraph": 1, "quote": "funds R&D   through grants.", "comment": "Which grants? Give the programme names."},
+        {"paragraph": 2, "quote": "", "comment": "Since when?"}]
     page = trainee.get(PAGE).get_data(as_text=True)
-    assert "<q>funds R&amp;D   through grants.</q> — Which grants? Give the programme names." in page
+    first = page.index("<p>Our ministry funds R&amp;D through grants.</p>")
+    second = page.index("<p>The council is new.</p>")
+    assert first < page.index("<q>funds R&amp;D   through grants.</q> — Which grants? Give the programme names.") < second
+    assert second < page.index("<li>Since when?</li>")
+    assert 'aria-label="Comments on paragraph 2"' in page and "<details open>" in page
 
 
 def test_a_second_review_that_disagrees_is_settled_by_the_cohorts_coordinator(client_for, people, cohort,

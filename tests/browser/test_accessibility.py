@@ -9,6 +9,7 @@ import axe_playwright_python
 from sqlalchemy import select
 
 from portal.accounts.models import Role, User
+from portal.assignments.models import Submission
 from portal.certificates.models import Certificate
 from portal.cohorts.models import Cohort
 from portal.content.loader import course_sources
@@ -68,6 +69,14 @@ def build_journeys(app, make_user, make_course) -> dict[str, tuple[str | None, l
     thread_id = db.session.scalar(select(Thread.id))
     assert thread_id is not None
     lecturer = db.session.scalar(select(User).where(User.email == "lecturer1@example.org"))
+    st_finance = db.session.scalar(select(Course).where(Course.slug == "st-finance"))
+    st_finance.lecturers.append(lecturer)
+    db.session.commit()
+    capstone = "/learn/st-finance/assignments/evaluation-design"
+    trainee.submit(capstone, {"text": "The programme funds 40 projects a year.\nIts evaluation has no baseline.",
+                              "submit": "Hand in"}, page=capstone)
+    submission_id = db.session.scalar(select(Submission.id))
+    assert submission_id is not None
     starts_at = utcnow() - timedelta(minutes=10)  # a live session under way
     live = LiveSession(cohort_id=cohort_id, title="Measuring R&D: questions and answers", starts_at=starts_at,
                        ends_at=starts_at + timedelta(hours=1))
@@ -89,15 +98,15 @@ def build_journeys(app, make_user, make_course) -> dict[str, tuple[str | None, l
             f"/cohorts/{cohort_id}/discussion/lessons/test-course/what-is-rd", f"{session}/check-in",
             f"/cohorts/{cohort_id}/programme", f"/live/sessions/{live.id}", "/cohorts/join", "/cohorts/invitations", "/profile",
             "/profile/password", "/profile/two-step", "/profile/delete", "/courses/test-course/evaluation",
-            f"/cohorts/{cohort_id}/evaluation"]),
+            f"/cohorts/{cohort_id}/evaluation", capstone]),
         "lecturer": ("lecturer1@example.org", [
             "/teach", "/teach/test-course", "/teach/test-course/revisions/1",
             "/teach/test-course/revisions/1/lessons/what-is-rd",
             "/teach/test-course/revisions/1/quizzes/basics/preview", f"{session}/check-in-code", "/surveys",
-            f"/surveys/{survey_id}"]),
+            f"/surveys/{survey_id}", "/reviews", f"/reviews/{submission_id}"]),
         "coordinator": ("carmen@example.org", [
             "/cohorts", "/cohorts/new", f"/cohorts/{cohort_id}", f"/cohorts/{cohort_id}/edit",
-            f"/cohorts/{cohort_id}/import", f"/cohorts/{cohort_id}/items", f"/cohorts/{cohort_id}/trainees/{amina}",
+            f"/cohorts/{cohort_id}/import", f"/cohorts/{cohort_id}/assignments", f"/cohorts/{cohort_id}/items", f"/cohorts/{cohort_id}/trainees/{amina}",
             f"/cohorts/{cohort_id}/announcements", f"/cohorts/{cohort_id}/discussion/moderation",
             f"/cohorts/{cohort_id}/programme/new", f"/live/sessions/{live.id}/edit",
             f"/cohorts/{cohort_id}/attendance", f"{session}/attendance", f"{session}/attendance/report",

@@ -115,3 +115,84 @@ def test_hostile_files_are_refused_with_a_clear_reason():
     assert refusal("note.pdf", office_bytes()) == "its content is DOCX but its name ends in '.pdf'"
     assert "does not accept" in refusal("note.docx", office_bytes(), frozenset({"pdf"}))
     assert refusal("data.docx", b"PK\x03\x04broken") .startswith("the file is damaged")
+
+
+FRENCH_NOTE = """\
+translations:
+  fr:
+    title: Une note sur le financement de la R-D dans votre pays
+    instructions: Rédigez **deux pages**.
+    rubric:
+      - id: recommendations
+        title: Des recommandations réalisables
+        levels:
+          - {points: 6, descriptor: Chiffrées et ordonnées.}
+          - {points: 0, descriptor: Aucune.}
+      - id: evidence
+        title: Les données
+        levels:
+          - {points: 0, descriptor: Aucune source.}
+          - {points: 2, descriptor: Quelques sources.}
+          - {points: 4, descriptor: Statistiques officielles citées.}
+"""
+
+
+def french_assignment(text: str = FRENCH_NOTE) -> dict[str, bytes]:
+    from tests.coursefiles import FRENCH
+
+    return with_assignment({**FRENCH, "02-measuring/assignment.yaml": ASSIGNMENT_YAML + text})
+
+
+def test_an_assignment_carries_its_words_in_the_courses_other_languages():
+    spec = read_course(french_assignment())
+    (assignment,) = spec.assignments
+    french = assignment.translations["fr"]
+    assert french["title"] == "Une note sur le financement de la R-D dans votre pays"
+    assert "<strong>deux pages</strong>" in french["instructions_html"]
+    assert [criterion["id"] for criterion in french["rubric"]] == ["evidence", "recommendations"], "the original's order"
+    assert french["rubric"][1]["levels"] == [{"points": 0.0, "descriptor": "Aucune."},
+                                             {"points": 6.0, "descriptor": "Chiffrées et ordonnées."}]
+    assert spec.titles_in("fr")["assignment/country-note"] == french["title"]
+    assert spec.coverage()["fr"]["assignments"] == [1, 1]
+    # Only a title: the instructions and rubric are the original's.
+    title_only = read_course(french_assignment("translations:\n  fr: {title: Une note}\n")).assignments[0]
+    assert title_only.translations == {"fr": {"title": "Une note", "instructions_html": "", "rubric": []}}
+    assert title_only.content_hash != assignment.content_hash
+
+
+def test_a_translated_rubric_must_have_the_originals_criteria_and_points():
+    text = (FRENCH_NOTE.replace("{points: 6, descriptor: Chiffrées et ordonnées.}", "{points: 5, descriptor: Chiffrées.}")
+            .replace("id: evidence", "id: sources") + "    colour: bleu\n")
+    found = problems_of(french_assignment(text))
+    file = "02-measuring/assignment.yaml"
+    assert found == [
+        f"{file}:26: the translation's rubric leaves out evidence: translate every criterion",
+        f"{file}:29: the levels of criterion 'recommendations' must have the points of the original's: 0, 6",
+        f"{file}:32: the rubric has no criterion 'sources'",
+        f"{file}:38: unknown field 'colour'",
+    ]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("translations:\n  de: {title: Eine Notiz}\n",
+     "02-measuring/assignment.yaml:23: the language 'de' is not among the translations course.yaml declares"),
+    ("translations:\n  fr: {instructions: Rédigez.}\n",
+     "02-measuring/assignment.yaml:23: missing field 'title'"),
+    ("translations:\n  fr: {title: Une note, instructions_file: brief.fr.md, instructions: x}\n",
+     "02-measuring/assignment.yaml:23: give the instructions as 'instructions' (Markdown) or as 'instructions_file' "
+     "(a Markdown file in the module), one of the two"),
+    ("translations:\n  fr: {title: Une note, rubric: 7}\n",
+     "02-measuring/assignment.yaml:23: a translation's rubric must be a list of the criteria, each with its id, title "
+     "and levels"),
+    ("translations:\n  fr: {title: Une note, rubric: [7]}\n",
+     "02-measuring/assignment.yaml:23: each criterion must be a mapping with an id, a title and levels"),
+])
+def test_a_wrong_translation_is_a_problem_with_its_line(text, message):
+    assert message in problems_of(french_assignment(text))
+
+
+def test_translated_instructions_may_be_a_markdown_file_beside_the_assignment():
+    files = french_assignment("translations:\n  fr: {title: Une note, instructions_file: brief.fr.md}\n")
+    files["02-measuring/brief.fr.md"] = "Rédigez *deux* pages.\n".encode()
+    (assignment,) = read_course(files).assignments
+    assert "<em>deux</em>" in assignment.translations["fr"]["instructions_html"]

@@ -26,7 +26,7 @@ def test_a_course_declares_its_languages_and_lists_how_complete_each_is():
     spec = read_course(french_course_files())
     assert spec.languages == ["en", "fr"]
     assert spec.translations["fr"]["title"] == "Tester la politique de STI"
-    assert spec.coverage() == {"fr": {"modules": [1, 2], "lessons": [1, 3], "questions": [5, 5]}}
+    assert spec.coverage() == {"fr": {"modules": [1, 2], "lessons": [1, 3], "questions": [5, 5], "assignments": [0, 0]}}
     assert read_course(course_files()).languages == ["en"]
 
 

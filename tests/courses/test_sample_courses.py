@@ -42,3 +42,18 @@ def test_setup_imports_the_sample_courses_once(app, runner):
     assert db.session.scalar(select(func.count()).select_from(CourseRevision)) == len(SAMPLES)
     courses = db.session.scalars(select(Course)).all()
     assert all(course.is_published and course.lecturers for course in courses)
+
+
+def test_the_french_sample_course_has_its_capstone_in_french_in_full():
+    [(_, files)] = course_sources(COURSES / "ai-governance")
+    spec = read_course(files)
+    (capstone,) = spec.assignments
+    french = capstone.translations["fr"]
+    assert french["title"].startswith("Une note") and "<strong>environ deux pages</strong>" in french["instructions_html"]
+    assert [criterion["id"] for criterion in french["rubric"]] == [criterion["id"] for criterion in capstone.rubric]
+    for original, translated in zip(capstone.rubric, french["rubric"], strict=True):
+        assert translated["title"] != original["title"]
+        assert [level["points"] for level in translated["levels"]] == [level["points"] for level in original["levels"]]
+        assert all(ours["descriptor"] != theirs["descriptor"]
+                   for ours, theirs in zip(translated["levels"], original["levels"], strict=True))
+    assert spec.coverage()["fr"]["assignments"] == [1, 1]

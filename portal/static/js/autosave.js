@@ -30,6 +30,9 @@
       .catch(function () { /* the button still saves */ });
   }
   text.addEventListener("input", function () {
+    if (status && text.value !== saved) {
+      status.textContent = "";  // what is shown is no longer what is saved
+    }
     clearTimeout(timer);
     timer = setTimeout(save, 3000);
   });
