@@ -136,8 +136,8 @@ def _load_outlines(revision_ids: list[int]) -> dict[int, list[Step]]:
 
 
 def _progress_rows(user_id: int, course_ids: list[int]):
-    """The user's lessons done, quizzes passed and courses completed in these courses, in one query:
-    (kind, course id, lesson, quiz or completion id, when)."""
+    """The user's lessons done, quizzes passed, assignments passed and courses completed in these courses,
+    in one query: (kind, course id, lesson, quiz, assignment or completion id, when)."""
     lessons = select(literal("lesson", String), LessonCompletion.course_id, LessonCompletion.lesson_id,
                      LessonCompletion.completed_at).where(
         LessonCompletion.user_id == user_id, LessonCompletion.course_id.in_(course_ids))
@@ -148,12 +148,16 @@ def _progress_rows(user_id: int, course_ids: list[int]):
     courses = select(literal("course", String), CourseCompletion.course_id, CourseCompletion.id,
                      CourseCompletion.completed_at).where(
         CourseCompletion.user_id == user_id, CourseCompletion.course_id.in_(course_ids))
-    return db.session.execute(union_all(lessons, quizzes, courses)).all()
+    parts = [lessons, quizzes, courses]
+    assignments = current_app.extensions.get("learning.passed_assignments")
+    if assignments is not None:
+        parts.append(assignments(user_id, course_ids))
+    return db.session.execute(union_all(*parts)).all()
 
 
 def progress_for(user_id: int, courses: list[Course]) -> dict[int, Progress]:
-    """Progress in each course against its published revision, in one query (one more when the
-    courses have assignments, and one more for the revisions the process has not seen yet)."""
+    """Progress in each course against its published revision, in one query (one more for the revisions
+    the process has not seen yet)."""
     published = [course for course in courses if course.published_revision_id]
     if not published:
         return {}
@@ -165,19 +169,11 @@ def progress_for(user_id: int, courses: list[Course]) -> dict[int, Progress]:
             progress[course_id].done_lessons.add(item_id)
         elif kind == "quiz":
             progress[course_id].passed_quizzes.add(item_id)
+        elif kind == "assignment":
+            progress[course_id].passed_assignments.add(item_id)
         else:
             progress[course_id].completion = Completed(item_id, at)
-    if any(step.kind == "assignment" for revision_steps in steps.values() for step in revision_steps):
-        for course_id, passed in _passed_assignments(user_id, list(progress)).items():
-            if course_id in progress:
-                progress[course_id].passed_assignments = passed
     return progress
-
-
-def _passed_assignments(user_id: int, course_ids: list[int]) -> dict[int, set[int]]:
-    """{course id: ids of the assignments passed}, from the assignments package (wired in create_app)."""
-    source = current_app.extensions.get("learning.passed_assignments")
-    return source(user_id, course_ids) if source is not None else {}
 
 
 def record_completion(user_id: int, revision: CourseRevision, progress: Progress) -> CourseCompletion | None:
@@ -227,9 +223,10 @@ def on_attempt_graded(attempt: QuizAttempt) -> None:
             check_completion(attempt.user_id, course)
 
 
-def init_app(app: Flask, passed_assignments: Callable[[int, list[int]], dict[int, set[int]]] | None = None) -> None:
+def init_app(app: Flask, passed_assignments: Callable[[int, list[int]], Select] | None = None) -> None:
     """Wire learning's reactions to other domains' events: a graded quiz may complete a course; and where
-    to learn which assignments a trainee has passed (`passed_assignments(user_id, course_ids)`)."""
+    to learn which assignments a trainee has passed: `passed_assignments(user_id, course_ids)` gives a
+    select of ("assignment", course id, assignment id, when) rows that joins the one progress query."""
     attempt_graded.connect(on_attempt_graded)
     if passed_assignments is not None:
         app.extensions["learning.passed_assignments"] = passed_assignments
