@@ -1,6 +1,7 @@
 """Rules for announcements: who posts and who reads them, posting once, and mailing the members.
 These flush and never commit; the view commits, and the mail leaves after the response."""
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -162,19 +163,29 @@ def announcement_digest_items(session: Session, since: datetime, until: datetime
     return items
 
 
-def unread_counts(user: User) -> dict[int, int]:
-    """Announcements the user has not marked as read, by cohort id, in the cohorts they are an active
-    member of (their own posts aside): one query, for the header and the dashboard."""
-    rows = db.session.execute(
-        select(Announcement.cohort_id, func.count(Announcement.id))
+def _unread(user: User, *columns: Any) -> Select:
+    """Announcements the user has not marked as read in the cohorts they are an active member of (their own
+    posts aside), as `columns`."""
+    return (
+        select(*columns).select_from(Announcement)
         .join(CohortMember, and_(CohortMember.cohort_id == Announcement.cohort_id, CohortMember.user_id == user.id,
                                  CohortMember.state == MembershipState.ACTIVE))
         .outerjoin(AnnouncementRead, and_(AnnouncementRead.cohort_id == Announcement.cohort_id,
                                           AnnouncementRead.user_id == user.id))
         .where(or_(AnnouncementRead.read_up_to.is_(None), Announcement.created_at > AnnouncementRead.read_up_to),
-               or_(Announcement.author_id.is_(None), Announcement.author_id != user.id))
-        .group_by(Announcement.cohort_id))
+               or_(Announcement.author_id.is_(None), Announcement.author_id != user.id)))
+
+
+def unread_counts(user: User) -> dict[int, int]:
+    """Announcements the user has not marked as read, by cohort id: one query, for the header and the dashboard."""
+    rows = db.session.execute(_unread(user, Announcement.cohort_id, func.count(Announcement.id))
+                              .group_by(Announcement.cohort_id))
     return {cohort_id: count for cohort_id, count in rows}
+
+
+def unread_total(user: User) -> Select:
+    """A select of how many announcements the user has not read, in all their cohorts (column `unread`)."""
+    return _unread(user, func.count(Announcement.id).label("unread"))
 
 
 def read_up_to(user: User, cohort: Cohort) -> datetime | None:

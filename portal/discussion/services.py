@@ -201,11 +201,12 @@ class LessonLink:
     post_count: int
 
 
-def lesson_link(user: User, course: Course, lesson_key: str) -> LessonLink | None:
-    """The lesson's thread in the cohort of the user's most recent active membership with this course,
-    in one query; None when the user is in no such cohort (self-paced)."""
-    row = db.session.execute(
-        select(CohortMember.cohort_id, Thread.id, func.count(Post.id))
+def lesson_link_facts(user: User, course: Course, lesson_key: str) -> Select:
+    """The select behind `LessonLink`: the cohort of the user's most recent active membership with this
+    course, the lesson's thread there if it has one yet, and its visible posts (no row: no such cohort)."""
+    return (
+        select(CohortMember.cohort_id.label("cohort_id"), Thread.id.label("thread_id"),
+               func.count(Post.id).label("post_count"))
         .join(cohort_courses, and_(cohort_courses.c.cohort_id == CohortMember.cohort_id,
                                    cohort_courses.c.course_id == course.id))
         .outerjoin(Thread, and_(Thread.cohort_id == CohortMember.cohort_id, Thread.course_id == course.id,
@@ -215,11 +216,15 @@ def lesson_link(user: User, course: Course, lesson_key: str) -> LessonLink | Non
         .group_by(CohortMember.id, CohortMember.cohort_id, CohortMember.joined_at, Thread.id)
         .order_by(CohortMember.joined_at.desc(), CohortMember.id.desc())
         .limit(1)
-    ).first()
-    if row is None:
-        return None
-    cohort_id, thread_id, count = row
-    return LessonLink(cohort_id, thread_id, int(count))
+    )
+
+
+def lesson_link(user: User, course: Course, lesson_key: str) -> LessonLink | None:
+    """The lesson's thread in the cohort of the user's most recent active membership with this course,
+    in one query; None when the user is in no such cohort (self-paced). The lesson page reads the same
+    facts within its one query (see `portal.learning.panels`)."""
+    row = db.session.execute(lesson_link_facts(user, course, lesson_key)).first()
+    return None if row is None else LessonLink(row.cohort_id, row.thread_id, int(row.post_count))
 
 
 def lesson_title(course: Course, lesson_key: str) -> str | None:

@@ -12,7 +12,7 @@ from babel.dates import format_date, format_time
 from flask import current_app
 from flask_babel import get_locale
 from icalendar import Calendar, Event
-from sqlalchemy import Select, delete, exists, or_, select, update
+from sqlalchemy import Select, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -155,6 +155,14 @@ def coming_in(cohort_id: int, now: datetime, limit: int) -> list[LiveSession]:
         select(LiveSession).where(LiveSession.cohort_id == cohort_id, LiveSession.ends_at > now)
         .options(selectinload(LiveSession.lecturers).selectinload(SessionLecturer.user))
         .order_by(LiveSession.starts_at, LiveSession.id).limit(limit)))
+
+
+def lesson_session_count(user: User, course: Course, lesson_key: str) -> Select:
+    """A select of how many sessions of the user's cohorts belong to this lesson (column `sessions`):
+    the lesson page reads it within its one query, and loads the sessions only when there are some."""
+    return select(func.count(LiveSession.id).label("sessions")).where(
+        LiveSession.cohort_id.in_(member_cohort_ids(user)), LiveSession.course_id == course.id,
+        LiveSession.lesson_key == lesson_key)
 
 
 def sessions_on_lesson(user: User, course_id: int, lesson_key: str) -> list[LiveSession]:
