@@ -49,5 +49,5 @@ def header_context() -> dict[str, object]:
 def init_app(app: Flask) -> None:
     """Connect the receivers (once, whatever the number of apps), and give pages the unread count."""
     dashboard_viewed.connect(cohorts_panel)
-    register(app, "announcements", LessonPanel(lambda user, course, key: unread_total(user), lesson_page_count))
+    register(app, "announcements", LessonPanel(lambda keys: unread_total(keys.user_id), lesson_page_count))
     app.context_processor(header_context)

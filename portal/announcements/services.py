@@ -163,29 +163,29 @@ def announcement_digest_items(session: Session, since: datetime, until: datetime
     return items
 
 
-def _unread(user: User, *columns: Any) -> Select:
+def _unread(user_id: Any, *columns: Any) -> Select:
     """Announcements the user has not marked as read in the cohorts they are an active member of (their own
     posts aside), as `columns`."""
     return (
         select(*columns).select_from(Announcement)
-        .join(CohortMember, and_(CohortMember.cohort_id == Announcement.cohort_id, CohortMember.user_id == user.id,
+        .join(CohortMember, and_(CohortMember.cohort_id == Announcement.cohort_id, CohortMember.user_id == user_id,
                                  CohortMember.state == MembershipState.ACTIVE))
         .outerjoin(AnnouncementRead, and_(AnnouncementRead.cohort_id == Announcement.cohort_id,
-                                          AnnouncementRead.user_id == user.id))
+                                          AnnouncementRead.user_id == user_id))
         .where(or_(AnnouncementRead.read_up_to.is_(None), Announcement.created_at > AnnouncementRead.read_up_to),
-               or_(Announcement.author_id.is_(None), Announcement.author_id != user.id)))
+               or_(Announcement.author_id.is_(None), Announcement.author_id != user_id)))
 
 
 def unread_counts(user: User) -> dict[int, int]:
     """Announcements the user has not marked as read, by cohort id: one query, for the header and the dashboard."""
-    rows = db.session.execute(_unread(user, Announcement.cohort_id, func.count(Announcement.id))
+    rows = db.session.execute(_unread(user.id, Announcement.cohort_id, func.count(Announcement.id))
                               .group_by(Announcement.cohort_id))
     return {cohort_id: count for cohort_id, count in rows}
 
 
-def unread_total(user: User) -> Select:
+def unread_total(user_id: Any) -> Select:
     """A select of how many announcements the user has not read, in all their cohorts (column `unread`)."""
-    return _unread(user, func.count(Announcement.id).label("unread"))
+    return _unread(user_id, func.count(Announcement.id).label("unread"))
 
 
 def read_up_to(user: User, cohort: Cohort) -> datetime | None:

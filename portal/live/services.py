@@ -26,6 +26,7 @@ from portal.courses.storage import put_blob
 from portal.db_types import utcnow
 from portal.extensions import db
 from portal.i18n import lazy_text as _l
+from portal.learning.panels import PageKeys
 from portal.learning.services import outlines
 from portal.links import external_url
 from portal.live.models import (
@@ -157,12 +158,14 @@ def coming_in(cohort_id: int, now: datetime, limit: int) -> list[LiveSession]:
         .order_by(LiveSession.starts_at, LiveSession.id).limit(limit)))
 
 
-def lesson_session_count(user: User, course: Course, lesson_key: str) -> Select:
+def lesson_session_count(keys: PageKeys) -> Select:
     """A select of how many sessions of the user's cohorts belong to this lesson (column `sessions`):
     the lesson page reads it within its one query, and loads the sessions only when there are some."""
+    cohorts = select(CohortMember.cohort_id).where(CohortMember.user_id == keys.user_id,
+                                                   CohortMember.state == MembershipState.ACTIVE)
     return select(func.count(LiveSession.id).label("sessions")).where(
-        LiveSession.cohort_id.in_(member_cohort_ids(user)), LiveSession.course_id == course.id,
-        LiveSession.lesson_key == lesson_key)
+        LiveSession.cohort_id.in_(cohorts), LiveSession.course_id == keys.course_id,
+        LiveSession.lesson_key == keys.lesson_key)
 
 
 def sessions_on_lesson(user: User, course_id: int, lesson_key: str) -> list[LiveSession]:
