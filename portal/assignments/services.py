@@ -359,7 +359,7 @@ def decide(submission: Submission, coordinator: User, review_id: int) -> None:
     _tell_trainee(submission, status)
 
 
-def passed_assignments(user_id: int, course_ids: list[int]) -> Select:
+def passed_assignments(user_id: Any, course_ids: Any) -> Select:
     """The trainee's passed assignments in these courses, as rows of (kind "assignment", course id,
     assignment id, when first passed): a part of learning's one progress query, not run on its own."""
     return (select(literal("assignment", String), Assignment.course_id, Submission.assignment_id,

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from flask import Flask, current_app
-from sqlalchemy import Select, String, func, literal, select, union_all
+from sqlalchemy import BindParameter, Integer, Select, String, bindparam, func, literal, select, union_all
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import User
@@ -135,9 +135,15 @@ def _load_outlines(revision_ids: list[int]) -> dict[int, list[Step]]:
             for revision_id in revision_ids}
 
 
-def _progress_rows(user_id: int, course_ids: list[int]):
-    """The user's lessons done, quizzes passed, assignments passed and courses completed in these courses,
-    in one query: (kind, course id, lesson, quiz, assignment or completion id, when)."""
+def _progress_statement() -> Select:
+    """The user's lessons done, quizzes passed, assignments passed and courses completed in some courses, as one
+    union of (kind, course id, lesson, quiz, assignment or completion id, when); built once per application
+    from bound parameters (`user_id`, and `course_ids`, expanding)."""
+    statement: Select | None = current_app.extensions.get("learning.progress_statement")
+    if statement is not None:
+        return statement
+    user_id = bindparam("user_id", type_=Integer)
+    course_ids: BindParameter[list[int]] = bindparam("course_ids", expanding=True)
     lessons = select(literal("lesson", String), LessonCompletion.course_id, LessonCompletion.lesson_id,
                      LessonCompletion.completed_at).where(
         LessonCompletion.user_id == user_id, LessonCompletion.course_id.in_(course_ids))
@@ -152,7 +158,14 @@ def _progress_rows(user_id: int, course_ids: list[int]):
     assignments = current_app.extensions.get("learning.passed_assignments")
     if assignments is not None:
         parts.append(assignments(user_id, course_ids))
-    return db.session.execute(union_all(*parts)).all()
+    statement = select(union_all(*parts).subquery("progress"))
+    current_app.extensions["learning.progress_statement"] = statement
+    return statement
+
+
+def _progress_rows(user_id: int, course_ids: list[int]):
+    """The user's progress rows in these courses, in one query (see `_progress_statement`)."""
+    return db.session.execute(_progress_statement(), {"user_id": user_id, "course_ids": course_ids}).all()
 
 
 def progress_for(user_id: int, courses: list[Course]) -> dict[int, Progress]:
@@ -223,10 +236,11 @@ def on_attempt_graded(attempt: QuizAttempt) -> None:
             check_completion(attempt.user_id, course)
 
 
-def init_app(app: Flask, passed_assignments: Callable[[int, list[int]], Select] | None = None) -> None:
+def init_app(app: Flask, passed_assignments: Callable[[Any, Any], Select] | None = None) -> None:
     """Wire learning's reactions to other domains' events: a graded quiz may complete a course; and where
-    to learn which assignments a trainee has passed: `passed_assignments(user_id, course_ids)` gives a
-    select of ("assignment", course id, assignment id, when) rows that joins the one progress query."""
+    to learn which assignments a trainee has passed: `passed_assignments(user_id, course_ids)`, given bound
+    parameters, gives a select of ("assignment", course id, assignment id, when) rows that joins the one
+    progress query."""
     attempt_graded.connect(on_attempt_graded)
     if passed_assignments is not None:
         app.extensions["learning.passed_assignments"] = passed_assignments
