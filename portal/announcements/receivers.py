@@ -4,7 +4,9 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from portal.accounts.models import User
-from portal.announcements.services import cohorts_of, unread_counts
+from portal.announcements.services import cohorts_of, unread_counts, unread_total
+from portal.courses.models import Course
+from portal.learning.panels import Facts, LessonPanel, register
 from portal.learning.signals import dashboard_viewed
 
 
@@ -26,10 +28,18 @@ def cohorts_panel(user: User) -> Markup | None:
 
 def unread_announcements() -> int:
     """For the header: how many announcements the signed-in member has not read (0 for visitors, and
-    on the page that says the database is not answering)."""
+    on the page that says the database is not answering); a lesson page has read it in its one query."""
     if not current_user.is_authenticated or g.get("database_gone"):
         return 0
+    if "unread_total" in g:
+        return int(g.unread_total)
     return sum(unread_by_cohort(current_user).values())
+
+
+def lesson_page_count(user: User, course: Course, lesson_key: str, facts: Facts | None) -> None:
+    """Keep the unread count the lesson page read for its header; no panel of its own."""
+    g.unread_total = facts["unread"] if facts else 0
+    return None
 
 
 def header_context() -> dict[str, object]:
@@ -39,4 +49,5 @@ def header_context() -> dict[str, object]:
 def init_app(app: Flask) -> None:
     """Connect the receivers (once, whatever the number of apps), and give pages the unread count."""
     dashboard_viewed.connect(cohorts_panel)
+    register(app, "announcements", LessonPanel(lambda keys: unread_total(keys.user_id), lesson_page_count))
     app.context_processor(header_context)

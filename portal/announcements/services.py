@@ -1,8 +1,9 @@
 """Rules for announcements: who posts and who reads them, posting once, and mailing the members.
 These flush and never commit; the view commits, and the mail leaves after the response."""
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Integer, Select, and_, bindparam, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -63,11 +64,21 @@ def can_read(user: User, cohort: Cohort) -> bool:
     return _among(cohort, cohort_ids_joined_by(user)) or can_post(user, cohort)
 
 
+#: "My learning" runs it on every visit: built once, from bound parameters.
+_COHORTS_OF = (
+    select(Cohort).where(or_(
+        Cohort.id.in_(select(CohortMember.cohort_id).where(CohortMember.user_id == bindparam("user_id", type_=Integer),
+                                                           CohortMember.state == MembershipState.ACTIVE)),
+        Cohort.id.in_(select(cohort_courses.c.cohort_id)
+                      .join(course_lecturers, course_lecturers.c.course_id == cohort_courses.c.course_id)
+                      .where(course_lecturers.c.user_id == bindparam("user_id", type_=Integer)))))
+    .order_by(Cohort.starts_on.desc(), Cohort.id.desc())
+)
+
+
 def cohorts_of(user: User) -> list[Cohort]:
     """The cohorts the user is an active member of, or teaches a course of, newest first."""
-    return list(db.session.scalars(
-        select(Cohort).where(or_(Cohort.id.in_(cohort_ids_joined_by(user)), Cohort.id.in_(cohort_ids_taught_by(user))))
-        .order_by(Cohort.starts_on.desc(), Cohort.id.desc())))
+    return list(db.session.scalars(_COHORTS_OF, {"user_id": user.id}))
 
 
 def announcements_of(cohort: Cohort) -> Select[Announcement]:
@@ -162,19 +173,33 @@ def announcement_digest_items(session: Session, since: datetime, until: datetime
     return items
 
 
-def unread_counts(user: User) -> dict[int, int]:
-    """Announcements the user has not marked as read, by cohort id, in the cohorts they are an active
-    member of (their own posts aside): one query, for the header and the dashboard."""
-    rows = db.session.execute(
-        select(Announcement.cohort_id, func.count(Announcement.id))
-        .join(CohortMember, and_(CohortMember.cohort_id == Announcement.cohort_id, CohortMember.user_id == user.id,
+def _unread(user_id: Any, *columns: Any) -> Select:
+    """Announcements the user has not marked as read in the cohorts they are an active member of (their own
+    posts aside), as `columns`."""
+    return (
+        select(*columns).select_from(Announcement)
+        .join(CohortMember, and_(CohortMember.cohort_id == Announcement.cohort_id, CohortMember.user_id == user_id,
                                  CohortMember.state == MembershipState.ACTIVE))
         .outerjoin(AnnouncementRead, and_(AnnouncementRead.cohort_id == Announcement.cohort_id,
-                                          AnnouncementRead.user_id == user.id))
+                                          AnnouncementRead.user_id == user_id))
         .where(or_(AnnouncementRead.read_up_to.is_(None), Announcement.created_at > AnnouncementRead.read_up_to),
-               or_(Announcement.author_id.is_(None), Announcement.author_id != user.id))
-        .group_by(Announcement.cohort_id))
+               or_(Announcement.author_id.is_(None), Announcement.author_id != user_id)))
+
+
+def unread_counts(user: User) -> dict[int, int]:
+    """Announcements the user has not marked as read, by cohort id: one query, for the header and the dashboard."""
+    rows = db.session.execute(_UNREAD_COUNTS, {"user_id": user.id})
     return {cohort_id: count for cohort_id, count in rows}
+
+
+#: Every signed-in page's header runs it (but the lesson page): built once, from bound parameters.
+_UNREAD_COUNTS = (_unread(bindparam("user_id", type_=Integer), Announcement.cohort_id, func.count(Announcement.id))
+                  .group_by(Announcement.cohort_id))
+
+
+def unread_total(user_id: Any) -> Select:
+    """A select of how many announcements the user has not read, in all their cohorts (column `unread`)."""
+    return _unread(user_id, func.count(Announcement.id).label("unread"))
 
 
 def read_up_to(user: User, cohort: Cohort) -> datetime | None:

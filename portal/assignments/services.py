@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, delete, exists, false, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, String, delete, exists, false, func, literal, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from portal.accounts.mailing import language_of, mail_user
@@ -565,17 +565,15 @@ def send_due_reminders(now: datetime) -> int:
     return sent
 
 
-def passed_assignments(user_id: int, course_ids: list[int]) -> dict[int, set[int]]:
-    """{course id: ids of the assignments the trainee has passed}: one query."""
-    passed: dict[int, set[int]] = defaultdict(set)
-    rows = db.session.execute(
-        select(Assignment.course_id, Submission.assignment_id).join(Assignment, Assignment.id == Submission.assignment_id)
-        .where(Submission.user_id == user_id, Submission.status == SubmissionStatus.PASSED,
-               Assignment.course_id.in_(course_ids)).distinct()
-    )
-    for course_id, assignment_id in rows:
-        passed[course_id].add(assignment_id)
-    return passed
+def passed_assignments(user_id: Any, course_ids: Any) -> Select:
+    """The trainee's passed assignments in these courses, as rows of (kind "assignment", course id,
+    assignment id, when first passed): a part of learning's one progress query, not run on its own."""
+    return (select(literal("assignment", String), Assignment.course_id, Submission.assignment_id,
+                   func.min(Submission.submitted_at))
+            .join(Assignment, Assignment.id == Submission.assignment_id)
+            .where(Submission.user_id == user_id, Submission.status == SubmissionStatus.PASSED,
+                   Assignment.course_id.in_(course_ids))
+            .group_by(Assignment.course_id, Submission.assignment_id))
 
 
 def assignment_results(course_id: int, user_ids: list[int]) -> dict[int, dict[int, AssignmentResult]]:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from flask import Flask, current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, false, func, or_, select, true, update
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, false, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import Role, User
@@ -99,10 +99,13 @@ def issue_certificate(completion: CourseCompletion) -> Certificate:
         return original
 
 
+#: "My learning" runs it on every visit: built once, from bound parameters.
+_CERTIFICATES_OF = (select(Certificate).where(Certificate.user_id == bindparam("user_id", type_=Integer))
+                    .order_by(Certificate.issued_at.desc()))
+
+
 def certificates_of(user: User) -> list[Certificate]:
-    return list(db.session.scalars(
-        select(Certificate).where(Certificate.user_id == user.id).order_by(Certificate.issued_at.desc())
-    ))
+    return list(db.session.scalars(_CERTIFICATES_OF, {"user_id": user.id}))
 
 
 def find_by_code(text: str) -> Certificate | None:

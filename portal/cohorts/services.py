@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Integer, Select, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -161,12 +161,17 @@ def membership(user_id: int, cohort_id: int) -> CohortMember | None:
                                                         CohortMember.user_id == user_id))
 
 
+#: "My learning" runs it on every visit: built once, from bound parameters.
+_PENDING_INVITATIONS = (
+    select(CohortMember).where(CohortMember.user_id == bindparam("user_id", type_=Integer),
+                               CohortMember.state == MembershipState.PENDING)
+    .options(selectinload(CohortMember.cohort)).order_by(CohortMember.invited_at, CohortMember.id)
+)
+
+
 def pending_invitations(user: User) -> list[CohortMember]:
     """The cohorts a trainee was invited to and has not answered yet, oldest invitation first."""
-    return list(db.session.scalars(
-        select(CohortMember).where(CohortMember.user_id == user.id, CohortMember.state == MembershipState.PENDING)
-        .options(selectinload(CohortMember.cohort)).order_by(CohortMember.invited_at, CohortMember.id)
-    ))
+    return list(db.session.scalars(_PENDING_INVITATIONS, {"user_id": user.id}))
 
 
 def accept_invitation(user: User, cohort_id: int) -> Cohort:

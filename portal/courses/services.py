@@ -5,7 +5,21 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import PurePosixPath
 
-from sqlalchemy import ColumnElement, Row, and_, case, cast, func, literal, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Row,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, selectinload
@@ -320,14 +334,19 @@ def catalogue_topics() -> list[str]:
     return sorted({topic for topics in topic_lists for topic in topics or []})
 
 
+#: Every lesson, quiz and assignment page runs it: built once, from bound parameters.
+_COURSE_TO_LEARN = (
+    select(Course, Enrolment).join(Course.published_revision)
+    .outerjoin(Enrolment, and_(Enrolment.course_id == Course.id,
+                               Enrolment.user_id == bindparam("user_id", type_=Integer)))
+    .where(Course.slug == bindparam("slug", type_=String))
+    .options(contains_eager(Course.published_revision))
+)
+
+
 def course_to_learn_with_enrolment(slug: str, user: User) -> tuple[Course | None, Enrolment | None]:
     """A published course with its published revision, and the user's enrolment in it, in one query."""
-    row = db.session.execute(
-        select(Course, Enrolment).join(Course.published_revision)
-        .outerjoin(Enrolment, and_(Enrolment.course_id == Course.id, Enrolment.user_id == user.id))
-        .where(Course.slug == slug)
-        .options(contains_eager(Course.published_revision))
-    ).first()
+    row = db.session.execute(_COURSE_TO_LEARN, {"user_id": user.id, "slug": slug}).first()
     return (row[0], row[1]) if row is not None else (None, None)
 
 

@@ -1,18 +1,18 @@
-"""Discussion reacts to learning's events: a lesson page links to the lesson's thread in the trainee's cohort."""
+"""Discussion's part of learning's pages: a lesson page links to the lesson's thread in the trainee's cohort."""
 from flask import Flask, render_template, url_for
 from markupsafe import Markup
 
 from portal.accounts.models import User
 from portal.courses.models import Course
-from portal.discussion.services import lesson_link
-from portal.learning.signals import lesson_viewed
+from portal.discussion.services import LessonLink, lesson_link_facts
+from portal.learning.panels import Facts, LessonPanel, register
 
 
-def lesson_panel(user: User, course: Course, lesson_key: str) -> Markup | None:
+def lesson_panel(user: User, course: Course, lesson_key: str, facts: Facts | None) -> Markup | None:
     """A link to the lesson's thread, with its number of posts; nothing for a trainee in no cohort with the course."""
-    link = lesson_link(user, course, lesson_key)
-    if link is None:
+    if facts is None:
         return None
+    link = LessonLink(facts["cohort_id"], facts["thread_id"], int(facts["post_count"]))
     if link.thread_id is not None:
         url = url_for("discussion.show_thread", thread_id=link.thread_id)
     else:
@@ -21,5 +21,5 @@ def lesson_panel(user: User, course: Course, lesson_key: str) -> Markup | None:
 
 
 def init_app(app: Flask) -> None:
-    """Connect the receivers (once, whatever the number of apps)."""
-    lesson_viewed.connect(lesson_panel)
+    """Add the link to the lesson's thread to the lesson pages."""
+    register(app, "discussion", LessonPanel(lesson_link_facts, lesson_panel))

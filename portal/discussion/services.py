@@ -23,6 +23,7 @@ from portal.db_types import utcnow
 from portal.digest import DigestItem
 from portal.discussion.models import Badge, Mute, Post, Report, Thread
 from portal.extensions import db
+from portal.learning.panels import PageKeys
 from portal.links import external_url
 
 #: The same words posted again by the same person in the same thread within this time are the same post.
@@ -201,25 +202,23 @@ class LessonLink:
     post_count: int
 
 
-def lesson_link(user: User, course: Course, lesson_key: str) -> LessonLink | None:
-    """The lesson's thread in the cohort of the user's most recent active membership with this course,
-    in one query; None when the user is in no such cohort (self-paced)."""
-    row = db.session.execute(
-        select(CohortMember.cohort_id, Thread.id, func.count(Post.id))
+def lesson_link_facts(keys: PageKeys) -> Select:
+    """The select behind `LessonLink`, read within the lesson page's one query: the cohort of the user's most recent active membership with this
+    course, the lesson's thread there if it has one yet, and its visible posts (no row: no such cohort)."""
+    user_id, course_id, lesson_key = keys.user_id, keys.course_id, keys.lesson_key
+    return (
+        select(CohortMember.cohort_id.label("cohort_id"), Thread.id.label("thread_id"),
+               func.count(Post.id).label("post_count"))
         .join(cohort_courses, and_(cohort_courses.c.cohort_id == CohortMember.cohort_id,
-                                   cohort_courses.c.course_id == course.id))
-        .outerjoin(Thread, and_(Thread.cohort_id == CohortMember.cohort_id, Thread.course_id == course.id,
+                                   cohort_courses.c.course_id == course_id))
+        .outerjoin(Thread, and_(Thread.cohort_id == CohortMember.cohort_id, Thread.course_id == course_id,
                                 Thread.lesson_key == lesson_key))
         .outerjoin(Post, and_(Post.thread_id == Thread.id, Post.hidden_at.is_(None)))
-        .where(CohortMember.user_id == user.id, CohortMember.state == MembershipState.ACTIVE)
+        .where(CohortMember.user_id == user_id, CohortMember.state == MembershipState.ACTIVE)
         .group_by(CohortMember.id, CohortMember.cohort_id, CohortMember.joined_at, Thread.id)
         .order_by(CohortMember.joined_at.desc(), CohortMember.id.desc())
         .limit(1)
-    ).first()
-    if row is None:
-        return None
-    cohort_id, thread_id, count = row
-    return LessonLink(cohort_id, thread_id, int(count))
+    )
 
 
 def lesson_title(course: Course, lesson_key: str) -> str | None:

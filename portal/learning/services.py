@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from flask import Flask, current_app
-from sqlalchemy import Select, String, func, literal, select, union_all
+from sqlalchemy import BindParameter, Integer, Select, String, bindparam, func, literal, select, union_all
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import User
@@ -135,9 +135,15 @@ def _load_outlines(revision_ids: list[int]) -> dict[int, list[Step]]:
             for revision_id in revision_ids}
 
 
-def _progress_rows(user_id: int, course_ids: list[int]):
-    """The user's lessons done, quizzes passed and courses completed in these courses, in one query:
-    (kind, course id, lesson, quiz or completion id, when)."""
+def _progress_statement() -> Select:
+    """The user's lessons done, quizzes passed, assignments passed and courses completed in some courses, as one
+    union of (kind, course id, lesson, quiz, assignment or completion id, when); built once per application
+    from bound parameters (`user_id`, and `course_ids`, expanding)."""
+    statement: Select | None = current_app.extensions.get("learning.progress_statement")
+    if statement is not None:
+        return statement
+    user_id = bindparam("user_id", type_=Integer)
+    course_ids: BindParameter[list[int]] = bindparam("course_ids", expanding=True)
     lessons = select(literal("lesson", String), LessonCompletion.course_id, LessonCompletion.lesson_id,
                      LessonCompletion.completed_at).where(
         LessonCompletion.user_id == user_id, LessonCompletion.course_id.in_(course_ids))
@@ -148,12 +154,23 @@ def _progress_rows(user_id: int, course_ids: list[int]):
     courses = select(literal("course", String), CourseCompletion.course_id, CourseCompletion.id,
                      CourseCompletion.completed_at).where(
         CourseCompletion.user_id == user_id, CourseCompletion.course_id.in_(course_ids))
-    return db.session.execute(union_all(lessons, quizzes, courses)).all()
+    parts = [lessons, quizzes, courses]
+    assignments = current_app.extensions.get("learning.passed_assignments")
+    if assignments is not None:
+        parts.append(assignments(user_id, course_ids))
+    statement = select(union_all(*parts).subquery("progress"))
+    current_app.extensions["learning.progress_statement"] = statement
+    return statement
+
+
+def _progress_rows(user_id: int, course_ids: list[int]):
+    """The user's progress rows in these courses, in one query (see `_progress_statement`)."""
+    return db.session.execute(_progress_statement(), {"user_id": user_id, "course_ids": course_ids}).all()
 
 
 def progress_for(user_id: int, courses: list[Course]) -> dict[int, Progress]:
-    """Progress in each course against its published revision, in one query (one more when the
-    courses have assignments, and one more for the revisions the process has not seen yet)."""
+    """Progress in each course against its published revision, in one query (one more for the revisions
+    the process has not seen yet)."""
     published = [course for course in courses if course.published_revision_id]
     if not published:
         return {}
@@ -165,19 +182,11 @@ def progress_for(user_id: int, courses: list[Course]) -> dict[int, Progress]:
             progress[course_id].done_lessons.add(item_id)
         elif kind == "quiz":
             progress[course_id].passed_quizzes.add(item_id)
+        elif kind == "assignment":
+            progress[course_id].passed_assignments.add(item_id)
         else:
             progress[course_id].completion = Completed(item_id, at)
-    if any(step.kind == "assignment" for revision_steps in steps.values() for step in revision_steps):
-        for course_id, passed in _passed_assignments(user_id, list(progress)).items():
-            if course_id in progress:
-                progress[course_id].passed_assignments = passed
     return progress
-
-
-def _passed_assignments(user_id: int, course_ids: list[int]) -> dict[int, set[int]]:
-    """{course id: ids of the assignments passed}, from the assignments package (wired in create_app)."""
-    source = current_app.extensions.get("learning.passed_assignments")
-    return source(user_id, course_ids) if source is not None else {}
 
 
 def record_completion(user_id: int, revision: CourseRevision, progress: Progress) -> CourseCompletion | None:
@@ -227,9 +236,11 @@ def on_attempt_graded(attempt: QuizAttempt) -> None:
             check_completion(attempt.user_id, course)
 
 
-def init_app(app: Flask, passed_assignments: Callable[[int, list[int]], dict[int, set[int]]] | None = None) -> None:
+def init_app(app: Flask, passed_assignments: Callable[[Any, Any], Select] | None = None) -> None:
     """Wire learning's reactions to other domains' events: a graded quiz may complete a course; and where
-    to learn which assignments a trainee has passed (`passed_assignments(user_id, course_ids)`)."""
+    to learn which assignments a trainee has passed: `passed_assignments(user_id, course_ids)`, given bound
+    parameters, gives a select of ("assignment", course id, assignment id, when) rows that joins the one
+    progress query."""
     attempt_graded.connect(on_attempt_graded)
     if passed_assignments is not None:
         app.extensions["learning.passed_assignments"] = passed_assignments
@@ -242,14 +253,18 @@ class DashboardEntry:
     progress: Progress
 
 
+#: "My learning" runs it on every visit: built once, from bound parameters.
+_ENROLLED_COURSES = (
+    select(Course, CourseRevision)
+    .join(Enrolment, Enrolment.course_id == Course.id)
+    .join(CourseRevision, CourseRevision.id == Course.published_revision_id)
+    .where(Enrolment.user_id == bindparam("user_id", type_=Integer), Enrolment.status == EnrolmentStatus.ACTIVE)
+    .order_by(Enrolment.last_activity_at.desc())
+)
+
+
 def enrolled_courses(user: User) -> list[DashboardEntry]:
     """The user's active courses with progress, most recently active first; reads, never writes."""
-    rows = db.session.execute(
-        select(Course, CourseRevision)
-        .join(Enrolment, Enrolment.course_id == Course.id)
-        .join(CourseRevision, CourseRevision.id == Course.published_revision_id)
-        .where(Enrolment.user_id == user.id, Enrolment.status == EnrolmentStatus.ACTIVE)
-        .order_by(Enrolment.last_activity_at.desc())
-    ).all()
+    rows = db.session.execute(_ENROLLED_COURSES, {"user_id": user.id}).all()
     progress = progress_for(user.id, [course for course, _ in rows])
     return [DashboardEntry(course, revision, progress[course.id]) for course, revision in rows]

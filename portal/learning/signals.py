@@ -10,6 +10,4 @@ course_completed = _signals.signal("course-completed")
 #: (certificates list theirs), so later packages add to the page without learning importing them.
 dashboard_viewed = _signals.signal("dashboard-viewed")
 
-#: Sent with the user, the course and the lesson's key when a lesson page is built; each receiver may
-#: return a Markup panel shown under the lesson (discussion links to the lesson's thread).
-lesson_viewed = _signals.signal("lesson-viewed")
+# A lesson page's panels are not a signal: see portal.learning.panels (one query for all of them).

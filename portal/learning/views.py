@@ -11,7 +11,8 @@ from portal.courses.services import course_to_learn_with_enrolment
 from portal.extensions import db
 from portal.learning import fragments, services
 from portal.learning.forms import CompleteLessonForm, RecordCompletionForm
-from portal.learning.signals import dashboard_viewed, lesson_viewed
+from portal.learning.panels import lesson_panels
+from portal.learning.signals import dashboard_viewed
 
 bp = Blueprint("learning", __name__, template_folder="templates")
 
@@ -90,7 +91,7 @@ def show_lesson(slug: str, key: str):
     revision = course.published_revision
     lesson = fragments.lesson_fragment(revision, key, first_in_module) or abort(404)
     language = fragments.page_language()
-    panels = [panel for _, panel in lesson_viewed.send(current_user, course=course, lesson_key=key) if panel]
+    panels = lesson_panels(current_user, course, key)
     return render_template(
         "learning/lesson.html", course=course, revision=revision, lesson=lesson,
         course_words=revision.in_language(language), titles=step_titles(revision, language),

@@ -9,7 +9,8 @@ from portal.announcements.signals import cohort_page_viewed
 from portal.cohorts.models import Cohort
 from portal.courses.models import Course
 from portal.db_types import utcnow
-from portal.learning.signals import dashboard_viewed, lesson_viewed
+from portal.learning.panels import Facts, LessonPanel, register
+from portal.learning.signals import dashboard_viewed
 from portal.live import services
 
 
@@ -23,8 +24,11 @@ def sessions_panel(user: User) -> Markup | None:
                                   zone=services.zone_label(zone, now)))
 
 
-def lesson_sessions_panel(user: User, course: Course, lesson_key: str) -> Markup | None:
-    """The live sessions of the user's cohorts on this lesson, in their time zone; nothing when there are none."""
+def lesson_sessions_panel(user: User, course: Course, lesson_key: str, facts: Facts | None) -> Markup | None:
+    """The live sessions of the user's cohorts on this lesson, in their time zone; nothing when there are none
+    (and then no query beyond the page's count)."""
+    if not facts or not facts["sessions"]:
+        return None
     sessions = services.sessions_on_lesson(user, course.id, lesson_key)
     if not sessions:
         return None
@@ -46,5 +50,5 @@ def cohort_sessions_panel(user: User, cohort: Cohort) -> Markup | None:
 def init_app(app: Flask) -> None:
     """Connect the receivers (once, whatever the number of apps)."""
     dashboard_viewed.connect(sessions_panel)
-    lesson_viewed.connect(lesson_sessions_panel)
+    register(app, "live", LessonPanel(services.lesson_session_count, lesson_sessions_panel))
     cohort_page_viewed.connect(cohort_sessions_panel)

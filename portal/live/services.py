@@ -12,7 +12,7 @@ from babel.dates import format_date, format_time
 from flask import current_app
 from flask_babel import get_locale
 from icalendar import Calendar, Event
-from sqlalchemy import Select, delete, exists, or_, select, update
+from sqlalchemy import Integer, Select, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -23,9 +23,10 @@ from portal.cohorts.models import Cohort, CohortMember, MembershipState
 from portal.content.markdown import MarkdownProblem, render_markdown
 from portal.courses.models import Course
 from portal.courses.storage import put_blob
-from portal.db_types import utcnow
+from portal.db_types import UTCDateTime, utcnow
 from portal.extensions import db
 from portal.i18n import lazy_text as _l
+from portal.learning.panels import PageKeys
 from portal.learning.services import outlines
 from portal.links import external_url
 from portal.live.models import (
@@ -141,12 +142,20 @@ def recordings_of(session_ids: list[int]) -> dict[int, Recording]:
             db.session.scalars(select(Recording).where(Recording.session_id.in_(session_ids)))}
 
 
+#: "My learning" runs it on every visit: built once, from bound parameters.
+_UPCOMING = (
+    select(LiveSession)
+    .where(LiveSession.cohort_id.in_(select(CohortMember.cohort_id).where(
+        CohortMember.user_id == bindparam("user_id", type_=Integer), CohortMember.state == MembershipState.ACTIVE)),
+        LiveSession.ends_at > bindparam("now", type_=UTCDateTime))
+    .options(selectinload(LiveSession.cohort), selectinload(LiveSession.lecturers).selectinload(SessionLecturer.user))
+    .order_by(LiveSession.starts_at, LiveSession.id).limit(bindparam("limit", type_=Integer))
+)
+
+
 def upcoming_for(user: User, now: datetime, limit: int) -> list[LiveSession]:
     """The next sessions (or those going on) of the cohorts the user is an active member of."""
-    return list(db.session.scalars(
-        select(LiveSession).where(LiveSession.cohort_id.in_(member_cohort_ids(user)), LiveSession.ends_at > now)
-        .options(selectinload(LiveSession.cohort), selectinload(LiveSession.lecturers).selectinload(SessionLecturer.user))
-        .order_by(LiveSession.starts_at, LiveSession.id).limit(limit)))
+    return list(db.session.scalars(_UPCOMING, {"user_id": user.id, "now": now, "limit": limit}))
 
 
 def coming_in(cohort_id: int, now: datetime, limit: int) -> list[LiveSession]:
@@ -155,6 +164,16 @@ def coming_in(cohort_id: int, now: datetime, limit: int) -> list[LiveSession]:
         select(LiveSession).where(LiveSession.cohort_id == cohort_id, LiveSession.ends_at > now)
         .options(selectinload(LiveSession.lecturers).selectinload(SessionLecturer.user))
         .order_by(LiveSession.starts_at, LiveSession.id).limit(limit)))
+
+
+def lesson_session_count(keys: PageKeys) -> Select:
+    """A select of how many sessions of the user's cohorts belong to this lesson (column `sessions`):
+    the lesson page reads it within its one query, and loads the sessions only when there are some."""
+    cohorts = select(CohortMember.cohort_id).where(CohortMember.user_id == keys.user_id,
+                                                   CohortMember.state == MembershipState.ACTIVE)
+    return select(func.count(LiveSession.id).label("sessions")).where(
+        LiveSession.cohort_id.in_(cohorts), LiveSession.course_id == keys.course_id,
+        LiveSession.lesson_key == keys.lesson_key)
 
 
 def sessions_on_lesson(user: User, course_id: int, lesson_key: str) -> list[LiveSession]:

@@ -8,7 +8,7 @@ from sqlalchemy import event
 from portal.accounts.models import Role
 from portal.caching import clear_process_caches
 from portal.extensions import db
-from tests.coursefiles import LESSON, MODULE_KEYS, course_files, french_course_files
+from tests.coursefiles import LESSON, MODULE_KEYS, course_files, french_course_files, with_assignment
 from tests.learning.helpers import complete_lessons
 
 LESSON_URL = "/learn/test-course/lessons/funding"
@@ -52,8 +52,8 @@ def bigger_course() -> dict[str, bytes]:
 
 def test_each_page_runs_the_same_few_queries_however_big_the_course(client, trainee, make_course):
     # The signed-in user's session row and unread announcements (the menu); then, per page, what it shows.
-    expected = {LESSON_URL: 6,  # + course with enrolment, + progress (one query), + the lesson's discussion,
-                                # + the live sessions on the lesson
+    # A lesson page reads the unread count with its panels (the lesson's thread, its live sessions): one query.
+    expected = {LESSON_URL: 4,  # session row, course with enrolment, progress (one query), the panels
                 "/courses/test-course": 4,  # + course with enrolment, + lecturers
                 "/courses": 4,  # + topics, + courses
                 "/dashboard": 10}  # + courses, + progress, + certificates, + cohorts (two), + live sessions,
@@ -62,6 +62,9 @@ def test_each_page_runs_the_same_few_queries_however_big_the_course(client, trai
     assert {url: queries(client, url) for url in expected} == expected
     make_course(bigger_course())
     complete_lessons(client, ["more-2-1", "more-3-2"])
+    assert {url: queries(client, url) for url in expected} == expected
+    # Assignments passed are read in the same progress query as lessons and quizzes.
+    make_course(with_assignment())
     assert {url: queries(client, url) for url in expected} == expected
 
 

@@ -1,0 +1,94 @@
+"""What other packages add to a lesson page (the lesson's thread in the trainee's cohort, the live sessions on
+the lesson, the header's count of unread announcements), read in one query for all of them.
+
+One registry is the extension point: a package registers, under a name, a `LessonPanel` whose `facts`
+gives a select of what it needs to know about (user, course, lesson), at most one row, and whose `render`
+turns those facts into a panel under the lesson (or None). The selects are joined side by side
+(`LEFT OUTER JOIN ... ON true`) into the page's one statement, so adding a panel adds no round trip.
+The statement is built once per application, from bound parameters (`PageKeys`), and only executed per
+request: building a statement costs more than running it. Packages register in their `init_app`, wired in
+`create_app`; learning imports none of them."""
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app
+from markupsafe import Markup
+from sqlalchemy import FromClause, Integer, Select, String, bindparam, literal, select, true
+
+from portal.accounts.models import User
+from portal.courses.models import Course
+from portal.extensions import db
+
+Facts = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class PageKeys:
+    """What a part may ask about: bound parameters (or, outside the lesson page, plain values)."""
+
+    user_id: Any
+    course_id: Any
+    lesson_key: Any
+
+
+_KEYS = PageKeys(bindparam("page_user_id", type_=Integer), bindparam("page_course_id", type_=Integer),
+                 bindparam("page_lesson_key", type_=String))
+
+
+@dataclass(frozen=True)
+class LessonPanel:
+    #: A select of labelled columns about (user id, course id, lesson key); only its first row is read.
+    facts: Callable[[PageKeys], Select]
+    #: The panel for those facts (None when the select found no row), or None to show nothing.
+    render: Callable[[User, Course, str, Facts | None], Markup | None]
+
+
+_REGISTRY = "learning.lesson_panels"
+#: The column each part gains: 1 when it found its row.
+_FOUND = "panel_found"
+_STATEMENT = "learning.lesson_panels.statement"
+
+
+def register(app: Flask, name: str, panel: LessonPanel) -> None:
+    """Add a panel to the lesson pages of `app`, shown in the order of registration."""
+    app.extensions.setdefault(_REGISTRY, {})[name] = panel
+    app.extensions.pop(_STATEMENT, None)
+
+
+def _statement(registry: dict[str, LessonPanel]) -> Select:
+    """Every part's select side by side, each with a column that is 1 when it found its row (to tell
+    "no row" from a row of NULLs); built once per application."""
+    statement: Select | None = current_app.extensions.get(_STATEMENT)
+    if statement is None:
+        anchor = select(literal(1).label("one")).subquery("lesson_page")
+        columns = [anchor.c.one]
+        joined: FromClause = anchor
+        for name, panel in registry.items():
+            part = (panel.facts(_KEYS).add_columns(literal(1).label(_FOUND)).limit(1).subquery(f"panel_{name}"))
+            columns.append(part.c[_FOUND].label(f"{name}__{_FOUND}"))
+            columns += [column.label(f"{name}__{column.name}") for column in part.c if column.name != _FOUND]
+            joined = joined.outerjoin(part, true())
+        statement = select(*columns).select_from(joined)
+        current_app.extensions[_STATEMENT] = statement
+    return statement
+
+
+def lesson_panels(user: User, course: Course, lesson_key: str) -> list[Markup]:
+    """Every registered panel for this lesson, from one query."""
+    registry: dict[str, LessonPanel] = current_app.extensions.get(_REGISTRY, {})
+    if not registry:
+        return []
+    row = db.session.execute(_statement(registry), {"page_user_id": user.id, "page_course_id": course.id,
+                                                    "page_lesson_key": lesson_key}).one()._mapping
+    shown = []
+    for name, panel in registry.items():
+        facts = None
+        if row[f"{name}__{_FOUND}"] is not None:
+            prefix = f"{name}__"
+            facts = {key[len(prefix):]: value for key, value in row.items()
+                     if isinstance(key, str) and key.startswith(prefix) and key != f"{name}__{_FOUND}"}
+        markup = panel.render(user, course, lesson_key, facts)
+        if markup:
+            shown.append(markup)
+    return shown
