@@ -1,9 +1,15 @@
-"""Browser tests drive Debian's Chromium through Playwright against the live server."""
+"""Browser tests drive Debian's Chromium through Playwright against the live server.
+
+Playwright's click returns without waiting for the page it opens: read the page straight after it and,
+on a busy machine, you read the old page or the new one half loaded. So a click that opens another page
+goes through `click_and_wait`, and what is read after an action is read with Playwright's `expect`,
+which tries again until it holds (or its time is up)."""
 import os
 import shutil
 from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import Locator
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -38,3 +44,9 @@ def page(browser, live_server) -> Iterator:
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+def click_and_wait(locator: Locator, **options) -> None:
+    """Click a link or a form's button and return once the page it opens has loaded."""
+    with locator.page.expect_navigation():
+        locator.click(**options)
