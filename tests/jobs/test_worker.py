@@ -3,13 +3,15 @@ a refused message tried again with backoff, and a scheduled job that mails each 
 although its worker is killed in the middle and started again."""
 import signal
 import time
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from portal.db_types import utcnow
 from portal.extensions import db
 from portal.jobs.models import JobRun, JobState, ScheduledJob
 from portal.mail import MailKind, send_mail
-from tests.jobs.worker_app import SLOW_MAIL
+from tests.jobs.worker_app import MAIL_EVERYONE
 
 NOTE = MailKind.SIGNUP_ATTEMPT
 
@@ -51,21 +53,34 @@ def test_a_refused_message_is_tried_again_later_and_recorded(queue_app, workers,
 def test_a_scheduled_job_mails_each_person_once_across_a_killed_worker(app, make_user, queue_app, workers,
                                                                       fake_smtp):
     people = [make_user(email=f"member{n}@example.org") for n in range(8)]
-    first = workers.start(slow_mail=True, lease=1)
-    fake_smtp.wait_for(3)
-    workers.stop(first, signal.SIGKILL)
-    assert len(fake_smtp.received) < len(people), "the job finished before the worker was killed"
+    # The first worker's run mails three people and waits there (its lease long: it does not take its own run
+    # over); it is killed once the three messages have arrived.
+    first = workers.start(mail_everyone=True, hold_after=3)
+    fake_smtp.wait_for(3, timeout=60)
+    output = workers.stop(first, signal.SIGKILL)
+    assert len(fake_smtp.received) == 3, output
     db.session.expire_all()
-    row = db.session.get(ScheduledJob, SLOW_MAIL)
-    assert row is not None and row.finished_at is None
+    row = db.session.get(ScheduledJob, MAIL_EVERYONE)
+    assert row is not None and row.started_at is not None and row.finished_at is None
 
-    second = workers.start(slow_mail=True, lease=1)
-    received = fake_smtp.wait_for(len(people))
+    # The second worker takes the abandoned run over when its first tick finds the lease (1 s) over:
+    # start it only then, or the run would wait for the tick of the next minute.
+    lease = 1
+    while utcnow() <= row.started_at + timedelta(seconds=lease):
+        time.sleep(0.05)
+    second = workers.start(mail_everyone=True, lease=lease)
+    fake_smtp.wait_for(len(people), timeout=60)
+    # The run is recorded as finished once its last message is queued: wait for the record.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        db.session.expire_all()
+        if db.session.get(ScheduledJob, MAIL_EVERYONE).finished_at is not None:
+            break
+        time.sleep(0.1)
     # Nothing more arrives: the claims stop a second message.
     fake_smtp.wait_for(len(people) + 1, timeout=2)
     output = workers.stop(second)
     assert sorted(m["To"] for m in fake_smtp.received) == sorted(p.email for p in people), output
-    assert len(received) == len(people)
     db.session.expire_all()
-    assert db.session.get(ScheduledJob, SLOW_MAIL).finished_at is not None
+    assert db.session.get(ScheduledJob, MAIL_EVERYONE).finished_at is not None
     assert db.session.scalar(select(func.count()).select_from(JobRun).where(JobRun.state == JobState.FAILED)) == 0
