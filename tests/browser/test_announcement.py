@@ -9,7 +9,7 @@ from portal.cohorts import services
 from portal.cohorts.models import Cohort
 from portal.courses.models import Course
 from portal.extensions import db
-from tests.browser.conftest import click_and_wait
+from tests.browser.conftest import TIMEOUT, click_and_wait
 from tests.browser.test_lecturer_upload import log_in
 
 
@@ -28,7 +28,7 @@ def test_coordinator_posts_and_a_trainee_reads_it_on_the_cohort_page(browser, li
         context = browser.new_context(base_url=live_server, java_script_enabled=False,
                                       viewport={"width": 360, "height": 800})
         page = context.new_page()
-        page.set_default_timeout(10_000)
+        page.set_default_timeout(TIMEOUT)
         try:
             log_in(page, email)
             if email.startswith("carmen"):

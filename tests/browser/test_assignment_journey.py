@@ -9,7 +9,7 @@ from portal.courses.services import enrol
 from portal.extensions import db
 from portal.learning.services import complete_lesson
 from tests.assignments.conftest import PAGE
-from tests.browser.conftest import click_and_wait
+from tests.browser.conftest import TIMEOUT, click_and_wait
 from tests.browser.test_lecturer_upload import log_in
 from tests.coursefiles import with_assignment
 
@@ -43,7 +43,7 @@ def test_paper_revised_then_passed_completes_the_course(browser, live_server, ma
     for name, email in (("trainee", "amina@example.org"), ("lecturer", "lena@example.org")):
         context = browser.new_context(base_url=live_server, viewport={"width": 360, "height": 800})
         pages[name] = context.new_page()
-        pages[name].set_default_timeout(10_000)
+        pages[name].set_default_timeout(TIMEOUT)
         log_in(pages[name], email)
     amina, lena = pages["trainee"], pages["lecturer"]
 

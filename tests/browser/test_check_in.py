@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.live.models import Attendance, AttendanceSource
-from tests.browser.conftest import click_and_wait
+from tests.browser.conftest import TIMEOUT, click_and_wait
 from tests.browser.test_lecturer_upload import log_in
 from tests.live.editions import edition  # noqa: F401  (a fixture)
 
@@ -15,7 +15,7 @@ from tests.live.editions import edition  # noqa: F401  (a fixture)
 def new_page(browser, live_server):
     context = browser.new_context(base_url=live_server, java_script_enabled=False, viewport={"width": 360, "height": 800})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(TIMEOUT)
     return context, page
 
 

@@ -9,7 +9,7 @@ from portal.cohorts import services
 from portal.cohorts.models import Cohort, CohortMember
 from portal.courses.models import Course
 from portal.extensions import db
-from tests.browser.conftest import click_and_wait
+from tests.browser.conftest import TIMEOUT, click_and_wait
 from tests.browser.test_lecturer_upload import log_in
 
 
@@ -25,7 +25,7 @@ def test_trainee_accepts_an_invitation_from_the_dashboard(browser, live_server, 
 
     context = browser.new_context(base_url=live_server, java_script_enabled=False, viewport={"width": 360, "height": 800})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(TIMEOUT)
     try:
         log_in(page, "amina@example.org")
         page.goto("/dashboard")

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from portal.accounts.models import Role
 from portal.discussion.models import Post, Thread
 from portal.extensions import db
-from tests.browser.conftest import click_and_wait
+from tests.browser.conftest import TIMEOUT, click_and_wait
 from tests.browser.test_lecturer_upload import log_in
 from tests.discussion.conftest import make_cohort
 
@@ -20,7 +20,7 @@ def test_a_trainee_discusses_a_lesson_with_the_cohort(browser, live_server, make
     context = browser.new_context(base_url=live_server, java_script_enabled=False,
                                   viewport={"width": 360, "height": 800})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(TIMEOUT)
     try:
         log_in(page, "amina@example.org")
         page.goto("/learn/test-course/lessons/what-is-rd")

@@ -17,14 +17,14 @@ from portal.discussion import services as discussion
 from portal.extensions import db
 from portal.live import services
 from portal.live.models import Attendance, AttendanceSource, Recording
-from tests.browser.conftest import click_and_wait
+from tests.browser.conftest import TIMEOUT, click_and_wait
 from tests.browser.test_lecturer_upload import log_in
 
 
 def new_page(browser, live_server):
     context = browser.new_context(base_url=live_server, java_script_enabled=False, viewport={"width": 360, "height": 800})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(TIMEOUT)
     return context, page
 
 

@@ -4,7 +4,7 @@ from portal.accounts.models import Role
 from portal.courses.importer import import_course, read_spec
 from portal.courses.services import enrol, find_course
 from portal.extensions import db
-from tests.browser.conftest import click_and_wait
+from tests.browser.conftest import TIMEOUT, click_and_wait
 from tests.conftest import DEFAULT_PASSWORD
 from tests.coursefiles import course_files
 
@@ -22,7 +22,7 @@ def test_next_step_is_within_a_screenful_of_the_lesson_text(browser, live_server
     db.session.commit()
     context = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 844})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(TIMEOUT)
     try:
         page.goto("/login")
         page.get_by_label("Email").fill("phone@example.org")

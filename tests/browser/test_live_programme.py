@@ -14,7 +14,7 @@ from portal.db_types import utcnow
 from portal.extensions import db
 from portal.live import services
 from portal.live.models import Recording
-from tests.browser.conftest import click_and_wait
+from tests.browser.conftest import TIMEOUT, click_and_wait
 from tests.browser.test_lecturer_upload import log_in
 
 
@@ -45,7 +45,7 @@ def test_a_trainee_in_cairo_joins_a_session_and_marks_a_recording_watched(browse
 
     context = browser.new_context(base_url=live_server, java_script_enabled=False, viewport={"width": 360, "height": 800})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(TIMEOUT)
     try:
         log_in(page, "amina@example.org")
         page.goto("/dashboard")
@@ -69,7 +69,7 @@ def test_the_profile_guesses_the_time_zone_and_saves_it_only_when_sent(browser, 
     user = make_user(Role.TRAINEE, email="amina@example.org")
     context = browser.new_context(base_url=live_server, timezone_id="Asia/Dili", viewport={"width": 360, "height": 800})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(TIMEOUT)
     try:
         log_in(page, "amina@example.org")
         page.goto("/profile")

@@ -7,7 +7,7 @@ from portal.accounts.models import Role
 from portal.courses.importer import import_course, read_spec
 from portal.courses.services import enrol, find_course
 from portal.extensions import db
-from tests.browser.conftest import click_and_wait
+from tests.browser.conftest import TIMEOUT, click_and_wait
 from tests.browser.test_trainee_journey import PASSED
 from tests.conftest import DEFAULT_PASSWORD
 from tests.coursefiles import course_files
@@ -23,7 +23,7 @@ def test_matching_and_ordering_with_select_lists(browser, live_server):
     context = browser.new_context(base_url=live_server, viewport={"width": 360, "height": 800},
                                   java_script_enabled=False)
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(TIMEOUT)
     try:
         page.goto("/login")
         page.get_by_label("Email").fill("matcher@example.org")

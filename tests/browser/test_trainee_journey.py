@@ -15,7 +15,8 @@ from portal.quizzes.services import choice_values
 from tests.browser.conftest import click_and_wait
 
 SAMPLE = Path(__file__).resolve().parents[2] / "courses" / "st-finance"
-#: The result of a graded attempt, told apart exactly ("Passed" is not in "Not passed", but be plain about it).
+#: A graded attempt's result message, matched from its start: a plain get_by_text("Passed") ignores case and
+#: would find "Not passed" too.
 PASSED = re.compile(r"^Passed: the pass mark is \d+%")
 NOT_PASSED = re.compile(r"^Not passed: the pass mark is \d+%")
 

@@ -7,7 +7,7 @@ from portal.announcements.services import post_announcement
 from portal.extensions import db
 from portal.mail import MailKind
 from tests.announcements.test_announcements import make_cohort
-from tests.browser.conftest import click_and_wait
+from tests.browser.conftest import TIMEOUT, click_and_wait
 from tests.browser.test_lecturer_upload import log_in
 
 
@@ -22,7 +22,7 @@ def test_trainee_reads_announcements_and_chooses_the_daily_digest(browser, live_
 
     context = browser.new_context(base_url=live_server, java_script_enabled=False, viewport={"width": 360, "height": 800})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(TIMEOUT)
     try:
         log_in(page, "amina@example.org")
         click_and_wait(page.get_by_role("link", name="2 unread announcements"))
