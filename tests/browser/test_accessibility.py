@@ -19,6 +19,7 @@ from portal.db_types import utcnow
 from portal.discussion.models import Thread
 from portal.extensions import db
 from portal.live.models import LiveSession, SessionLecturer
+from tests.browser.conftest import TIMEOUT, click_and_wait
 from tests.browser.test_lecturer_upload import log_in
 from tests.conftest import DEFAULT_PASSWORD
 from tests.learning.helpers import RIGHT, complete_lessons, start, take_quiz
@@ -172,12 +173,12 @@ def test_every_page_of_the_main_journeys_passes_axe_and_fits_a_zoomed_phone(brow
         context = browser.new_context(base_url=live_server, viewport=ZOOMED_PHONE)
         context.add_init_script(AXE_SCRIPT)
         page = context.new_page()
-        page.set_default_timeout(15_000)
+        page.set_default_timeout(TIMEOUT)
         if email:
             log_in(page, email)
         for language, switch in (("en", None), ("ar", "العربية")):
             if switch:  # from the last page checked in English
-                page.get_by_role("button", name=switch).click()
+                click_and_wait(page.get_by_role("button", name=switch))
             for path in paths:
                 response = page.goto(path)
                 assert response.status == (404 if path == "/no-such-page" else 200), (role, path, response.status)

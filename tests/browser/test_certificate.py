@@ -3,7 +3,9 @@ import io
 import subprocess
 
 import pypdfium2
+from playwright.sync_api import expect
 
+from tests.browser.conftest import click_and_wait
 from tests.browser.test_trainee_journey import import_sample, sign_up, work_through_the_course
 from tests.conftest import require_tool
 
@@ -14,10 +16,10 @@ def test_certificate_pdf_qr_code_opens_the_verification_page(page, app, live_ser
     import_sample()
     sign_up(page, smtp_server, "Nguyễn Thị Hoa", "hoa@example.org", "TL")
     page.goto("/courses/st-finance")
-    page.get_by_role("button", name="Enrol").click()
+    click_and_wait(page.get_by_role("button", name="Enrol"))
     work_through_the_course(page, fail_first_quiz=False)
 
-    assert page.get_by_role("heading", name="My certificates").is_visible()
+    expect(page.get_by_role("heading", name="My certificates")).to_be_visible()
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download the PDF").first.click()
     pdf_path = tmp_path / "certificate.pdf"

@@ -2,10 +2,12 @@
 the coordinator then sees it in the cohort's attendance."""
 from datetime import timedelta
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.live.models import Attendance, AttendanceSource
+from tests.browser.conftest import TIMEOUT, click_and_wait
 from tests.browser.test_lecturer_upload import log_in
 from tests.live.editions import edition  # noqa: F401  (a fixture)
 
@@ -13,7 +15,7 @@ from tests.live.editions import edition  # noqa: F401  (a fixture)
 def new_page(browser, live_server):
     context = browser.new_context(base_url=live_server, java_script_enabled=False, viewport={"width": 360, "height": 800})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(TIMEOUT)
     return context, page
 
 
@@ -26,7 +28,7 @@ def test_a_trainee_checks_in_with_the_code_the_lecturer_reads_out(browser, live_
         log_in(lecturer, "luis@example.org")
         lecturer.goto(edition.url("now", "check-in-code"))
         assert "no check-in code yet" in lecturer.content()
-        lecturer.get_by_role("button", name="Give a new code").click()
+        click_and_wait(lecturer.get_by_role("button", name="Give a new code"))
         code = lecturer.locator("#code").inner_text().replace(" ", "")
         assert len(code) == 6 and code.isdigit()
 
@@ -34,16 +36,16 @@ def test_a_trainee_checks_in_with_the_code_the_lecturer_reads_out(browser, live_
         # From the session page, where the programme leads, back to it once checked in.
         trainee.goto(f"/live/sessions/{session.id}")
         trainee.get_by_label("Check-in code").fill(code[:3] + " " + code[3:])
-        trainee.get_by_role("button", name="Check in").click()
-        trainee.locator("#checked-in").wait_for()
-        assert "You are checked in" in trainee.content()
+        click_and_wait(trainee.get_by_role("button", name="Check in"))
+        expect(trainee.locator("#checked-in")).to_be_visible()
+        expect(trainee.locator("body")).to_contain_text("You are checked in")
         assert trainee.url.endswith(f"/live/sessions/{session.id}")
 
         log_in(coordinator, "carmen@example.org")
         coordinator.goto(f"/cohorts/{edition.cohort.id}/attendance")
         matrix = coordinator.locator("#matrix")
-        assert "Measuring innovation" in matrix.inner_text()
-        assert "✓" in matrix.locator(f'tr[data-user="{edition.trainees[0].id}"]').inner_text()
+        expect(matrix).to_contain_text("Measuring innovation")
+        expect(matrix.locator(f'tr[data-user="{edition.trainees[0].id}"]')).to_contain_text("✓")
     finally:
         lecturer_context.close()
         trainee_context.close()

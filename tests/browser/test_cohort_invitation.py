@@ -9,6 +9,7 @@ from portal.cohorts import services
 from portal.cohorts.models import Cohort, CohortMember
 from portal.courses.models import Course
 from portal.extensions import db
+from tests.browser.conftest import TIMEOUT, click_and_wait
 from tests.browser.test_lecturer_upload import log_in
 
 
@@ -24,16 +25,16 @@ def test_trainee_accepts_an_invitation_from_the_dashboard(browser, live_server, 
 
     context = browser.new_context(base_url=live_server, java_script_enabled=False, viewport={"width": 360, "height": 800})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(TIMEOUT)
     try:
         log_in(page, "amina@example.org")
         page.goto("/dashboard")
         invitations = page.locator("#invitations")
-        assert "AI capacity workshop" in invitations.inner_text()
-        invitations.get_by_role("button", name="Accept").click()
+        expect(invitations).to_contain_text("AI capacity workshop")
+        click_and_wait(invitations.get_by_role("button", name="Accept"))
         expect(page.locator("body")).to_contain_text("You have joined AI capacity workshop")
-        assert page.locator("#invitations").count() == 0
-        assert page.get_by_role("link", name="Testing STI policy").is_visible()
+        expect(page.locator("#invitations")).to_have_count(0)
+        expect(page.get_by_role("link", name="Testing STI policy")).to_be_visible()
     finally:
         context.close()
     db.session.expire_all()

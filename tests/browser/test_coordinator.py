@@ -2,7 +2,10 @@
 import csv
 import io
 
+from playwright.sync_api import expect
+
 from portal.accounts.models import Role
+from tests.browser.conftest import click_and_wait
 from tests.browser.test_lecturer_upload import log_in
 
 GOOD = ("name,email,country,organisation,gender,language\n"
@@ -18,27 +21,28 @@ def test_coordinator_enrols_a_cohort_from_csv_and_exports_it(page, make_user, ma
     fixed.write_text(GOOD + "Tek Lim,tek@example.org,TL,,other,en\n", encoding="utf-8")
 
     log_in(page, "carmen@example.org")
-    page.get_by_role("link", name="Cohorts").click()
-    page.get_by_role("link", name="New cohort").click()
+    click_and_wait(page.get_by_role("link", name="Cohorts"))
+    click_and_wait(page.get_by_role("link", name="New cohort"))
     page.get_by_label("Name").fill("12th International Training Workshop on STI Policy: AI capacity")
     page.get_by_label("Starts on").fill("2026-12-01")
     page.get_by_label("Ends on").fill("2026-12-12")
     page.get_by_label("Testing STI policy").check()
-    page.get_by_role("button", name="Save the cohort").click()
-    assert "The cohort is saved." in page.content()
+    click_and_wait(page.get_by_role("button", name="Save the cohort"))
+    expect(page.locator("body")).to_contain_text("The cohort is saved.")
 
-    page.get_by_role("link", name="Enrol trainees from a CSV file").click()
+    click_and_wait(page.get_by_role("link", name="Enrol trainees from a CSV file"))
     page.get_by_label("CSV file").set_input_files(str(bad))
-    page.get_by_role("button", name="Check and import").click()
-    problems = page.get_by_role("alert").first.inner_text()
-    assert "nothing was imported" in problems and "Line 4:" in problems and "tek-at-example.org" in problems
+    click_and_wait(page.get_by_role("button", name="Check and import"))
+    problems = page.get_by_role("alert").first
+    for part in ("nothing was imported", "Line 4:", "tek-at-example.org"):
+        expect(problems).to_contain_text(part)
 
     page.get_by_label("CSV file").set_input_files(str(fixed))
-    page.get_by_role("button", name="Check and import").click()
-    assert "New accounts invited: 3" in page.content()
-    page.get_by_role("link", name="See the trainees").click()
+    click_and_wait(page.get_by_role("button", name="Check and import"))
+    expect(page.locator("body")).to_contain_text("New accounts invited: 3")
+    click_and_wait(page.get_by_role("link", name="See the trainees"))
     for name in ("Amina Haddad", "Bilal Khan", "Tek Lim"):
-        assert page.locator("#grid").get_by_role("link", name=name).is_visible()
+        expect(page.locator("#grid").get_by_role("link", name=name)).to_be_visible()
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="CSV", exact=True).first.click()

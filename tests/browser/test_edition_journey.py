@@ -5,6 +5,7 @@ the lesson's discussion, where she replies to the lecturer."""
 import re
 from datetime import date, timedelta
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from portal.accounts.models import Role
@@ -16,13 +17,14 @@ from portal.discussion import services as discussion
 from portal.extensions import db
 from portal.live import services
 from portal.live.models import Attendance, AttendanceSource, Recording
+from tests.browser.conftest import TIMEOUT, click_and_wait
 from tests.browser.test_lecturer_upload import log_in
 
 
 def new_page(browser, live_server):
     context = browser.new_context(base_url=live_server, java_script_enabled=False, viewport={"width": 360, "height": 800})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(TIMEOUT)
     return context, page
 
 
@@ -61,49 +63,49 @@ def test_a_trainee_follows_the_programme_to_a_join_link_a_check_in_a_recording_a
     try:
         log_in(trainee, "amina@example.org")
         trainee.goto("/dashboard")
-        trainee.locator("#my-cohorts").get_by_role("link", name="STI policy workshop").click()
-        trainee.get_by_role("link", name="Programme of live sessions").click()
-        assert re.search(r"Africa/Cairo \(UTC\+0[23]:00\)", trainee.locator("main").inner_text())
+        click_and_wait(trainee.locator("#my-cohorts").get_by_role("link", name="STI policy workshop"))
+        click_and_wait(trainee.get_by_role("link", name="Programme of live sessions"))
+        expect(trainee.locator("main")).to_contain_text(re.compile(r"Africa/Cairo \(UTC\+0[23]:00\)"))
 
         # Ten minutes before the start, the join link is there; check-in is not open yet.
-        trainee.get_by_role("link", name="Surveys clinic").click()
-        assert trainee.locator("#join-link").get_attribute("href") == "https://meet.example.org/surveys"
-        assert "Check-in is open only during the session" in trainee.content()
+        click_and_wait(trainee.get_by_role("link", name="Surveys clinic"))
+        expect(trainee.locator("#join-link")).to_have_attribute("href", "https://meet.example.org/surveys")
+        expect(trainee.locator("body")).to_contain_text("Check-in is open only during the session")
 
         # The session going on: the lecturer reads out the code, the trainee checks in.
         log_in(lecturer_page, "luis@example.org")
         lecturer_page.goto(f"/live/sessions/{funding.id}")
-        lecturer_page.locator("#check-in-code-link").click()
-        lecturer_page.get_by_role("button", name="Give a new code").click()
+        click_and_wait(lecturer_page.locator("#check-in-code-link"))
+        click_and_wait(lecturer_page.get_by_role("button", name="Give a new code"))
         code = lecturer_page.locator("#code").inner_text().replace(" ", "")
-        trainee.get_by_role("link", name="Programme of STI policy workshop").click()
-        trainee.get_by_role("link", name="Funding in practice").click()
-        assert trainee.locator("#join-link").get_attribute("href") == "https://meet.example.org/funding"
+        click_and_wait(trainee.get_by_role("link", name="Programme of STI policy workshop"))
+        click_and_wait(trainee.get_by_role("link", name="Funding in practice"))
+        expect(trainee.locator("#join-link")).to_have_attribute("href", "https://meet.example.org/funding")
         trainee.get_by_label("Check-in code").fill(code)
-        trainee.get_by_role("button", name="Check in").click()
-        trainee.locator("#checked-in").wait_for()
+        click_and_wait(trainee.get_by_role("button", name="Check in"))
+        expect(trainee.locator("#checked-in")).to_be_visible()
 
         # The last session's recording, marked as watched.
-        trainee.get_by_role("link", name="Programme of STI policy workshop").click()
-        trainee.get_by_role("link", name="Opening lecture").click()
-        assert trainee.locator("#recording-link").get_attribute("href") == "https://video.example.org/opening"
-        trainee.get_by_role("button", name="Mark as watched").click()
-        assert trainee.locator("#watched").inner_text() == "You watched this recording."
+        click_and_wait(trainee.get_by_role("link", name="Programme of STI policy workshop"))
+        click_and_wait(trainee.get_by_role("link", name="Opening lecture"))
+        expect(trainee.locator("#recording-link")).to_have_attribute("href", "https://video.example.org/opening")
+        click_and_wait(trainee.get_by_role("button", name="Mark as watched"))
+        expect(trainee.locator("#watched")).to_have_text("You watched this recording.")
 
         # From the session to its lesson, which lists the session and leads to the lesson's thread.
-        trainee.get_by_role("link", name="Programme of STI policy workshop").click()
-        trainee.get_by_role("link", name="Funding in practice").click()
-        trainee.locator("#session-lesson").click()
+        click_and_wait(trainee.get_by_role("link", name="Programme of STI policy workshop"))
+        click_and_wait(trainee.get_by_role("link", name="Funding in practice"))
+        click_and_wait(trainee.locator("#session-lesson"))
         assert trainee.url.endswith("/learn/test-course/lessons/funding")
-        assert trainee.locator("#lesson-sessions").get_by_role("link", name="Funding in practice").count() == 1
-        assert "(1 post)" in trainee.locator(".lesson-discussion").inner_text()
-        trainee.get_by_role("link", name="Discuss this lesson with your cohort").click()
-        assert "Which instrument does your ministry use most?" in trainee.content()
+        expect(trainee.locator("#lesson-sessions").get_by_role("link", name="Funding in practice")).to_have_count(1)
+        expect(trainee.locator(".lesson-discussion")).to_contain_text("(1 post)")
+        click_and_wait(trainee.get_by_role("link", name="Discuss this lesson with your cohort"))
+        expect(trainee.locator("body")).to_contain_text("Which instrument does your ministry use most?")
         trainee.get_by_label("Your post").fill("Mostly **competitive grants**, and a tax credit since 2024.")
-        trainee.get_by_role("button", name="Post", exact=True).click()
-        assert trainee.locator("strong", has_text="competitive grants").count() == 1
-        trainee.get_by_role("link", name="Read the lesson").click()
-        assert "(2 posts)" in trainee.locator(".lesson-discussion").inner_text()
+        click_and_wait(trainee.get_by_role("button", name="Post", exact=True))
+        expect(trainee.locator("strong", has_text="competitive grants")).to_have_count(1)
+        click_and_wait(trainee.get_by_role("link", name="Read the lesson"))
+        expect(trainee.locator(".lesson-discussion")).to_contain_text("(2 posts)")
     finally:
         trainee_context.close()
         lecturer_context.close()

@@ -2,6 +2,10 @@
 and can see where the focus is at every step."""
 import re
 
+from playwright.sync_api import expect
+
+from tests.browser.test_trainee_journey import PASSED
+
 #: What the focused element is, and whether its focus can be seen: the focus ring of the stylesheet
 #: (:focus-visible, at least 2px of outline) on an element that is on screen.
 FOCUS = """() => {
@@ -137,4 +141,4 @@ def test_a_trainee_does_the_whole_journey_with_the_keyboard(page, make_course, s
     activate(page, named("Start the quiz"))
     skip_to_content(page)
     answer_the_quiz(page)
-    assert "Passed" in page.content()
+    expect(page.get_by_text(PASSED)).to_be_visible()

@@ -4,6 +4,7 @@ from portal.accounts.models import Role
 from portal.courses.importer import import_course, read_spec
 from portal.courses.services import enrol, find_course
 from portal.extensions import db
+from tests.browser.conftest import TIMEOUT, click_and_wait
 from tests.conftest import DEFAULT_PASSWORD
 from tests.coursefiles import course_files
 
@@ -21,12 +22,12 @@ def test_next_step_is_within_a_screenful_of_the_lesson_text(browser, live_server
     db.session.commit()
     context = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 844})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(TIMEOUT)
     try:
         page.goto("/login")
         page.get_by_label("Email").fill("phone@example.org")
         page.get_by_label("Password", exact=True).fill(DEFAULT_PASSWORD)
-        page.get_by_role("button", name="Log in").click()
+        click_and_wait(page.get_by_role("button", name="Log in"))
         page.goto("/learn/test-course/lessons/funding")
         text_end = page.locator("article.lesson").bounding_box()
         next_link = page.locator("a[rel=next]").bounding_box()

@@ -3,6 +3,7 @@ her profile guesses her time zone from the browser without saving it."""
 import re
 from datetime import date, datetime, timedelta
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from portal.accounts.models import Role, User
@@ -13,6 +14,7 @@ from portal.db_types import utcnow
 from portal.extensions import db
 from portal.live import services
 from portal.live.models import Recording
+from tests.browser.conftest import TIMEOUT, click_and_wait
 from tests.browser.test_lecturer_upload import log_in
 
 
@@ -43,21 +45,21 @@ def test_a_trainee_in_cairo_joins_a_session_and_marks_a_recording_watched(browse
 
     context = browser.new_context(base_url=live_server, java_script_enabled=False, viewport={"width": 360, "height": 800})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(TIMEOUT)
     try:
         log_in(page, "amina@example.org")
         page.goto("/dashboard")
-        page.locator("#my-sessions").get_by_role("link", name="Innovation surveys").click()
-        assert re.search(r"Africa/Cairo \(UTC\+0[23]:00\)", page.locator("main").inner_text()), "her zone, with its offset"
-        join = page.locator("#join-link")
-        assert join.get_attribute("href") == "https://meet.example.org/surveys"
-        page.get_by_role("link", name="Programme of STI policy workshop").click()
-        assert page.locator(f"#session-{past.id}").get_by_text("Ended").count() == 1
-        page.get_by_role("link", name="Opening lecture").click()
-        assert page.locator("#recording-link").get_attribute("href") == "https://video.example.org/opening"
-        assert page.locator("#join-link").count() == 0, "no join link after the end"
-        page.get_by_role("button", name="Mark as watched").click()
-        assert page.locator("#watched").inner_text() == "You watched this recording."
+        click_and_wait(page.locator("#my-sessions").get_by_role("link", name="Innovation surveys"))
+        # Her zone, with its offset.
+        expect(page.locator("main")).to_contain_text(re.compile(r"Africa/Cairo \(UTC\+0[23]:00\)"))
+        expect(page.locator("#join-link")).to_have_attribute("href", "https://meet.example.org/surveys")
+        click_and_wait(page.get_by_role("link", name="Programme of STI policy workshop"))
+        expect(page.locator(f"#session-{past.id}").get_by_text("Ended")).to_have_count(1)
+        click_and_wait(page.get_by_role("link", name="Opening lecture"))
+        expect(page.locator("#recording-link")).to_have_attribute("href", "https://video.example.org/opening")
+        expect(page.locator("#join-link"), "no join link after the end").to_have_count(0)
+        click_and_wait(page.get_by_role("button", name="Mark as watched"))
+        expect(page.locator("#watched")).to_have_text("You watched this recording.")
         assert services.watched_session_ids(cohort.id, [trainee.id]) == {trainee.id: {past.id}}
     finally:
         context.close()
@@ -67,15 +69,16 @@ def test_the_profile_guesses_the_time_zone_and_saves_it_only_when_sent(browser, 
     user = make_user(Role.TRAINEE, email="amina@example.org")
     context = browser.new_context(base_url=live_server, timezone_id="Asia/Dili", viewport={"width": 360, "height": 800})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(TIMEOUT)
     try:
         log_in(page, "amina@example.org")
         page.goto("/profile")
-        assert page.get_by_label("Time zone").input_value() == "Asia/Dili"
-        assert page.locator("#time-zone-guess").inner_text() == "Guessed from your browser: save your profile to keep it."
+        # The guess is made by the page's script once it has run.
+        expect(page.get_by_label("Time zone")).to_have_value("Asia/Dili")
+        expect(page.locator("#time-zone-guess")).to_have_text("Guessed from your browser: save your profile to keep it.")
         db.session.expire_all()
         assert db.session.get(User, user.id).time_zone is None, "a guess is not saved"
-        page.locator("#save-profile").click()
+        click_and_wait(page.locator("#save-profile"))
         db.session.expire_all()
         assert db.session.get(User, user.id).time_zone == "Asia/Dili"
     finally:

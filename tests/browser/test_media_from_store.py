@@ -3,6 +3,7 @@ the image: the page's Content-Security-Policy lets it come from there."""
 import pytest
 
 from portal.accounts.models import Role
+from tests.browser.conftest import click_and_wait
 from tests.conftest import DEFAULT_PASSWORD, portal_app
 
 
@@ -23,9 +24,9 @@ def test_a_lesson_shows_its_image_from_the_object_store(page, make_user, make_co
     page.goto("/login")
     page.get_by_label("Email").fill(trainee.email)
     page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    click_and_wait(page.get_by_role("button", name="Log in"))
     page.goto("/courses/test-course")
-    page.get_by_role("button", name="Enrol").click()
+    click_and_wait(page.get_by_role("button", name="Enrol"))
     page.goto("/learn/test-course/lessons/funding")
 
     image = page.get_by_role("img", name="A chart")

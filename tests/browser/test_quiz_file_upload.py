@@ -1,6 +1,9 @@
 """A lecturer uploads a module's quiz as a GIFT file, reads the preview, publishes it and
 downloads it again; a broken file shows its problems by line."""
+from playwright.sync_api import expect
+
 from portal.accounts.models import Role
+from tests.browser.conftest import click_and_wait
 from tests.browser.test_lecturer_upload import log_in
 
 GIFT = """\
@@ -23,19 +26,19 @@ def test_lecturer_uploads_a_gift_quiz_previews_and_publishes_it(page, make_user,
     quiz_file.write_text(GIFT)
 
     log_in(page, "lecturer1@example.org")
-    page.get_by_role("link", name="My teaching").click()
-    page.get_by_role("link", name="Testing STI policy").click()
+    click_and_wait(page.get_by_role("link", name="My teaching"))
+    click_and_wait(page.get_by_role("link", name="Testing STI policy"))
     page.get_by_label("Module", exact=True).select_option(label="Foundations")
     page.get_by_label("GIFT (Moodle's format").check()
     page.get_by_label("Question file").set_input_files(str(quiz_file))
-    page.get_by_role("button", name="Upload the quiz and check").click()
+    click_and_wait(page.get_by_role("button", name="Upload the quiz and check"))
 
-    assert "Revision 2 is ready to review" in page.content()
-    assert page.get_by_text("Questions changed").is_visible()
-    assert page.get_by_text("basics/instruments, basics/manual-name").is_visible()  # removed: not in the file
-    assert page.get_by_text("Quiz: Check your understanding · 3 questions").is_visible()
-    page.get_by_role("button", name="Publish this revision").click()
-    assert "Revision 2 is published" in page.content()
+    expect(page.locator("body")).to_contain_text("Revision 2 is ready to review")
+    expect(page.get_by_text("Questions changed")).to_be_visible()
+    expect(page.get_by_text("basics/instruments, basics/manual-name")).to_be_visible()  # removed: not in the file
+    expect(page.get_by_text("Quiz: Check your understanding · 3 questions")).to_be_visible()
+    click_and_wait(page.get_by_role("button", name="Publish this revision"))
+    expect(page.locator("body")).to_contain_text("Revision 2 is published")
 
     with page.expect_download() as download:
         page.get_by_role("link", name="GIFT").click()
@@ -52,9 +55,9 @@ def test_a_broken_gift_file_shows_its_problems_by_line(page, make_user, make_cou
     log_in(page, "lecturer1@example.org")
     page.goto("/teach/test-course")
     page.get_by_label("Question file").set_input_files(str(quiz_file))
-    page.get_by_role("button", name="Upload the quiz and check").click()
+    click_and_wait(page.get_by_role("button", name="Upload the quiz and check"))
 
     problems = page.get_by_role("alert")
-    assert "1 problem: nothing was changed" in problems.inner_text()
-    assert "01-basics/quiz.gift:3" in problems.inner_text()
-    assert "the answer block opened here is not closed by }" in problems.inner_text()
+    expect(problems).to_contain_text("1 problem: nothing was changed")
+    expect(problems).to_contain_text("01-basics/quiz.gift:3")
+    expect(problems).to_contain_text("the answer block opened here is not closed by }")

@@ -1,5 +1,8 @@
 """A person signed in on a laptop and a phone ends the phone's session from the laptop's profile."""
+from playwright.sync_api import expect
+
 from portal.accounts.models import User
+from tests.browser.conftest import click_and_wait
 from tests.conftest import DEFAULT_PASSWORD
 
 LAPTOP_AGENT = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
@@ -9,8 +12,8 @@ def log_in(page, user: User) -> None:
     page.goto("/login")
     page.get_by_label("Email").fill(user.email)
     page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    assert page.locator("form[action='/logout']").count() == 1
+    click_and_wait(page.get_by_role("button", name="Log in"))
+    expect(page.locator("form[action='/logout']")).to_have_count(1)
 
 
 def test_end_the_session_of_a_lost_phone(browser, live_server, make_user):
@@ -24,16 +27,17 @@ def test_end_the_session_of_a_lost_phone(browser, live_server, make_user):
 
         laptop.goto("/profile")
         sessions = laptop.locator("ul.sessions li")
-        assert sessions.count() == 2
-        assert "Firefox on Linux" in sessions.first.inner_text() and "(this device)" in sessions.first.inner_text()
-        sessions.nth(1).get_by_role("button", name="End this session").click()
-        assert "That session has ended" in laptop.content()
-        assert laptop.locator("ul.sessions li").count() == 1
+        expect(sessions).to_have_count(2)
+        expect(sessions.first).to_contain_text("Firefox on Linux")
+        expect(sessions.first).to_contain_text("(this device)")
+        click_and_wait(sessions.nth(1).get_by_role("button", name="End this session"))
+        expect(laptop.locator("body")).to_contain_text("That session has ended")
+        expect(laptop.locator("ul.sessions li")).to_have_count(1)
 
         phone.goto("/profile")
         assert phone.url.startswith(f"{live_server}/login")
         laptop.goto("/profile")
-        assert laptop.get_by_role("heading", name="My profile").is_visible()
+        expect(laptop.get_by_role("heading", name="My profile")).to_be_visible()
     finally:
         phone_context.close()
         laptop_context.close()

@@ -4,9 +4,11 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pyotp
+from playwright.sync_api import expect
 
 from portal.accounts import two_step
 from portal.db_types import utcnow
+from tests.browser.conftest import click_and_wait
 from tests.conftest import DEFAULT_PASSWORD, require_tool
 
 
@@ -21,10 +23,10 @@ def test_set_up_two_step_sign_in_and_log_in_with_a_code(page, make_user, monkeyp
     page.goto("/login")
     page.get_by_label("Email").fill(user.email)
     page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    click_and_wait(page.get_by_role("button", name="Log in"))
     page.goto("/profile")
-    page.get_by_role("link", name="Manage two-step sign-in").click()
-    page.get_by_role("button", name="Set up an authenticator app").click()
+    click_and_wait(page.get_by_role("link", name="Manage two-step sign-in"))
+    click_and_wait(page.get_by_role("button", name="Set up an authenticator app"))
 
     qr = page.get_by_role("img", name="QR code for your authenticator app")
     scanned = subprocess.run(["zbarimg", "--quiet", "--raw", "-"], input=qr.screenshot(),
@@ -35,21 +37,21 @@ def test_set_up_two_step_sign_in_and_log_in_with_a_code(page, make_user, monkeyp
     assert page.locator("#secret").inner_text().replace(" ", "") == secret
 
     page.get_by_label("Sign-in code").fill(pyotp.TOTP(secret).at(now[0]))
-    page.get_by_role("button", name="Turn on two-step sign-in").click()
-    assert page.get_by_role("heading", name="Your recovery codes").is_visible()
-    assert page.locator(".recovery-codes li").count() == 10
-    page.get_by_role("link", name="I have saved them").click()
-    assert "Two-step sign-in is on." in page.content()
+    click_and_wait(page.get_by_role("button", name="Turn on two-step sign-in"))
+    expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
+    expect(page.locator(".recovery-codes li")).to_have_count(10)
+    click_and_wait(page.get_by_role("link", name="I have saved them"))
+    expect(page.locator("body")).to_contain_text("Two-step sign-in is on.")
 
-    page.get_by_role("button", name="Log out").click()
+    click_and_wait(page.get_by_role("button", name="Log out"))
     page.goto("/login")
     page.get_by_label("Email").fill(user.email)
     page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    assert page.get_by_role("heading", name="Two-step sign-in").is_visible()
+    click_and_wait(page.get_by_role("button", name="Log in"))
+    expect(page.get_by_role("heading", name="Two-step sign-in")).to_be_visible()
     now[0] += timedelta(seconds=30)
     page.get_by_label("Sign-in code").fill(pyotp.TOTP(secret).at(now[0]))
-    page.get_by_role("button", name="Continue").click()
-    assert "Nilufar Rahimova" in page.content()
-    assert page.locator("form[action='/logout']").count() == 1
+    click_and_wait(page.get_by_role("button", name="Continue"))
+    expect(page.locator("body")).to_contain_text("Nilufar Rahimova")
+    expect(page.locator("form[action='/logout']")).to_have_count(1)
     assert blocked == []

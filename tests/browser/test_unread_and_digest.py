@@ -1,10 +1,13 @@
 """A trainee, without JavaScript on a phone, follows the header's unread count to a cohort's
 announcements, marks them as read, and chooses to receive announcements in the daily digest."""
+from playwright.sync_api import expect
+
 from portal.accounts.models import MailDelivery, MailPreference, Role
 from portal.announcements.services import post_announcement
 from portal.extensions import db
 from portal.mail import MailKind
 from tests.announcements.test_announcements import make_cohort
+from tests.browser.conftest import TIMEOUT, click_and_wait
 from tests.browser.test_lecturer_upload import log_in
 
 
@@ -19,22 +22,22 @@ def test_trainee_reads_announcements_and_chooses_the_daily_digest(browser, live_
 
     context = browser.new_context(base_url=live_server, java_script_enabled=False, viewport={"width": 360, "height": 800})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(TIMEOUT)
     try:
         log_in(page, "amina@example.org")
-        page.get_by_role("link", name="2 unread announcements").click()
-        page.locator("#my-cohorts").get_by_role("link", name="AI capacity workshop").click()
-        assert page.locator("article.announcement .badge").count() == 2
-        page.get_by_role("button", name="Mark as read").click()
-        assert "The announcements are marked as read." in page.content()
-        assert page.get_by_role("link", name="2 unread announcements").count() == 0
-        assert page.locator("article.announcement .badge").count() == 0
+        click_and_wait(page.get_by_role("link", name="2 unread announcements"))
+        click_and_wait(page.locator("#my-cohorts").get_by_role("link", name="AI capacity workshop"))
+        expect(page.locator("article.announcement .badge")).to_have_count(2)
+        click_and_wait(page.get_by_role("button", name="Mark as read"))
+        expect(page.locator("body")).to_contain_text("The announcements are marked as read.")
+        expect(page.get_by_role("link", name="2 unread announcements")).to_have_count(0)
+        expect(page.locator("article.announcement .badge")).to_have_count(0)
 
         page.goto("/profile")
         page.get_by_label("Together, once a day, in the daily digest").check()
-        page.get_by_role("button", name="Save my mail choices").click()
-        assert "Your mail choices are saved." in page.content()
-        assert page.get_by_label("Together, once a day, in the daily digest").is_checked()
+        click_and_wait(page.get_by_role("button", name="Save my mail choices"))
+        expect(page.locator("body")).to_contain_text("Your mail choices are saved.")
+        expect(page.get_by_label("Together, once a day, in the daily digest")).to_be_checked()
     finally:
         context.close()
     db.session.expire_all()

@@ -3,8 +3,10 @@ import io
 from datetime import date
 
 import openpyxl
+from playwright.sync_api import expect
 
 from portal.accounts.models import Gender, OrganisationType, Role
+from tests.browser.conftest import click_and_wait
 from tests.browser.test_lecturer_upload import log_in
 from tests.discussion.conftest import make_cohort
 
@@ -19,19 +21,19 @@ def test_coordinator_opens_the_yearly_report_and_downloads_it(page, make_user, m
     make_cohort("Autumn edition", carmen, trainees[:1], date(year, 10, 5), date(year, 10, 16))
 
     log_in(page, "carmen@example.org")
-    page.get_by_role("link", name="Cohorts").click()
-    page.get_by_role("link", name="Yearly report").click()
-    assert page.locator('[data-figure="enrolled"]').inner_text() == "3"
-    assert page.locator('[data-figure="countries"]').inner_text() == "2"
+    click_and_wait(page.get_by_role("link", name="Cohorts"))
+    click_and_wait(page.get_by_role("link", name="Yearly report"))
+    expect(page.locator('[data-figure="enrolled"]')).to_have_text("3")
+    expect(page.locator('[data-figure="countries"]')).to_have_text("2")
     assert page.locator("svg").count() >= 8
 
     page.get_by_label("Spring edition").check()
-    page.get_by_role("button", name="Show the report").click()
-    assert page.locator('[data-figure="enrolled"]').inner_text() == "2"
+    click_and_wait(page.get_by_role("button", name="Show the report"))
+    expect(page.locator('[data-figure="enrolled"]')).to_have_text("2")
 
-    page.get_by_role("link", name="Printable view (A4)").click()
-    assert page.locator("header.site-header").count() == 0
-    assert page.locator('[data-figure="enrolled"]').inner_text() == "2"
+    click_and_wait(page.get_by_role("link", name="Printable view (A4)"))
+    expect(page.locator("header.site-header")).to_have_count(0)
+    expect(page.locator('[data-figure="enrolled"]')).to_have_text("2")
     pdf = page.pdf(format="A4")
     assert pdf.startswith(b"%PDF") and len(pdf) > 5_000
     page.go_back()

@@ -103,13 +103,17 @@ class Workers:
     settings: dict[str, object]
     started: list[subprocess.Popen] = field(default_factory=list)
 
-    def start(self, *, slow_mail: bool = False, lease: int = 3600) -> subprocess.Popen:
+    def start(self, *, mail_everyone: bool = False, hold_after: int = 0, lease: int = 3600) -> subprocess.Popen:
+        """A worker; with `mail_everyone`, it also runs the job that mails every account, which stops after
+        `hold_after` messages (when not 0) and waits there until the worker is killed (see worker_app.py)."""
         import json
 
         env = {**os.environ, "WORKER_SETTINGS": json.dumps({**self.settings, "JOBS_SCHEDULE_LEASE": lease}),
                "FLASK_APP": "tests.jobs.worker_app:create", "PYTHONPATH": str(ROOT)}
-        if slow_mail:
-            env["WORKER_SLOW_MAIL"] = "1"
+        if mail_everyone:
+            env["WORKER_MAIL_EVERYONE"] = "1"
+        if hold_after:
+            env["WORKER_HOLD_AFTER"] = str(hold_after)
         process = subprocess.Popen([sys.executable, "-m", "flask", "worker", "--workers", "2"], cwd=ROOT, env=env,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self.started.append(process)
