@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from portal.accounts.models import Role
 from portal.accounts.services import DEMO_ACCOUNTS
+from tests.browser.conftest import click_and_wait
 
 COURSE = "/courses/ai-governance"
 LESSON = "/learn/ai-governance/lessons/why-govern-ai"
@@ -60,9 +61,9 @@ def test_a_persian_reader_reads_the_english_course_left_to_right_and_the_french_
     page.goto("/login")
     page.get_by_label("Email").fill(trainee.email)
     page.get_by_label("Password", exact=True).fill(trainee.password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator("h1")).to_be_visible()
-    page.locator('header button[name="language"][value="fa"]').click()  # the switch, as a person uses it
+    click_and_wait(page.get_by_role("button", name="Log in"))
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    click_and_wait(page.locator('header button[name="language"][value="fa"]'))  # the switch, as a person uses it
     expect(page.locator("html")).to_have_attribute("lang", "fa")
     assert page.locator("html").get_attribute("dir") == "rtl"
 
@@ -83,7 +84,7 @@ def test_a_persian_reader_reads_the_english_course_left_to_right_and_the_french_
     assert direction_of(page, summary) == "ltr" and page.eval_on_selector(
         summary, "element => getComputedStyle(element).textAlign") in {"start", "left"}
     look(page, "2-course-fa")
-    page.locator(f'form[action="{COURSE}/enrol"] [type="submit"]').click()
+    click_and_wait(page.locator(f'form[action="{COURSE}/enrol"] [type="submit"]'))
     expect(page.locator(f'form[action="{COURSE}/enrol"]')).to_have_count(0)
 
     page.goto(LESSON)
@@ -100,7 +101,7 @@ def test_a_persian_reader_reads_the_english_course_left_to_right_and_the_french_
     look(page, "3-lesson-en-in-fa")
     fits_a_zoomed_phone(page, "3-lesson-en-in-fa")
 
-    notice.locator('button[value="fr"]').click()  # "read the portal in: Français"
+    click_and_wait(notice.locator('button[value="fr"]'))  # "read the portal in: Français"
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     expect(page.locator("article.lesson h1")).to_have_text("Pourquoi gouverner l'IA ?")
     assert page.locator("html").get_attribute("dir") == "ltr"
