@@ -306,15 +306,16 @@ class Tally:
     saves: dict[int, int] = field(default_factory=dict)  #: attempt id -> answers saved
     submitted: set[int] = field(default_factory=set)
     lessons: int = 0
+    handed_in: int = 0
     certificates: int = 0
     failures: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def study(app, port: int, trainee: Trainee, course: str, lesson_keys: list[str],
-          quizzes: dict[str, list[QuizQuestion]], tally: Tally, start: threading.Event) -> None:
-    """Read and complete every lesson of `course`, save then submit each quiz (answered rightly, so the
-    course completes), then download the certificate."""
+          quizzes: dict[str, list[QuizQuestion]], assignments: list[str], tally: Tally, start: threading.Event) -> None:
+    """Read and complete every lesson of `course`, save then submit each quiz (answered rightly), and hand in
+    each assignment; once reviewers have passed the work (see `mixed`), `fetch_certificates`."""
     client = Client(port, trainee.cookie, trainee.csrf)
     start.wait()
     try:
@@ -343,22 +344,75 @@ def study(app, port: int, trainee: Trainee, course: str, lesson_keys: list[str],
             with tally.lock:
                 tally.submitted.add(attempt_id)
             client.request("GET", path)
+        for key in assignments:
+            path = f"/learn/{course}/assignments/{key}"
+            client.request("GET", path)
+            status, _, _ = client.request("POST", path, {"text": "Our country's arrangements, their gaps, and what "
+                                                         "we recommend.", "submit": "Hand in"})
+            assert status == 302, ("hand in", key, status)
+            with tally.lock:
+                tally.handed_in += 1
+    except (AssertionError, OSError) as problem:
+        with tally.lock:
+            tally.failures.append(f"trainee {trainee.id}: {problem!r}")
+
+
+def fetch_certificates(port: int, trainee: Trainee, tally: Tally, start: threading.Event) -> None:
+    """The trainee's certificates page, then each certificate's PDF."""
+    client = Client(port, trainee.cookie, trainee.csrf)
+    start.wait()
+    try:
         status, _, page = client.request("GET", "/certificates")
         for code in set(re.findall(r"/certificates/([A-Z0-9-]+)/certificate\.pdf", page)):
             status, _, _ = client.request("GET", f"/certificates/{code}/certificate.pdf")
             if status == 200:
                 with tally.lock:
                     tally.certificates += 1
-    except (AssertionError, OSError) as problem:
+    except OSError as problem:
         with tally.lock:
             tally.failures.append(f"trainee {trainee.id}: {problem!r}")
+
+
+def pass_handed_in_work(app) -> int:
+    """A reviewer passes every piece of work waiting (with the best level of each criterion), in process."""
+    from sqlalchemy import select
+
+    from portal.accounts.models import Role, User
+    from portal.assignments import services as assignments
+    from portal.assignments.models import ReviewOutcome, Submission, SubmissionStatus
+    from portal.extensions import db
+
+    with app.app_context():
+        reviewer = User(email="bench-reviewer@example.org", name="Bench Reviewer", role=Role.ADMIN, password_hash="!")
+        db.session.add(reviewer)
+        passed = 0
+        for submission in db.session.scalars(select(Submission).where(Submission.status == SubmissionStatus.SUBMITTED)):
+            levels = {criterion["id"]: len(criterion["levels"]) - 1 for criterion in submission.version.rubric}
+            assignments.record_review(submission, reviewer, levels, "Well done.", ReviewOutcome.PASSED)
+            passed += 1
+        db.session.commit()
+        return passed
+
+
+def run_threads(target, argument_lists: list[tuple]) -> float:
+    """Start one thread per argument list, release them at once, and return the seconds until all are done."""
+    start = threading.Event()
+    threads = [threading.Thread(target=target, args=(*arguments, start)) for arguments in argument_lists]
+    for thread in threads:
+        thread.start()
+    began = time.perf_counter()
+    start.set()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - began
 
 
 def mixed(app, args: argparse.Namespace, people: list[Trainee]) -> None:
     """The cohort studies one course at once; then the database is checked against what was sent."""
     from sqlalchemy import func, select
 
-    from portal.courses.models import Course, Lesson, LessonVersion, Quiz, QuizVersion
+    from portal.assignments.models import Submission
+    from portal.courses.models import Assignment, AssignmentVersion, Course, Lesson, LessonVersion, Quiz, QuizVersion
     from portal.extensions import db
     from portal.learning.models import CourseCompletion, LessonCompletion
     from portal.quizzes.models import AttemptAnswer, QuizAttempt
@@ -373,17 +427,16 @@ def mixed(app, args: argparse.Namespace, people: list[Trainee]) -> None:
                    for quiz_key, version in db.session.execute(
                        select(Quiz.key, QuizVersion).join(QuizVersion, QuizVersion.quiz_id == Quiz.id)
                        .where(QuizVersion.revision_id == course.published_revision_id))}
+        assignments = list(db.session.scalars(
+            select(Assignment.key).join(AssignmentVersion, AssignmentVersion.assignment_id == Assignment.id)
+            .where(AssignmentVersion.revision_id == course.published_revision_id)))
     tally = Tally()
-    start = threading.Event()
-    threads = [threading.Thread(target=study, args=(app, args.port, person, args.mixed_course, lessons, quizzes, tally,
-                                                    start)) for person in people[: args.cohort]]
-    for thread in threads:
-        thread.start()
-    began = time.perf_counter()
-    start.set()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - began
+    cohort = people[: args.cohort]
+    elapsed = run_threads(study, [(app, args.port, person, args.mixed_course, lessons, quizzes, assignments, tally)
+                                  for person in cohort])
+    passed = pass_handed_in_work(app)
+    elapsed_certificates = run_threads(fetch_certificates, [(args.port, person, tally) for person in cohort])
+    threads = cohort
     ids = [person.id for person in people[: args.cohort]]
     with app.app_context():
         attempts = {row.id: row for row in db.session.scalars(select(QuizAttempt).where(QuizAttempt.user_id.in_(ids)))}
@@ -393,6 +446,8 @@ def mixed(app, args: argparse.Namespace, people: list[Trainee]) -> None:
                                          .where(LessonCompletion.user_id.in_(ids)))
         finished = db.session.scalar(select(func.count()).select_from(CourseCompletion)
                                       .where(CourseCompletion.user_id.in_(ids)))
+        handed_in = dict(db.session.execute(select(Submission.user_id, func.count()).where(
+            Submission.user_id.in_(ids)).group_by(Submission.user_id)).all())
     problems = list(tally.failures)
     for attempt_id in tally.submitted:
         attempt = attempts.get(attempt_id)
@@ -407,11 +462,16 @@ def mixed(app, args: argparse.Namespace, people: list[Trainee]) -> None:
     problems += [f"attempt {a.id} is graded but was never submitted" for a in extra]
     if finished != len(threads) - len(tally.failures):
         problems.append(f"{finished} course completions stored for {len(threads)} trainees")
+    if sum(handed_in.values()) != tally.handed_in or any(count != len(assignments) for count in handed_in.values()):
+        problems.append(f"{sum(handed_in.values())} pieces of work stored, {tally.handed_in} handed in")
+    if tally.certificates != finished:
+        problems.append(f"{tally.certificates} certificates downloaded for {finished} completions")
     if completions != tally.lessons:
         problems.append(f"{completions} lesson completions stored, {tally.lessons} sent")
     print(f"mixed scenario: {len(threads)} trainees on {args.mixed_course} in {elapsed:.1f} s: {tally.lessons} lessons "
           f"completed, {sum(tally.saves.values())} answers saved, {len(tally.submitted)} quizzes submitted, "
-          f"{finished} courses completed, {tally.certificates} certificates downloaded")
+          f"{tally.handed_in} assignments handed in; then {passed} passed by a reviewer, {finished} courses completed, "
+          f"and {tally.certificates} certificates downloaded in {elapsed_certificates:.1f} s")
     print(f"mixed scenario check: {'everything stored exactly once' if not problems else f'{len(problems)} problems'}")
     for problem in problems[:20]:
         print(f"  {problem}")
