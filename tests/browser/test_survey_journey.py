@@ -39,7 +39,7 @@ def test_a_trainee_answers_the_evaluation_and_the_coordinator_reads_the_results(
     expect(page.get_by_role("heading", name="Your opinion")).to_be_visible()
     page.get_by_role("link", name="End-of-course evaluation").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("End-of-course evaluation")
-    expect(page.locator("#privacy")).to_contain_text("Your answers are anonymous")
+    expect(page.locator("#privacy")).to_contain_text("Your answers are kept without your name")
 
     # Sent without an answer to a required question: told which, nothing kept.
     page.get_by_role("button", name="Send my answers").click()
