@@ -178,3 +178,9 @@ def test_the_data_download_says_which_surveys_were_answered_and_deletion_unnames
     delete_account(trainee)
     db.session.commit()
     assert db.session.scalars(select(SurveyResponse.user_id)).all() == [None, None], "still counted, unnamed"
+
+
+def test_a_survey_keeps_only_the_day_it_was_made(setting):
+    survey = setting.course_survey()
+    assert (survey.created_at.hour, survey.created_at.minute, survey.created_at.second,
+            survey.created_at.microsecond) == (0, 0, 0, 0), "a course's survey is made by its first respondent"
