@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from portal.cohorts.exports import append_table, exported_on, safe_cell, safe_rows, sheet_title, workbook_bytes
 from portal.db_types import utcnow
 from portal.surveys.models import SurveyKind
-from portal.surveys.results import MIN_GROUP
+from portal.surveys.results import MIN_GROUP, without_controls
 from portal.surveys.services import SurveyResults
 
 
@@ -25,29 +25,46 @@ def number(value: float | None) -> float | str:
     return "" if value is None else round(value, 1)
 
 
+def clean_cell(value):
+    """A cell as a spreadsheet takes it: no control characters (which XLSX refuses; answers kept before
+    they were stripped may hold some) and no text that would run as a formula."""
+    return safe_cell(without_controls(value)) if isinstance(value, str) else value
+
+
 def tables(results: SurveyResults) -> list[tuple[str, list[str], list[list]]]:
-    """(title, header, rows) for each table of the page."""
+    """(title, header, rows) for each table of the page, cells cleaned."""
+    return [(title, header, [[clean_cell(value) for value in row] for row in rows])
+            for title, header, rows in _tables(results)]
+
+
+def _tables(results: SurveyResults) -> list[tuple[str, list[str], list[list]]]:
     survey = results.survey
     summary: list[list] = [[_("Survey"), survey.title], [_("Kind"), kind_names()[survey.kind]],
                            [_("Anonymous"), _("yes") if survey.is_anonymous else _("no")],
                            [_("Invited"), results.invited]]
-    if results.is_reportable:
+    if results.withheld:
+        summary.append([_("Respondents"), _("The results of the evaluation are shown once it is closed.")])
+    elif results.is_reportable:
         summary += [[_("Respondents"), results.respondents], [_("Response rate %"), number(results.rate)],
                     [_("Net promoter score"), number(results.nps)]]
     else:
         summary.append([_("Respondents"), fewer_than()])
+    summary.append([_("Note"), _("Figures are updated in steps of 5 answers: the newest answers count once 5 more have come in.")])
     found = [(_("Summary"), ["figure", "value"], summary)]
     if results.is_reportable:
         found.append((_("Questions"), ["question", "type", "answered", "mean", "median", "net promoter score"],
                       [[item.question.text, item.question.type, item.answered, number(item.mean), number(item.median),
-                        number(item.nps)] for item in results.items]))
+                        number(item.nps)] if item.is_reportable else
+                       [item.question.text, item.question.type, fewer_than(), "", "", ""] for item in results.items]))
+        shown = [item for item in results.items if item.is_reportable]
         found.append((_("Distributions"), ["question", "answer", "count"],
-                      [[item.question.text, label, count] for item in results.items for label, count in item.distribution]))
+                      [[item.question.text, label, count] for item in shown for label, count in item.distribution]))
         found.append((_("Open answers"), ["question", "answer"],
-                      [[item.question.text, text] for item in results.items for text in item.texts or []]))
+                      [[item.question.text, text] for item in shown for text in item.texts or []]))
     if results.groups:
         found.append((_("By cohort"), ["cohort", "respondents", "satisfaction %", "net promoter score"],
-                      [[group.name or _("No cohort"), group.respondents if group.is_reportable else fewer_than(),
+                      [[_("Other cohorts") if group.is_other else group.name or _("No cohort"),
+                        group.respondents if group.is_reportable else fewer_than(),
                         number(group.satisfaction), number(group.nps)] for group in results.groups]))
     return found
 
@@ -69,5 +86,5 @@ def to_xlsx(results: SurveyResults) -> bytes:
 
     workbook = Workbook(write_only=True)
     for title, header, rows in tables(results):
-        append_table(workbook, sheet_title(title), title, [exported_on(utcnow()), results.survey.title], header, rows)
+        append_table(workbook, sheet_title(title), title, [exported_on(utcnow()), clean_cell(results.survey.title)], header, rows)
     return workbook_bytes(workbook)

@@ -6,6 +6,7 @@ choice the position of the choice (0-based), a multiple choice a list of positio
 Figures are shown only for groups of at least MIN_GROUP respondents, so that no one's answers can
 be told apart."""
 import random
+import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,8 +19,22 @@ MIN_GROUP = 5
 MAX_TEXT_ANSWER = 5000
 
 
+#: C0 control characters other than tab, line feed and carriage return: spreadsheets refuse them.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def is_reportable(respondents: int) -> bool:
     return respondents >= MIN_GROUP
+
+
+def in_steps(count: int) -> int:
+    """The count rounded down to a multiple of MIN_GROUP: figures move only when a whole group more has
+    answered, so that the change between two readings is never one person's answers."""
+    return count // MIN_GROUP * MIN_GROUP
+
+
+def without_controls(text: str) -> str:
+    return CONTROL_CHARACTERS.sub("", text)
 
 
 def clean_answer(question: SurveyQuestion, value: Any) -> Any:
@@ -37,7 +52,7 @@ def clean_answer(question: SurveyQuestion, value: Any) -> Any:
             return None
         return sorted(set(value))
     if question.type == "text":
-        text = value.replace("\x00", "").strip() if isinstance(value, str) else ""
+        text = without_controls(value).strip() if isinstance(value, str) else ""
         return text[:MAX_TEXT_ANSWER] or None
     return None
 
@@ -95,4 +110,5 @@ def item_result(question: SurveyQuestion, answers: list[Any], *, anonymous: bool
 
 
 def response_rate(responses: int, invited: int) -> float | None:
-    return 100 * responses / invited if invited else None
+    """In percent, never above 100 (someone may have answered and left the group since)."""
+    return min(100.0, 100 * responses / invited) if invited else None

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.mailing import mail_user
-from portal.accounts.models import User
+from portal.accounts.models import Role, User
 from portal.audit import record
 from portal.cohorts.models import Cohort, CohortMember, MembershipState, cohort_courses
 from portal.content.surveyfile import builtin_template, fingerprint, survey_as_dict
@@ -29,6 +29,7 @@ from portal.surveys.models import Survey, SurveyInvitation, SurveyKind, SurveyRe
 from portal.surveys.results import (
     ItemResult,
     clean_answer,
+    in_steps,
     is_reportable,
     item_result,
     net_promoter_score,
@@ -85,7 +86,9 @@ def ensure_survey(key: str, kind: SurveyKind, definition: dict[str, Any], *, cou
         return survey
     try:
         with db.session.begin_nested():
+            # The day only: a course's evaluation is made by its first respondent, whose time it would tell.
             db.session.add(Survey(key=key, kind=kind, course_id=course_id, cohort_id=cohort_id,
+                                  created_at=utcnow().replace(hour=0, minute=0, second=0, microsecond=0),
                                   title=definition["title"][:200], definition=definition,
                                   is_anonymous=bool(definition.get("anonymous", True))))
     except IntegrityError:
@@ -328,25 +331,42 @@ def coordinated_cohorts(user: User, survey: Survey) -> list[Cohort]:
 
 def readable_surveys(user: User) -> Select[Survey]:
     """A select() of every survey whose results the user may open: all, for an admin; their courses' for a
-    lecturer; their cohorts' and their cohorts' courses' for a coordinator."""
+    lecturer; their cohorts' and their cohorts' courses' for a coordinator (holding that role now)."""
     statement = (select(Survey).options(selectinload(Survey.course), selectinload(Survey.cohort))
                  .order_by(Survey.kind, Survey.created_at.desc(), Survey.id))
-    if not user.is_admin:
-        taught = select(Course.id).where(Course.lecturers.any(User.id == user.id))
-        run = select(Cohort.id).where(Cohort.coordinators.any(User.id == user.id))
+    if user.is_admin:
+        return statement
+    readable: list[Any] = [Survey.course_id.in_(select(Course.id).where(Course.lecturers.any(User.id == user.id)))]
+    if user.has_role(Role.COORDINATOR):
+        run = _run_cohorts(user)
         their_courses = select(cohort_courses.c.course_id).where(cohort_courses.c.cohort_id.in_(run))
-        statement = statement.where(Survey.course_id.in_(taught) | Survey.cohort_id.in_(run)
-                                    | Survey.course_id.in_(their_courses))
-    return statement
+        readable += [Survey.cohort_id.in_(run), Survey.course_id.in_(their_courses)]
+    return statement.where(or_(*readable))
 
 
-def respondent_counts(survey_ids: list[int]) -> dict[int, int]:
-    """How many have answered each survey, in one query."""
+def _run_cohorts(user: User) -> Select[Any]:
+    return select(Cohort.id).where(Cohort.coordinators.any(User.id == user.id))
+
+
+def respondent_counts(survey_ids: list[int], user: User | None = None) -> dict[int, int]:
+    """How many have answered each survey, in steps of 5 as the results give them; for a coordinator who
+    does not read a course's every response, only their cohorts' respondents. In one or two queries."""
     if not survey_ids:
         return {}
-    return {survey_id: number for survey_id, number in db.session.execute(
+    counts = {survey_id: number for survey_id, number in db.session.execute(
         select(SurveyRespondent.survey_id, func.count()).where(SurveyRespondent.survey_id.in_(survey_ids))
         .group_by(SurveyRespondent.survey_id))}
+    if user is not None and not user.is_admin and user.has_role(Role.COORDINATOR):
+        taught = select(Course.id).where(Course.lecturers.any(User.id == user.id))
+        scoped = dict.fromkeys(db.session.scalars(select(Survey.id).where(
+            Survey.id.in_(survey_ids), Survey.kind != SurveyKind.EDITION, Survey.course_id.not_in(taught))), 0)
+        if scoped:
+            scoped.update({survey_id: number for survey_id, number in db.session.execute(
+                select(SurveyResponse.survey_id, func.count()).where(
+                    SurveyResponse.survey_id.in_(list(scoped)), SurveyResponse.cohort_id.in_(_run_cohorts(user)))
+                .group_by(SurveyResponse.survey_id))})
+        counts.update(scoped)
+    return {survey_id: in_steps(number) for survey_id, number in counts.items()}
 
 
 # Results
@@ -359,6 +379,8 @@ class GroupFigures:
     respondents: int
     nps: float | None = None
     satisfaction: float | None = None
+    #: The row of the smaller cohorts and of the answers beyond each cohort's steps of 5.
+    is_other: bool = False
 
     @property
     def is_reportable(self) -> bool:
@@ -375,6 +397,8 @@ class SurveyResults:
     groups: list[GroupFigures] = field(default_factory=list)
     #: The cohorts the figures cover; None for every response.
     cohorts: list[Cohort] | None = None
+    #: An edition's evaluation still open: no figures until it closes.
+    withheld: bool = False
 
     @property
     def is_reportable(self) -> bool:
@@ -405,33 +429,43 @@ def first_rating_nps(answers: list[dict[str, Any]], rating_keys: list[str]) -> f
 
 def survey_results(survey: Survey, cohorts: list[Cohort] | None = None, rng: random.Random | None = None) -> SurveyResults:
     """The figures of a survey, of every response (cohorts None) or of these cohorts' respondents only;
-    in three queries. Fewer than 5 respondents give no figures, and so does any smaller cohort."""
+    in three queries. Figures move only in steps of 5 respondents: they are those of the first responses
+    (by arrival) in a multiple of 5, so that two readings never differ by one person's answers. An
+    edition's evaluation shows none until it is closed. By cohort, each cohort counts its own first
+    responses in steps of 5, and the rest (smaller cohorts, the newest answers of others) are one
+    "other cohorts" row, itself a multiple of 5, so that no cohort can be worked out from the total."""
     cohort_ids = None if cohorts is None else [cohort.id for cohort in cohorts]
     statement = select(SurveyResponse.answers, SurveyResponse.cohort_id).where(SurveyResponse.survey_id == survey.id)
     if cohort_ids is not None and survey.kind != SurveyKind.EDITION:
         statement = statement.where(SurveyResponse.cohort_id.in_(cohort_ids))
     rows = db.session.execute(statement.order_by(SurveyResponse.id)).all()
+    withheld = survey.kind == SurveyKind.EDITION and survey.closed_at is None
+    rows = [] if withheld else rows[:in_steps(len(rows))]
     answers = [row.answers for row in rows]
-    results = SurveyResults(survey, _invited(survey, cohort_ids), len(rows), cohorts=cohorts)
+    results = SurveyResults(survey, _invited(survey, cohort_ids), len(rows), cohorts=cohorts, withheld=withheld)
     content = survey.content
     if results.is_reportable:
         results.items = [item_result(question, [answer.get(question.key) for answer in answers],
                                      anonymous=survey.is_anonymous, rng=rng) for question in content.questions]
-    if survey.kind != SurveyKind.EDITION:
+    if survey.kind != SurveyKind.EDITION and rows:
         likert = [q.key for q in content.questions if q.type == "likert"]
         rating = [q.key for q in content.questions if q.type == "rating"]
         by_cohort: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
         for row in rows:
             by_cohort[row.cohort_id].append(row.answers)
         names = {cohort_id: name for cohort_id, name in db.session.execute(select(Cohort.id, Cohort.name).where(
-            Cohort.id.in_([key for key in by_cohort if key is not None])))} if by_cohort else {}
+            Cohort.id.in_([key for key in by_cohort if key is not None])))}
+        others: list[dict[str, Any]] = []
         for cohort_id in sorted(by_cohort, key=lambda key: (key is None, names.get(key or 0, ""))):
             group = by_cohort[cohort_id]
-            figures = GroupFigures(names.get(cohort_id or 0, ""), len(group))
-            if figures.is_reportable:
-                figures.nps = first_rating_nps(group, rating)
-                figures.satisfaction = satisfaction(group, likert)
-            results.groups.append(figures)
+            shown = group[:in_steps(len(group))]
+            others += group[len(shown):]
+            if shown:
+                results.groups.append(GroupFigures(names.get(cohort_id or 0, ""), len(shown),
+                                                   first_rating_nps(shown, rating), satisfaction(shown, likert)))
+        if others:  # a multiple of 5, as the total and every row shown are
+            results.groups.append(GroupFigures("", len(others), first_rating_nps(others, rating),
+                                               satisfaction(others, likert), is_other=True))
     return results
 
 
@@ -471,19 +505,27 @@ class SurveyFigures:
 
 def period_figures(cohort_ids: list[int], start: date, end: date) -> list[SurveyFigures]:
     """For the yearly report: the responses from these cohorts' trainees in the period (by the month they came
-    in), all kinds together ("all") and each kind; satisfaction and NPS only for 5 respondents or more. One query."""
+    in), all kinds together ("all") and each kind; in one query. So that comparing selections or periods
+    cannot single anyone out: nothing is reported when any selected cohort has 1 to 4 respondents in the
+    period; each kind counts only its first responses in steps of 5 (by arrival); "all" is the sum of those
+    and is hidden too when some kind is."""
     rows = db.session.execute(
-        select(Survey.kind, Survey.definition, SurveyResponse.answers)
+        select(Survey.kind, Survey.definition, SurveyResponse.answers, SurveyResponse.cohort_id)
         .join(Survey, Survey.id == SurveyResponse.survey_id)
         .where(SurveyResponse.cohort_id.in_(cohort_ids), SurveyResponse.month >= start.replace(day=1),
-               SurveyResponse.month <= end)).all() if cohort_ids else []
-    grouped: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {"all": []}
-    for kind, definition, answers in rows:
-        grouped["all"].append((definition, answers))
-        grouped.setdefault(str(kind), []).append((definition, answers))
+               SurveyResponse.month <= end).order_by(SurveyResponse.id)).all() if cohort_ids else []
+    per_cohort: dict[int, int] = defaultdict(int)
+    by_kind: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = defaultdict(list)
+    for kind, definition, answers, cohort_id in rows:
+        per_cohort[cohort_id] += 1
+        by_kind[str(kind)].append((definition, answers))
+    withheld = any(not is_reportable(count) for count in per_cohort.values())
+    counted = {kind: pairs[:in_steps(len(pairs))] for kind, pairs in by_kind.items()}
+    hidden_kind = any(not is_reportable(len(pairs)) for pairs in by_kind.values())
+    counted["all"] = [pair for kind in SurveyKind for pair in counted.get(kind.value, [])]
     figures = []
     for kind in ("all", *[k.value for k in SurveyKind]):
-        pairs = grouped.get(kind, [])
+        pairs = [] if withheld or (kind == "all" and hidden_kind) else counted.get(kind, [])
         result = SurveyFigures(kind, len(pairs))
         if result.is_reportable:
             points, scores = [], []
@@ -493,7 +535,7 @@ def period_figures(cohort_ids: list[int], start: date, end: date) -> list[Survey
                 rating = next((q["key"] for q in questions if q["type"] == "rating"), None)
                 if rating is not None and isinstance(answers.get(rating), int):
                     scores.append(answers[rating])
-                    result.satisfaction = 100 * sum(p >= 4 for p in points) / len(points) if points else None
+            result.satisfaction = 100 * sum(p >= 4 for p in points) / len(points) if points else None
             result.nps = net_promoter_score(scores)
         figures.append(result)
     return figures

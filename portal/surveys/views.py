@@ -98,7 +98,7 @@ def own_cohort(cohort_id: int) -> Cohort:
 def manage_edition_survey(cohort_id: int):
     cohort = own_cohort(cohort_id)
     survey = services.edition_survey(cohort)
-    counts = services.respondent_counts([survey.id]) if survey else {}
+    counts = services.respondent_counts([survey.id], current_user) if survey else {}
     return render_template("surveys/manage.html", cohort=cohort, survey=survey,
                            respondents=counts.get(survey.id, 0) if survey else 0,
                            open_form=OpenForm(), close_form=CloseForm())
@@ -144,7 +144,8 @@ def readable(survey_id: int) -> tuple[Survey, list[Cohort] | None]:
 def list_surveys():
     page = paginate(services.readable_surveys(current_user))
     return render_template("surveys/list.html", page=page, kinds=exports.kind_names(),
-                           counts=services.respondent_counts([survey.id for survey in page.items]))
+                           counts=services.respondent_counts([survey.id for survey in page.items], current_user),
+                           fewer_than=exports.fewer_than())
 
 
 @bp.route("/surveys/<int:survey_id>")

@@ -22,14 +22,14 @@ def test_a_trainee_answers_the_evaluation_and_the_coordinator_reads_the_results(
     course = db.session.scalar(select(Course))
     coordinator = make_user(Role.COORDINATOR, email="carmen@example.org", name="Carmen Coordinator")
     trainee = make_user(email="hoa@example.org", name="Nguyễn Thị Hoa")
-    colleagues = [make_user(email=f"colleague{number}@example.org") for number in range(5)]
+    colleagues = [make_user(email=f"colleague{number}@example.org") for number in range(9)]
     cohort = make_cohort("12th International Training Workshop", coordinator, [trainee, *colleagues])
     key, definition = services.course_survey(course)
     survey = services.ensure_survey(key, SurveyKind.COURSE, definition, course_id=course.id)
     for number, colleague in enumerate(colleagues):
         complete(colleague, course)
         services.submit_response(survey, colleague, {"relevant": 4, "objectives": 4, "materials": 3, "workload": 1,
-                                                     "recommend": 7 + number % 3}, cohort.id)
+                                                     "recommend": 7 + number % 3, "best": "The case studies"}, cohort.id)
     db.session.commit()
 
     log_in(page, "hoa@example.org")
@@ -39,7 +39,7 @@ def test_a_trainee_answers_the_evaluation_and_the_coordinator_reads_the_results(
     expect(page.get_by_role("heading", name="Your opinion")).to_be_visible()
     page.get_by_role("link", name="End-of-course evaluation").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("End-of-course evaluation")
-    expect(page.locator("#privacy")).to_contain_text("Your answers are anonymous")
+    expect(page.locator("#privacy")).to_contain_text("Your answers are kept without your name")
 
     # Sent without an answer to a required question: told which, nothing kept.
     page.get_by_role("button", name="Send my answers").click()
@@ -62,9 +62,10 @@ def test_a_trainee_answers_the_evaluation_and_the_coordinator_reads_the_results(
     log_in(other, "carmen@example.org")
     other.get_by_role("link", name="Survey results").click()
     other.get_by_role("link", name="End-of-course evaluation").click()
-    expect(other.locator('[data-figure="respondents"]')).to_have_text("6")
-    expect(other.locator('[data-figure="invited"]')).to_have_text("6")
-    expect(other.locator('[data-figure="nps"]')).to_have_text("+33")
+    expect(other.locator('[data-figure="respondents"]')).to_have_text("10")
+    expect(other.locator('[data-figure="invited"]')).to_have_text("10")
+    expect(other.locator('[data-figure="nps"]')).to_have_text("+40")
+    expect(other.locator("#steps")).to_contain_text("updated in steps of 5 answers")
     expect(other.locator("body")).to_contain_text("The worked examples of R&D surveys")
     expect(other.get_by_role("table", name="Answers to: The course was relevant to my work.")).to_be_visible()
     with other.expect_download() as download:

@@ -30,7 +30,7 @@ def test_a_course_without_survey_yaml_offers_the_built_in_evaluation_beside_the_
     assert 'id="surveys"' in dashboard and f'href="{URL}"' in dashboard
     page = client.get(URL).get_data(as_text=True)
     assert "The course was relevant to my work." in page and "Strongly agree" in page
-    assert "Your answers are anonymous" in page
+    assert "Your answers are kept without your name" in page and "anonymous" not in page.split('id="privacy"')[1][:200]
     assert count(Survey) == 0, "a GET writes nothing"
 
 
@@ -90,6 +90,7 @@ def test_a_survey_yaml_is_kept_with_the_revision_and_a_named_one_says_so(make_co
     client = client_for(trainee)
     page = client.get(URL).get_data(as_text=True)
     assert "This survey is not anonymous" in page and "It was useful." in page
+    assert "lecturers and coordinators can see" not in page, "no page shows whose answers are whose"
     assert client.submit(URL, {"q_useful": "4", "q_topics": ["0", "1"]}).status_code == 302
     stored = db.session.scalars(select(SurveyResponse)).one()
     assert stored.user_id == trainee.id and stored.answers == {"useful": 4, "topics": [0, 1]}
@@ -177,3 +178,9 @@ def test_the_data_download_says_which_surveys_were_answered_and_deletion_unnames
     delete_account(trainee)
     db.session.commit()
     assert db.session.scalars(select(SurveyResponse.user_id)).all() == [None, None], "still counted, unnamed"
+
+
+def test_a_survey_keeps_only_the_day_it_was_made(setting):
+    survey = setting.course_survey()
+    assert (survey.created_at.hour, survey.created_at.minute, survey.created_at.second,
+            survey.created_at.microsecond) == (0, 0, 0, 0), "a course's survey is made by its first respondent"

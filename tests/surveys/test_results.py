@@ -56,7 +56,7 @@ def test_groups_of_fewer_than_five_are_not_reported():
 @pytest.mark.parametrize(("key", "value", "stored"), [
     ("relevant", 3, 3), ("relevant", 6, None), ("relevant", True, None), ("relevant", "3", None),
     ("recommend", 0, 0), ("recommend", 11, None), ("workload", 2, 2), ("workload", 3, None),
-    ("best", "  good\x00 ", "good"), ("best", "x" * 6000, "x" * 5000), ("best", "   ", None), ("improve", None, None),
+    ("best", "  good\x00 ", "good"), ("best", "a\x0bb\x1f\x7f\tc\r\n", "ab\x7f\tc"), ("best", "x" * 6000, "x" * 5000), ("best", "   ", None), ("improve", None, None),
 ])
 def test_answers_are_checked_before_they_are_kept(key, value, stored):
     assert clean_answer(QUESTIONS[key], value) == stored
@@ -70,3 +70,4 @@ def test_multiple_choice_answers_are_deduplicated_and_checked():
 
 def test_response_rate():
     assert response_rate(5, 20) == 25.0 and response_rate(0, 0) is None
+    assert response_rate(6, 5) == 100.0, "someone who answered may have left the cohort since"

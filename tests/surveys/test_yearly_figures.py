@@ -35,12 +35,12 @@ def test_the_yearly_report_gives_satisfaction_and_nps_for_five_respondents_or_mo
     assert figure(page, "survey_respondents") == "fewer than 5" and figure(page, "nps") == "–"
     respond(setting, setting.trainees[4:6], relevant=1, recommend=3)
     page = client.get(f"/reports/yearly?{QUERY}").get_data(as_text=True)
-    assert figure(page, "survey_respondents") == "6"
-    # Likert answers: relevant (5 x4, 1 x2), objectives 4 x6, materials 3 x6: 10 of 18 agree.
-    assert figure(page, "satisfaction") == "55.6%" and figure(page, "nps") == "+33"
+    assert figure(page, "survey_respondents") == "5", "in steps of 5: the first five responses"
+    # Likert answers: relevant (5 x4, 1 x1), objectives 4 x5, materials 3 x5: 9 of 15 agree.
+    assert figure(page, "satisfaction") == "60.0%" and figure(page, "nps") == "+60"
     assert re.search(r'<tr data-survey="edition"><td>[^<]*</td>\s*<td>fewer than 5</td>', page)
     rows = list(csv.reader(io.StringIO(client.get(f"/reports/yearly.csv?{QUERY}").data.decode("utf-8-sig"))))
-    assert ["Survey respondents", "6"] in rows and ["Net promoter score", "33.3"] in rows
+    assert ["Survey respondents", "5"] in rows and ["Net promoter score", "60.0"] in rows
     assert ["End-of-edition evaluation", "fewer than 5", "", ""] in rows
     assert client.get("/reports/yearly?start=2025-01-01&end=2025-12-31").status_code == 200
 
@@ -49,8 +49,48 @@ def test_responses_outside_the_period_or_the_cohorts_are_not_counted(setting, cl
     respond(setting, setting.trainees[:6])
     client = client_for(setting.coordinator)
     assert figure(client.get("/reports/yearly?start=2026-12-01&end=2026-12-31").get_data(as_text=True),
-                  "survey_respondents") == "6"
+                  "survey_respondents") == "5"
     db.session.execute(update(SurveyResponse).values(month=date(2026, 11, 1)))
     db.session.commit()
     page = client.get("/reports/yearly?start=2026-12-01&end=2026-12-31").get_data(as_text=True)
     assert figure(page, "survey_respondents") == "fewer than 5", "answered before the period"
+
+
+def test_satisfaction_does_not_depend_on_the_rating_question(setting, client_for):
+    survey = setting.course_survey()
+    for person in setting.trainees[:5]:
+        given = {key: value for key, value in answers(relevant=5).items() if key != "recommend"}
+        services.submit_response(survey, person, given, services.cohort_of(person.id, setting.course.id))
+    db.session.execute(update(SurveyResponse).values(month=date(2026, 12, 1)))
+    db.session.commit()
+    page = client_for(setting.coordinator).get(f"/reports/yearly?{QUERY}").get_data(as_text=True)
+    # relevant 5 x5, objectives 4 x5, materials 3 x5: 10 of 15 agree, though no one gave a score.
+    assert figure(page, "satisfaction") == "66.7%" and figure(page, "nps") == "–"
+
+
+def test_a_small_cohort_in_the_selection_withholds_the_survey_figures(setting, client_for, make_user):
+    from tests.discussion.conftest import make_cohort
+    respond(setting, setting.trainees[:5])
+    client = client_for(setting.coordinator)
+    assert figure(client.get(f"/reports/yearly?{QUERY}").get_data(as_text=True), "survey_respondents") == "5"
+    others = [make_user(email=f"small{n}@example.org") for n in range(2)]
+    make_cohort("Small edition", setting.coordinator, others)
+    respond(setting, others)
+    page = client.get(f"/reports/yearly?{QUERY}").get_data(as_text=True)
+    assert figure(page, "survey_respondents") == "fewer than 5" and figure(page, "satisfaction") == "–"
+
+
+def test_a_hidden_kind_hides_all_kinds_together(setting, client_for):
+    from sqlalchemy import select
+
+    from portal.cohorts.models import Cohort
+    respond(setting, setting.trainees[:5])
+    cohort = db.session.scalar(select(Cohort))
+    edition = services.open_edition_survey(cohort, setting.coordinator)
+    for person in setting.trainees[:2]:
+        services.submit_response(edition, person, {"overall": 5}, cohort.id)
+    db.session.execute(update(SurveyResponse).values(month=date(2026, 12, 1)))
+    db.session.commit()
+    page = client_for(setting.coordinator).get(f"/reports/yearly?{QUERY}").get_data(as_text=True)
+    assert figure(page, "survey_respondents") == "fewer than 5", "else all less course would give the edition's two"
+    assert re.search(r'<tr data-survey="course"><td>[^<]*</td>\s*<td>5</td>', page)
