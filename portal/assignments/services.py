@@ -566,9 +566,11 @@ def send_due_reminders(now: datetime) -> int:
             continue  # no longer in the course's published revision
         version, course = versions[assignment_id]
         user = users[user_id]
-        words = version.in_language(language_of(user))
+        language = language_of(user)
+        words = version.in_language(language)
         sent += mail_user(user, MailKind.REMINDER, _l("Due soon: %(title)s", title=words.title),
                           "assignments/email/reminder.txt", version=version, title=words.title, course=course,
+                          course_title=version.revision.in_language(language)["title"],
                           due_at=due_at, lead=name, link=external_url("assignments.show_assignment", slug=course.slug,
                                                                       key=version.assignment.key))
     return sent
