@@ -41,6 +41,16 @@ def native_digits(text: str, code: str | None = None) -> str:
     return text.translate(_digit_table(code or _locale_code()))
 
 
+#: Each portal language's own digits back to Western ones.
+_WESTERN_DIGITS = {ord(zero) + n: ord("0") + n for zero in ZERO_DIGITS.values() for n in range(10)}
+
+
+def western_digits(text: str) -> str:
+    """`text` with Western digits only: for the cells of files people compute on (CSV, XLSX), where a
+    translated message must say "5", not the "۵" or "٥" the page shows a Persian or Arabic reader."""
+    return text.translate(_WESTERN_DIGITS)
+
+
 def _locale_code() -> str:
     return str(get_locale() or "en")
 

@@ -57,11 +57,17 @@ class IdConverter(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
+def is_number(raw: str, max_digits: int | None = None) -> bool:
+    """Whether `raw` is a whole number in ASCII digits (of at most `max_digits`): str.isdigit() also accepts
+    "²" or "①", which int() refuses."""
+    return raw.isascii() and raw.isdecimal() and (max_digits is None or len(raw) <= max_digits)
+
+
 def page_number() -> int:
     """The `page` query argument of a long list: 1 when absent or not a number, 404 when out of range."""
     raw = request.args.get("page", "").strip()
     digits = raw[1:] if raw.startswith("-") else raw
-    if not digits.isdigit():
+    if not is_number(digits):
         return 1
     if raw.startswith("-") or len(digits) > len(str(MAX_PAGE)) or not 1 <= int(digits) <= MAX_PAGE:
         abort(404)

@@ -139,6 +139,29 @@ def test_ordinary_page_numbers_still_work(app, client, login_as):
     assert client.get("/admin/users?page=1").status_code == 200
     assert client.get("/admin/users?page=7").status_code == 404  # past the last page
     assert client.get("/admin/users?page=abc").status_code == 200
+    assert client.get("/admin/users?page=²").status_code == 200, "a digit int() refuses is no page number"
+
+
+@pytest.mark.parametrize("query", ["cohort=²", "assignment=①", "cohort=¹&assignment=³"])
+def test_queue_filters_in_digits_int_refuses_show_the_whole_queue(app, client, login_as, query):
+    login_as(Role.LECTURER)
+    assert client.get(f"/reviews?{query}").status_code == 200
+
+
+def test_a_session_cookie_with_odd_digits_signs_no_one_in(app):
+    from portal.accounts.views import load_user
+
+    with app.test_request_context():
+        assert load_user("²:1:token") is None and load_user("1:³:token") is None
+
+
+def test_a_two_step_code_in_other_digits_is_refused_not_an_error():
+    import pyotp
+
+    from portal.accounts.two_step import _matching_step
+
+    secret = pyotp.random_base32()
+    assert _matching_step(secret, "²²²²²²") is None and _matching_step(secret, "١٢٣٤٥٦") is None
 
 
 def test_inactive_days_out_of_range_are_clamped(app, client, login_as, course_id):

@@ -109,7 +109,7 @@ def _normalise(code: str) -> str:
 
 def _matching_step(secret: str, code: str) -> int | None:
     """The time step whose TOTP code this is, within the allowed drift, or None."""
-    if len(code) != 6 or not code.isdigit():
+    if len(code) != 6 or not (code.isascii() and code.isdecimal()):
         return None
     totp = pyotp.TOTP(secret)
     now = totp.timecode(utcnow())

@@ -35,7 +35,7 @@ from portal.accounts.forms import (
 )
 from portal.accounts.models import Gender, MailDelivery, OrganisationType, Role, User
 from portal.extensions import csrf, db, limiter, login_manager
-from portal.inputs import paginate
+from portal.inputs import is_number, paginate
 from portal.mail import BULK_KINDS, MailKind
 from portal.security import is_safe_next
 from portal.viewer import remember_viewer
@@ -50,7 +50,7 @@ PROFILE_FIELDS = ("name", "email", "country", "organisation", "organisation_type
 def load_user(user_id: str) -> User | None:
     """The user a session or remember-me cookie names, if that sign-in has not ended and its session version is current."""
     number, version, token = (user_id.split(":") + ["", ""])[:3]
-    if not (number.isdigit() and version.isdigit() and token):
+    if not (is_number(number) and is_number(version) and token):
         return None
     user = services.user_for_session(int(number), int(version), token)
     if user is None:

@@ -204,14 +204,21 @@ def submit(user: User, version: AssignmentVersion, cohort: Cohort | None, now: d
     return draft
 
 
+#: The roles in which a course's lecturer still reviews its work (the review queue is open to them): one
+#: demoted to trainee is no longer asked, though still listed as the course's lecturer.
+LECTURING_ROLES = (Role.LECTURER, Role.COORDINATOR, Role.ADMIN)
+#: The roles in which a cohort's coordinator reviews its work.
+COORDINATING_ROLES = (Role.COORDINATOR, Role.ADMIN)
+
+
 def reviewers_of(submission: Submission, *, one_by_one: bool = False) -> Select[User]:
     """Who may review the submission: the course's lecturers and the coordinators of its cohort (active
     accounts, never its author); with `one_by_one`, only those who have not chosen the daily digest for it."""
     course_id = select(Assignment.course_id).where(Assignment.id == submission.assignment_id).scalar_subquery()
     lecturers = select(course_lecturers.c.user_id).where(course_lecturers.c.course_id == course_id)
     coordinators = select(cohort_coordinators.c.user_id).where(cohort_coordinators.c.cohort_id == submission.cohort_id)
-    statement = (select(User).where(or_(User.id.in_(lecturers),
-                                        User.id.in_(coordinators) & User.role.in_((Role.COORDINATOR, Role.ADMIN))),
+    statement = (select(User).where(or_(User.id.in_(lecturers) & User.role.in_(LECTURING_ROLES),
+                                        User.id.in_(coordinators) & User.role.in_(COORDINATING_ROLES)),
                                     User.id != submission.user_id, User.is_active.is_(True), User.deleted_at.is_(None))
                  .order_by(User.id))
     if one_by_one:
@@ -263,14 +270,16 @@ def review_digest_items(session: Session, since: datetime, until: datetime) -> d
     lecturers: dict[int, set[int]] = defaultdict(set)
     for course_id, user_id in session.execute(
             select(course_lecturers.c.course_id, course_lecturers.c.user_id)
-            .where(course_lecturers.c.course_id.in_({row.course_id for row in rows}), course_lecturers.c.user_id.in_(daily))):
+            .join(User, User.id == course_lecturers.c.user_id)
+            .where(course_lecturers.c.course_id.in_({row.course_id for row in rows}), course_lecturers.c.user_id.in_(daily),
+                   User.role.in_(LECTURING_ROLES))):
         lecturers[course_id].add(user_id)
     coordinators: dict[int, set[int]] = defaultdict(set)
     for cohort_id, user_id in session.execute(
             select(cohort_coordinators.c.cohort_id, cohort_coordinators.c.user_id)
             .join(User, User.id == cohort_coordinators.c.user_id)
             .where(cohort_coordinators.c.cohort_id.in_({row.cohort_id for row in rows if row.cohort_id}),
-                   cohort_coordinators.c.user_id.in_(daily), User.role.in_((Role.COORDINATOR, Role.ADMIN)))):
+                   cohort_coordinators.c.user_id.in_(daily), User.role.in_(COORDINATING_ROLES))):
         coordinators[cohort_id].add(user_id)
     items: dict[int, list[DigestItem]] = defaultdict(list)
     for row in rows:
@@ -557,9 +566,11 @@ def send_due_reminders(now: datetime) -> int:
             continue  # no longer in the course's published revision
         version, course = versions[assignment_id]
         user = users[user_id]
-        words = version.in_language(language_of(user))
+        language = language_of(user)
+        words = version.in_language(language)
         sent += mail_user(user, MailKind.REMINDER, _l("Due soon: %(title)s", title=words.title),
                           "assignments/email/reminder.txt", version=version, title=words.title, course=course,
+                          course_title=version.revision.in_language(language)["title"],
                           due_at=due_at, lead=name, link=external_url("assignments.show_assignment", slug=course.slug,
                                                                       key=version.assignment.key))
     return sent

@@ -31,7 +31,7 @@ from portal.courses.services import course_to_learn, is_enrolled
 from portal.courses.storage import blob_response
 from portal.db_types import utcnow
 from portal.extensions import db
-from portal.inputs import paginate
+from portal.inputs import is_number, paginate
 
 bp = Blueprint("assignments", __name__, template_folder="templates")
 STAFF = (Role.LECTURER, Role.COORDINATOR)
@@ -171,7 +171,7 @@ def review_queue():
 
 def chosen_id(raw: str, choices: list[services.QueueChoice]) -> int | None:
     """The id a filter of the queue names, if it is one of its choices (anything else shows the whole queue)."""
-    return int(raw) if raw.isdigit() and len(raw) < 12 and int(raw) in {choice.id for choice in choices} else None
+    return int(raw) if is_number(raw, 11) and int(raw) in {choice.id for choice in choices} else None
 
 
 def rubric_levels(version) -> dict[str, int]:
@@ -179,7 +179,7 @@ def rubric_levels(version) -> dict[str, int]:
     levels = {}
     for criterion in version.rubric:
         raw = request.form.get(f"criterion-{criterion['id']}", "")
-        if raw.isdigit() and len(raw) < 3:
+        if is_number(raw, 2):
             levels[criterion["id"]] = int(raw)
     return levels
 
@@ -197,7 +197,7 @@ def inline_comments() -> list[dict[str, Any]]:
         quote = request.form.get(f"quote-{number}", "").strip()[:1000]
         note = request.form.get(f"note-{number}", "").strip()[:2000]
         if note:
-            notes.append({"paragraph": int(paragraph) if paragraph.isdigit() and len(paragraph) < 7 else None,
+            notes.append({"paragraph": int(paragraph) if is_number(paragraph, 6) else None,
                           "quote": quote, "comment": note})
     return notes
 

@@ -171,7 +171,7 @@ DURATION_PART = re.compile(r"(\d+)\s*(hours?|hrs?|h|minutes?|mins?|m|seconds?|se
 def parse_minutes(value: str) -> int:
     """Minutes from "58", "1h 2m 3s", "1 hr 2 min", "45 min" or "1:02:03" (rounded to the nearest minute)."""
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdecimal():
         return int(value)
     if re.fullmatch(r"\d+(:\d\d){1,2}", value):
         parts = [int(part) for part in value.split(":")]

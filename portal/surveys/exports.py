@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from portal.cohorts.exports import append_table, exported_on, safe_cell, safe_rows, sheet_title, workbook_bytes
 from portal.db_types import utcnow
+from portal.i18n import western_digits
 from portal.surveys.models import SurveyKind
 from portal.surveys.results import MIN_GROUP, without_controls
 from portal.surveys.services import SurveyResults
@@ -18,7 +19,7 @@ def kind_names() -> dict[str, str]:
 
 
 def fewer_than() -> str:
-    return _("fewer than %(count)d", count=MIN_GROUP)
+    return western_digits(_("fewer than %(count)d", count=MIN_GROUP))
 
 
 def number(value: float | None) -> float | str:

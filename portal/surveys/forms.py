@@ -3,6 +3,7 @@ open and close an edition's evaluation."""
 from collections.abc import Sequence
 from typing import Any
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, RadioField, SelectMultipleField, SubmitField, TextAreaField
@@ -10,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.content.survey_words import BUILT_IN_WORDS
 from portal.content.surveyfile import Survey as SurveyDefinition
 from portal.content.surveyfile import SurveyQuestion
 from portal.surveys.results import MAX_TEXT_ANSWER
@@ -38,15 +40,22 @@ class AnswerForm(FlaskForm):
         return {field.name.removeprefix(FIELD_PREFIX): field.data for field in self.questions()}
 
 
+def survey_text(text: str) -> str:
+    """A survey's title, introduction, question or choice in the reader's language when it is one of the
+    built-in templates' words; the words a course wrote itself as they are."""
+    return gettext(text) if text in BUILT_IN_WORDS else text
+
+
 def choices(labels: Sequence[str], start: int = 0) -> list[SelectChoice]:
-    """The options of a question, valued by their point (likert, from 1) or position (from 0)."""
-    return [SelectChoice(value, label) for value, label in enumerate(labels, start=start)]
+    """The options of a question, valued by their point (likert, from 1) or position (from 0), in the
+    reader's language where they are built-in words."""
+    return [SelectChoice(value, survey_text(label)) for value, label in enumerate(labels, start=start)]
 
 
 def question_field(question: SurveyQuestion) -> Field:
     validators: list[Any] = ([InputRequired(message=_l("Please answer this question."))] if question.required
                              else [Optional()])
-    label = question.text
+    label = survey_text(question.text)
     if question.type == "likert":
         return RadioField(label, choices=choices(question.choices, start=1), coerce=int, validators=validators)
     if question.type == "rating":

@@ -5,6 +5,7 @@ from markupsafe import Markup
 
 from portal.accounts.models import User
 from portal.learning.signals import dashboard_viewed
+from portal.surveys.forms import survey_text
 from portal.surveys.services import surveys_waiting
 
 
@@ -17,5 +18,6 @@ def surveys_panel(user: User) -> Markup | None:
 
 
 def init_app(app: Flask) -> None:
-    """Connect the receivers (once, whatever the number of apps)."""
+    """Connect the receivers (once, whatever the number of apps), and give the templates `survey_text`."""
     dashboard_viewed.connect(surveys_panel)
+    app.add_template_filter(survey_text, "survey_text")

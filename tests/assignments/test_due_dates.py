@@ -9,7 +9,7 @@ from portal.accounts.mailing import choose_mail
 from portal.assignments import services
 from portal.assignments.models import CohortAssignment, Extension
 from portal.cohorts import services as cohorts
-from portal.courses.models import Assignment
+from portal.courses.models import Assignment, CourseRevision
 from portal.extensions import db
 from portal.jobs.models import Delivery
 from portal.mail import MailKind, wait_for_mail
@@ -68,6 +68,18 @@ def test_reminders_go_three_days_and_one_day_before_to_those_who_have_not_handed
     assert body.count(app.config["PORTAL_BASE_URL"].rstrip("/") + PAGE) == 1
     assert "demain" in second.get_content() and "List-Unsubscribe" in str(second)
     assert len(db.session.scalars(select(Delivery.key).where(Delivery.key.like("assignment-reminder:%"))).all()) == 2
+
+
+def test_the_reminder_names_the_course_in_the_trainees_language(people, cohort, smtp_server):
+    set_due(cohort)
+    revision = db.session.scalar(select(CourseRevision))
+    revision.translations = {**(revision.translations or {}),
+                             "fr": {**(revision.translations or {}).get("fr", {}), "title": "Politiques de la STI"}}
+    people["amina"].language = "fr"
+    db.session.commit()
+    assert services.send_due_reminders(DUE - timedelta(hours=23)) == 1
+    body = smtp_server.last_to("amina@example.org").get_content()
+    assert "du cours Politiques de la STI" in body and revision.title not in body
 
 
 def test_an_extension_moves_the_reminders_and_a_restarted_worker_sends_nothing_twice(people, cohort, smtp_server):

@@ -76,3 +76,26 @@ def test_asking_for_a_second_review_mails_the_other_reviewers(client_for, people
     assert mail["Subject"] == "A second review is asked for: A note on your country's R&D funding"
     assert "Lena Lecturer asks for a second review" in mail.get_content()
     assert db.session.scalar(select(Submission.status)) == "second_review"
+
+
+def test_a_lecturer_no_longer_in_a_reviewing_role_is_not_mailed(client_for, people, cohort, smtp_server):
+    from portal.accounts.models import Role
+
+    people["lecturer"].role = Role.TRAINEE
+    db.session.commit()
+    hand_in(client_for(people["amina"]))
+    assert recipients(smtp_server) == ["carmen@example.org"]
+
+
+def test_a_demoted_lecturer_finds_no_work_in_the_digest(client_for, people, cohort, smtp_server):
+    from portal.accounts.models import Role
+
+    choose_delivery(people["lecturer"], MailKind.REVIEW_REQUEST, MailDelivery.DAILY)
+    db.session.commit()
+    client_for(people["lecturer"])
+    submission = hand_in(client_for(people["amina"]))
+    people["lecturer"].role = Role.TRAINEE
+    db.session.commit()
+    next_day = submission.submitted_at.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    send_daily_digests(next_day)
+    assert "lena@example.org" not in recipients(smtp_server)

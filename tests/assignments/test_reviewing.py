@@ -168,6 +168,23 @@ def test_inline_comments_quote_the_text_and_reach_the_trainee(client_for, people
     assert 'aria-label="Comments on paragraph 2"' in page and "<details open>" in page
 
 
+def test_a_paragraph_number_in_digits_int_refuses_is_no_paragraph(client_for, people, cohort):
+    trainee, staff = client_for(people["amina"]), client_for(people["lecturer"])
+    submission = hand_in(trainee, "Our ministry funds R&D through grants.")
+    response = staff.submit(f"/reviews/{submission.id}", {
+        "criterion-evidence": "²", "criterion-recommendations": 0, "comment": "Revise.", "revise": "x",
+        "paragraph-1": "²", "note-1": "Which grants?"}, follow_redirects=True)
+    assert response.status_code == 200
+
+
+def test_the_review_page_title_holds_no_markup(client_for, people, cohort):
+    submission = hand_in(client_for(people["amina"]))
+    page = client_for(people["lecturer"]).get(f"/reviews/{submission.id}").get_data(as_text=True)
+    title = page[page.index("<title>"):page.index("</title>")]
+    assert "<script" not in title and "Review: A note on your country" in title
+    assert page.count("js/inline-comments.js") == 1
+
+
 def test_a_second_review_that_disagrees_is_settled_by_the_cohorts_coordinator(client_for, people, cohort,
                                                                             smtp_server):
     trainee, first, second = (client_for(people[name]) for name in ("amina", "lecturer", "coordinator"))

@@ -94,3 +94,20 @@ def test_a_hidden_kind_hides_all_kinds_together(setting, client_for):
     page = client_for(setting.coordinator).get(f"/reports/yearly?{QUERY}").get_data(as_text=True)
     assert figure(page, "survey_respondents") == "fewer than 5", "else all less course would give the edition's two"
     assert re.search(r'<tr data-survey="course"><td>[^<]*</td>\s*<td>5</td>', page)
+
+
+def test_the_exports_write_fewer_than_5_in_western_digits_in_every_language(setting, client_for):
+    """The page shows a Persian reader "کمتر از ۵"; the cells of a CSV or XLSX file say 5, as do its other figures."""
+    from openpyxl import load_workbook
+
+    client = client_for(setting.coordinator)
+    respond(setting, setting.trainees[:4], relevant=5, recommend=10)
+    survey_id = setting.course_survey().id
+    for language, expected in (("fa", "کمتر از 5"), ("ar", "أقل من 5")):
+        client.submit("/language", {"language": language, "next": "/"}, page="/")
+        rows = list(csv.reader(io.StringIO(client.get(f"/reports/yearly.csv?{QUERY}").data.decode("utf-8-sig"))))
+        assert [expected, "", ""] in [row[1:] for row in rows], language
+        rows = list(csv.reader(io.StringIO(client.get(f"/surveys/{survey_id}/results.csv").data.decode("utf-8-sig"))))
+        assert expected in [cell for row in rows for cell in row], language
+        sheets = load_workbook(io.BytesIO(client.get(f"/surveys/{survey_id}/results.xlsx").data))
+        assert expected in [cell for sheet in sheets for row in sheet.iter_rows(values_only=True) for cell in row]
