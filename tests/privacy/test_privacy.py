@@ -359,8 +359,7 @@ def test_a_profile_edit_racing_the_deletion_cannot_write_the_name_back(app, data
     user_id = make_user(Role.TRAINEE, email=AICHA["email"], name=AICHA["name"]).id
     locked, editing, outcome = threading.Event(), threading.Event(), {}
 
-    def worker(job) -> None:
-        worker_app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
+    def worker(job, worker_app) -> None:
         with worker_app.app_context(), worker_app.test_request_context():
             try:
                 job(db.session.get(User, user_id))
@@ -387,7 +386,10 @@ def test_a_profile_edit_racing_the_deletion_cannot_write_the_name_back(app, data
             db.session.rollback()
             outcome["edit"] = "refused"
 
-    threads = [threading.Thread(target=worker, args=(job,)) for job in (delete_it, edit_it)]
+    # The apps are made before the threads start: building two at once in threads can trip CPython 3.11's
+    # compiler ("AST constructor recursion depth mismatch") while werkzeug compiles the URL rules.
+    threads = [threading.Thread(target=worker, args=(job, create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})))
+               for job in (delete_it, edit_it)]
     for thread in threads:
         thread.start()
     for thread in threads:
