@@ -362,3 +362,24 @@ def queries_during(action):
     clear_process_caches()
     statements, result = statements_during(action)
     return len(statements), result
+
+
+def race_in_threads(app: Flask, job, threads: int = 2) -> tuple[list, list[Exception]]:
+    """Run `job()` in `threads` threads released at once, each in its own app context (as workers
+    would be): what each returned, and what any raised."""
+    barrier, results, errors = threading.Barrier(threads), [], []
+
+    def work() -> None:
+        try:
+            with app.app_context():
+                barrier.wait(timeout=10)
+                results.append(job())
+        except Exception as error:  # noqa: BLE001  (returned to the test, which asserts there is none)
+            errors.append(error)
+
+    started = [threading.Thread(target=work) for _ in range(threads)]
+    for thread in started:
+        thread.start()
+    for thread in started:
+        thread.join(timeout=60)
+    return results, errors

@@ -1,7 +1,6 @@
 """Reminders a day and an hour before each session: to active members who want them, in their language
 and time zone, each exactly once, across repeated runs, a restarted worker and two workers at once."""
 import re
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,6 +12,7 @@ from portal.extensions import db
 from portal.live import services
 from portal.live.models import ReminderKind, SentReminder
 from portal.mail import MailKind, wait_for_mail
+from tests.conftest import race_in_threads
 
 START = datetime(2026, 12, 10, 8, 0, tzinfo=UTC)
 
@@ -76,21 +76,7 @@ def test_two_workers_at_once_send_each_reminder_once(app, database_url, edition,
     for number in range(3):
         edition.add_session(f"Session {number}", START + timedelta(minutes=number))
     now = START - timedelta(hours=2)
-    barrier, counts, errors = threading.Barrier(2), [], []
-
-    def work() -> None:
-        try:
-            with app.app_context():
-                barrier.wait(timeout=10)
-                counts.append(services.send_due_reminders(now))
-        except Exception as error:  # noqa: BLE001  (reported by the assertion below)
-            errors.append(error)
-
-    threads = [threading.Thread(target=work) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    counts, errors = race_in_threads(app, lambda: services.send_due_reminders(now))
     wait_for_mail()
     assert not errors
     assert sum(counts) == 22 * 3

@@ -1,5 +1,4 @@
 """The follow-up survey: mailed once, some months after completion, by the scheduled job; answered by invitation."""
-import threading
 from datetime import timedelta
 
 import pytest
@@ -12,6 +11,7 @@ from portal.extensions import db
 from portal.mail import MailKind, wait_for_mail
 from portal.surveys import services
 from portal.surveys.models import SurveyInvitation, SurveyResponse
+from tests.conftest import race_in_threads
 from tests.surveys.conftest import complete
 
 FOLLOW_UP = "/courses/test-course/follow-up"
@@ -79,21 +79,7 @@ def test_two_workers_at_once_send_each_follow_up_once(app, setting, make_user, s
     people = [*setting.trainees, *[make_user(Role.TRAINEE, email=f"more{n}@example.org") for n in range(13)]]
     for person in people:
         complete(person, setting.course, now - timedelta(days=190))
-    barrier, counts, errors = threading.Barrier(2), [], []
-
-    def work() -> None:
-        try:
-            with app.app_context():
-                barrier.wait(timeout=10)
-                counts.append(services.send_follow_ups(now))
-        except Exception as error:  # noqa: BLE001  (reported by the assertion below)
-            errors.append(error)
-
-    threads = [threading.Thread(target=work) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    counts, errors = race_in_threads(app, lambda: services.send_follow_ups(now))
     wait_for_mail()
     assert not errors
     assert sum(counts) == len(people)
