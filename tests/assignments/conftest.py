@@ -25,9 +25,9 @@ def zip_bomb() -> bytes:
     return buffer.getvalue()
 
 
-@pytest.fixture
-def people(make_course, make_user) -> dict[str, User]:
-    make_course(with_assignment({"01-basics/quiz.yaml": None}))
+def make_people(make_course, make_user, files: dict[str, str | bytes | None] | None = None) -> dict[str, User]:
+    """The test course (no quiz, its assignment, and `files`), its lecturer, and the people the tests use."""
+    make_course(with_assignment({"01-basics/quiz.yaml": None, **(files or {})}))
     lecturer = make_user(Role.LECTURER, name="Lena Lecturer", email="lena@example.org")
     db.session.scalar(select(Course)).lecturers = [lecturer]
     db.session.commit()
@@ -39,6 +39,11 @@ def people(make_course, make_user) -> dict[str, User]:
         "amina": make_user(name="Amina Diallo", email="amina@example.org"),
         "bilal": make_user(name="Bilal Khan", email="bilal@example.org"),
     }
+
+
+@pytest.fixture
+def people(make_course, make_user) -> dict[str, User]:
+    return make_people(make_course, make_user)
 
 
 @pytest.fixture

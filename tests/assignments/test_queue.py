@@ -4,11 +4,10 @@ from textwrap import dedent
 import pytest
 from sqlalchemy import select
 
-from portal.accounts.models import Role, User
-from portal.courses.models import Course
+from portal.accounts.models import User
 from portal.extensions import db
+from tests.assignments.conftest import make_people
 from tests.assignments.test_reviewing import hand_in, queries_of
-from tests.coursefiles import with_assignment
 from tests.discussion.conftest import make_cohort
 
 BRIEF_PAGE = "/learn/test-course/assignments/policy-brief"
@@ -29,18 +28,7 @@ POLICY_BRIEF = dedent("""\
 
 @pytest.fixture
 def people(make_course, make_user) -> dict[str, User]:
-    make_course(with_assignment({"01-basics/quiz.yaml": None, "02-measuring/assignment-brief.yaml": POLICY_BRIEF}))
-    lecturer = make_user(Role.LECTURER, name="Lena Lecturer", email="lena@example.org")
-    db.session.scalar(select(Course)).lecturers = [lecturer]
-    db.session.commit()
-    return {
-        "lecturer": lecturer,
-        "other_lecturer": make_user(Role.LECTURER, name="Otto Other", email="otto@example.org"),
-        "coordinator": make_user(Role.COORDINATOR, name="Carmen Coordinator", email="carmen@example.org"),
-        "other_coordinator": make_user(Role.COORDINATOR, name="Olga Other", email="olga@example.org"),
-        "amina": make_user(name="Amina Diallo", email="amina@example.org"),
-        "bilal": make_user(name="Bilal Khan", email="bilal@example.org"),
-    }
+    return make_people(make_course, make_user, {"02-measuring/assignment-brief.yaml": POLICY_BRIEF})
 
 
 def brief(client, text: str = "A brief.") -> None:
