@@ -24,6 +24,7 @@ from portal.accounts import views as accounts_views
 from portal.announcements import receivers as announcements_receivers
 from portal.announcements import services as announcements_services
 from portal.announcements import views as announcements_views
+from portal.assignments import reminders as assignments_reminders
 from portal.assignments import services as assignments_services
 from portal.assignments import views as assignments_views
 from portal.certificates import receivers as certificate_receivers
@@ -147,7 +148,7 @@ def _schedule_jobs(app: Flask) -> None:
     digest.add_section(app, "assignments", assignments_services.review_digest_items)
     schedule.schedule(app, "live.reminders", every=timedelta(minutes=5), run=live_services.send_due_reminders)
     schedule.schedule(app, "assignments.reminders", every=timedelta(minutes=15),
-                      run=assignments_services.send_due_reminders)
+                      run=assignments_reminders.send_due_reminders)
     schedule.schedule(app, "jobs.prune", every=timedelta(days=1), run=jobs_services.prune_job_runs)
     schedule.schedule(app, "surveys.follow_ups", every=timedelta(hours=1), run=surveys_services.send_follow_ups)
 

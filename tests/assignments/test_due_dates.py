@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from portal.accounts.mailing import choose_mail
-from portal.assignments import services
+from portal.assignments import reminders
 from portal.assignments.models import CohortAssignment, Extension
 from portal.cohorts import services as cohorts
 from portal.courses.models import Assignment, CourseRevision
@@ -54,12 +54,12 @@ def test_reminders_go_three_days_and_one_day_before_to_those_who_have_not_handed
     wait_for_mail()
     smtp_server.messages.clear()  # the reviewers were told of it
 
-    assert services.send_due_reminders(DUE - timedelta(days=3, minutes=5)) == 0, "too early"
-    assert services.send_due_reminders(DUE - timedelta(days=2, hours=23)) == 1
-    assert services.send_due_reminders(DUE - timedelta(days=2)) == 0, "sent once"
-    assert services.send_due_reminders(DUE - timedelta(hours=23)) == 1
-    assert services.send_due_reminders(DUE - timedelta(hours=1)) == 0
-    assert services.send_due_reminders(DUE + timedelta(minutes=10)) == 0, "nothing once it is due"
+    assert reminders.send_due_reminders(DUE - timedelta(days=3, minutes=5)) == 0, "too early"
+    assert reminders.send_due_reminders(DUE - timedelta(days=2, hours=23)) == 1
+    assert reminders.send_due_reminders(DUE - timedelta(days=2)) == 0, "sent once"
+    assert reminders.send_due_reminders(DUE - timedelta(hours=23)) == 1
+    assert reminders.send_due_reminders(DUE - timedelta(hours=1)) == 0
+    assert reminders.send_due_reminders(DUE + timedelta(minutes=10)) == 0, "nothing once it is due"
     assert [message["To"] for message in smtp_server.messages] == ["amina@example.org"] * 2
     first, second = smtp_server.messages
     assert first["Subject"] == "À rendre bientôt : A note on your country's R&D funding"
@@ -77,7 +77,7 @@ def test_the_reminder_names_the_course_in_the_trainees_language(people, cohort, 
                              "fr": {**(revision.translations or {}).get("fr", {}), "title": "Politiques de la STI"}}
     people["amina"].language = "fr"
     db.session.commit()
-    assert services.send_due_reminders(DUE - timedelta(hours=23)) == 1
+    assert reminders.send_due_reminders(DUE - timedelta(hours=23)) == 1
     body = smtp_server.last_to("amina@example.org").get_content()
     assert "du cours Politiques de la STI" in body and revision.title not in body
 
@@ -87,11 +87,11 @@ def test_an_extension_moves_the_reminders_and_a_restarted_worker_sends_nothing_t
     later = DUE + timedelta(days=5)
     db.session.add(Extension(user_id=people["amina"].id, assignment_id=assignment_id, due_at=later))
     db.session.commit()
-    assert services.send_due_reminders(DUE - timedelta(hours=23)) == 0, "her date is later"
-    assert services.send_due_reminders(later - timedelta(hours=2)) == 1
+    assert reminders.send_due_reminders(DUE - timedelta(hours=23)) == 0, "her date is later"
+    assert reminders.send_due_reminders(later - timedelta(hours=2)) == 1
     db.session.remove()  # a new process: only what the database holds
     db.engine.dispose()
-    assert services.send_due_reminders(later - timedelta(hours=1)) == 0
+    assert reminders.send_due_reminders(later - timedelta(hours=1)) == 0
     assert len(smtp_server.messages) == 1
 
 
@@ -103,4 +103,4 @@ def test_a_cohort_that_no_longer_runs_the_course_is_not_reminded(people, cohort,
     set_due(cohort)
     cohort.courses = []
     db.session.commit()
-    assert services.send_due_reminders(DUE - timedelta(hours=23)) == 0
+    assert reminders.send_due_reminders(DUE - timedelta(hours=23)) == 0
