@@ -26,7 +26,13 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'portal.sqlite3'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: No ping before each use of a pooled connection: that was a round trip per request. A connection the
+    #: database dropped (a restart) fails its next query, which gives that one request the 503 page, and
+    #: SQLAlchemy then replaces every connection of the pool.
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {}
+    #: Draw pages that many read alike (the lesson page) once per worker and fill in each reader's own
+    #: parts (portal/shells.py); off, they are rendered in full for every request.
+    PAGE_SHELLS = True
     REDIS_URL = os.environ.get("REDIS_URL", "")
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     RATELIMIT_HEADERS_ENABLED = True

@@ -17,7 +17,7 @@ from config import (
     ProductionConfig,
     config_for,
 )
-from portal import cli, core, errors, i18n, inputs, links, mail, security, storage
+from portal import cli, core, errors, i18n, inputs, links, mail, reads, security, shells, storage
 from portal.accounts import access
 from portal.accounts import cli as accounts_cli
 from portal.accounts import views as accounts_views
@@ -77,6 +77,7 @@ def create_app(config: str | type[Config] | None = None, overrides: Mapping[str,
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     db.init_app(app)
+    reads.init_app(app)
     _register_migrations(app)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -84,6 +85,7 @@ def create_app(config: str | type[Config] | None = None, overrides: Mapping[str,
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
     i18n.init_app(app)
+    shells.init_app(app)
     links.init_app(app)
     jobs_queue.init_app(app)
     schedule.init_app(app)

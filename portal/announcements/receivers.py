@@ -1,5 +1,6 @@
 """Announcements react to learning's events: the dashboard links to the cohorts a person is in or teaches."""
-from flask import Flask, g, render_template
+from flask import Flask, g, render_template, url_for
+from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -8,6 +9,7 @@ from portal.announcements.services import cohorts_of, unread_counts, unread_tota
 from portal.courses.models import Course
 from portal.learning.panels import Facts, LessonPanel, register
 from portal.learning.signals import dashboard_viewed
+from portal.shells import register_filler
 
 
 def unread_by_cohort(user: User) -> dict[int, int]:
@@ -42,12 +44,18 @@ def lesson_page_count(user: User, course: Course, lesson_key: str, facts: Facts 
     return None
 
 
-def header_context() -> dict[str, object]:
-    return {"unread_announcements": unread_announcements}
+def unread_item(_: str) -> Markup:
+    """The header's link to the unread announcements (the layout's `unread` hole), when there are any."""
+    count = unread_announcements()
+    if not count:
+        return Markup("")
+    return Markup('<li><a href="{}#my-cohorts" class="unread">{}</a></li>').format(
+        url_for("learning.show_dashboard"),
+        ngettext("%(num)d unread announcement", "%(num)d unread announcements", count))
 
 
 def init_app(app: Flask) -> None:
     """Connect the receivers (once, whatever the number of apps), and give pages the unread count."""
     dashboard_viewed.connect(cohorts_panel)
     register(app, "announcements", LessonPanel(lambda keys: unread_total(keys.user_id), lesson_page_count))
-    app.context_processor(header_context)
+    register_filler(app, "unread", unread_item)

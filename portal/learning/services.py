@@ -7,7 +7,7 @@ lesson's and quiz's stable identity, so a new revision keeps them: unchanged and
 stay complete, and lessons added later are new work. Completion is recorded once; a trainee who
 completed a course stays complete whatever later revisions add."""
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -135,7 +135,7 @@ def _load_outlines(revision_ids: list[int]) -> dict[int, list[Step]]:
             for revision_id in revision_ids}
 
 
-def _progress_statement() -> Select:
+def progress_statement() -> Select:
     """The user's lessons done, quizzes passed, assignments passed and courses completed in some courses, as one
     union of (kind, course id, lesson, quiz, assignment or completion id, when); built once per application
     from bound parameters (`user_id`, and `course_ids`, expanding)."""
@@ -164,8 +164,8 @@ def _progress_statement() -> Select:
 
 
 def _progress_rows(user_id: int, course_ids: list[int]):
-    """The user's progress rows in these courses, in one query (see `_progress_statement`)."""
-    return db.session.execute(_progress_statement(), {"user_id": user_id, "course_ids": course_ids}).all()
+    """The user's progress rows in these courses, in one query (see `progress_statement`)."""
+    return db.session.execute(progress_statement(), {"user_id": user_id, "course_ids": course_ids}).all()
 
 
 def progress_for(user_id: int, courses: list[Course]) -> dict[int, Progress]:
@@ -174,10 +174,18 @@ def progress_for(user_id: int, courses: list[Course]) -> dict[int, Progress]:
     published = [course for course in courses if course.published_revision_id]
     if not published:
         return {}
-    revision_ids = [cast(int, course.published_revision_id) for course in published]
+    return progress_from_rows(published, _progress_rows(user_id, [course.id for course in published]))
+
+
+def progress_from_rows(courses: list[Course], rows: Iterable[Sequence[Any]]) -> dict[int, Progress]:
+    """Progress in each of these published courses from the rows of `progress_statement` (the lesson page
+    runs that statement joined to its panels'); rows whose kind is None are skipped."""
+    revision_ids = [cast(int, course.published_revision_id) for course in courses]
     steps = outlines(revision_ids)
-    progress = {course.id: Progress(steps.get(cast(int, course.published_revision_id), [])) for course in published}
-    for kind, course_id, item_id, at in _progress_rows(user_id, list(progress)):
+    progress = {course.id: Progress(steps.get(cast(int, course.published_revision_id), [])) for course in courses}
+    for kind, course_id, item_id, at in rows:
+        if kind is None:
+            continue
         if kind == "lesson":
             progress[course_id].done_lessons.add(item_id)
         elif kind == "quiz":

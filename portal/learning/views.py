@@ -2,6 +2,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
 from portal.accounts.access import SIGNED_IN, allow
@@ -11,8 +12,9 @@ from portal.courses.services import course_to_learn_with_enrolment
 from portal.extensions import db
 from portal.learning import fragments, services
 from portal.learning.forms import CompleteLessonForm, RecordCompletionForm
-from portal.learning.panels import lesson_panels
+from portal.learning.panels import lesson_page
 from portal.learning.signals import dashboard_viewed
+from portal.shells import render_filled
 
 bp = Blueprint("learning", __name__, template_folder="templates")
 
@@ -82,7 +84,7 @@ def show_lesson(slug: str, key: str):
     course, enrolled = enrolled_course(slug)
     if not enrolled:
         return redirect(url_for("courses.show_course", slug=slug))
-    progress = services.progress_for(current_user.id, [course])[course.id]
+    progress, panels = lesson_page(current_user, course, key)
     steps = progress.steps
     index = next((i for i, step in enumerate(steps) if step.kind == "lesson" and step.key == key), None)
     if index is None:
@@ -91,15 +93,40 @@ def show_lesson(slug: str, key: str):
     revision = course.published_revision
     lesson = fragments.lesson_fragment(revision, key, first_in_module) or abort(404)
     language = fragments.page_language()
-    panels = lesson_panels(current_user, course, key)
-    return render_template(
-        "learning/lesson.html", course=course, revision=revision, lesson=lesson,
+    done = {f"{step.kind}/{step.key}" for step in steps if progress.is_done(step)}
+    fillers = {
+        "progress": lambda _: progress_line(progress.percent),
+        "tick": lambda step_key: tick(step_key in done),
+        "panels": lambda _: Markup("").join(panels),
+        "lesson_done": lambda _: lesson_done(slug, key, language, progress.is_done(steps[index])),
+    }
+    # The page is the same for every reader of this revision, lesson and language with this role, but for
+    # the fillers' holes (portal/shells.py).
+    shell_key = ("learning.lesson", revision.id, revision.content_hash, course.slug, key, language, lesson.language,
+                 current_user.role)
+    return render_filled(
+        shell_key, "learning/lesson.html", fillers, course=course, revision=revision, lesson=lesson,
         course_words=revision.in_language(language), titles=step_titles(revision, language),
-        step=steps[index], steps=steps, progress=progress,
+        step=steps[index], steps=steps,
         previous_step=steps[index - 1] if index > 0 else None,
         next_step=steps[index + 1] if index + 1 < len(steps) else None,
-        step_url=step_url, form=CompleteLessonForm(), panels=panels,
+        step_url=step_url,
     )
+
+
+def progress_line(percent: int) -> Markup:
+    return Markup('<progress max="100" value="{0}" aria-label="{1}">{0}%</progress> {2}').format(
+        percent, _("Course progress"), _("%(percent)d%% of the course done", percent=percent))
+
+
+def tick(done: bool) -> Markup:
+    return Markup(' <span class="tick" aria-label="{}">✓</span>').format(_("done")) if done else Markup("")
+
+
+def lesson_done(slug: str, key: str, language: str, done: bool) -> Markup:
+    """That the lesson is done, or the form that marks it done: drawn once per lesson, language and state."""
+    return Markup(render_filled(("learning.lesson_done", slug, key, language, done), "learning/_lesson_done.html",
+                                {}, slug=slug, key=key, done=done, form=CompleteLessonForm(meta={"csrf": False})))
 
 
 @bp.route("/learn/<slug>/lessons/<key>/complete", methods=["POST"])

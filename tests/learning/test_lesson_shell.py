@@ -1,0 +1,108 @@
+"""The lesson page is drawn once per revision, lesson, language and role, and each reader's own parts are
+filled in per request (portal/shells.py): every reader sees exactly what a full rendering shows them."""
+import re
+
+import pytest
+from flask import render_template_string
+
+from portal.shells import _MARK, hole
+from tests.announcements.test_announcements import cohort, people, post  # noqa: F401  (fixtures)
+from tests.learning.helpers import complete_lessons
+
+LESSON_URL = "/learn/test-course/lessons/funding"
+TOKEN = re.compile(r'(name="csrf_token"[^>]*value=")[^"]+"')
+
+
+def blank_tokens(page: str) -> str:
+    """The page with its CSRF tokens blanked: they carry the time they were made."""
+    return TOKEN.sub(r'\1"', page)
+
+
+def both_ways(app, reader, url: str = LESSON_URL) -> tuple[str, str]:
+    """The page as its shell filled in gives it, then as a full rendering does."""
+    pages = []
+    for shells in (True, False):
+        app.config["PAGE_SHELLS"] = shells
+        response = reader.get(url)
+        assert response.status_code == 200
+        pages.append(blank_tokens(response.get_data(as_text=True)))
+    app.config["PAGE_SHELLS"] = True
+    return pages[0], pages[1]
+
+
+@pytest.fixture
+def readers(app, client_for, cohort, people):  # noqa: F811
+    """Members of a cohort on the test course in different states: Bilal (English) has done nothing;
+    Omar (French) has done two lessons, one of them the lesson read, and has two unread announcements."""
+    coordinator = client_for(people["coordinator"])
+    post(coordinator, cohort.id, title="Field visit on Thursday")
+    post(coordinator, cohort.id, title="Bring your passport")
+    bilal, omar = client_for(people["english"]), client_for(people["french"])
+    complete_lessons(omar, ["what-is-rd", "funding"])
+    return bilal, omar
+
+
+def test_each_reader_gets_from_the_shell_what_a_full_rendering_gives_them(app, readers):
+    bilal, omar = readers
+    fresh = bilal.get(LESSON_URL).get_data(as_text=True)  # draws the English trainee's shell
+    assert 'value="Mark as complete"' in fresh and "0% of the course done" in fresh
+    shell, full = both_ways(app, omar)
+    assert shell == full
+    assert "2 annonces non lues" in shell and "Vous avez terminé cette leçon." in shell
+    assert shell.count('class="tick"') == 2 and "Mark as complete" not in shell
+    shell, full = both_ways(app, bilal)
+    assert shell == full
+    assert 'class="tick"' not in shell and "unread" in shell and "Vous avez" not in shell
+
+
+def test_a_role_draws_its_own_shell(app, readers, people, client_for):  # noqa: F811
+    bilal, _ = readers
+    bilal.get(LESSON_URL)
+    coordinator = client_for(people["coordinator"])
+    coordinator.submit("/courses/test-course/enrol", page="/courses/test-course")
+    coordinator.get("/courses/test-course")  # shows the enrolment's flashed message
+    shell, full = both_ways(app, coordinator)
+    assert shell == full and 'href="/cohorts"' in shell
+    assert 'href="/cohorts"' not in bilal.get(LESSON_URL).get_data(as_text=True)
+
+
+def test_flashed_messages_are_the_readers_own_and_escaped(app, readers):
+    bilal, omar = readers
+    pages = []
+    for shells in (True, False):
+        app.config["PAGE_SHELLS"] = shells
+        with bilal.session_transaction() as session:
+            session["_flashes"] = [("info", "Check <b>this</b>")]
+        pages.append(blank_tokens(bilal.get(LESSON_URL).get_data(as_text=True)))
+    app.config["PAGE_SHELLS"] = True
+    assert pages[0] == pages[1]
+    assert '<p class="flash flash-info">Check &lt;b&gt;this&lt;/b&gt;</p>' in pages[0]
+    assert "flash-info" not in omar.get(LESSON_URL).get_data(as_text=True)
+    assert "flash-info" not in bilal.get(LESSON_URL).get_data(as_text=True)
+
+
+def test_each_reader_gets_their_own_csrf_token_from_the_shell(readers):
+    """Neither has done the lesson: both get the form from one shell, each with their own token."""
+    url = "/learn/test-course/lessons/surveys"
+    tokens = []
+    for reader in readers:
+        form = reader.get(url).get_data(as_text=True).split(f'action="{url}/complete"')[1].split("</form>")[0]
+        tokens.append(re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1))
+    (bilal, _), (bilal_token, omar_token) = readers, tokens
+    assert bilal_token != omar_token
+    assert bilal.post(f"{url}/complete", data={"csrf_token": omar_token}).status_code == 400
+    assert bilal.post(f"{url}/complete", data={"csrf_token": bilal_token}).status_code == 302
+
+
+def test_no_marker_is_left_in_a_page(readers):
+    for reader in readers:
+        for url in (LESSON_URL, "/dashboard", "/courses", "/courses/test-course"):
+            assert _MARK not in reader.get(url).get_data(as_text=True)
+
+
+def test_a_hole_is_filled_by_its_filler_on_pages_drawn_in_full(app):
+    with app.test_request_context("/somewhere?x=<1>"):
+        assert hole("next") == "/somewhere?x=%3C1%3E" or hole("next") == "/somewhere?x=&lt;1&gt;"
+        assert render_template_string("{{ hole('next') }}") == str(hole("next"))
+        with pytest.raises(KeyError):
+            hole("nothing-fills-this")

@@ -1,0 +1,45 @@
+"""On PostgreSQL a page that only reads (GET, HEAD) runs its queries without a transaction (portal/reads.py),
+which spares two round trips a page; everything that writes keeps its transaction."""
+import pytest
+from sqlalchemy import event
+
+from portal.accounts.models import Role
+from portal.extensions import db
+
+
+@pytest.fixture
+def autocommit_by_statement(app):
+    """Whether each statement the requests run goes without a transaction, in order."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("reads without a transaction are PostgreSQL's (run with TEST_DATABASE_URL)")
+    seen: list[bool] = []
+
+    def record(conn, cursor, statement, *args) -> None:
+        seen.append(bool(conn.connection.driver_connection.autocommit))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(db.engine, "before_cursor_execute", record)
+
+
+def test_pages_read_without_a_transaction_and_forms_write_in_one(client, login_as, make_course,
+                                                                  autocommit_by_statement):
+    make_course()
+    login_as(Role.TRAINEE)
+    token = client.csrf_token("/courses/test-course")
+    for url in ("/dashboard", "/courses", "/courses/test-course"):
+        autocommit_by_statement.clear()
+        assert client.get(url).status_code == 200
+        assert autocommit_by_statement and all(autocommit_by_statement), url
+    # The same pooled connection then carries a form's writes in a transaction.
+    autocommit_by_statement.clear()
+    assert client.post("/courses/test-course/enrol", data={"csrf_token": token}).status_code == 302
+    assert autocommit_by_statement and not any(autocommit_by_statement)
+    autocommit_by_statement.clear()
+    page = client.get("/learn/test-course/lessons/funding")
+    assert page.status_code == 200 and all(autocommit_by_statement)
+    # and the next form's writes are in a transaction again.
+    token = client.csrf_token("/learn/test-course/lessons/funding")
+    autocommit_by_statement.clear()
+    assert client.post("/learn/test-course/lessons/funding/complete", data={"csrf_token": token}).status_code == 302
+    assert autocommit_by_statement and not any(autocommit_by_statement)
