@@ -4,23 +4,31 @@ A GET or HEAD request never writes (STYLE.md), so on PostgreSQL the connection i
 in autocommit as it is taken: the database is spared the BEGIN and the ROLLBACK around every page, two
 of the six round trips a lesson page made. Each query still sees only committed data. The pool sets the
 connection back to the usual isolation when it is returned, so the next request's writes are in a
-transaction again. A page that needs no database takes no connection. On SQLite those two statements
-cost nothing, so nothing changes there."""
-from flask import Flask, has_request_context, request
+transaction again. A page that needs no database takes no connection. Only requests the portal
+dispatches are marked (not a request context a script or test opens to call services). On SQLite
+those two statements cost nothing, so nothing changes there."""
+from flask import Flask, g, has_app_context, request
 from sqlalchemy import Connection, event
 
 from portal.extensions import db
 
 SAFE_METHODS = frozenset({"GET", "HEAD"})
+_READS_ONLY = "reads_only"
 
 
 def init_app(app: Flask) -> None:
     with app.app_context():
         engine = db.engine
     if engine.dialect.name == "postgresql":
+        app.before_request(_mark_reads_only)
         event.listen(engine, "engine_connect", _read_without_transaction)
 
 
+def _mark_reads_only() -> None:
+    if request.method in SAFE_METHODS:
+        setattr(g, _READS_ONLY, True)
+
+
 def _read_without_transaction(connection: Connection) -> None:
-    if has_request_context() and request.method in SAFE_METHODS:
+    if has_app_context() and g.get(_READS_ONLY):
         connection.execution_options(isolation_level="AUTOCOMMIT")

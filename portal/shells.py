@@ -10,7 +10,7 @@ are filled: a few string joins instead of a template with its macros, URLs and f
 
 A shell is rendered without anything that belongs to the reader: a template that reached for one
 would fail, not leak it to the next reader. Its key must still name all that the rest of the page
-depends on (revision, language, role...): `tests/learning/test_lesson_shell.py` compares shells
+depends on (revision, language, role...): `tests/test_page_shells.py` compares shells
 with normal rendering for readers in different states.
 
 Fillers are registered by name: the layout's in `init_app` here and by the packages that own them
@@ -38,6 +38,8 @@ _MARKER = re.compile(rf"\x00{_MARK}:([a-z_]+):([^\x00]*)\x00")
 _FILLERS = "shells.fillers"
 _CACHE = "shells.cache"
 _SHELL_MODE = object()
+#: Where Flask-WTF keeps the request's signed CSRF token (its WTF_CSRF_FIELD_NAME, which the portal keeps).
+_CSRF_TOKEN = "csrf_token"
 
 
 @dataclass(frozen=True)
@@ -67,30 +69,39 @@ def _fillers(page_fillers: Mapping[str, Filler] | None) -> Mapping[str, Filler]:
     return {**registered, **page_fillers} if page_fillers else registered
 
 
-def render_filled(shell_key: Hashable, template_name: str, page_fillers: Mapping[str, Filler], /, **shared: Any) -> str:
-    """`template_name` for this reader: its shell for `shell_key` (drawn once from `shared`, which must
-    hold nothing of the reader's), with its holes filled by `page_fillers` and the registered ones. With
-    PAGE_SHELLS off it is rendered normally, filling each hole as it comes."""
+def render_filled(shell_key: Hashable, template_name: str, page_fillers: Mapping[str, Filler],
+                  shared: Callable[[], Mapping[str, Any]]) -> str:
+    """`template_name` for this reader: its shell for `shell_key`, drawn once from the values `shared()`
+    gives (called only then, and holding nothing of the reader's), with its holes filled by
+    `page_fillers` and the registered ones. With PAGE_SHELLS off it is rendered normally, filling each
+    hole as it comes."""
     if not current_app.config["PAGE_SHELLS"]:
         g.shell_fillers = page_fillers
         try:
-            return render_template(template_name, **shared)
+            return render_template(template_name, **shared())
         finally:
             g.pop("shell_fillers", None)
     cache: ProcessCache[Shell] = current_app.extensions[_CACHE]
     shell = cache.find(shell_key)
     if shell is None:
-        shell = _draw(template_name, shared)
+        shell = _draw(template_name, shared())
         cache.put(shell_key, shell)
     return shell.fill(_fillers(page_fillers))
 
 
-def _draw(template: str, shared: Mapping[str, Any]) -> Shell:
+def _draw(template_name: str, shared: Mapping[str, Any]) -> Shell:
+    """Render the shell. Flask-WTF keeps the request's CSRF token in `g.csrf_token`: while drawing it is
+    the marker of the `csrf` hole, so that a form's `hidden_tag()` draws a hole, never this reader's token."""
+    token = g.pop(_CSRF_TOKEN, None)
     g.shell_fillers = _SHELL_MODE
+    setattr(g, _CSRF_TOKEN, str(hole("csrf")))
     try:
-        html = render_template(template, **shared)
+        html = render_template(template_name, **shared)
     finally:
         g.pop("shell_fillers", None)
+        g.pop(_CSRF_TOKEN, None)
+        if token is not None:
+            setattr(g, _CSRF_TOKEN, token)
     pieces = _MARKER.split(html)
     texts = tuple(pieces[0::3])
     holes = tuple(zip(pieces[1::3], pieces[2::3], strict=True))

@@ -326,12 +326,19 @@ def catalogue(query: str = "", topic: str = "", language: str = ""):
     return rows
 
 
-def catalogue_topics() -> list[str]:
-    """Every topic of a published course, for the catalogue's filter."""
-    topic_lists = db.session.scalars(
-        select(CourseRevision.topics).join(Course, Course.published_revision_id == CourseRevision.id)
-    )
-    return sorted({topic for topics in topic_lists for topic in topics or []})
+#: What the catalogue shows depends on: each published course's slug and revision, with its topics for
+#: the filter; built once, run on every catalogue page.
+_PUBLISHED = (
+    select(Course.id, Course.slug, CourseRevision.id.label("revision_id"), CourseRevision.content_hash,
+           CourseRevision.topics)
+    .join(CourseRevision, CourseRevision.id == Course.published_revision_id)
+    .order_by(Course.id)
+)
+
+
+def published_courses() -> list[Row]:
+    """(id, slug, revision_id, content_hash, topics) of every published course, in one query."""
+    return list(db.session.execute(_PUBLISHED).all())
 
 
 #: Every lesson, quiz and assignment page runs it: built once, from bound parameters.

@@ -43,7 +43,6 @@ from portal.courses.services import (
     add_lecturer,
     base_revision,
     catalogue,
-    catalogue_topics,
     course_to_learn,
     course_to_learn_with_enrolment,
     courses_taught_by,
@@ -53,6 +52,7 @@ from portal.courses.services import (
     leave,
     lecturer_names,
     lessons_due_for_review,
+    published_courses,
     quiz_source,
     remove_lecturer,
     set_enrolment_key,
@@ -63,6 +63,7 @@ from portal.courses.storage import blob_response
 from portal.db_types import utcnow
 from portal.extensions import db, limiter
 from portal.mail import one_line
+from portal.shells import render_filled
 
 bp = Blueprint("courses", __name__, template_folder="templates")
 
@@ -357,14 +358,27 @@ def unassign_lecturer(slug: str, user_id: int):
 @bp.route("/courses")
 @allow(ANYONE)
 def list_courses():
-    form = CatalogueSearchForm(request.args)
-    topics = catalogue_topics()
-    form.topic.choices = [SelectChoice("", _("All topics"))] + [SelectChoice(t, t.replace("-", " ")) for t in topics]
-    form.language.choices = [SelectChoice("", _("All languages"))] + [
-        SelectChoice(code, name) for code, name in CONTENT_LANGUAGES.items()
-    ]
-    rows = catalogue(form.q.data or "", form.topic.data or "", form.language.data or "")
-    return render_template("courses/catalogue.html", form=form, rows=rows)
+    published = published_courses()
+    topics = sorted({topic for course in published for topic in course.topics or []})
+
+    def page() -> dict[str, Any]:
+        form = CatalogueSearchForm(request.args)
+        form.topic.choices = [SelectChoice("", _("All topics"))] + [SelectChoice(t, t.replace("-", " "))
+                                                                    for t in topics]
+        form.language.choices = [SelectChoice("", _("All languages"))] + [
+            SelectChoice(code, name) for code, name in CONTENT_LANGUAGES.items()
+        ]
+        return {"form": form, "rows": catalogue(form.q.data or "", form.topic.data or "", form.language.data or "")}
+
+    query, topic, language = (request.args.get(name, "") for name in ("q", "topic", "language"))
+    if query or topic not in ("", *topics) or language not in ("", *CONTENT_LANGUAGES):
+        return render_template("courses/catalogue.html", **page())
+    # Without search words the page is the same for everyone of a role reading a language, until a
+    # course is published (portal/shells.py); the filters it is kept for are the few the form offers.
+    shell_key = ("courses.catalogue", tuple((course.id, course.slug, course.revision_id, course.content_hash)
+                                            for course in published),
+                 str(get_locale()), current_user.role if current_user.is_authenticated else None, topic, language)
+    return render_filled(shell_key, "courses/catalogue.html", {}, page)
 
 
 @bp.route("/courses/<slug>")
@@ -377,9 +391,17 @@ def show_course(slug: str):
     revision = course.published_revision if course is not None else None
     if course is None or revision is None:
         abort(404)
-    return render_template("courses/course.html", course=course, revision=revision, enrolment=enrolment,
-                           words=revision.in_language(str(get_locale())), lecturers=lecturer_names(course),
-                           syllabus=fragments.syllabus_fragment(revision), form=EnrolForm(), leave_form=DecisionForm())
+    language = str(get_locale())
+    lecturers = lecturer_names(course)
+    enrolled = enrolment is not None and enrolment.is_active
+    # The same for everyone of a role reading a language, by whether they are enrolled (portal/shells.py).
+    shell_key = ("courses.course", course.slug, revision.id, revision.content_hash, language,
+                 current_user.role if current_user.is_authenticated else None, enrolled, bool(course.enrolment_key),
+                 tuple(lecturers))
+    return render_filled(shell_key, "courses/course.html", {}, lambda: {
+        "course": course, "revision": revision, "enrolled": enrolled, "words": revision.in_language(language),
+        "lecturers": lecturers, "syllabus": fragments.syllabus_fragment(revision), "form": EnrolForm(),
+        "leave_form": DecisionForm()})
 
 
 @bp.route("/courses/<slug>/enrol", methods=["POST"])

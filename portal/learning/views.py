@@ -104,14 +104,11 @@ def show_lesson(slug: str, key: str):
     # the fillers' holes (portal/shells.py).
     shell_key = ("learning.lesson", revision.id, revision.content_hash, course.slug, key, language, lesson.language,
                  current_user.role)
-    return render_filled(
-        shell_key, "learning/lesson.html", fillers, course=course, revision=revision, lesson=lesson,
-        course_words=revision.in_language(language), titles=step_titles(revision, language),
-        step=steps[index], steps=steps,
-        previous_step=steps[index - 1] if index > 0 else None,
-        next_step=steps[index + 1] if index + 1 < len(steps) else None,
-        step_url=step_url,
-    )
+    return render_filled(shell_key, "learning/lesson.html", fillers, lambda: {
+        "course": course, "revision": revision, "lesson": lesson, "course_words": revision.in_language(language),
+        "titles": step_titles(revision, language), "step": steps[index], "steps": steps,
+        "previous_step": steps[index - 1] if index > 0 else None,
+        "next_step": steps[index + 1] if index + 1 < len(steps) else None, "step_url": step_url})
 
 
 def progress_line(percent: int) -> Markup:
@@ -125,8 +122,9 @@ def tick(done: bool) -> Markup:
 
 def lesson_done(slug: str, key: str, language: str, done: bool) -> Markup:
     """That the lesson is done, or the form that marks it done: drawn once per lesson, language and state."""
-    return Markup(render_filled(("learning.lesson_done", slug, key, language, done), "learning/_lesson_done.html",
-                                {}, slug=slug, key=key, done=done, form=CompleteLessonForm(meta={"csrf": False})))
+    return Markup(render_filled(("learning.lesson_done", slug, key, language, done), "learning/_lesson_done.html", {},
+                                lambda: {"slug": slug, "key": key, "done": done,
+                                         "form": CompleteLessonForm()}))
 
 
 @bp.route("/learn/<slug>/lessons/<key>/complete", methods=["POST"])

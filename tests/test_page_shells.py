@@ -5,9 +5,14 @@ import re
 import pytest
 from flask import render_template_string
 
+from portal.accounts.models import Role
+from portal.courses.services import add_lecturer
+from portal.extensions import db
 from portal.shells import _MARK, hole
 from tests.announcements.test_announcements import cohort, people, post  # noqa: F401  (fixtures)
+from tests.coursefiles import course_files
 from tests.learning.helpers import complete_lessons
+from tests.learning.test_course_languages import OTHER_COURSE
 
 LESSON_URL = "/learn/test-course/lessons/funding"
 TOKEN = re.compile(r'(name="csrf_token"[^>]*value=")[^"]+"')
@@ -106,3 +111,50 @@ def test_a_hole_is_filled_by_its_filler_on_pages_drawn_in_full(app):
         assert render_template_string("{{ hole('next') }}") == str(hole("next"))
         with pytest.raises(KeyError):
             hole("nothing-fills-this")
+
+
+def test_the_catalogue_is_kept_per_role_and_filter_and_follows_what_is_published(app, client, make_course,
+                                                                                   login_as):
+    make_course()
+    for url in ("/courses", "/courses?topic=sti-policy", "/courses?language=fr", "/courses?topic=nothing",
+                "/courses?q=testing"):
+        shell, full = both_ways(app, client, url)
+        assert shell == full, url
+    assert "0 courses" in client.get("/courses?topic=nothing").get_data(as_text=True)
+    login_as(Role.ADMIN)
+    shell, full = both_ways(app, client, "/courses")
+    assert shell == full and 'href="/admin/users"' in shell and "Open data for policy" not in shell
+    make_course(course_files({"course.yaml": OTHER_COURSE}))
+    assert "Open data for policy" in client.get("/courses").get_data(as_text=True)
+
+
+def test_searches_and_unknown_filters_are_not_kept(app, client, make_course):
+    make_course()
+    kept = app.extensions["shells.cache"]
+    client.get("/courses")
+    before = len(kept)
+    for number in range(20):
+        for query in ({"q": f"word{number}"}, {"topic": f"made-up-{number}"}, {"language": f"x{number}"}):
+            assert client.get("/courses", query_string=query).status_code == 200
+    assert len(kept) == before
+
+
+def test_the_course_page_is_kept_per_enrolment_state_and_follows_its_lecturers(app, client, client_for,
+                                                                               make_course, make_user):
+    course = make_course().course
+    url = "/courses/test-course"
+    assert both_ways(app, client, url)[0] == both_ways(app, client, url)[1]  # anonymous: "Log in to enrol"
+    amina, bilal = client_for(make_user(name="Amina")), client_for(make_user(name="Bilal"))
+    shell, full = both_ways(app, amina, url)
+    assert shell == full and 'value="Enrol"' in shell
+    amina.submit(f"{url}/enrol", page=url)
+    amina.get(url)  # the enrolment's message
+    shell, full = both_ways(app, amina, url)
+    assert shell == full and "Leave this course" in shell and 'value="Enrol"' not in shell
+    assert 'value="Enrol"' in bilal.get(url).get_data(as_text=True)
+    leave = amina.get(url).get_data(as_text=True).split('action="/courses/test-course/leave"')[1]
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', leave).group(1)
+    assert bilal.post(f"{url}/enrol", data={"csrf_token": token}).status_code == 400
+    add_lecturer(course, make_user(Role.LECTURER, name="Lina Lecturer").email)
+    db.session.commit()
+    assert "Lina Lecturer" in bilal.get(url).get_data(as_text=True)
