@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -192,21 +192,11 @@ def judge(question: QuestionVersion | QuestionText, response: Any) -> Judgement:
 def submit_attempt(attempt: QuizAttempt, raw: dict[str, Any]) -> bool:
     """Grade the attempt, once: a second submission (double click, back button, two tabs) is a no-op.
 
-    Returns True when this call graded it; raises AnswersRefused, grading nothing, when any answer
-    cannot be kept."""
+    The answers are judged first; one UPDATE then claims the attempt (only while it is not submitted) and
+    stores the answers with the score, and only the call whose claim changed the row inserts the graded
+    answers, in one statement. Returns True when this call graded it; raises AnswersRefused, grading
+    nothing, when any answer cannot be kept."""
     answers = read_answers(attempt, raw)
-    now = utcnow()
-    claimed = rows_changed(db.session.execute(
-        update(QuizAttempt).where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
-        .values(submitted_at=now, answers=answers)
-        .execution_options(synchronize_session=False)
-    ))
-    if claimed != 1:
-        db.session.expire(attempt)
-        return False
-    # The row now holds what the UPDATE wrote: say so to the session rather than read it back.
-    set_committed_value(attempt, "submitted_at", now)
-    set_committed_value(attempt, "answers", answers)
     score = maximum = 0.0
     graded = []
     for question in questions_of(attempt):
@@ -214,15 +204,27 @@ def submit_attempt(attempt: QuizAttempt, raw: dict[str, Any]) -> bool:
         judgement = judge(question, response)
         score += judgement.score
         maximum += judgement.max_score
-        graded.append(AttemptAnswer(
-            attempt_id=attempt.id, question_id=question.question_id, question_version_id=question.id,
-            response=response, score=judgement.score, max_score=judgement.max_score,
-            is_correct=judgement.is_correct,
-        ))
-    db.session.add_all(graded)
-    attempt.score, attempt.max_score = round(score, SCORE_DECIMALS), maximum
-    attempt.passed = maximum > 0 and 100 * score / maximum >= attempt.quiz_version.pass_mark - 1e-9
-    db.session.flush()
+        graded.append({
+            "attempt_id": attempt.id, "question_id": question.question_id, "question_version_id": question.id,
+            "response": response, "score": judgement.score, "max_score": judgement.max_score,
+            "is_correct": judgement.is_correct,
+        })
+    result = {"submitted_at": utcnow(), "answers": answers, "score": round(score, SCORE_DECIMALS),
+              "max_score": maximum,
+              "passed": maximum > 0 and 100 * score / maximum >= attempt.quiz_version.pass_mark - 1e-9}
+    claimed = rows_changed(db.session.execute(
+        update(QuizAttempt).where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
+        .values(**result)
+        .execution_options(synchronize_session=False)
+    ))
+    if claimed != 1:
+        db.session.expire(attempt)
+        return False
+    # The row now holds what the UPDATE wrote: say so to the session rather than read it back.
+    for name, value in result.items():
+        set_committed_value(attempt, name, value)
+    if graded:
+        db.session.execute(insert(AttemptAnswer), graded)
     attempt_graded.send(attempt)
     return True
 
