@@ -69,8 +69,11 @@ class Progress:
     passed_assignments: set[int] = field(default_factory=set)
 
     def is_done(self, step: Step) -> bool:
-        done = {"lesson": self.done_lessons, "quiz": self.passed_quizzes, "assignment": self.passed_assignments}
-        return step.stable_id in done[step.kind]
+        if step.kind == "lesson":
+            return step.stable_id in self.done_lessons
+        if step.kind == "quiz":
+            return step.stable_id in self.passed_quizzes
+        return step.stable_id in self.passed_assignments
 
     @property
     def percent(self) -> int:

@@ -9,7 +9,7 @@ from functools import cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy import Integer, Select, and_, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -149,34 +149,25 @@ class Offer:
     values: dict[str, Any]
 
 
-def surveys_waiting(user: User) -> list[Offer]:
-    """The evaluations of courses the user completed, the open evaluations of their cohorts and the
-    follow-ups mailed to them, that they have not answered; in two queries (reading only)."""
-    offers: list[Offer] = []
-    courses: dict[int, tuple[str, str, dict[str, Any] | None]] = {}
-    answered: set[str] = set()
-    for course_id, slug, title, definition, key, respondent in db.session.execute(
+def _statements() -> tuple[Select, Select]:
+    """The dashboard's two survey queries, built once from a bound `user_id` (building a statement costs more
+    than running it): the courses the user completed with their evaluation and whether they answered it; and
+    the open evaluations of their cohorts and the follow-ups mailed to them that they have not answered."""
+    user_id = bindparam("user_id", type_=Integer)
+    completed = (
         select(Course.id, Course.slug, CourseRevision.title, CourseRevision.survey, Survey.key, SurveyRespondent.user_id)
         .select_from(CourseCompletion)
         .join(Course, Course.id == CourseCompletion.course_id)
         .join(CourseRevision, CourseRevision.id == Course.published_revision_id)
         .outerjoin(Survey, and_(Survey.course_id == Course.id, Survey.kind == SurveyKind.COURSE))
-        .outerjoin(SurveyRespondent, and_(SurveyRespondent.survey_id == Survey.id, SurveyRespondent.user_id == user.id))
-        .where(CourseCompletion.user_id == user.id).order_by(CourseCompletion.completed_at.desc(), Course.id)
-    ):
-        courses.setdefault(course_id, (slug, title, definition))
-        if respondent is not None:
-            answered.add(key)
-    for course_id, (slug, title, definition) in courses.items():
-        definition = definition or template_definition("course_evaluation")
-        if course_survey_key(course_id, definition) not in answered:
-            offers.append(Offer(SurveyKind.COURSE, definition["title"], title, "surveys.answer_course_survey",
-                                {"slug": slug}))
-    cohorts = select(CohortMember.cohort_id).where(CohortMember.user_id == user.id,
+        .outerjoin(SurveyRespondent, and_(SurveyRespondent.survey_id == Survey.id, SurveyRespondent.user_id == user_id))
+        .where(CourseCompletion.user_id == user_id).order_by(CourseCompletion.completed_at.desc(), Course.id)
+    )
+    cohorts = select(CohortMember.cohort_id).where(CohortMember.user_id == user_id,
                                                    CohortMember.state == MembershipState.ACTIVE)
-    invited = select(SurveyInvitation.survey_id).where(SurveyInvitation.user_id == user.id)
-    answered_ids = select(SurveyRespondent.survey_id).where(SurveyRespondent.user_id == user.id)
-    for survey, cohort_name, slug, title in db.session.execute(
+    invited = select(SurveyInvitation.survey_id).where(SurveyInvitation.user_id == user_id)
+    answered_ids = select(SurveyRespondent.survey_id).where(SurveyRespondent.user_id == user_id)
+    open_to_user = (
         select(Survey, Cohort.name, Course.slug, CourseRevision.title)
         .outerjoin(Cohort, Cohort.id == Survey.cohort_id)
         .outerjoin(Course, Course.id == Survey.course_id)
@@ -186,7 +177,30 @@ def surveys_waiting(user: User) -> list[Offer]:
                         Survey.cohort_id.in_(cohorts)),
                    and_(Survey.kind == SurveyKind.FOLLOW_UP, Survey.id.in_(invited), CourseRevision.id.is_not(None))))
         .order_by(Survey.kind, Survey.id)
-    ):
+    )
+    return completed, open_to_user
+
+
+_COMPLETED_COURSES, _OPEN_TO_USER = _statements()
+
+
+def surveys_waiting(user: User) -> list[Offer]:
+    """The evaluations of courses the user completed, the open evaluations of their cohorts and the
+    follow-ups mailed to them, that they have not answered; in two queries (reading only)."""
+    offers: list[Offer] = []
+    courses: dict[int, tuple[str, str, dict[str, Any] | None]] = {}
+    answered: set[str] = set()
+    for course_id, slug, title, definition, key, respondent in db.session.execute(_COMPLETED_COURSES,
+                                                                                 {"user_id": user.id}):
+        courses.setdefault(course_id, (slug, title, definition))
+        if respondent is not None:
+            answered.add(key)
+    for course_id, (slug, title, definition) in courses.items():
+        definition = definition or template_definition("course_evaluation")
+        if course_survey_key(course_id, definition) not in answered:
+            offers.append(Offer(SurveyKind.COURSE, definition["title"], title, "surveys.answer_course_survey",
+                                {"slug": slug}))
+    for survey, cohort_name, slug, title in db.session.execute(_OPEN_TO_USER, {"user_id": user.id}):
         if survey.kind == SurveyKind.EDITION:
             offers.append(Offer(SurveyKind.EDITION, survey.title, cohort_name, "surveys.answer_edition_survey",
                                 {"cohort_id": survey.cohort_id}))
