@@ -6,8 +6,7 @@ from markupsafe import Markup
 
 from portal.accounts.models import User
 from portal.announcements.services import cohorts_of, unread_counts, unread_total
-from portal.courses.models import Course
-from portal.learning.panels import Facts, LessonPanel, register
+from portal.learning.panels import Facts, LessonPanel, PageCourse, register
 from portal.learning.signals import dashboard_viewed
 from portal.shells import register_filler
 
@@ -38,7 +37,7 @@ def unread_announcements() -> int:
     return sum(unread_by_cohort(current_user).values())
 
 
-def lesson_page_count(user: User, course: Course, lesson_key: str, facts: Facts | None) -> None:
+def lesson_page_count(user: User, course: PageCourse, lesson_key: str, facts: Facts | None) -> None:
     """Keep the unread count the lesson page read for its header; no panel of its own."""
     g.unread_total = facts["unread"] if facts else 0
     return None

@@ -3,12 +3,11 @@ from flask import Flask, render_template, url_for
 from markupsafe import Markup
 
 from portal.accounts.models import User
-from portal.courses.models import Course
 from portal.discussion.services import LessonLink, lesson_link_facts
-from portal.learning.panels import Facts, LessonPanel, register
+from portal.learning.panels import Facts, LessonPanel, PageCourse, register
 
 
-def lesson_panel(user: User, course: Course, lesson_key: str, facts: Facts | None) -> Markup | None:
+def lesson_panel(user: User, course: PageCourse, lesson_key: str, facts: Facts | None) -> Markup | None:
     """A link to the lesson's thread, with its number of posts; nothing for a trainee in no cohort with the course."""
     if facts is None:
         return None

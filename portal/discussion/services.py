@@ -209,6 +209,7 @@ def lesson_link_facts(keys: PageKeys) -> Select:
     return (
         select(CohortMember.cohort_id.label("cohort_id"), Thread.id.label("thread_id"),
                func.count(Post.id).label("post_count"))
+        .select_from(CohortMember)
         .join(cohort_courses, and_(cohort_courses.c.cohort_id == CohortMember.cohort_id,
                                    cohort_courses.c.course_id == course_id))
         .outerjoin(Thread, and_(Thread.cohort_id == CohortMember.cohort_id, Thread.course_id == course_id,

@@ -13,7 +13,7 @@ from markupsafe import Markup
 from portal.caching import ProcessCache
 from portal.content.markdown import split_footnotes
 from portal.courses.languages import lesson_text
-from portal.courses.models import CourseRevision, Module
+from portal.courses.models import Module
 from portal.extensions import db
 
 #: Rendered lessons kept per worker (each a few to a few tens of KB).
@@ -41,19 +41,19 @@ def page_language() -> str:
     return str(get_locale() or "en")
 
 
-def lesson_fragment(revision: CourseRevision, key: str, first_in_module: bool) -> LessonFragment | None:
+def lesson_fragment(revision_id: int, content_hash: str, key: str, first_in_module: bool) -> LessonFragment | None:
     """The shared part of lesson `key`'s page in `revision`, its text in the page's language where it
     is translated into it (else in the course's own), the rest of its words in the page's language;
     None when the revision has no such lesson (not kept, so that unknown keys cannot push real
     lessons out)."""
     language = page_language()
-    shown = _SHOWN.find((revision.id, revision.content_hash, key, language))
-    fragment = None if shown is None else _LESSONS.find((revision.id, revision.content_hash, key, shown, language))
+    shown = _SHOWN.find((revision_id, content_hash, key, language))
+    fragment = None if shown is None else _LESSONS.find((revision_id, content_hash, key, shown, language))
     if fragment is None:
-        fragment = _render_lesson(revision.id, key, language, first_in_module)
+        fragment = _render_lesson(revision_id, key, language, first_in_module)
         if fragment is not None:
-            _SHOWN.put((revision.id, revision.content_hash, key, language), fragment.language)
-            _LESSONS.put((revision.id, revision.content_hash, key, fragment.language, language), fragment)
+            _SHOWN.put((revision_id, content_hash, key, language), fragment.language)
+            _LESSONS.put((revision_id, content_hash, key, fragment.language, language), fragment)
     return fragment
 
 

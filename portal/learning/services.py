@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import BindParameter, Integer, Select, String, bindparam, func, literal, select, union_all
@@ -143,10 +143,16 @@ def progress_statement() -> Select:
     union of (kind, course id, lesson, quiz, assignment or completion id, when); built once per application
     from bound parameters (`user_id`, and `course_ids`, expanding)."""
     statement: Select | None = current_app.extensions.get("learning.progress_statement")
-    if statement is not None:
-        return statement
-    user_id = bindparam("user_id", type_=Integer)
-    course_ids: BindParameter[list[int]] = bindparam("course_ids", expanding=True)
+    if statement is None:
+        course_ids: BindParameter[list[int]] = bindparam("course_ids", expanding=True)
+        statement = progress_union(bindparam("user_id", type_=Integer), course_ids)
+        current_app.extensions["learning.progress_statement"] = statement
+    return statement
+
+
+def progress_union(user_id: Any, course_ids: Any) -> Select:
+    """The union `progress_statement` runs, for any expressions of the user and of the courses (a list
+    parameter, or a select of course ids)."""
     lessons = select(literal("lesson", String), LessonCompletion.course_id, LessonCompletion.lesson_id,
                      LessonCompletion.completed_at).where(
         LessonCompletion.user_id == user_id, LessonCompletion.course_id.in_(course_ids))
@@ -161,9 +167,7 @@ def progress_statement() -> Select:
     assignments = current_app.extensions.get("learning.passed_assignments")
     if assignments is not None:
         parts.append(assignments(user_id, course_ids))
-    statement = select(union_all(*parts).subquery("progress"))
-    current_app.extensions["learning.progress_statement"] = statement
-    return statement
+    return select(union_all(*parts).subquery("progress"))
 
 
 def _progress_rows(user_id: int, course_ids: list[int]):
@@ -174,18 +178,18 @@ def _progress_rows(user_id: int, course_ids: list[int]):
 def progress_for(user_id: int, courses: list[Course]) -> dict[int, Progress]:
     """Progress in each course against its published revision, in one query (one more for the revisions
     the process has not seen yet)."""
-    published = [course for course in courses if course.published_revision_id]
+    published = [(course.id, course.published_revision_id) for course in courses if course.published_revision_id]
     if not published:
         return {}
-    return progress_from_rows(published, _progress_rows(user_id, [course.id for course in published]))
+    return progress_from_rows(published, _progress_rows(user_id, [course_id for course_id, _ in published]))
 
 
-def progress_from_rows(courses: list[Course], rows: Iterable[Sequence[Any]]) -> dict[int, Progress]:
-    """Progress in each of these published courses from the rows of `progress_statement` (the lesson page
-    runs that statement joined to its panels'); rows whose kind is None are skipped."""
-    revision_ids = [cast(int, course.published_revision_id) for course in courses]
-    steps = outlines(revision_ids)
-    progress = {course.id: Progress(steps.get(cast(int, course.published_revision_id), [])) for course in courses}
+def progress_from_rows(courses: list[tuple[int, int]], rows: Iterable[Sequence[Any]]) -> dict[int, Progress]:
+    """Progress in each of these published courses, given as (course id, published revision id), from the
+    rows of `progress_union` (the lesson page runs it joined to its course and panels); rows whose kind is
+    None are skipped."""
+    steps = outlines([revision_id for _, revision_id in courses])
+    progress = {course_id: Progress(steps.get(revision_id, [])) for course_id, revision_id in courses}
     for kind, course_id, item_id, at in rows:
         if kind is None:
             continue

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from portal.accounts.access import SIGNED_IN, allow
 from portal.courses.languages import step_titles
-from portal.courses.models import Lesson, LessonVersion
+from portal.courses.models import CourseRevision, Lesson, LessonVersion
 from portal.courses.services import course_to_learn_with_enrolment
 from portal.extensions import db
 from portal.learning import fragments, services
@@ -81,34 +81,38 @@ def continue_course(slug: str):
 @bp.route("/learn/<slug>/lessons/<key>")
 @allow(SIGNED_IN)
 def show_lesson(slug: str, key: str):
-    course, enrolled = enrolled_course(slug)
-    if not enrolled:
+    page = lesson_page(current_user, slug, key) or abort(404)
+    if not page.enrolled:
+        flash(_("Enrol in the course to open its lessons."), "info")
         return redirect(url_for("courses.show_course", slug=slug))
-    progress, panels = lesson_page(current_user, course, key)
+    progress, course = page.progress, page.course
     steps = progress.steps
     index = next((i for i, step in enumerate(steps) if step.kind == "lesson" and step.key == key), None)
     if index is None:
         abort(404)
     first_in_module = index == 0 or steps[index - 1].module_key != steps[index].module_key
-    revision = course.published_revision
-    lesson = fragments.lesson_fragment(revision, key, first_in_module) or abort(404)
+    lesson = fragments.lesson_fragment(course.revision_id, course.content_hash, key, first_in_module) or abort(404)
     language = fragments.page_language()
     done = {f"{step.kind}/{step.key}" for step in steps if progress.is_done(step)}
     fillers = {
         "progress": lambda _: progress_line(progress.percent),
         "tick": lambda step_key: tick(step_key in done),
-        "panels": lambda _: Markup("").join(panels),
+        "panels": lambda _: Markup("").join(page.panels),
         "lesson_done": lambda _: lesson_done(slug, key, language, progress.is_done(steps[index])),
     }
+
+    def shared() -> dict[str, object]:
+        revision = db.session.get_one(CourseRevision, course.revision_id)
+        return {"course": course, "revision": revision, "lesson": lesson,
+                "course_words": revision.in_language(language), "titles": step_titles(revision, language),
+                "step": steps[index], "steps": steps, "previous_step": steps[index - 1] if index > 0 else None,
+                "next_step": steps[index + 1] if index + 1 < len(steps) else None, "step_url": step_url}
+
     # The page is the same for every reader of this revision, lesson and language with this role, but for
     # the fillers' holes (portal/shells.py).
-    shell_key = ("learning.lesson", revision.id, revision.content_hash, course.slug, key, language, lesson.language,
+    shell_key = ("learning.lesson", course.revision_id, course.content_hash, slug, key, language, lesson.language,
                  current_user.role)
-    return render_filled(shell_key, "learning/lesson.html", fillers, lambda: {
-        "course": course, "revision": revision, "lesson": lesson, "course_words": revision.in_language(language),
-        "titles": step_titles(revision, language), "step": steps[index], "steps": steps,
-        "previous_step": steps[index - 1] if index > 0 else None,
-        "next_step": steps[index + 1] if index + 1 < len(steps) else None, "step_url": step_url})
+    return render_filled(shell_key, "learning/lesson.html", fillers, shared)
 
 
 def progress_line(percent: int) -> Markup:

@@ -7,9 +7,8 @@ from portal.accounts.mailing import zone_of
 from portal.accounts.models import User
 from portal.announcements.signals import cohort_page_viewed
 from portal.cohorts.models import Cohort
-from portal.courses.models import Course
 from portal.db_types import utcnow
-from portal.learning.panels import Facts, LessonPanel, register
+from portal.learning.panels import Facts, LessonPanel, PageCourse, register
 from portal.learning.signals import dashboard_viewed
 from portal.live import services
 
@@ -24,7 +23,7 @@ def sessions_panel(user: User) -> Markup | None:
                                   zone=services.zone_label(zone, now)))
 
 
-def lesson_sessions_panel(user: User, course: Course, lesson_key: str, facts: Facts | None) -> Markup | None:
+def lesson_sessions_panel(user: User, course: PageCourse, lesson_key: str, facts: Facts | None) -> Markup | None:
     """The live sessions of the user's cohorts on this lesson, in their time zone; nothing when there are none
     (and then no query beyond the page's count)."""
     if not facts or not facts["sessions"]:

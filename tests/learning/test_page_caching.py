@@ -52,9 +52,9 @@ def bigger_course() -> dict[str, bytes]:
 
 def test_each_page_runs_the_same_few_queries_however_big_the_course(client, trainee, make_course):
     # The signed-in user's session row and unread announcements (the menu); then, per page, what it shows.
-    # A lesson page reads the unread count with its panels (the lesson's thread, its live sessions) and the
-    # trainee's progress: one query.
-    expected = {LESSON_URL: 3,  # session row, course with enrolment, progress with the panels
+    # A lesson page reads the course with the trainee's enrolment and progress, the panels (the lesson's thread,
+    # its live sessions) and the unread count: one query.
+    expected = {LESSON_URL: 2,  # session row, the page's one query
                 "/courses/test-course": 4,  # + course with enrolment, + lecturers
                 "/courses": 3,  # + what is published (the page is kept for it: portal/shells.py)
                 "/dashboard": 10}  # + courses, + progress, + certificates, + cohorts (two), + live sessions,
