@@ -8,10 +8,12 @@ its filler, so every page looks as it always did. A page that many people read i
 under a key that names everything else the page depends on, and for each request only its holes
 are filled: a few string joins instead of a template with its macros, URLs and forms.
 
-A shell is rendered without anything that belongs to the reader: a template that reached for one
-would fail, not leak it to the next reader. Its key must still name all that the rest of the page
-depends on (revision, language, role...): `tests/test_page_shells.py` compares shells
-with normal rendering for readers in different states.
+A shell is drawn from values that are the same for everyone under its key: the view passes none of the
+reader's own objects (the lesson page's progress and panels are fillers), and of the reader the layout
+reads only their role, which every key names. Anything else of the reader a template shows must be a
+hole, and the key must name all that the rest of the page depends on (revision, language, role, state):
+`tests/test_page_shells.py` compares each kept page with a full rendering for readers in different
+states.
 
 Fillers are registered by name: the layout's in `init_app` here and by the packages that own them
 (announcements, the unread count), the page's own passed by its view. A filler takes the hole's
@@ -76,11 +78,12 @@ def render_filled(shell_key: Hashable, template_name: str, page_fillers: Mapping
     `page_fillers` and the registered ones. With PAGE_SHELLS off it is rendered normally, filling each
     hole as it comes."""
     if not current_app.config["PAGE_SHELLS"]:
+        outer = g.get("shell_fillers")
         g.shell_fillers = page_fillers
         try:
             return render_template(template_name, **shared())
         finally:
-            g.pop("shell_fillers", None)
+            g.shell_fillers = outer
     cache: ProcessCache[Shell] = current_app.extensions[_CACHE]
     shell = cache.find(shell_key)
     if shell is None:
@@ -93,12 +96,13 @@ def _draw(template_name: str, shared: Mapping[str, Any]) -> Shell:
     """Render the shell. Flask-WTF keeps the request's CSRF token in `g.csrf_token`: while drawing it is
     the marker of the `csrf` hole, so that a form's `hidden_tag()` draws a hole, never this reader's token."""
     token = g.pop(_CSRF_TOKEN, None)
+    outer = g.get("shell_fillers")
     g.shell_fillers = _SHELL_MODE
     setattr(g, _CSRF_TOKEN, str(hole("csrf")))
     try:
         html = render_template(template_name, **shared)
     finally:
-        g.pop("shell_fillers", None)
+        g.shell_fillers = outer
         g.pop(_CSRF_TOKEN, None)
         if token is not None:
             setattr(g, _CSRF_TOKEN, token)
