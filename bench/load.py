@@ -492,8 +492,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=5201, help="the portal's; the bare app gets the next one")
-    parser.add_argument("--preload", action="store_true",
-                        help="start the portal with gunicorn --preload (workers share the imported code)")
+    parser.add_argument("--preload", action=argparse.BooleanOptionalAction, default=True,
+                        help="start the portal with gunicorn --preload, as production does (workers share the "
+                             "imported code); --no-preload to compare")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
     if not shutil.which("wrk"):

@@ -141,7 +141,7 @@ def cluster(app, database_url, redis_url, s3_settings, tmp_path) -> Iterator[Clu
             access = folder / "access.log"
             env = {**shared, "PORTAL_INSTANCE_PATH": str(folder / "instance")}
             processes.append(subprocess.Popen(
-                [str(gunicorn), "--workers", "1", "--threads", "4", "--bind", f"127.0.0.1:{port}",
+                [str(gunicorn), "--preload", "--workers", "1", "--threads", "4", "--bind", f"127.0.0.1:{port}",
                  "--access-logfile", str(access), "--error-logfile", str(log), "--forwarded-allow-ips", "127.0.0.1",
                  "wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
             logs.append(access)
