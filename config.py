@@ -1,5 +1,6 @@
 """Settings read from environment variables, one class per kind of deployment."""
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -19,6 +20,12 @@ def _flag(name: str, default: bool = False) -> bool:
     return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
 
 
+def engine_options(environ: Mapping[str, str]) -> dict[str, object]:
+    """The database pool's settings from DATABASE_POOL_RECYCLE and DATABASE_PRE_PING (see Config)."""
+    return {"pool_recycle": int(environ.get("DATABASE_POOL_RECYCLE", "240")),
+            "pool_pre_ping": environ.get("DATABASE_PRE_PING", "") == "1"}
+
+
 class Config:
     """Settings shared by every deployment."""
 
@@ -26,10 +33,12 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'portal.sqlite3'}"
     )
-    #: No ping before each use of a pooled connection: that was a round trip per request. A connection the
-    #: database dropped (a restart) fails its next query, which gives that one request the 503 page, and
-    #: SQLAlchemy then replaces every connection of the pool.
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {}
+    #: No ping before each use of a pooled connection by default: that is a round trip per request. A
+    #: connection the database dropped (a restart) fails its next query, which gives that one request the
+    #: 503 page, and SQLAlchemy then replaces every connection of the pool. Connections are renewed after
+    #: DATABASE_POOL_RECYCLE seconds, before a firewall or load balancer drops them for being idle; where
+    #: something between the portal and the database drops connections often, DATABASE_PRE_PING=1 pings.
+    SQLALCHEMY_ENGINE_OPTIONS = engine_options(os.environ)
     #: Draw pages that many read alike (the lesson page) once per worker and fill in each reader's own
     #: parts (portal/shells.py); off, they are rendered in full for every request.
     PAGE_SHELLS = True

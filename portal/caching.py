@@ -36,8 +36,12 @@ class ProcessCache(Generic[Value]):
         return value
 
     def find(self, key: Hashable) -> Value | None:
+        """The value kept for `key` (now the most recently used), or None."""
         with self._lock:
-            return self._items.get(key)
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
 
     def put(self, key: Hashable, value: Value) -> None:
         with self._lock:

@@ -32,7 +32,7 @@ from portal.caching import ProcessCache
 
 Filler = Callable[[str], Markup]
 
-#: Shells kept per worker: one per page, language, role and revision read.
+#: Shells each template keeps per worker: one per language, role, revision and state read.
 SHELL_CACHE_SIZE = 1024
 #: Markers carry a secret drawn per process, so no course text can contain one.
 _MARK = secrets.token_hex(8)
@@ -72,11 +72,12 @@ def _fillers(page_fillers: Mapping[str, Filler] | None) -> Mapping[str, Filler]:
 
 
 def render_filled(shell_key: Hashable, template_name: str, page_fillers: Mapping[str, Filler],
-                  shared: Callable[[], Mapping[str, Any]]) -> str:
+                  shared: Callable[[], Mapping[str, Any]], kept: int = SHELL_CACHE_SIZE) -> str:
     """`template_name` for this reader: its shell for `shell_key`, drawn once from the values `shared()`
     gives (called only then, and holding nothing of the reader's), with its holes filled by
-    `page_fillers` and the registered ones. With PAGE_SHELLS off it is rendered normally, filling each
-    hole as it comes."""
+    `page_fillers` and the registered ones. Each template keeps at most `kept` shells (the least
+    recently used go first), so that one page's many keys cannot push another page's out. With
+    PAGE_SHELLS off it is rendered normally, filling each hole as it comes."""
     if not current_app.config["PAGE_SHELLS"]:
         outer = g.get("shell_fillers")
         g.shell_fillers = page_fillers
@@ -84,23 +85,27 @@ def render_filled(shell_key: Hashable, template_name: str, page_fillers: Mapping
             return render_template(template_name, **shared())
         finally:
             g.shell_fillers = outer
-    cache: ProcessCache[Shell] = current_app.extensions[_CACHE]
+    caches: dict[str, ProcessCache[Shell]] = current_app.extensions[_CACHE]
+    cache = caches.get(template_name)
+    if cache is None:
+        cache = caches.setdefault(template_name, ProcessCache(kept))
     shell = cache.find(shell_key)
     if shell is None:
-        shell = _draw(template_name, shared())
+        shell = _draw(template_name, shared)
         cache.put(shell_key, shell)
     return shell.fill(_fillers(page_fillers))
 
 
-def _draw(template_name: str, shared: Mapping[str, Any]) -> Shell:
-    """Render the shell. Flask-WTF keeps the request's CSRF token in `g.csrf_token`: while drawing it is
-    the marker of the `csrf` hole, so that a form's `hidden_tag()` draws a hole, never this reader's token."""
+def _draw(template_name: str, shared: Callable[[], Mapping[str, Any]]) -> Shell:
+    """Render the shell. Flask-WTF keeps the request's CSRF token in `g.csrf_token`, and a form takes it
+    when it is made: while the shell's values are made and drawn it is the marker of the `csrf` hole, so
+    that a form's `hidden_tag()` draws a hole, never this reader's token."""
     token = g.pop(_CSRF_TOKEN, None)
     outer = g.get("shell_fillers")
     g.shell_fillers = _SHELL_MODE
     setattr(g, _CSRF_TOKEN, str(hole("csrf")))
     try:
-        html = render_template(template_name, **shared)
+        html = render_template(template_name, **shared())
     finally:
         g.shell_fillers = outer
         g.pop(_CSRF_TOKEN, None)
@@ -135,7 +140,7 @@ def register_filler(app: Flask, name: str, filler: Filler) -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions[_CACHE] = ProcessCache(SHELL_CACHE_SIZE)
+    app.extensions[_CACHE] = {}
     register_filler(app, "csrf", csrf_filler)
     register_filler(app, "next", next_filler)
     register_filler(app, "flashes", flashes_filler)

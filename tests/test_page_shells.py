@@ -130,8 +130,8 @@ def test_the_catalogue_is_kept_per_role_and_filter_and_follows_what_is_published
 
 def test_searches_and_unknown_filters_are_not_kept(app, client, make_course):
     make_course()
-    kept = app.extensions["shells.cache"]
     client.get("/courses")
+    kept = app.extensions["shells.cache"]["courses/catalogue.html"]
     before = len(kept)
     for number in range(20):
         for query in ({"q": f"word{number}"}, {"topic": f"made-up-{number}"}, {"language": f"x{number}"}):
@@ -158,3 +158,46 @@ def test_the_course_page_is_kept_per_enrolment_state_and_follows_its_lecturers(a
     add_lecturer(course, make_user(Role.LECTURER, name="Lina Lecturer").email)
     db.session.commit()
     assert "Lina Lecturer" in bilal.get(url).get_data(as_text=True)
+
+
+def form_token(page: str, action: str) -> str:
+    """The CSRF token in the form posting to `action`."""
+    form = page.split(f'action="{action}"')[1].split("</form>")[0]
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+
+
+def test_readers_of_the_same_shell_each_get_their_own_token_in_its_forms(client_for, make_course, make_user):
+    """Two trainees in the same language and state read the same kept pages: the forms built for the shell
+    (enrol, leave, mark as complete) carry each one's own token, and the other's is refused."""
+    make_course()
+    amina, bilal = client_for(make_user(name="Amina")), client_for(make_user(name="Bilal"))
+    course, lesson = "/courses/test-course", "/learn/test-course/lessons/funding"
+    tokens = [form_token(reader.get(course).get_data(as_text=True), f"{course}/enrol") for reader in (amina, bilal)]
+    assert tokens[0] != tokens[1]
+    assert bilal.post(f"{course}/enrol", data={"csrf_token": tokens[0]}).status_code == 400
+    for reader, token in zip((amina, bilal), tokens, strict=True):
+        assert reader.post(f"{course}/enrol", data={"csrf_token": token}).status_code == 302
+        reader.get(course)  # the enrolment's message
+    tokens = [form_token(reader.get(course).get_data(as_text=True), f"{course}/leave") for reader in (amina, bilal)]
+    assert tokens[0] != tokens[1]
+    tokens = [form_token(reader.get(lesson).get_data(as_text=True), f"{lesson}/complete")
+              for reader in (amina, bilal)]
+    assert tokens[0] != tokens[1]
+    assert bilal.post(f"{lesson}/complete", data={"csrf_token": tokens[0]}).status_code == 400
+    for reader, token in zip((amina, bilal), tokens, strict=True):
+        assert reader.post(f"{lesson}/complete", data={"csrf_token": token}).status_code == 302
+
+
+def test_a_page_with_many_keys_cannot_push_the_lesson_pages_out(app, client, make_course, login_as):
+    make_course()
+    login_as(Role.TRAINEE)
+    client.submit("/courses/test-course/enrol", page="/courses/test-course")
+    client.get("/courses/test-course")
+    client.get(LESSON_URL)
+    caches = app.extensions["shells.cache"]
+    lessons = len(caches["learning/lesson.html"])
+    for language in ("", "fr", "ar", "en", "es", "ru", "zh", "pt", "fa"):
+        for topic in ("", "testing", "sti-policy"):
+            client.get("/courses", query_string={"topic": topic, "language": language})
+    assert len(caches["courses/catalogue.html"]) == 27
+    assert len(caches["learning/lesson.html"]) == lessons == 1

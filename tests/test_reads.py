@@ -3,6 +3,8 @@ which spares two round trips a page; everything that writes keeps its transactio
 import pytest
 from sqlalchemy import event
 
+from config import engine_options
+from portal import create_app
 from portal.accounts.models import Role
 from portal.extensions import db
 
@@ -43,3 +45,12 @@ def test_pages_read_without_a_transaction_and_forms_write_in_one(client, login_a
     autocommit_by_statement.clear()
     assert client.post("/learn/test-course/lessons/funding/complete", data={"csrf_token": token}).status_code == 302
     assert autocommit_by_statement and not any(autocommit_by_statement)
+
+
+def test_connections_are_renewed_before_idle_timeouts_and_pinged_only_on_request():
+    assert engine_options({}) == {"pool_recycle": 240, "pool_pre_ping": False}
+    options = engine_options({"DATABASE_POOL_RECYCLE": "60", "DATABASE_PRE_PING": "1"})
+    assert options == {"pool_recycle": 60, "pool_pre_ping": True}
+    app = create_app("testing", {"SQLALCHEMY_ENGINE_OPTIONS": options})
+    with app.app_context():
+        assert db.engine.pool._pre_ping and db.engine.pool._recycle == 60

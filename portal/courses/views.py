@@ -355,6 +355,10 @@ def unassign_lecturer(slug: str, user_id: int):
     return redirect(url_for("courses.manage_course", slug=slug))
 
 
+#: Catalogue pages each worker keeps: a role and language with a filter each, until a course is published.
+CATALOGUE_SHELLS = 64
+
+
 @bp.route("/courses")
 @allow(ANYONE)
 def list_courses():
@@ -378,7 +382,7 @@ def list_courses():
     shell_key = ("courses.catalogue", tuple((course.id, course.slug, course.revision_id, course.content_hash)
                                             for course in published),
                  str(get_locale()), current_user.role if current_user.is_authenticated else None, topic, language)
-    return render_filled(shell_key, "courses/catalogue.html", {}, page)
+    return render_filled(shell_key, "courses/catalogue.html", {}, page, kept=CATALOGUE_SHELLS)
 
 
 @bp.route("/courses/<slug>")
