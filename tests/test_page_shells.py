@@ -117,7 +117,7 @@ def test_the_catalogue_is_kept_per_role_and_filter_and_follows_what_is_published
                                                                                    login_as):
     make_course()
     for url in ("/courses", "/courses?topic=sti-policy", "/courses?language=fr", "/courses?topic=nothing",
-                "/courses?q=testing"):
+                "/courses?q=testing", "/courses?topic=&language=", "/courses?topic=sti-policy&topic=testing"):
         shell, full = both_ways(app, client, url)
         assert shell == full, url
     assert "0 courses" in client.get("/courses?topic=nothing").get_data(as_text=True)

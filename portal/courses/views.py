@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
 from portal.accounts.access import ANYONE, SIGNED_IN, allow
@@ -364,9 +365,12 @@ CATALOGUE_SHELLS = 64
 def list_courses():
     published = published_courses()
     topics = sorted({topic for course in published for topic in course.topics or []})
+    query, topic, language = (request.args.get(name, "") for name in ("q", "topic", "language"))
 
     def page() -> dict[str, Any]:
-        form = CatalogueSearchForm(request.args)
+        # From the values the page is kept for: an empty filter and no filter draw the same form.
+        form = CatalogueSearchForm(MultiDict([(name, value) for name, value in
+                                              (("q", query), ("topic", topic), ("language", language)) if value]))
         form.topic.choices = [SelectChoice("", _("All topics"))] + [SelectChoice(t, t.replace("-", " "))
                                                                     for t in topics]
         form.language.choices = [SelectChoice("", _("All languages"))] + [
@@ -374,7 +378,6 @@ def list_courses():
         ]
         return {"form": form, "rows": catalogue(form.q.data or "", form.topic.data or "", form.language.data or "")}
 
-    query, topic, language = (request.args.get(name, "") for name in ("q", "topic", "language"))
     if query or topic not in ("", *topics) or language not in ("", *CONTENT_LANGUAGES):
         return render_template("courses/catalogue.html", **page())
     # Without search words the page is the same for everyone of a role reading a language, until a
