@@ -18,6 +18,7 @@ from portal.accounts.models import RecoveryCode, TwoStepSetup, User
 from portal.audit import record
 from portal.db_types import rows_changed, utcnow
 from portal.extensions import db
+from portal.inputs import is_number
 
 RECOVERY_CODE_COUNT = 10
 #: Letters and digits that cannot be mistaken for one another when copied by hand.
@@ -109,7 +110,7 @@ def _normalise(code: str) -> str:
 
 def _matching_step(secret: str, code: str) -> int | None:
     """The time step whose TOTP code this is, within the allowed drift, or None."""
-    if len(code) != 6 or not (code.isascii() and code.isdecimal()):
+    if len(code) != 6 or not is_number(code):
         return None
     totp = pyotp.TOTP(secret)
     now = totp.timecode(utcnow())

@@ -36,8 +36,8 @@ class PageKeys:
 
 #: The lesson page names its course by slug; the parts ask by course id.
 _SLUG = bindparam("page_slug", type_=String)
-_KEYS = PageKeys(bindparam("page_user_id", type_=Integer),
-                 select(Course.id).where(Course.slug == _SLUG).scalar_subquery(),
+_COURSE_ID = select(Course.id).where(Course.slug == _SLUG)
+_KEYS = PageKeys(bindparam("page_user_id", type_=Integer), _COURSE_ID.scalar_subquery(),
                  bindparam("page_lesson_key", type_=String))
 
 
@@ -95,7 +95,7 @@ def _statement(registry: dict[str, LessonPanel]) -> Select:
             columns.append(part.c[_FOUND].label(f"{name}__{_FOUND}"))
             columns += [column.label(f"{name}__{column.name}") for column in part.c if column.name != _FOUND]
             joined = joined.outerjoin(part, true())
-        progress = progress_union(_KEYS.user_id, select(Course.id).where(Course.slug == _SLUG)).subquery("progress")
+        progress = progress_union(_KEYS.user_id, _COURSE_ID).subquery("progress")
         columns += [column.label(f"{_PROGRESS}{number}") for number, column in enumerate(progress.c)]
         statement = select(*columns).select_from(joined.outerjoin(progress, true()))
         current_app.extensions[_STATEMENT] = statement

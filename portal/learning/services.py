@@ -138,7 +138,7 @@ def _load_outlines(revision_ids: list[int]) -> dict[int, list[Step]]:
             for revision_id in revision_ids}
 
 
-def progress_statement() -> Select:
+def _progress_statement() -> Select:
     """The user's lessons done, quizzes passed, assignments passed and courses completed in some courses, as one
     union of (kind, course id, lesson, quiz, assignment or completion id, when); built once per application
     from bound parameters (`user_id`, and `course_ids`, expanding)."""
@@ -151,7 +151,7 @@ def progress_statement() -> Select:
 
 
 def progress_union(user_id: Any, course_ids: Any) -> Select:
-    """The union `progress_statement` runs, for any expressions of the user and of the courses (a list
+    """The union `_progress_statement` runs, for any expressions of the user and of the courses (a list
     parameter, or a select of course ids)."""
     lessons = select(literal("lesson", String), LessonCompletion.course_id, LessonCompletion.lesson_id,
                      LessonCompletion.completed_at).where(
@@ -171,8 +171,8 @@ def progress_union(user_id: Any, course_ids: Any) -> Select:
 
 
 def _progress_rows(user_id: int, course_ids: list[int]):
-    """The user's progress rows in these courses, in one query (see `progress_statement`)."""
-    return db.session.execute(progress_statement(), {"user_id": user_id, "course_ids": course_ids}).all()
+    """The user's progress rows in these courses, in one query (see `_progress_statement`)."""
+    return db.session.execute(_progress_statement(), {"user_id": user_id, "course_ids": course_ids}).all()
 
 
 def progress_for(user_id: int, courses: list[Course]) -> dict[int, Progress]:

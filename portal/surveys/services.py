@@ -350,7 +350,7 @@ def readable_surveys(user: User) -> Select[Survey]:
                  .order_by(Survey.kind, Survey.created_at.desc(), Survey.id))
     if user.is_admin:
         return statement
-    readable: list[Any] = [Survey.course_id.in_(select(Course.id).where(Course.lecturers.any(User.id == user.id)))]
+    readable: list[Any] = [Survey.course_id.in_(_taught_courses(user))]
     if user.has_role(Role.COORDINATOR):
         run = _run_cohorts(user)
         their_courses = select(cohort_courses.c.course_id).where(cohort_courses.c.cohort_id.in_(run))
@@ -362,6 +362,10 @@ def _run_cohorts(user: User) -> Select[Any]:
     return select(Cohort.id).where(Cohort.coordinators.any(User.id == user.id))
 
 
+def _taught_courses(user: User) -> Select[Any]:
+    return select(Course.id).where(Course.lecturers.any(User.id == user.id))
+
+
 def respondent_counts(survey_ids: list[int], user: User | None = None) -> dict[int, int]:
     """How many have answered each survey, in steps of 5 as the results give them; for a coordinator who
     does not read a course's every response, only their cohorts' respondents. In one or two queries."""
@@ -371,9 +375,9 @@ def respondent_counts(survey_ids: list[int], user: User | None = None) -> dict[i
         select(SurveyRespondent.survey_id, func.count()).where(SurveyRespondent.survey_id.in_(survey_ids))
         .group_by(SurveyRespondent.survey_id))}
     if user is not None and not user.is_admin and user.has_role(Role.COORDINATOR):
-        taught = select(Course.id).where(Course.lecturers.any(User.id == user.id))
         scoped = dict.fromkeys(db.session.scalars(select(Survey.id).where(
-            Survey.id.in_(survey_ids), Survey.kind != SurveyKind.EDITION, Survey.course_id.not_in(taught))), 0)
+            Survey.id.in_(survey_ids), Survey.kind != SurveyKind.EDITION,
+            Survey.course_id.not_in(_taught_courses(user)))), 0)
         if scoped:
             scoped.update({survey_id: number for survey_id, number in db.session.execute(
                 select(SurveyResponse.survey_id, func.count()).where(
