@@ -49,6 +49,7 @@ from portal.learning import views as learning_views
 from portal.live import attendance as live_attendance
 from portal.live import attendance_views as live_attendance_views
 from portal.live import receivers as live_receivers
+from portal.live import reminders as live_reminders
 from portal.live import services as live_services
 from portal.live import views as live_views
 from portal.privacy import views as privacy_views
@@ -148,7 +149,7 @@ def _schedule_jobs(app: Flask) -> None:
     digest.add_section(app, "announcements", announcements_services.announcement_digest_items)
     digest.add_section(app, "discussion", discussion_services.reply_digest_items)
     digest.add_section(app, "assignments", assignments_services.review_digest_items)
-    schedule.schedule(app, "live.reminders", every=timedelta(minutes=5), run=live_services.send_due_reminders)
+    schedule.schedule(app, "live.reminders", every=timedelta(minutes=5), run=live_reminders.send_due_reminders)
     schedule.schedule(app, "assignments.reminders", every=timedelta(minutes=15),
                       run=assignments_reminders.send_due_reminders)
     schedule.schedule(app, "jobs.prune", every=timedelta(days=1), run=jobs_services.prune_job_runs)

@@ -1,6 +1,6 @@
 """Rules for a cohort's programme of live sessions: who sees and runs it, times in the viewer's zone,
-calendar feeds, reminders, recordings and what each trainee watched. These flush and never commit,
-except send_due_reminders, the body of a background job, which commits its claims before mailing."""
+calendar feeds, recordings and what each trainee watched (reminders are in portal/live/reminders.py).
+These flush and never commit."""
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass
@@ -16,7 +16,6 @@ from sqlalchemy import Integer, Select, bindparam, delete, exists, func, or_, se
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from portal.accounts.mailing import mail_user
 from portal.accounts.models import User
 from portal.audit import record
 from portal.cohorts.models import Cohort, CohortMember, MembershipState
@@ -34,17 +33,14 @@ from portal.live.models import (
     CalendarFeed,
     LiveSession,
     Recording,
-    ReminderKind,
     SentReminder,
     SessionLecturer,
     WatchedRecording,
 )
-from portal.mail import MailKind
 
 #: The join link shows this long before a session starts (and until it ends).
 JOIN_OPENS_BEFORE = timedelta(minutes=15)
 #: How long before a session each reminder goes; a reminder is not sent once the next one is due.
-REMINDER_LEADS = {ReminderKind.DAY_BEFORE: timedelta(hours=24), ReminderKind.HOUR_BEFORE: timedelta(hours=1)}
 VIDEO_TYPES = ("video/mp4", "video/webm")
 
 
@@ -394,62 +390,6 @@ def calendar(sessions: list[LiveSession], name: str) -> bytes:
         event.add("url", external_url("live.show_session", session_id=session.id))
         cal.add_component(event)
     return cal.to_ical()
-
-
-# Reminders
-
-def _due(kind: ReminderKind, now: datetime) -> Select[int, int]:
-    """(session id, user id) of the reminders of this kind due now and not claimed yet."""
-    lead = REMINDER_LEADS[kind]
-    later = [other for other in REMINDER_LEADS.values() if other < lead]
-    earliest = now + max(later) if later else now
-    claimed = select(SentReminder.id).where(SentReminder.session_id == LiveSession.id,
-                                            SentReminder.user_id == CohortMember.user_id, SentReminder.kind == kind)
-    return (select(LiveSession.id, CohortMember.user_id)
-            .join(CohortMember, CohortMember.cohort_id == LiveSession.cohort_id)
-            .join(User, User.id == CohortMember.user_id)
-            .where(LiveSession.starts_at > earliest, LiveSession.starts_at <= now + lead,
-                   CohortMember.state == MembershipState.ACTIVE, User.is_active.is_(True),
-                   ~exists(claimed))
-            .order_by(LiveSession.id, CohortMember.user_id))
-
-
-def claim_reminder(session_id: int, user_id: int, kind: ReminderKind, now: datetime) -> bool:
-    """Write the row that says this reminder is sent; False when another worker wrote it first."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(SentReminder(session_id=session_id, user_id=user_id, kind=kind, sent_at=now))
-    except IntegrityError:
-        return False
-    return True
-
-
-def send_due_reminders(now: datetime) -> int:
-    """Mail the reminders due at `now` (a day and an hour before each session) to active members, each once.
-
-    Each reminder is claimed by a unique row that is committed before any mail leaves, so two workers,
-    or a worker restarted halfway, never send one twice. Returns how many messages were sent."""
-    claimed: list[tuple[int, int, ReminderKind]] = []
-    for kind in REMINDER_LEADS:
-        for session_id, user_id in db.session.execute(_due(kind, now)).all():
-            if claim_reminder(session_id, user_id, kind, now):
-                claimed.append((session_id, user_id, kind))
-    db.session.commit()
-    if not claimed:
-        return 0
-    sessions = {s.id: s for s in db.session.scalars(
-        select(LiveSession).where(LiveSession.id.in_({c[0] for c in claimed}))
-        .options(selectinload(LiveSession.cohort), selectinload(LiveSession.lecturers).selectinload(SessionLecturer.user)))}
-    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({c[1] for c in claimed})))}
-    sent = 0
-    for session_id, user_id, kind in claimed:
-        session, user = sessions[session_id], users[user_id]
-        # The day-before reminder may go out hours before the start (a session added late): it says when, not "tomorrow".
-        subject = (_l("Coming up: %(title)s", title=session.title) if kind == ReminderKind.DAY_BEFORE
-                   else _l("In an hour: %(title)s", title=session.title))
-        sent += mail_user(user, MailKind.REMINDER, subject, "live/email/reminder.txt", reply_to=session.cohort.contact_email,
-                          session=session, reminder=kind.value, link=external_url("live.show_session", session_id=session.id))
-    return sent
 
 
 # Recordings

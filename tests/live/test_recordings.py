@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.live import services
+from portal.live import reminders, services
 from portal.live.models import Recording, WatchedRecording
 
 MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(range(256)) * 20
@@ -183,7 +183,7 @@ def test_the_data_download_holds_what_i_watched_and_the_reminders_sent_to_me(cli
     from datetime import timedelta
 
     upload(client_for(edition.coordinator), session.id, video=(MP4, "talk.mp4"))
-    services.send_due_reminders(session.starts_at - timedelta(minutes=30))
+    reminders.send_due_reminders(session.starts_at - timedelta(minutes=30))
     member = client_for(edition.cairo)
     member.submit(f"/live/sessions/{session.id}/watched", page=f"/live/sessions/{session.id}")
     with zipfile.ZipFile(io.BytesIO(member.get("/profile/my-data.zip").data)) as zipped:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from portal.accounts.mailing import choose_mail
 from portal.cohorts import services as cohorts
 from portal.extensions import db
-from portal.live import services
+from portal.live import reminders, services
 from portal.live.models import ReminderKind, SentReminder
 from portal.mail import MailKind, wait_for_mail
 from tests.conftest import race_in_threads
@@ -23,12 +23,12 @@ def sent_rows() -> list[tuple[int, str]]:
 
 def test_a_day_and_an_hour_before_each_member_gets_one_reminder(app, edition, smtp_server):
     edition.add_session("Innovation surveys", START)
-    assert services.send_due_reminders(START - timedelta(hours=25)) == 0, "too early"
-    assert services.send_due_reminders(START - timedelta(hours=23)) == 2
-    assert services.send_due_reminders(START - timedelta(hours=22)) == 0, "sent once"
-    assert services.send_due_reminders(START - timedelta(minutes=50)) == 2
-    assert services.send_due_reminders(START - timedelta(minutes=10)) == 0
-    assert services.send_due_reminders(START + timedelta(minutes=10)) == 0, "nothing once it started"
+    assert reminders.send_due_reminders(START - timedelta(hours=25)) == 0, "too early"
+    assert reminders.send_due_reminders(START - timedelta(hours=23)) == 2
+    assert reminders.send_due_reminders(START - timedelta(hours=22)) == 0, "sent once"
+    assert reminders.send_due_reminders(START - timedelta(minutes=50)) == 2
+    assert reminders.send_due_reminders(START - timedelta(minutes=10)) == 0
+    assert reminders.send_due_reminders(START + timedelta(minutes=10)) == 0, "nothing once it started"
     messages = smtp_server.messages
     assert sorted(message["To"] for message in messages) == ["maria@example.org"] * 2 + ["omar@example.org"] * 2
     assert sent_rows() == sorted([(edition.cairo.id, ReminderKind.DAY_BEFORE), (edition.cairo.id, ReminderKind.HOUR_BEFORE),
@@ -44,16 +44,16 @@ def test_a_day_and_an_hour_before_each_member_gets_one_reminder(app, edition, sm
 
 def test_a_worker_that_was_down_sends_only_the_reminder_still_due(app, edition, smtp_server):
     edition.add_session("Innovation surveys", START)
-    assert services.send_due_reminders(START - timedelta(minutes=30)) == 2
+    assert reminders.send_due_reminders(START - timedelta(minutes=30)) == 2
     assert {kind for _, kind in sent_rows()} == {ReminderKind.HOUR_BEFORE}
 
 
 def test_a_restarted_worker_does_not_send_again(app, edition, smtp_server):
     edition.add_session("Innovation surveys", START)
-    assert services.send_due_reminders(START - timedelta(hours=2)) == 2
+    assert reminders.send_due_reminders(START - timedelta(hours=2)) == 2
     db.session.remove()  # a new process: nothing kept in memory, only what the database holds
     db.engine.dispose()
-    assert services.send_due_reminders(START - timedelta(hours=2)) == 0
+    assert reminders.send_due_reminders(START - timedelta(hours=2)) == 0
     assert len(smtp_server.messages) == 2
 
 
@@ -63,7 +63,7 @@ def test_only_active_members_who_want_reminders_get_them(app, edition, make_user
     choose_mail(edition.cairo, MailKind.REMINDER, False)
     db.session.commit()
     edition.add_session("Innovation surveys", START)
-    assert services.send_due_reminders(START - timedelta(hours=2)) == 1
+    assert reminders.send_due_reminders(START - timedelta(hours=2)) == 1
     assert [message["To"] for message in smtp_server.messages] == ["maria@example.org"]
 
 
@@ -76,7 +76,7 @@ def test_two_workers_at_once_send_each_reminder_once(app, database_url, edition,
     for number in range(3):
         edition.add_session(f"Session {number}", START + timedelta(minutes=number))
     now = START - timedelta(hours=2)
-    counts, errors = race_in_threads(app, lambda: services.send_due_reminders(now))
+    counts, errors = race_in_threads(app, lambda: reminders.send_due_reminders(now))
     wait_for_mail()
     assert not errors
     assert sum(counts) == 22 * 3
@@ -86,7 +86,7 @@ def test_two_workers_at_once_send_each_reminder_once(app, database_url, edition,
 
 def test_a_session_added_hours_before_it_starts_is_not_said_to_be_tomorrow(app, edition, smtp_server):
     edition.add_session("Innovation surveys", START)
-    assert services.send_due_reminders(START - timedelta(hours=3)) == 2
+    assert reminders.send_due_reminders(START - timedelta(hours=3)) == 2
     message = smtp_server.last_to("omar@example.org")
     assert message["Subject"] == "Coming up: Innovation surveys"
     assert "tomorrow" not in message.get_content().lower()
@@ -95,22 +95,22 @@ def test_a_session_added_hours_before_it_starts_is_not_said_to_be_tomorrow(app, 
 
 def test_a_session_moved_to_another_day_is_reminded_of_again(app, edition, smtp_server):
     session = edition.add_session("Innovation surveys", START)
-    assert services.send_due_reminders(START - timedelta(minutes=50)) == 2, "the hour before the first date"
+    assert reminders.send_due_reminders(START - timedelta(minutes=50)) == 2, "the hour before the first date"
     later = START + timedelta(days=7)
     services.save_session(edition.cohort, session, edition.coordinator, title=session.title, description="",
                           starts_at=later, ends_at=later + timedelta(minutes=90), join_url=None, course_id=None,
                           module_key=None, lesson_key=None, lecturers=services.Lecturers([], []))
     db.session.commit()
-    assert services.send_due_reminders(later - timedelta(hours=23)) == 2
-    assert services.send_due_reminders(later - timedelta(minutes=50)) == 2
+    assert reminders.send_due_reminders(later - timedelta(hours=23)) == 2
+    assert reminders.send_due_reminders(later - timedelta(minutes=50)) == 2
     assert len(smtp_server.messages) == 6
 
 
 def test_a_session_whose_title_changes_is_not_reminded_of_twice(app, edition, smtp_server):
     session = edition.add_session("Innovation surveys", START)
-    assert services.send_due_reminders(START - timedelta(hours=23)) == 2
+    assert reminders.send_due_reminders(START - timedelta(hours=23)) == 2
     services.save_session(edition.cohort, session, edition.coordinator, title="Innovation surveys (room 2)",
                           description="", starts_at=START, ends_at=session.ends_at, join_url=None, course_id=None,
                           module_key=None, lesson_key=None, lecturers=services.Lecturers([], []))
     db.session.commit()
-    assert services.send_due_reminders(START - timedelta(hours=22)) == 0
+    assert reminders.send_due_reminders(START - timedelta(hours=22)) == 0
