@@ -42,6 +42,10 @@ class Config:
     #: Draw pages that many read alike (the lesson page) once per worker and fill in each reader's own
     #: parts (portal/shells.py); off, they are rendered in full for every request.
     PAGE_SHELLS = True
+    #: On PostgreSQL, each worker keeps the sign-ins it has checked for the pages that only read, told of
+    #: every change by the database (portal/accounts/identities.py): at most this many accounts.
+    IDENTITY_CACHE = _flag("IDENTITY_CACHE", True)
+    IDENTITY_CACHE_SIZE = int(os.environ.get("IDENTITY_CACHE_SIZE", "2000"))
     REDIS_URL = os.environ.get("REDIS_URL", "")
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
@@ -207,6 +211,9 @@ class TestingConfig(Config):
     ARGON2_MEMORY_COST = 1024
     CREATE_DEMO_ACCOUNTS = True
     MIGRATION_COMMANDS = True
+    #: A change to an account reaches the kept sign-ins a moment after its commit: the tests that need
+    #: them turn them on (tests/test_identities.py).
+    IDENTITY_CACHE = False
 
 
 class ProductionConfig(Config):

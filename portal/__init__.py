@@ -18,7 +18,7 @@ from config import (
     config_for,
 )
 from portal import cli, core, errors, i18n, inputs, links, mail, reads, security, shells, storage
-from portal.accounts import access
+from portal.accounts import access, identities
 from portal.accounts import cli as accounts_cli
 from portal.accounts import views as accounts_views
 from portal.announcements import receivers as announcements_receivers
@@ -79,6 +79,7 @@ def create_app(config: str | type[Config] | None = None, overrides: Mapping[str,
 
     db.init_app(app)
     reads.init_app(app)
+    identities.init_app(app)
     _register_migrations(app)
     csrf.init_app(app)
     limiter.init_app(app)

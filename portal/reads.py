@@ -29,6 +29,11 @@ def _mark_reads_only() -> None:
         setattr(g, _READS_ONLY, True)
 
 
+def is_reads_only() -> bool:
+    """Whether this is a request the portal dispatched that only reads (GET or HEAD)."""
+    return has_app_context() and bool(g.get(_READS_ONLY))
+
+
 def _read_without_transaction(connection: Connection) -> None:
-    if has_app_context() and g.get(_READS_ONLY):
+    if is_reads_only():
         connection.execution_options(isolation_level="AUTOCOMMIT")

@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, make_url, text
 from werkzeug.serving import make_server
 
 from portal import create_app
+from portal.accounts import identities
 from portal.accounts import services as account_services
 from portal.accounts.models import Role, User
 from portal.caching import clear_process_caches
@@ -140,6 +141,8 @@ def portal_app(database_url: str, **overrides) -> Iterator[Flask]:
         db.session.remove()
         empty_all_tables()
         clear_process_caches()
+        if kept := identities.of_app(app):
+            kept.close()
         db.engine.dispose()
 
 

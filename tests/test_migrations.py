@@ -9,7 +9,16 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from portal import create_app
+from portal.accounts import identities
 from portal.extensions import db
+
+
+def trigger_names() -> list[str]:
+    """The triggers on tables of the current schema (the migrations' own, on PostgreSQL)."""
+    with db.engine.connect() as connection:
+        return list(connection.scalars(text(
+            "SELECT tgname FROM pg_trigger JOIN pg_class ON pg_class.oid = tgrelid "
+            "WHERE NOT tgisinternal AND relnamespace = current_schema()::regnamespace")))
 
 
 @pytest.fixture
@@ -41,8 +50,12 @@ def test_migrations_match_the_models_and_downgrade_cleanly(empty_database_url):
             tables = set(inspect(connection).get_table_names())
         assert differences == [], f"the models differ from the migrations: {differences}"
         assert {table.name for table in db.metadata.sorted_tables} <= tables
+        if db.engine.dialect.name == "postgresql":
+            assert set(trigger_names()) == {trigger for _, trigger, _ in identities.TRIGGERS}
 
         downgrade(revision="base")
         with db.engine.connect() as connection:
             assert set(inspect(connection).get_table_names()) <= {"alembic_version"}
+        if db.engine.dialect.name == "postgresql":
+            assert trigger_names() == []
         db.engine.dispose()

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import Integer, String, bindparam, func, or_, select, update
 
+from portal.accounts import identities
 from portal.accounts.mailing import mail_user
 from portal.accounts.models import Gender, OrganisationType, Role, User, UserSession
 from portal.audit import record
@@ -217,11 +218,20 @@ _SIGNED_IN_USER = (
 
 
 def user_for_session(user_id: int, version: int, token: str) -> User | None:
-    """The active user whose sign-in `token` has not ended, in one query; None otherwise."""
-    row = db.session.execute(_SIGNED_IN_USER, {"user_id": user_id, "token_hash": _token_hash(token)}).first()
-    if row is None:
-        return None
-    user, session_id = row
+    """The active user whose sign-in `token` has not ended, in one query (none on a page that only reads,
+    when this worker has checked that sign-in already: see portal/accounts/identities.py); None otherwise."""
+    token_hash = _token_hash(token)
+    kept = identities.for_request()
+    found = kept.find(user_id, token_hash) if kept else None
+    if found is not None and found.user is not None and found.session_id is not None:
+        user, session_id = db.session.merge(found.user, load=False), found.session_id
+    else:
+        row = db.session.execute(_SIGNED_IN_USER, {"user_id": user_id, "token_hash": token_hash}).first()
+        if row is None:
+            return None
+        user, session_id = row
+        if kept is not None and found is not None:
+            kept.keep(user, token_hash, session_id, found)
     if not user.is_active or user.session_version != version:
         return None
     user.attach_session(session_id, token)

@@ -1,0 +1,229 @@
+"""On PostgreSQL each worker keeps the sign-ins it has checked for pages that only read
+(portal/accounts/identities.py), and forgets an account on the database's notice of any change to it:
+these tests change accounts behind the portal's back (plain SQL on another connection), break the
+listening connection, and race sign-outs against readers."""
+import threading
+import time
+
+import pytest
+from sqlalchemy import create_engine, event, text
+
+from portal.accounts import identities
+from portal.accounts.models import Role
+from portal.extensions import db
+from tests.conftest import DEFAULT_PASSWORD
+
+#: How long a change may take to reach the worker: PostgreSQL delivers a notice in well under a millisecond.
+NOTICE_SECONDS = 2.0
+
+pytestmark = pytest.mark.settings(IDENTITY_CACHE=True)
+
+
+@pytest.fixture
+def kept(app):
+    if db.engine.dialect.name != "postgresql":
+        assert identities.of_app(app) is None, "SQLite has no notices: nothing is kept"
+        pytest.skip("kept sign-ins are PostgreSQL's (run with TEST_DATABASE_URL)")
+    return identities.of_app(app)
+
+
+@pytest.fixture
+def elsewhere(database_url):
+    """Plain SQL on a connection of its own, committed at once: a change the portal did not make."""
+    engine = create_engine(database_url, isolation_level="AUTOCOMMIT")
+
+    def run(statement: str, **values) -> None:
+        with engine.connect() as connection:
+            connection.execute(text(statement), values)
+
+    yield run
+    engine.dispose()
+
+
+@pytest.fixture
+def sign_in_queries(app):
+    """The statements that read sign-ins (users joined to user_sessions), as the requests run them."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:
+        if "FROM users JOIN user_sessions" in statement:
+            seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(db.engine, "before_cursor_execute", record)
+
+
+def status_soon(client, url: str, wanted: int) -> int:
+    """The page's status once it is `wanted`, or the last one seen after NOTICE_SECONDS."""
+    deadline = time.monotonic() + NOTICE_SECONDS
+    while True:
+        status = client.get(url).status_code
+        if status == wanted or time.monotonic() > deadline:
+            return status
+        time.sleep(0.005)
+
+
+def test_a_sign_in_is_checked_once_for_the_pages_that_read(kept, client, login_as, sign_in_queries):
+    login_as(Role.TRAINEE)
+    assert client.get("/dashboard").status_code == 200
+    assert len(sign_in_queries) == 1
+    for url in ("/dashboard", "/courses", "/profile"):
+        assert client.get(url).status_code == 200
+    assert len(sign_in_queries) == 1, "kept after the first page"
+    # A form that writes always checks in the database.
+    token = client.csrf_token("/profile")
+    sign_in_queries.clear()
+    client.post("/profile/mail", data={"csrf_token": token})
+    assert sign_in_queries
+
+
+@pytest.mark.parametrize("change", [
+    "UPDATE user_sessions SET ended_at = now() WHERE user_id = :id",
+    "UPDATE users SET is_active = false WHERE id = :id",
+    "UPDATE users SET session_version = session_version + 1 WHERE id = :id",
+    "DELETE FROM user_sessions WHERE user_id = :id",
+])
+def test_a_change_made_anywhere_ends_the_kept_sign_in(kept, client, login_as, elsewhere, change):
+    user = login_as(Role.TRAINEE)
+    assert client.get("/profile").status_code == 200
+    elsewhere(change, id=user.id)
+    assert status_soon(client, "/profile", 302) == 302
+
+
+def test_a_new_role_is_seen_at_once(kept, client, login_as, elsewhere):
+    admin = login_as(Role.ADMIN)
+    assert client.get("/admin/users").status_code == 200
+    elsewhere("UPDATE users SET role = 'trainee' WHERE id = :id", id=admin.id)
+    assert status_soon(client, "/admin/users", 403) == 403
+    elsewhere("UPDATE users SET role = 'admin' WHERE id = :id", id=admin.id)
+    assert status_soon(client, "/admin/users", 200) == 200
+
+
+def test_a_form_checks_the_database_even_when_no_notice_came(kept, client, login_as, elsewhere):
+    """With the triggers off, a sign-out sends no notice: the pages that read still trust what was kept
+    (which shows they are served from it), and the forms, which always check, are refused."""
+    user = login_as(Role.TRAINEE)
+    token = client.csrf_token("/profile")
+    elsewhere("ALTER TABLE user_sessions DISABLE TRIGGER user_sessions_identity_changed")
+    try:
+        elsewhere("UPDATE user_sessions SET ended_at = now() WHERE user_id = :id", id=user.id)
+        assert client.get("/profile").status_code == 200
+        response = client.post("/profile/mail", data={"csrf_token": token})
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    finally:
+        elsewhere("ALTER TABLE user_sessions ENABLE TRIGGER user_sessions_identity_changed")
+
+
+def test_when_the_listening_connection_is_lost_nothing_kept_is_trusted(kept, client, login_as, elsewhere,
+                                                                        sign_in_queries, monkeypatch):
+    user = login_as(Role.TRAINEE)
+    assert client.get("/profile").status_code == 200
+    listener = kept._listener.info.backend_pid
+    # The database ends the listening connection (as a restart would), then the sign-in ends: its notice
+    # is sent while nobody listens, and is lost.
+    elsewhere("SELECT pg_terminate_backend(:pid)", pid=listener)
+    monkeypatch.setattr(identities, "RETRY_SECONDS", 0.0)
+    time.sleep(0.2)
+    elsewhere("UPDATE user_sessions SET ended_at = now() WHERE user_id = :id", id=user.id)
+    sign_in_queries.clear()
+    assert client.get("/profile").status_code == 302
+    assert sign_in_queries, "checked in the database"
+    # On the next signed-in page the worker listens again, on a new connection.
+    assert client.submit("/login", {"email": user.email, "password": DEFAULT_PASSWORD}).status_code == 302
+    assert client.get("/profile").status_code == 200
+    assert kept._listener is not None and kept._listener.info.backend_pid != listener
+
+
+def test_the_database_down_at_first_means_no_keeping_until_it_listens(kept, client, login_as, sign_in_queries,
+                                                                      monkeypatch):
+    login_as(Role.TRAINEE)
+    kept.close()
+    monkeypatch.setattr(kept, "_conninfo", "postgresql://postgres@127.0.0.1:1/nothing")
+    for _ in range(2):
+        assert client.get("/profile").status_code == 200
+    assert len(sign_in_queries) == 2, "every page checked in the database"
+    assert kept._listener is None
+
+
+def test_sign_outs_racing_readers_end_every_kept_sign_in(kept, app, make_user, elsewhere):
+    """Readers load pages in threads while their sign-ins end, one after another: a sign-in read just
+    before its end and kept just after its notice came must not be trusted. Once the notice had time to
+    arrive, no reader gets in."""
+    people = [make_user(Role.TRAINEE) for _ in range(4)]
+    readers = []  # two browsers (two sign-ins) per person, each read by a thread of its own
+    for number, person in enumerate(people * 2):
+        browser = app.test_client()
+        assert browser.submit("/login", {"email": person.email, "password": DEFAULT_PASSWORD}).status_code == 302
+        readers.append((number % len(people), browser))
+    ended: dict[int, float] = {}
+    late: list[tuple[int, float]] = []
+    stop = threading.Event()
+
+    def read(number: int, browser) -> None:
+        while not stop.is_set():
+            started = time.monotonic()
+            status = browser.get("/profile").status_code
+            end = ended.get(number)
+            if status == 200 and end is not None and started > end + 0.5:
+                late.append((number, started - end))
+
+    threads = [threading.Thread(target=read, args=reader) for reader in readers]
+    for thread in threads:
+        thread.start()
+    try:
+        for number, person in enumerate(people):
+            time.sleep(0.3)
+            elsewhere("UPDATE user_sessions SET ended_at = now() WHERE user_id = :id", id=person.id)
+            ended[number] = time.monotonic()
+        time.sleep(1.0)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
+    assert late == []
+    for _, browser in readers:
+        assert browser.get("/profile").status_code == 302
+
+
+def test_a_sign_in_read_before_its_end_is_not_kept_after_the_notice(kept, app, client, login_as, make_user,
+                                                                    elsewhere):
+    """The sign-in is read; before the worker keeps it, the sign-in ends and the worker reads the notice
+    (for another reader's page). What was read before the notice must not be kept after it."""
+    user = login_as(Role.TRAINEE)
+    other = make_user(Role.TRAINEE)
+    ended: list[bool] = []
+
+    def end_in_between(conn, cursor, statement, *args) -> None:
+        if "FROM users JOIN user_sessions" not in statement or ended:
+            return
+        ended.append(True)
+        before = kept.notices
+        elsewhere("UPDATE user_sessions SET ended_at = now() WHERE user_id = :id", id=user.id)
+        deadline = time.monotonic() + NOTICE_SECONDS
+        while kept.notices == before and time.monotonic() < deadline:
+            kept.find(other.id, "")  # what another reader's page does first: read the notices
+            time.sleep(0.001)
+        assert kept.notices > before, "the notice came"
+
+    event.listen(db.engine, "after_cursor_execute", end_in_between)
+    try:
+        assert client.get("/profile").status_code == 200  # it began before the end
+    finally:
+        event.remove(db.engine, "after_cursor_execute", end_in_between)
+    assert ended
+    assert client.get("/profile").status_code == 302
+
+
+def test_a_forked_worker_listens_on_its_own_connection_and_leaves_its_parents_open(kept, client, login_as,
+                                                                                 monkeypatch):
+    login_as(Role.TRAINEE)
+    assert client.get("/profile").status_code == 200
+    parents = kept._listener
+    parent_pid = identities.os.getpid()
+    monkeypatch.setattr(identities.os, "getpid", lambda: parent_pid + 1)  # as gunicorn's workers are
+    assert client.get("/profile").status_code == 200
+    assert kept._listener is not parents and not parents.closed
+    monkeypatch.undo()
+    kept._listener.close()
+    parents.close()
