@@ -2,6 +2,7 @@
 import calendar
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePosixPath
 
@@ -253,14 +254,6 @@ def syllabus(revision_id: int) -> CourseRevision | None:
     )
 
 
-def lecturer_names(course: Course) -> list[str]:
-    """The names of the course's lecturers, by name (they change, so they are read on each request)."""
-    return list(db.session.scalars(
-        select(User.name).join(course_lecturers, course_lecturers.c.user_id == User.id)
-        .where(course_lecturers.c.course_id == course.id).order_by(User.name)
-    ))
-
-
 def course_to_learn(slug: str) -> Course | None:
     """A published course with its published revision, in one query, for trainees' pages."""
     return db.session.scalar(
@@ -355,6 +348,45 @@ def course_to_learn_with_enrolment(slug: str, user: User) -> tuple[Course | None
     """A published course with its published revision, and the user's enrolment in it, in one query."""
     row = db.session.execute(_COURSE_TO_LEARN, {"user_id": user.id, "slug": slug}).first()
     return (row[0], row[1]) if row is not None else (None, None)
+
+
+@dataclass(frozen=True)
+class CoursePage:
+    """What a course's page needs on each request; the course and its revision are loaded only to draw the
+    page's shell (once per worker)."""
+
+    id: int
+    slug: str
+    revision_id: int
+    content_hash: str
+    has_enrolment_key: bool
+    enrolled: bool  #: whether the reader is on the course now
+    lecturers: tuple[str, ...]  #: names, by name (they change, so they are read on each request)
+
+
+#: One row per lecturer (one row of NULLs when there is none), each with the course and the reader's enrolment.
+_COURSE_PAGE = (
+    select(Course.id, CourseRevision.id, CourseRevision.content_hash,
+           Course.enrolment_key.is_not(None).label("has_key"), Enrolment.status, User.name)
+    .join(CourseRevision, CourseRevision.id == Course.published_revision_id)
+    .outerjoin(Enrolment, and_(Enrolment.course_id == Course.id,
+                               Enrolment.user_id == bindparam("user_id", type_=Integer)))
+    .outerjoin(course_lecturers, course_lecturers.c.course_id == Course.id)
+    .outerjoin(User, User.id == course_lecturers.c.user_id)
+    .where(Course.slug == bindparam("slug", type_=String))
+    .order_by(User.name, User.id)
+)
+
+
+def course_page(slug: str, user_id: int | None) -> CoursePage | None:
+    """The published course `slug` as its page shows it to the reader (None: signed out), in one query
+    that loads none of the revision's content; None when no published course has that slug."""
+    rows = db.session.execute(_COURSE_PAGE, {"user_id": user_id, "slug": slug}).all()
+    if not rows:
+        return None
+    course_id, revision_id, content_hash, has_key, status, _ = rows[0]
+    return CoursePage(course_id, slug, revision_id, content_hash, bool(has_key), status == EnrolmentStatus.ACTIVE,
+                      tuple(row[5] for row in rows if row[5] is not None))
 
 
 def enrolment_of(user: User, course: Course) -> Enrolment | None:

@@ -44,14 +44,13 @@ from portal.courses.services import (
     add_lecturer,
     base_revision,
     catalogue,
+    course_page,
     course_to_learn,
-    course_to_learn_with_enrolment,
     courses_taught_by,
     enrol,
     find_course,
     find_revision,
     leave,
-    lecturer_names,
     lessons_due_for_review,
     published_courses,
     quiz_source,
@@ -391,24 +390,21 @@ def list_courses():
 @bp.route("/courses/<slug>")
 @allow(ANYONE)
 def show_course(slug: str):
-    if current_user.is_authenticated:
-        course, enrolment = course_to_learn_with_enrolment(slug, current_user)
-    else:
-        course, enrolment = course_to_learn(slug), None
-    revision = course.published_revision if course is not None else None
-    if course is None or revision is None:
-        abort(404)
+    page = course_page(slug, current_user.id if current_user.is_authenticated else None) or abort(404)
     language = str(get_locale())
-    lecturers = lecturer_names(course)
-    enrolled = enrolment is not None and enrolment.is_active
+
+    def shared() -> dict[str, object]:
+        course = db.session.get_one(Course, page.id)
+        revision = db.session.get_one(CourseRevision, page.revision_id)
+        return {"course": course, "revision": revision, "enrolled": page.enrolled,
+                "words": revision.in_language(language), "lecturers": list(page.lecturers),
+                "syllabus": fragments.syllabus_fragment(revision), "form": EnrolForm(), "leave_form": DecisionForm()}
+
     # The same for everyone of a role reading a language, by whether they are enrolled (portal/shells.py).
-    shell_key = ("courses.course", course.slug, revision.id, revision.content_hash, language,
-                 current_user.role if current_user.is_authenticated else None, enrolled, bool(course.enrolment_key),
-                 tuple(lecturers))
-    return render_filled(shell_key, "courses/course.html", {}, lambda: {
-        "course": course, "revision": revision, "enrolled": enrolled, "words": revision.in_language(language),
-        "lecturers": lecturers, "syllabus": fragments.syllabus_fragment(revision), "form": EnrolForm(),
-        "leave_form": DecisionForm()})
+    shell_key = ("courses.course", slug, page.revision_id, page.content_hash, language,
+                 current_user.role if current_user.is_authenticated else None, page.enrolled, page.has_enrolment_key,
+                 page.lecturers)
+    return render_filled(shell_key, "courses/course.html", {}, shared)
 
 
 @bp.route("/courses/<slug>/enrol", methods=["POST"])

@@ -55,7 +55,7 @@ def test_each_page_runs_the_same_few_queries_however_big_the_course(client, trai
     # A lesson page reads the course with the trainee's enrolment and progress, the panels (the lesson's thread,
     # its live sessions) and the unread count: one query.
     expected = {LESSON_URL: 2,  # session row, the page's one query
-                "/courses/test-course": 4,  # + course with enrolment, + lecturers
+                "/courses/test-course": 3,  # + the course with enrolment and lecturers
                 "/courses": 3,  # + what is published (the page is kept for it: portal/shells.py)
                 "/dashboard": 10}  # + courses, + progress, + certificates, + cohorts (two), + live sessions,
                                    # + surveys waiting (two)
