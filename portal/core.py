@@ -10,8 +10,8 @@ from portal.accounts.services import choose_language
 from portal.audit import recent_events
 from portal.extensions import db, limiter
 from portal.inputs import paginate
+from portal.learning.dashboard import enrolled_courses
 from portal.learning.forms import RecordCompletionForm
-from portal.learning.services import enrolled_courses
 from portal.learning.views import step_url
 from portal.security import is_safe_next
 

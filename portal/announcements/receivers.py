@@ -5,9 +5,9 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from portal.accounts.models import User
-from portal.announcements.services import cohorts_of, unread_counts, unread_total
+from portal.announcements.services import cohorts_of, has_cohorts, unread_counts, unread_total
+from portal.learning.dashboard import DashboardPanel, register_panel
 from portal.learning.panels import Facts, LessonPanel, PageCourse, register
-from portal.learning.signals import dashboard_viewed
 from portal.shells import register_filler
 
 
@@ -54,7 +54,7 @@ def unread_item(_: str) -> Markup:
 
 
 def init_app(app: Flask) -> None:
-    """Connect the receivers (once, whatever the number of apps), and give pages the unread count."""
-    dashboard_viewed.connect(cohorts_panel)
+    """Add the cohorts panel to "My learning" and the unread count to the lesson page and the header."""
+    register_panel(app, "cohorts", DashboardPanel(has_cohorts, cohorts_panel))
     register(app, "announcements", LessonPanel(lambda keys: unread_total(keys.user_id), lesson_page_count))
     register_filler(app, "unread", unread_item)

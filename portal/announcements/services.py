@@ -3,7 +3,7 @@ These flush and never commit; the view commits, and the mail leaves after the re
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, Select, and_, bindparam, exists, func, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -79,6 +79,11 @@ _COHORTS_OF = (
 def cohorts_of(user: User) -> list[Cohort]:
     """The cohorts the user is an active member of, or teaches a course of, newest first."""
     return list(db.session.scalars(_COHORTS_OF, {"user_id": user.id}))
+
+
+def has_cohorts() -> ColumnElement[bool]:
+    """Whether the user (bound parameter `user_id`) is in a cohort or teaches one, for "My learning"'s one query."""
+    return _COHORTS_OF.exists()
 
 
 def announcements_of(cohort: Cohort) -> Select[Announcement]:

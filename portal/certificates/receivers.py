@@ -5,8 +5,9 @@ from markupsafe import Markup
 
 from portal.accounts.models import User
 from portal.certificates import services
+from portal.learning.dashboard import DashboardPanel, register_panel
 from portal.learning.models import CourseCompletion
-from portal.learning.signals import course_completed, dashboard_viewed
+from portal.learning.signals import course_completed
 
 
 def issue_on_completion(completion: CourseCompletion) -> None:
@@ -21,6 +22,6 @@ def certificates_panel(user: User) -> Markup:
 
 
 def init_app(app: Flask) -> None:
-    """Connect the receivers (once, however many apps are made)."""
+    """Connect the receivers (once, however many apps are made) and add the panel to "My learning"."""
     course_completed.connect(issue_on_completion)
-    dashboard_viewed.connect(certificates_panel)
+    register_panel(app, "certificates", DashboardPanel(services.has_certificates, certificates_panel))

@@ -108,6 +108,11 @@ def certificates_of(user: User) -> list[Certificate]:
     return list(db.session.scalars(_CERTIFICATES_OF, {"user_id": user.id}))
 
 
+def has_certificates() -> ColumnElement[bool]:
+    """Whether the user (bound parameter `user_id`) holds a certificate, for "My learning"'s one query."""
+    return _CERTIFICATES_OF.exists()
+
+
 def find_by_code(text: str) -> Certificate | None:
     code = normalise_code(text)
     if code is None:

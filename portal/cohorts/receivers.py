@@ -3,8 +3,8 @@ from flask import Flask, render_template
 from markupsafe import Markup
 
 from portal.accounts.models import User
-from portal.cohorts.services import pending_invitations
-from portal.learning.signals import dashboard_viewed
+from portal.cohorts.services import has_invitations, pending_invitations
+from portal.learning.dashboard import DashboardPanel, register_panel
 
 
 def invitations_panel(user: User) -> Markup | None:
@@ -16,5 +16,5 @@ def invitations_panel(user: User) -> Markup | None:
 
 
 def init_app(app: Flask) -> None:
-    """Connect the receivers (once, whatever the number of apps)."""
-    dashboard_viewed.connect(invitations_panel)
+    """Add the invitations panel to "My learning"."""
+    register_panel(app, "invitations", DashboardPanel(has_invitations, invitations_panel))

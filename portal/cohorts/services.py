@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Integer, Select, bindparam, func, select, update
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -172,6 +172,11 @@ _PENDING_INVITATIONS = (
 def pending_invitations(user: User) -> list[CohortMember]:
     """The cohorts a trainee was invited to and has not answered yet, oldest invitation first."""
     return list(db.session.scalars(_PENDING_INVITATIONS, {"user_id": user.id}))
+
+
+def has_invitations() -> ColumnElement[bool]:
+    """Whether the user (bound parameter `user_id`) has an invitation to answer, for "My learning"'s one query."""
+    return _PENDING_INVITATIONS.exists()
 
 
 def accept_invitation(user: User, cohort_id: int) -> Cohort:

@@ -23,8 +23,6 @@ from portal.courses.models import (
     AssignmentVersion,
     Course,
     CourseRevision,
-    Enrolment,
-    EnrolmentStatus,
     Lesson,
     LessonVersion,
     Module,
@@ -259,27 +257,3 @@ def init_app(app: Flask, passed_assignments: Callable[[Any, Any], Select] | None
     attempt_graded.connect(on_attempt_graded)
     if passed_assignments is not None:
         app.extensions["learning.passed_assignments"] = passed_assignments
-
-
-@dataclass
-class DashboardEntry:
-    course: Course
-    revision: CourseRevision
-    progress: Progress
-
-
-#: "My learning" runs it on every visit: built once, from bound parameters.
-_ENROLLED_COURSES = (
-    select(Course, CourseRevision)
-    .join(Enrolment, Enrolment.course_id == Course.id)
-    .join(CourseRevision, CourseRevision.id == Course.published_revision_id)
-    .where(Enrolment.user_id == bindparam("user_id", type_=Integer), Enrolment.status == EnrolmentStatus.ACTIVE)
-    .order_by(Enrolment.last_activity_at.desc())
-)
-
-
-def enrolled_courses(user: User) -> list[DashboardEntry]:
-    """The user's active courses with progress, most recently active first; reads, never writes."""
-    rows = db.session.execute(_ENROLLED_COURSES, {"user_id": user.id}).all()
-    progress = progress_for(user.id, [course for course, _ in rows])
-    return [DashboardEntry(course, revision, progress[course.id]) for course, revision in rows]

@@ -6,8 +6,5 @@ _signals = Namespace()
 #: Sent with the new CourseCompletion, once per trainee and course.
 course_completed = _signals.signal("course-completed")
 
-#: Sent with the user when their dashboard is built; each receiver may return a Markup panel
-#: (certificates list theirs), so later packages add to the page without learning importing them.
-dashboard_viewed = _signals.signal("dashboard-viewed")
-
-# A lesson page's panels are not a signal: see portal.learning.panels (one query for all of them).
+# The panels of a lesson page and of "My learning" are not signals: see portal.learning.panels and
+# portal.learning.dashboard (one query for all of them).

@@ -11,9 +11,9 @@ from portal.courses.models import CourseRevision, Lesson, LessonVersion
 from portal.courses.services import course_to_learn_with_enrolment
 from portal.extensions import db
 from portal.learning import fragments, services
+from portal.learning.dashboard import dashboard_panels, enrolled_courses
 from portal.learning.forms import CompleteLessonForm, RecordCompletionForm
 from portal.learning.panels import lesson_page
-from portal.learning.signals import dashboard_viewed
 from portal.shells import render_filled
 
 bp = Blueprint("learning", __name__, template_folder="templates")
@@ -39,8 +39,8 @@ def step_url(slug: str, step: services.Step) -> str:
 @bp.route("/dashboard")
 @allow(SIGNED_IN)
 def show_dashboard():
-    entries = services.enrolled_courses(current_user)
-    panels = [panel for _, panel in dashboard_viewed.send(current_user) if panel]
+    entries = enrolled_courses(current_user)
+    panels = dashboard_panels(current_user)
     return render_template("learning/dashboard.html", entries=entries, step_url=step_url, panels=panels,
                            completion_form=RecordCompletionForm())
 

@@ -8,8 +8,8 @@ from portal.accounts.models import User
 from portal.announcements.signals import cohort_page_viewed
 from portal.cohorts.models import Cohort
 from portal.db_types import utcnow
+from portal.learning.dashboard import DashboardPanel, register_panel
 from portal.learning.panels import Facts, LessonPanel, PageCourse, register
-from portal.learning.signals import dashboard_viewed
 from portal.live import services
 
 
@@ -47,7 +47,8 @@ def cohort_sessions_panel(user: User, cohort: Cohort) -> Markup | None:
 
 
 def init_app(app: Flask) -> None:
-    """Connect the receivers (once, whatever the number of apps)."""
-    dashboard_viewed.connect(sessions_panel)
+    """Add the sessions panels to "My learning", the lesson page and the cohort page (whose signal is
+    connected once, whatever the number of apps)."""
+    register_panel(app, "live", DashboardPanel(services.may_have_sessions, sessions_panel))
     register(app, "live", LessonPanel(services.lesson_session_count, lesson_sessions_panel))
     cohort_page_viewed.connect(cohort_sessions_panel)

@@ -12,7 +12,7 @@ from babel.dates import format_date, format_time
 from flask import current_app
 from flask_babel import get_locale
 from icalendar import Calendar, Event
-from sqlalchemy import Integer, Select, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -147,6 +147,13 @@ _UPCOMING = (
     .options(selectinload(LiveSession.cohort), selectinload(LiveSession.lecturers).selectinload(SessionLecturer.user))
     .order_by(LiveSession.starts_at, LiveSession.id).limit(bindparam("limit", type_=Integer))
 )
+
+
+def may_have_sessions() -> ColumnElement[bool]:
+    """Whether the user (bound parameter `user_id`) is an active member of a cohort, which may have sessions
+    to come: "My learning" reads it in its one query, and looks for the sessions only then."""
+    return (select(CohortMember.id).where(CohortMember.user_id == bindparam("user_id", type_=Integer),
+                                          CohortMember.state == MembershipState.ACTIVE).exists())
 
 
 def upcoming_for(user: User, now: datetime, limit: int) -> list[LiveSession]:

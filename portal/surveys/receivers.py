@@ -4,9 +4,9 @@ from flask import Flask, render_template
 from markupsafe import Markup
 
 from portal.accounts.models import User
-from portal.learning.signals import dashboard_viewed
+from portal.learning.dashboard import DashboardPanel, register_panel
 from portal.surveys.forms import survey_text
-from portal.surveys.services import surveys_waiting
+from portal.surveys.services import may_have_surveys, surveys_waiting
 
 
 def surveys_panel(user: User) -> Markup | None:
@@ -18,6 +18,6 @@ def surveys_panel(user: User) -> Markup | None:
 
 
 def init_app(app: Flask) -> None:
-    """Connect the receivers (once, whatever the number of apps), and give the templates `survey_text`."""
-    dashboard_viewed.connect(surveys_panel)
+    """Add the surveys panel to "My learning", and give the templates `survey_text`."""
+    register_panel(app, "surveys", DashboardPanel(may_have_surveys, surveys_panel))
     app.add_template_filter(survey_text, "survey_text")

@@ -9,7 +9,7 @@ from functools import cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Integer, Select, and_, bindparam, func, or_, select, update
+from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -182,6 +182,12 @@ def _statements() -> tuple[Select, Select]:
 
 
 _COMPLETED_COURSES, _OPEN_TO_USER = _statements()
+
+
+def may_have_surveys() -> ColumnElement[bool]:
+    """Whether the user (bound parameter `user_id`) completed a course or has a survey open to them: "My
+    learning" reads it in its one query, and looks for the surveys waiting only then."""
+    return or_(_COMPLETED_COURSES.exists(), _OPEN_TO_USER.exists())
 
 
 def surveys_waiting(user: User) -> list[Offer]:

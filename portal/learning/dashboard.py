@@ -1,0 +1,146 @@
+""""My learning": the trainee's courses with their progress, read in one query, and what other packages
+add under them (certificates, cohorts, invitations, live sessions, surveys).
+
+The courses: one statement reads each active enrolment's course (slug, published revision and its
+content hash) joined to the trainee's progress rows in it. What a card shows of a revision (its title
+in each language, its completion rule) never changes once published, so each worker keeps it per
+revision (`portal/caching.py`) and loads no revision on the usual visit.
+
+The panels: one registry is the extension point. A package registers, under a name, a `DashboardPanel`
+whose `shows` is a condition on the bound parameter `user_id` (an EXISTS, usually built from the very
+statement the panel runs), true when the panel may have something to show; all the conditions are read
+together in one query, and only the panels whose condition holds run their own queries and render. A
+trainee with no certificate, cohort or survey waiting costs one query for all of them. Packages register
+in their `init_app`, wired in `create_app`; learning imports none of them."""
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app
+from markupsafe import Markup
+from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, select
+
+from portal.accounts.models import User
+from portal.caching import ProcessCache
+from portal.courses.models import Course, CourseRevision, Enrolment, EnrolmentStatus
+from portal.extensions import db
+from portal.learning.services import Progress, progress_from_rows, progress_union
+
+
+@dataclass(frozen=True)
+class CourseCard:
+    """What a course's card shows of its published revision; the same for every reader."""
+
+    language: str
+    title: str
+    #: Titles in the languages the course is translated into.
+    titles: dict[str, str]
+    completion: dict[str, Any]
+
+    def in_language(self, language: str) -> dict[str, str]:
+        """The title in `language` where the course is translated into it, else in its own, with its language."""
+        if self.titles.get(language):
+            return {"language": language, "title": self.titles[language]}
+        return {"language": self.language, "title": self.title}
+
+
+@dataclass(frozen=True)
+class DashboardEntry:
+    slug: str
+    card: CourseCard
+    progress: Progress
+
+
+#: Keyed by (revision id, content hash): a row id reused after the database is emptied cannot serve old text.
+_CARDS: ProcessCache[CourseCard] = ProcessCache(512)
+_USER_ID = bindparam("user_id", type_=Integer)
+_STATEMENT = "learning.dashboard.courses_statement"
+_PANELS = "learning.dashboard.panels"
+_PANELS_STATEMENT = "learning.dashboard.panels_statement"
+
+
+def _courses_statement() -> Select:
+    """The user's active enrolments (course id, slug, revision id, content hash), most recently active first,
+    each joined to its progress rows (one row of NULLs where there are none). Built once per application."""
+    statement: Select | None = current_app.extensions.get(_STATEMENT)
+    if statement is None:
+        active = (Enrolment.user_id == _USER_ID, Enrolment.status == EnrolmentStatus.ACTIVE)
+        progress = progress_union(_USER_ID, select(Enrolment.course_id).where(*active)).subquery("progress")
+        kind, course_id, item_id, at = progress.c
+        statement = (
+            select(Course.id, Course.slug, CourseRevision.id, CourseRevision.content_hash, kind, course_id, item_id, at)
+            .join(Enrolment, and_(Enrolment.course_id == Course.id, *active))
+            .join(CourseRevision, CourseRevision.id == Course.published_revision_id)
+            .outerjoin(progress, course_id == Course.id)
+            .order_by(Enrolment.last_activity_at.desc(), Course.id)
+        )
+        current_app.extensions[_STATEMENT] = statement
+    return statement
+
+
+def _cards(revisions: list[tuple[int, str]]) -> dict[int, CourseCard]:
+    """The card of each (revision id, content hash), kept per worker; the missing ones in one query."""
+    found = {revision_id: _CARDS.find((revision_id, content_hash)) for revision_id, content_hash in revisions}
+    missing = [revision_id for revision_id, card in found.items() if card is None]
+    if missing:
+        hashes = dict(revisions)
+        for revision_id, language, title, translations, completion in db.session.execute(
+                select(CourseRevision.id, CourseRevision.language, CourseRevision.title, CourseRevision.translations,
+                       CourseRevision.completion).where(CourseRevision.id.in_(missing))):
+            titles = {code: words["title"] for code, words in (translations or {}).items() if words.get("title")}
+            card = found[revision_id] = CourseCard(language, title, titles, dict(completion or {}))
+            _CARDS.put((revision_id, hashes[revision_id]), card)
+    return {revision_id: card for revision_id, card in found.items() if card is not None}
+
+
+def enrolled_courses(user: User) -> list[DashboardEntry]:
+    """The user's active courses with progress, most recently active first, in one query (one more for the
+    revisions the worker has not shown yet); reads, never writes."""
+    courses: dict[int, tuple[str, int, str]] = {}
+    progress_rows = []
+    for course_id, slug, revision_id, content_hash, *progress_row in db.session.execute(
+            _courses_statement(), {"user_id": user.id}):
+        courses.setdefault(course_id, (slug, revision_id, content_hash))
+        progress_rows.append(progress_row)
+    progress = progress_from_rows([(course_id, revision_id) for course_id, (_, revision_id, _) in courses.items()],
+                                  progress_rows)
+    cards = _cards([(revision_id, content_hash) for _, revision_id, content_hash in courses.values()])
+    return [DashboardEntry(slug, cards[revision_id], progress[course_id])
+            for course_id, (slug, revision_id, _) in courses.items()]
+
+
+@dataclass(frozen=True)
+class DashboardPanel:
+    #: When the panel may have something to show, as a condition on the bound parameter `user_id`;
+    #: None: always run `render`.
+    shows: Callable[[], ColumnElement[bool]] | None
+    #: The panel for the user, or None to show nothing.
+    render: Callable[[User], Markup | None]
+
+
+def register_panel(app: Flask, name: str, panel: DashboardPanel) -> None:
+    """Add a panel under the courses of "My learning" in `app`, shown in the order of registration."""
+    app.extensions.setdefault(_PANELS, {})[name] = panel
+    app.extensions.pop(_PANELS_STATEMENT, None)
+
+
+def dashboard_panels(user: User) -> list[Markup]:
+    """Every registered panel that has something to show the user: their conditions in one query, then the
+    queries of those whose condition holds."""
+    registry: dict[str, DashboardPanel] = current_app.extensions.get(_PANELS, {})
+    conditions = {name: panel.shows for name, panel in registry.items() if panel.shows is not None}
+    holds: dict[str, Any] = {}
+    if conditions:
+        statement: Select | None = current_app.extensions.get(_PANELS_STATEMENT)
+        if statement is None:
+            statement = select(*(shows().label(name) for name, shows in conditions.items()))
+            current_app.extensions[_PANELS_STATEMENT] = statement
+        holds = dict(db.session.execute(statement, {"user_id": user.id}).one()._mapping)
+    shown = []
+    for name, panel in registry.items():
+        if panel.shows is None or holds.get(name):
+            markup = panel.render(user)
+            if markup:
+                shown.append(markup)
+    return shown
+
