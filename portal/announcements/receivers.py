@@ -27,6 +27,11 @@ def cohorts_panel(user: User) -> Markup | None:
     return Markup(render_template("announcements/_cohorts.html", cohorts=cohorts, unread=unread_by_cohort(user)))
 
 
+def in_no_cohort(user: User) -> None:
+    """Someone in no cohort has no unread announcement: the header of "My learning" need not count them."""
+    g.unread_announcements = {}
+
+
 def unread_announcements() -> int:
     """For the header: how many announcements the signed-in member has not read (0 for visitors, and
     on the page that says the database is not answering); a lesson page has read it in its one query."""
@@ -55,6 +60,6 @@ def unread_item(_: str) -> Markup:
 
 def init_app(app: Flask) -> None:
     """Add the cohorts panel to "My learning" and the unread count to the lesson page and the header."""
-    register_panel(app, "cohorts", DashboardPanel(has_cohorts, cohorts_panel))
+    register_panel(app, "cohorts", DashboardPanel(has_cohorts, cohorts_panel, in_no_cohort))
     register(app, "announcements", LessonPanel(lambda keys: unread_total(keys.user_id), lesson_page_count))
     register_filler(app, "unread", unread_item)

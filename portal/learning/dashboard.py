@@ -116,6 +116,9 @@ class DashboardPanel:
     shows: Callable[[], ColumnElement[bool]] | None
     #: The panel for the user, or None to show nothing.
     render: Callable[[User], Markup | None]
+    #: Called instead of `render` when the condition does not hold: to note what the page need not ask again
+    #: (someone in no cohort has no unread announcement for the header to count).
+    otherwise: Callable[[User], None] | None = None
 
 
 def register_panel(app: Flask, name: str, panel: DashboardPanel) -> None:
@@ -142,5 +145,7 @@ def dashboard_panels(user: User) -> list[Markup]:
             markup = panel.render(user)
             if markup:
                 shown.append(markup)
+        elif panel.otherwise is not None:
+            panel.otherwise(user)
     return shown
 

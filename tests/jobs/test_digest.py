@@ -109,6 +109,7 @@ def test_unread_announcements_show_in_the_header_and_the_page_marks_them_read_by
     post(coordinator, cohort.id, title="The bus leaves at eight")
     assert "1 unread announcement" in omar.get("/").get_data(as_text=True)
     assert "1 unread announcement" in omar.get("/learn").get_data(as_text=True)
+    assert "1 unread announcement" in omar.get("/dashboard").get_data(as_text=True)
 
 
 def test_marking_refuses_an_announcement_of_another_cohort(app, client_for, cohort, people):
