@@ -201,3 +201,31 @@ def test_a_page_with_many_keys_cannot_push_the_lesson_pages_out(app, client, mak
             client.get("/courses", query_string={"topic": topic, "language": language})
     assert len(caches["courses/catalogue.html"]) == 27
     assert len(caches["learning/lesson.html"]) == lessons == 1
+
+
+def test_the_course_page_is_drawn_from_what_its_key_names(client, make_course, login_as, database_url, monkeypatch):
+    """A lecturer sets an enrolment key between the page's query and the drawing of its shell: the shell,
+    kept as "no key", must not ask for one (nor the other way round)."""
+    from sqlalchemy import create_engine, text
+
+    from portal.courses import views
+
+    make_course()
+    login_as(Role.TRAINEE)
+    engine = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    read_page = views.course_page
+
+    def then_a_key_is_set(slug, user_id):
+        page = read_page(slug, user_id)
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE courses SET enrolment_key = 'K-1'"))
+        return page
+
+    monkeypatch.setattr(views, "course_page", then_a_key_is_set)
+    assert "This course needs the key" not in client.get("/courses/test-course").get_data(as_text=True)
+    monkeypatch.undo()
+    assert "This course needs the key" in client.get("/courses/test-course").get_data(as_text=True)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE courses SET enrolment_key = NULL"))
+    engine.dispose()
+    assert "This course needs the key" not in client.get("/courses/test-course").get_data(as_text=True)

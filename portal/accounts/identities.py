@@ -12,9 +12,17 @@ pages that only read (GET and HEAD), and trusts them only as long as it hears of
   notices that came and forgets the accounts they name. A sign-out, a deactivation, a password change
   or a new role is seen by every worker of every instance as soon as PostgreSQL delivers the notice
   (well under a millisecond after the commit, on one machine);
-- while the listening connection is down (the database restarted), the worker forgets everything and
-  checks in the database, trying to listen again every `RETRY_SECONDS`;
-- a request that may write (a form sent by POST) always checks in the database.
+- a TRUNCATE of either table tells every worker to forget everyone;
+- the worker trusts what it kept only while it hears from its listening connection: when nothing came
+  for `HEARTBEAT_SECONDS` it sends itself a notice (which also counts the triggers that are on), and
+  until that notice is back it checks in the database. A notice not back after
+  `PING_TIMEOUT_SECONDS` (a connection a firewall or a failed server dropped without a word), a
+  connection the server ended, or triggers found off: the worker forgets everything and checks in the
+  database, trying to listen again every `RETRY_SECONDS`. So a change made while the notices cannot
+  arrive is trusted away at worst for those few seconds;
+- a request that may write (a form sent by POST) always checks in the database;
+- `session_replication_role = replica` (as `pg_restore --disable-triggers` sets it) turns the triggers
+  off for that session: restore with the portal stopped.
 
 On SQLite there are no notices, and every request checks (in process, it costs little). The kept
 accounts are detached copies: each request works on its own copy, merged into its session."""
@@ -35,14 +43,25 @@ from portal.extensions import db
 from portal.reads import is_reads_only
 
 CHANNEL = "portal_identities"
+#: After this long without a notice, a worker sends itself one before it trusts what it kept again.
+HEARTBEAT_SECONDS = 5.0
+#: A worker's own notice not back after this long: its listening connection is taken for dead.
+PING_TIMEOUT_SECONDS = 3.0
 RETRY_SECONDS = 5.0
+#: The notice of a TRUNCATE: forget everyone.
+EVERYONE = "*"
+_PING = "alive"
 _EXTENSION = "accounts.identities"
 
 #: The function the triggers call: the changed row's column named by the trigger's argument is the notice.
 FUNCTION = f"""
 CREATE OR REPLACE FUNCTION portal_identity_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM pg_notify('{CHANNEL}', to_jsonb(OLD) ->> TG_ARGV[0]);
+    IF TG_OP = 'TRUNCATE' THEN
+        PERFORM pg_notify('{CHANNEL}', '{EVERYONE}');
+    ELSE
+        PERFORM pg_notify('{CHANNEL}', to_jsonb(OLD) ->> TG_ARGV[0]);
+    END IF;
     RETURN NULL;
 END
 $$
@@ -50,6 +69,8 @@ $$
 #: (table, trigger, column with the account's id)
 TRIGGERS = (("users", "users_identity_changed", "id"),
             ("user_sessions", "user_sessions_identity_changed", "user_id"))
+#: (table, trigger) fired by a TRUNCATE of the table
+TRUNCATE_TRIGGERS = (("users", "users_identities_truncated"), ("user_sessions", "user_sessions_identities_truncated"))
 
 
 def trigger_statement(table: str, trigger: str, column: str) -> str:
@@ -57,16 +78,34 @@ def trigger_statement(table: str, trigger: str, column: str) -> str:
             f"FOR EACH ROW EXECUTE FUNCTION portal_identity_changed('{column}')")
 
 
+def truncate_trigger_statement(table: str, trigger: str) -> str:
+    return (f"CREATE TRIGGER {trigger} AFTER TRUNCATE ON {table} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION portal_identity_changed()")
+
+
 def _create_triggers() -> None:
     """The function and triggers are created with the tables (create_all), as migration 0027 creates them."""
-    event.listen(User.__table__, "after_create", DDL(FUNCTION).execute_if(dialect="postgresql"))
+    tables = {"users": User.__table__, "user_sessions": UserSession.__table__}
+    event.listen(tables["users"], "after_create", DDL(FUNCTION).execute_if(dialect="postgresql"))
     for table, trigger, column in TRIGGERS:
-        model = User if table == "users" else UserSession
-        event.listen(model.__table__, "after_create",
+        event.listen(tables[table], "after_create",
                      DDL(trigger_statement(table, trigger, column)).execute_if(dialect="postgresql"))
+    for table, trigger in TRUNCATE_TRIGGERS:
+        event.listen(tables[table], "after_create",
+                     DDL(truncate_trigger_statement(table, trigger)).execute_if(dialect="postgresql"))
 
 
 _create_triggers()
+
+_ALL_TRIGGERS = [trigger for _, trigger, _ in TRIGGERS] + [trigger for _, trigger in TRUNCATE_TRIGGERS]
+#: How many of the triggers are on: all of them, or a worker keeps nothing (no notice would come).
+_TRIGGERS_ON = (
+    "(SELECT count(*) FROM pg_trigger WHERE tgrelid IN ('users'::regclass, 'user_sessions'::regclass) "
+    f"AND tgenabled IN ('O', 'A') AND tgname IN ({', '.join(repr(name) for name in _ALL_TRIGGERS)}))")
+#: A worker's notice to itself: its backend, and how many of the triggers are on.
+_PING_STATEMENT = f"SELECT pg_notify('{CHANNEL}', '{_PING}:' || pg_backend_pid() || ':' || {_TRIGGERS_ON})".encode()
+#: Reads at most this many times in a row from the listening connection per request.
+_READS = 64
 
 
 @dataclass
@@ -77,11 +116,21 @@ class _Kept:
 
 @dataclass(frozen=True)
 class Found:
-    """What `find` saw: the account and sign-in kept, if any, and how many notices had been read then."""
+    """What `find` saw: the account and sign-in kept, if any, and how many notices had been read then
+    (-1: nothing kept may be trusted now, and nothing read is to be kept)."""
 
     user: User | None
     session_id: int | None
     notices: int
+
+
+@dataclass
+class _Listener:
+    connection: psycopg.Connection
+    poll: select.poll
+    pid: int  #: the process that opened it
+    heard_at: float  #: when it last proved alive (a notice came, or it was opened)
+    ping_sent_at: float | None = None
 
 
 class Identities:
@@ -92,26 +141,35 @@ class Identities:
         self.size = size
         self._kept: OrderedDict[int, _Kept] = OrderedDict()
         self._lock = threading.Lock()
-        self._listener: psycopg.Connection | None = None
-        self._pid = 0
+        self._listener: _Listener | None = None
+        self._connecting = False
         self._retry_at = 0.0
-        #: Notices read so far: what was read from the database before a notice came is not kept after it.
+        #: Change notices read so far: what was read from the database before one came is not kept after it.
         self.notices = 0
-        #: A listening connection inherited from the process that forked this one: never used, never closed
-        #: (closing it would end the parent's).
+        #: Listening connections inherited from the process that forked this one: never used, never closed
+        #: (closing one would end the parent's).
         self._inherited: list[psycopg.Connection] = []
 
     def find(self, user_id: int, token_hash: str) -> Found:
-        """The kept account and sign-in, once every notice that came is read; none when nothing listens."""
+        """The kept account and sign-in, once every notice that came is read; none when what was kept may
+        not be trusted now (nothing listens, or the listening connection has not proved alive lately)."""
         with self._lock:
-            if not self._listening():
-                return Found(None, None, -1)
-            kept = self._kept.get(user_id)
-            session_id = kept.sessions.get(token_hash) if kept else None
-            if kept is None or session_id is None:
-                return Found(None, None, self.notices)
-            self._kept.move_to_end(user_id)
-            return Found(kept.user, session_id, self.notices)
+            trusted = self._trusted()
+            connect = not trusted and self._listener is None and not self._connecting \
+                and time.monotonic() >= self._retry_at
+            if connect:
+                self._connecting = True
+            elif trusted:
+                kept = self._kept.get(user_id)
+                session_id = kept.sessions.get(token_hash) if kept else None
+                if kept is None or session_id is None:
+                    return Found(None, None, self.notices)
+                self._kept.move_to_end(user_id)
+                return Found(kept.user, session_id, self.notices)
+        if connect and self._listen():  # outside the lock: the worker's other threads check in the database
+            with self._lock:
+                return Found(None, None, self.notices if self._listener is not None else -1)
+        return Found(None, None, -1)
 
     def keep(self, user: User, token_hash: str, session_id: int, found: Found) -> None:
         """Keep what the database said about a sign-in, unless a notice was read since `found` was."""
@@ -119,7 +177,7 @@ class Identities:
             return
         copy = Session().merge(user, load=False)  # a detached copy: the request's own object stays its own
         with self._lock:
-            if self.notices != found.notices:
+            if self.notices != found.notices or self._listener is None:
                 return
             kept = self._kept.get(user.id)
             if kept is None:
@@ -132,61 +190,105 @@ class Identities:
 
     def close(self) -> None:
         with self._lock:
-            if self._listener is not None and self._pid == os.getpid():
-                self._listener.close()
+            if self._listener is not None and self._listener.pid == os.getpid():
+                self._listener.connection.close()
             self._listener = None
             self._kept.clear()
 
-    def _listening(self) -> bool:
-        """Read the notices that came (forgetting the accounts they name); False when no connection listens,
-        after trying to listen again if the last try was long enough ago. Called under the lock."""
+    def _trusted(self) -> bool:
+        """Read the notices that came (forgetting the accounts they name) and tell whether what was kept may
+        be trusted: the connection is up and has proved alive within HEARTBEAT_SECONDS. Pings it when it has
+        been quiet that long; drops it when the ping is not back in time. Called under the lock."""
         listener = self._listener
-        if listener is not None and self._pid != os.getpid():
-            self._inherited.append(listener)
-            listener = self._listener = None
-            self._kept.clear()
+        if listener is not None and listener.pid != os.getpid():
+            self._inherited.append(listener.connection)
+            self._listener = None
+            self._forget_all()
+            return False
         if listener is None:
-            return self._listen()
-        connection = listener.pgconn
+            return False
+        pgconn = listener.connection.pgconn
+        now = time.monotonic()
         try:
             # Read while there is something to read: a connection the server ended stays readable (its end),
             # and reading it again fails.
-            while select.select([connection.socket], [], [], 0)[0]:
-                connection.consume_input()
-                while (notice := connection.notifies()) is not None:
-                    self.notices += 1
-                    payload = notice.extra.decode()
-                    self._kept.pop(int(payload) if payload.isdigit() else 0, None)
+            for _ in range(_READS):
+                if not listener.poll.poll(0):
+                    break
+                pgconn.consume_input()
+                while (notice := pgconn.notifies()) is not None:
+                    self._read(listener, notice.extra.decode(), notice.be_pid, now)
+                while not pgconn.is_busy() and pgconn.get_result() is not None:
+                    pass  # the ping's own result: its notice is what tells
+                if self._listener is None:  # the ping found triggers off
+                    return False
+            if pgconn.status != psycopg.pq.ConnStatus.OK:  # the server ended it (a restart, an administrator)
+                return self._drop_listener()
+            if listener.ping_sent_at is not None and now - listener.ping_sent_at > PING_TIMEOUT_SECONDS:
+                return self._drop_listener()
+            quiet = now - listener.heard_at > HEARTBEAT_SECONDS
+            if quiet and listener.ping_sent_at is None:
+                pgconn.send_query(_PING_STATEMENT)
+                pgconn.flush()
+                listener.ping_sent_at = now
         except (psycopg.Error, OSError):
-            self._drop_listener()
-            return False
-        return connection.status == psycopg.pq.ConnStatus.OK or self._drop_listener()
+            return self._drop_listener()
+        return not quiet
+
+    def _read(self, listener: _Listener, payload: str, sender: int, now: float) -> None:
+        listener.heard_at = now
+        if payload.startswith(f"{_PING}:"):
+            _, pid, triggers = payload.split(":")
+            if int(pid) == listener.connection.info.backend_pid:
+                listener.ping_sent_at = None
+                if int(triggers) != len(_ALL_TRIGGERS):  # some are off: notices may not come
+                    self._drop_listener()
+            return
+        self.notices += 1
+        if payload == EVERYONE:
+            self._kept.clear()
+        elif payload.isdigit():
+            self._kept.pop(int(payload), None)
 
     def _listen(self) -> bool:
-        if time.monotonic() < self._retry_at:
-            return False
+        """Open the listening connection (outside the lock; one thread at a time); whether it listens."""
         try:
-            listener = psycopg.connect(self._conninfo, autocommit=True, connect_timeout=2)
-            listener.execute(f"LISTEN {CHANNEL}")
+            connection = psycopg.connect(self._conninfo, autocommit=True, connect_timeout=2, keepalives=1,
+                                         keepalives_idle=10, keepalives_interval=5, keepalives_count=3,
+                                         options="-c statement_timeout=5000")
+            connection.execute(f"LISTEN {CHANNEL}")
+            enabled = connection.execute(f"SELECT {_TRIGGERS_ON}").fetchone()
         except psycopg.Error:
-            self._retry_at = time.monotonic() + RETRY_SECONDS
+            with self._lock:
+                self._connecting = False
+                self._retry_at = time.monotonic() + RETRY_SECONDS
             return False
-        # Notices may have been missed while nothing listened: nothing kept from before is trusted.
+        poll = select.poll()
+        poll.register(connection.pgconn.socket, select.POLLIN)
+        with self._lock:
+            self._connecting = False
+            if not enabled or enabled[0] != len(_ALL_TRIGGERS):  # without the triggers, no notice would come
+                connection.close()
+                self._retry_at = time.monotonic() + RETRY_SECONDS
+                return False
+            # Notices may have been missed while nothing listened: nothing kept from before is trusted.
+            self._forget_all()
+            self._listener = _Listener(connection, poll, os.getpid(), time.monotonic())
+            return True
+
+    def _forget_all(self) -> None:
         self._kept.clear()
         self.notices += 1
-        self._listener, self._pid = listener, os.getpid()
-        return True
 
     def _drop_listener(self) -> bool:
         """Close the listening connection and forget everything kept; False (nothing listens now)."""
         if self._listener is not None:
             try:
-                self._listener.close()
+                self._listener.connection.close()
             except psycopg.Error:
                 pass  # the connection is gone already: there is nothing left to close
         self._listener = None
-        self._kept.clear()
-        self.notices += 1
+        self._forget_all()
         self._retry_at = time.monotonic() + RETRY_SECONDS
         return False
 
@@ -207,4 +309,3 @@ def for_request() -> Identities | None:
 
 def of_app(app: Flask) -> Identities | None:
     return app.extensions.get(_EXTENSION)
-

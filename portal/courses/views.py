@@ -396,7 +396,10 @@ def show_course(slug: str):
     def shared() -> dict[str, object]:
         course = db.session.get_one(Course, page.id)
         revision = db.session.get_one(CourseRevision, page.revision_id)
+        # Drawn from what the page's query read (and the key names), not from the course read now: a key
+        # set or cleared in between would otherwise be kept in a shell keyed as the other state.
         return {"course": course, "revision": revision, "enrolled": page.enrolled,
+                "has_enrolment_key": page.has_enrolment_key,
                 "words": revision.in_language(language), "lecturers": list(page.lecturers),
                 "syllabus": fragments.syllabus_fragment(revision), "form": EnrolForm(), "leave_form": DecisionForm()}
 

@@ -1,9 +1,14 @@
 """On PostgreSQL each worker keeps the sign-ins it has checked for pages that only read
 (portal/accounts/identities.py), and forgets an account on the database's notice of any change to it:
 these tests change accounts behind the portal's back (plain SQL on another connection), break the
-listening connection, and race sign-outs against readers."""
+listening connection (ended by the server, or silently lost on the way), turn the triggers off, and
+race sign-outs against readers."""
+import os
+import resource
+import socket
 import threading
 import time
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import create_engine, event, text
@@ -119,7 +124,7 @@ def test_when_the_listening_connection_is_lost_nothing_kept_is_trusted(kept, cli
                                                                         sign_in_queries, monkeypatch):
     user = login_as(Role.TRAINEE)
     assert client.get("/profile").status_code == 200
-    listener = kept._listener.info.backend_pid
+    listener = kept._listener.connection.info.backend_pid
     # The database ends the listening connection (as a restart would), then the sign-in ends: its notice
     # is sent while nobody listens, and is lost.
     elsewhere("SELECT pg_terminate_backend(:pid)", pid=listener)
@@ -132,7 +137,7 @@ def test_when_the_listening_connection_is_lost_nothing_kept_is_trusted(kept, cli
     # On the next signed-in page the worker listens again, on a new connection.
     assert client.submit("/login", {"email": user.email, "password": DEFAULT_PASSWORD}).status_code == 302
     assert client.get("/profile").status_code == 200
-    assert kept._listener is not None and kept._listener.info.backend_pid != listener
+    assert kept._listener is not None and kept._listener.connection.info.backend_pid != listener
 
 
 def test_the_database_down_at_first_means_no_keeping_until_it_listens(kept, client, login_as, sign_in_queries,
@@ -223,7 +228,148 @@ def test_a_forked_worker_listens_on_its_own_connection_and_leaves_its_parents_op
     parent_pid = identities.os.getpid()
     monkeypatch.setattr(identities.os, "getpid", lambda: parent_pid + 1)  # as gunicorn's workers are
     assert client.get("/profile").status_code == 200
-    assert kept._listener is not parents and not parents.closed
+    assert kept._listener is not parents and not parents.connection.closed
     monkeypatch.undo()
-    kept._listener.close()
-    parents.close()
+    kept._listener.connection.close()
+    parents.connection.close()
+
+
+class Relay:
+    """A TCP relay to PostgreSQL that can stop relaying without closing anything: what a firewall that
+    forgot an idle connection, or a server that lost power, looks like to the client."""
+
+    def __init__(self, database_url: str) -> None:
+        target = urlsplit(database_url.replace("postgresql+psycopg", "postgresql"))
+        self.target = (target.hostname or "127.0.0.1", target.port or 5432)
+        self.frozen = threading.Event()
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
+        while True:
+            try:
+                data = source.recv(65536)
+                while self.frozen.is_set():
+                    time.sleep(0.05)  # swallowed: nothing is forwarded, nothing is closed
+                if not data:
+                    return
+                sink.sendall(data)
+            except OSError:
+                return
+
+    def close(self) -> None:
+        self.server.close()
+
+
+@pytest.fixture
+def relayed(kept, database_url, monkeypatch):
+    """The worker listens through a relay; it pings after 0.3 s of quiet and gives a ping 0.5 s."""
+    relay = Relay(database_url)
+    kept.close()
+    monkeypatch.setattr(kept, "_conninfo", kept._conninfo.replace(
+        urlsplit(kept._conninfo).netloc, f"{urlsplit(kept._conninfo).username}@127.0.0.1:{relay.port}"))
+    monkeypatch.setattr(identities, "HEARTBEAT_SECONDS", 0.3)
+    monkeypatch.setattr(identities, "PING_TIMEOUT_SECONDS", 0.5)
+    monkeypatch.setattr(identities, "RETRY_SECONDS", 0.0)
+    yield relay
+    relay.frozen.clear()
+    kept.close()
+    relay.close()
+
+
+def test_a_listening_connection_lost_without_a_word_is_not_trusted_for_long(kept, relayed, client, login_as,
+                                                                          elsewhere, sign_in_queries):
+    admin = login_as(Role.ADMIN)
+    assert client.get("/admin/users").status_code == 200
+    assert kept._listener is not None, "listening through the relay"
+    time.sleep(0.4)
+    assert client.get("/admin/users").status_code == 200  # quiet: it pings, and checks in the database
+    assert status_soon(client, "/admin/users", 200) == 200
+    sign_in_queries.clear()
+    assert client.get("/admin/users").status_code == 200
+    assert sign_in_queries == [], "the ping came back: kept again"
+    relayed.frozen.set()  # the way to the database silently drops everything
+    elsewhere("UPDATE users SET role = 'trainee' WHERE id = :id", id=admin.id)
+    time.sleep(0.4)
+    assert client.get("/admin/users").status_code == 403, "quiet too long: checked in the database"
+    time.sleep(0.6)
+    client.get("/admin/users")
+    assert kept._listener is None, "the ping never came back: the connection is dropped"
+
+
+def test_a_truncate_forgets_everyone(kept, client, login_as, elsewhere):
+    login_as(Role.TRAINEE)
+    assert client.get("/profile").status_code == 200
+    elsewhere("TRUNCATE user_sessions")
+    assert status_soon(client, "/profile", 302) == 302
+
+
+def test_with_a_trigger_off_nothing_is_kept(kept, client, login_as, elsewhere, monkeypatch):
+    monkeypatch.setattr(identities, "HEARTBEAT_SECONDS", 0.2)
+    monkeypatch.setattr(identities, "RETRY_SECONDS", 0.0)
+    user = login_as(Role.TRAINEE)
+    assert client.get("/profile").status_code == 200
+    elsewhere("ALTER TABLE users DISABLE TRIGGER users_identity_changed")
+    try:
+        elsewhere("UPDATE users SET is_active = false WHERE id = :id", id=user.id)  # no notice
+        time.sleep(0.3)
+        assert client.get("/profile").status_code == 302, "quiet: checked in the database"
+        for _ in range(5):  # the ping tells the trigger is off; listening again finds it off
+            time.sleep(0.05)
+            client.get("/profile")
+        assert kept._listener is None
+    finally:
+        elsewhere("ALTER TABLE users ENABLE TRIGGER users_identity_changed")
+
+
+def test_connecting_the_listener_holds_up_no_other_reader(kept, relayed, app, make_user):
+    people = [make_user(Role.TRAINEE) for _ in range(3)]
+    browsers = []
+    for person in people:
+        browser = app.test_client()
+        assert browser.submit("/login", {"email": person.email, "password": DEFAULT_PASSWORD}).status_code == 302
+        browsers.append(browser)
+    relayed.frozen.set()  # the database does not answer the listener's connection
+    times: list[float] = []
+
+    def read(browser) -> None:
+        started = time.monotonic()
+        assert browser.get("/profile").status_code == 200
+        times.append(time.monotonic() - started)
+
+    threads = [threading.Thread(target=read, args=(browser,)) for browser in browsers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(times) == 3 and sorted(times)[1] < 1.0, times
+
+
+def test_a_listening_socket_numbered_above_1024_works(kept, client, login_as, elsewhere):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1200:
+        pytest.skip("this process may not open 1,200 files")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1200), hard))
+    opened = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        user = login_as(Role.TRAINEE)
+        assert client.get("/profile").status_code == 200
+        assert kept._listener is not None and kept._listener.connection.pgconn.socket > 1024
+        elsewhere("UPDATE user_sessions SET ended_at = now() WHERE user_id = :id", id=user.id)
+        assert status_soon(client, "/profile", 302) == 302
+    finally:
+        kept.close()
+        for number in opened:
+            os.close(number)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
