@@ -13,13 +13,16 @@ pages that only read (GET and HEAD), and trusts them only as long as it hears of
   or a new role is seen by every worker of every instance as soon as PostgreSQL delivers the notice
   (well under a millisecond after the commit, on one machine);
 - a TRUNCATE of either table tells every worker to forget everyone;
-- the worker trusts what it kept only while it hears from its listening connection: when nothing came
-  for `HEARTBEAT_SECONDS` it sends itself a notice (which also counts the triggers that are on), and
-  until that notice is back it checks in the database. A notice not back after
-  `PING_TIMEOUT_SECONDS` (a connection a firewall or a failed server dropped without a word), a
-  connection the server ended, or triggers found off: the worker forgets everything and checks in the
-  database, trying to listen again every `RETRY_SECONDS`. So a change made while the notices cannot
-  arrive is trusted away at worst for those few seconds;
+- the worker trusts what it kept only while its listening connection proves alive: every
+  `HEARTBEAT_SECONDS / 2` it sends itself a notice (which also counts the triggers that are on), and it
+  trusts nothing when the last of its notices that came back was sent more than `HEARTBEAT_SECONDS`
+  ago (other notices prove nothing: they may have waited unread), nor while more notices wait than one
+  request reads. A notice not back after `PING_TIMEOUT_SECONDS` (a connection a firewall or a failed
+  server dropped without a word), a connection the server ended, or triggers found off: the worker
+  forgets everything and checks in the database, trying to listen again every `RETRY_SECONDS`. So a
+  change made while the notices cannot arrive is trusted away at worst for `HEARTBEAT_SECONDS`;
+- anyone may send anything on the channel: a notice that is no account's id nor this worker's own
+  answer changes nothing but the count that keeps reads from being kept;
 - a request that may write (a form sent by POST) always checks in the database;
 - `session_replication_role = replica` (as `pg_restore --disable-triggers` sets it) turns the triggers
   off for that session: restore with the portal stopped.
@@ -43,11 +46,14 @@ from portal.extensions import db
 from portal.reads import is_reads_only
 
 CHANNEL = "portal_identities"
-#: After this long without a notice, a worker sends itself one before it trusts what it kept again.
+#: A worker trusts what it kept while the last of its own notices that came back was sent at most this long
+#: ago; it sends one every half of it.
 HEARTBEAT_SECONDS = 5.0
 #: A worker's own notice not back after this long: its listening connection is taken for dead.
 PING_TIMEOUT_SECONDS = 3.0
 RETRY_SECONDS = 5.0
+#: Opening the listening connection, LISTEN and the count of the triggers take at most this long.
+CONNECT_SECONDS = 2
 #: The notice of a TRUNCATE: forget everyone.
 EVERYONE = "*"
 _PING = "alive"
@@ -197,8 +203,9 @@ class Identities:
 
     def _trusted(self) -> bool:
         """Read the notices that came (forgetting the accounts they name) and tell whether what was kept may
-        be trusted: the connection is up and has proved alive within HEARTBEAT_SECONDS. Pings it when it has
-        been quiet that long; drops it when the ping is not back in time. Called under the lock."""
+        be trusted: the connection is up, everything it brought is read, and a ping it answered was sent
+        within HEARTBEAT_SECONDS. Pings it when the last answered ping is half that old; drops it when a
+        ping is not back in time. Called under the lock."""
         listener = self._listener
         if listener is not None and listener.pid != os.getpid():
             self._inherited.append(listener.connection)
@@ -211,63 +218,76 @@ class Identities:
         now = time.monotonic()
         try:
             # Read while there is something to read: a connection the server ended stays readable (its end),
-            # and reading it again fails.
+            # and reading it again fails. Trust nothing while more is waiting than one request reads.
             for _ in range(_READS):
                 if not listener.poll.poll(0):
                     break
                 pgconn.consume_input()
-                while (notice := pgconn.notifies()) is not None:
-                    self._read(listener, notice.extra.decode(), notice.be_pid, now)
-                while not pgconn.is_busy() and pgconn.get_result() is not None:
-                    pass  # the ping's own result: its notice is what tells
-                if self._listener is None:  # the ping found triggers off
+                if not self._drain(listener, pgconn, now):
                     return False
+            else:
+                return False
             if pgconn.status != psycopg.pq.ConnStatus.OK:  # the server ended it (a restart, an administrator)
                 return self._drop_listener()
             if listener.ping_sent_at is not None and now - listener.ping_sent_at > PING_TIMEOUT_SECONDS:
                 return self._drop_listener()
-            quiet = now - listener.heard_at > HEARTBEAT_SECONDS
-            if quiet and listener.ping_sent_at is None:
+            if listener.ping_sent_at is None and now - listener.heard_at > HEARTBEAT_SECONDS / 2:
                 pgconn.send_query(_PING_STATEMENT)
                 pgconn.flush()
                 listener.ping_sent_at = now
         except (psycopg.Error, OSError):
             return self._drop_listener()
-        return not quiet
+        return now - listener.heard_at <= HEARTBEAT_SECONDS
 
-    def _read(self, listener: _Listener, payload: str, sender: int, now: float) -> None:
-        listener.heard_at = now
-        if payload.startswith(f"{_PING}:"):
-            _, pid, triggers = payload.split(":")
-            if int(pid) == listener.connection.info.backend_pid:
+    def _drain(self, listener: _Listener, pgconn: psycopg.pq.abc.PGconn, now: float) -> bool:
+        """Handle every notice libpq has parsed, and the ping's results with the notices behind them;
+        False when the listening connection was dropped on the way."""
+        while True:
+            result = None if pgconn.is_busy() else pgconn.get_result()
+            while (notice := pgconn.notifies()) is not None:
+                self._read(listener, notice.extra.decode(errors="replace"), notice.be_pid)
+                if self._listener is None:
+                    return False
+            if result is None:
+                return True
+
+    def _read(self, listener: _Listener, payload: str, sender: int) -> None:
+        """One notice: this worker's own ping back (anyone else's "alive" is nobody's), or a change."""
+        if sender == listener.connection.info.backend_pid and payload.startswith(f"{_PING}:"):
+            if listener.ping_sent_at is not None:
+                listener.heard_at = listener.ping_sent_at  # alive when it was sent, not when it was read
                 listener.ping_sent_at = None
-                if int(triggers) != len(_ALL_TRIGGERS):  # some are off: notices may not come
-                    self._drop_listener()
+            if payload.rsplit(":", 1)[-1] != str(len(_ALL_TRIGGERS)):  # some are off: notices may not come
+                self._drop_listener()
             return
         self.notices += 1
         if payload == EVERYONE:
             self._kept.clear()
-        elif payload.isdigit():
+        elif payload.isascii() and payload.isdigit():
             self._kept.pop(int(payload), None)
 
     def _listen(self) -> bool:
-        """Open the listening connection (outside the lock; one thread at a time); whether it listens."""
+        """Open the listening connection (outside the lock; one thread at a time), within CONNECT_SECONDS
+        in all; whether it listens, with every trigger on."""
+        connection = None
         try:
-            connection = psycopg.connect(self._conninfo, autocommit=True, connect_timeout=2, keepalives=1,
-                                         keepalives_idle=10, keepalives_interval=5, keepalives_count=3,
-                                         options="-c statement_timeout=5000")
-            connection.execute(f"LISTEN {CHANNEL}")
-            enabled = connection.execute(f"SELECT {_TRIGGERS_ON}").fetchone()
-        except psycopg.Error:
+            connection = psycopg.connect(self._conninfo, autocommit=True, connect_timeout=CONNECT_SECONDS,
+                                         keepalives=1, keepalives_idle=10, keepalives_interval=5,
+                                         keepalives_count=3)
+            poll = select.poll()
+            poll.register(connection.pgconn.socket, select.POLLIN)
+            enabled = _run_within(connection.pgconn, poll, f"LISTEN {CHANNEL}; SELECT {_TRIGGERS_ON}",
+                                  time.monotonic() + CONNECT_SECONDS)
+        except (psycopg.Error, OSError, TimeoutError):
+            if connection is not None:
+                connection.close()
             with self._lock:
                 self._connecting = False
                 self._retry_at = time.monotonic() + RETRY_SECONDS
             return False
-        poll = select.poll()
-        poll.register(connection.pgconn.socket, select.POLLIN)
         with self._lock:
             self._connecting = False
-            if not enabled or enabled[0] != len(_ALL_TRIGGERS):  # without the triggers, no notice would come
+            if enabled != str(len(_ALL_TRIGGERS)):  # without the triggers, no notice would come
                 connection.close()
                 self._retry_at = time.monotonic() + RETRY_SECONDS
                 return False
@@ -291,6 +311,30 @@ class Identities:
         self._forget_all()
         self._retry_at = time.monotonic() + RETRY_SECONDS
         return False
+
+
+def _run_within(pgconn: psycopg.pq.abc.PGconn, poll: select.poll, statements: str, deadline: float) -> str:
+    """Run `statements` without blocking past `deadline` (a connection that stops answering raises
+    TimeoutError); the first value the last of them gave, as text."""
+    pgconn.send_query(statements.encode())
+    writable = select.poll()
+    writable.register(pgconn.socket, select.POLLOUT)
+    while pgconn.flush():
+        if not writable.poll(max(0.0, deadline - time.monotonic()) * 1000):
+            raise TimeoutError
+    value = ""
+    while True:
+        while pgconn.is_busy():
+            if not poll.poll(max(0.0, deadline - time.monotonic()) * 1000):
+                raise TimeoutError
+            pgconn.consume_input()
+        result = pgconn.get_result()
+        if result is None:
+            return value
+        if result.status == psycopg.pq.ExecStatus.TUPLES_OK and result.ntuples:
+            value = (result.get_value(0, 0) or b"").decode()
+        elif result.status not in (psycopg.pq.ExecStatus.COMMAND_OK, psycopg.pq.ExecStatus.TUPLES_OK):
+            raise psycopg.OperationalError((result.error_message or b"").decode(errors="replace"))
 
 
 def init_app(app: Flask) -> None:

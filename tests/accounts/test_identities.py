@@ -373,3 +373,109 @@ def test_a_listening_socket_numbered_above_1024_works(kept, client, login_as, el
         for number in opened:
             os.close(number)
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_a_ping_read_late_proves_the_connection_alive_only_when_it_was_sent(kept, relayed, client, login_as,
+                                                                           elsewhere):
+    admin = login_as(Role.ADMIN)
+    assert client.get("/admin/users").status_code == 200
+    time.sleep(0.35)
+    assert client.get("/admin/users").status_code == 200  # sends the ping
+    time.sleep(0.2)  # its answer waits in the socket, unread
+    relayed.frozen.set()
+    elsewhere("UPDATE users SET role = 'trainee' WHERE id = :id", id=admin.id)  # never arrives
+    time.sleep(1.0)
+    assert client.get("/admin/users").status_code == 403
+
+
+def test_a_busy_channel_still_pings_and_counts_the_triggers(kept, app, client, login_as, make_user, elsewhere,
+                                                           monkeypatch):
+    monkeypatch.setattr(identities, "HEARTBEAT_SECONDS", 0.3)
+    monkeypatch.setattr(identities, "RETRY_SECONDS", 0.0)
+    user, other_id = login_as(Role.TRAINEE), make_user(Role.TRAINEE).id
+    assert client.get("/profile").status_code == 200
+    elsewhere("ALTER TABLE user_sessions DISABLE TRIGGER user_sessions_identity_changed")
+    stop = threading.Event()
+
+    def busy() -> None:  # another account's changes keep notices coming
+        while not stop.is_set():
+            elsewhere("UPDATE users SET session_version = session_version WHERE id = :id", id=other_id)
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=busy)
+    thread.start()
+    try:
+        elsewhere("UPDATE user_sessions SET ended_at = now() WHERE user_id = :id", id=user.id)  # no notice
+        ended = time.monotonic()
+        late = []
+        while time.monotonic() - ended < 2.0:
+            if client.get("/profile").status_code == 200 and time.monotonic() - ended > 0.5:
+                late.append(round(time.monotonic() - ended, 2))
+            time.sleep(0.05)
+        assert late == []
+    finally:
+        stop.set()
+        thread.join()
+        elsewhere("ALTER TABLE user_sessions ENABLE TRIGGER user_sessions_identity_changed")
+
+
+def test_a_notice_right_behind_the_pings_answer_is_read(kept, client, login_as, elsewhere, monkeypatch):
+    monkeypatch.setattr(identities, "HEARTBEAT_SECONDS", 2.0)
+    user = login_as(Role.TRAINEE)
+    assert client.get("/profile").status_code == 200
+    time.sleep(2.1)
+    assert client.get("/profile").status_code == 200  # sends the ping
+    time.sleep(0.2)
+    elsewhere("UPDATE user_sessions SET ended_at = now() WHERE user_id = :id", id=user.id)
+    time.sleep(0.2)
+    assert client.get("/profile").status_code == 302
+
+
+@pytest.mark.parametrize("payload", ["alive:x", "alive:1:2:3", "²", "alive:{pid}:0", ""])
+def test_what_anyone_sends_on_the_channel_breaks_no_page(kept, client, login_as, elsewhere, payload):
+    user = login_as(Role.TRAINEE)
+    assert client.get("/profile").status_code == 200
+    pid = kept._listener.connection.info.backend_pid
+    elsewhere("SELECT pg_notify('portal_identities', :payload)", payload=payload.format(pid=pid))
+    time.sleep(0.05)
+    assert client.get("/profile").status_code == 200
+    assert kept._listener is not None, "a notice of another session is no answer to this worker's ping"
+    # Sent with a real sign-out in one transaction: the sign-out is read too.
+    elsewhere("DO $$BEGIN PERFORM pg_notify('portal_identities', 'alive:x'); "
+              f"UPDATE user_sessions SET ended_at = now() WHERE user_id = {user.id}; END$$")
+    assert status_soon(client, "/profile", 302) == 302
+
+
+def test_a_flood_of_notices_is_read_through_before_anything_is_trusted(kept, client, login_as, elsewhere):
+    user = login_as(Role.TRAINEE)
+    assert client.get("/profile").status_code == 200
+    elsewhere("SELECT count(pg_notify('portal_identities', g::text)) FROM generate_series(1000000, 1100000) g")
+    elsewhere("UPDATE user_sessions SET ended_at = now() WHERE user_id = :id", id=user.id)
+    time.sleep(0.3)
+    assert [client.get("/profile").status_code for _ in range(4)] == [302] * 4
+
+
+def test_a_database_that_stops_answering_while_the_worker_listens_holds_no_page(kept, relayed, client, login_as,
+                                                                               monkeypatch):
+    login_as(Role.TRAINEE)
+    connect = identities.psycopg.connect
+
+    def connect_then_stop_answering(*args, **kwargs):
+        connection = connect(*args, **kwargs)
+        relayed.frozen.set()
+        return connection
+
+    monkeypatch.setattr(identities.psycopg, "connect", connect_then_stop_answering)
+    started = time.monotonic()
+    held: list[float] = []
+
+    def read() -> None:
+        client.get("/profile")
+        held.append(time.monotonic() - started)
+
+    thread = threading.Thread(target=read, daemon=True)
+    thread.start()
+    thread.join(timeout=identities.CONNECT_SECONDS + 3)
+    relayed.frozen.clear()
+    assert held and held[0] < identities.CONNECT_SECONDS + 1, held
+    assert kept._listener is None
