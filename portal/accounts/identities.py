@@ -135,7 +135,7 @@ class _Listener:
     connection: psycopg.Connection
     poll: select.poll
     pid: int  #: the process that opened it
-    heard_at: float  #: when it last proved alive (a notice came, or it was opened)
+    heard_at: float  #: when it last proved alive: it was opened, or sent the last of its pings that came back
     ping_sent_at: float | None = None
 
 

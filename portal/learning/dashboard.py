@@ -148,4 +148,3 @@ def dashboard_panels(user: User) -> list[Markup]:
         elif panel.otherwise is not None:
             panel.otherwise(user)
     return shown
-
