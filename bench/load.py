@@ -254,8 +254,7 @@ def wrk(url: str, args: argparse.Namespace, script: str, folder: str, duration: 
     path = os.path.join(folder, "script.lua")
     Path(path).write_text(script)
     result = subprocess.run(["wrk", "-t1", f"-c{args.connections}", f"-d{duration or args.duration}s", "--latency",
-                             "-s", path,
-                             "-H", f"User-Agent: {USER_AGENT}", url], capture_output=True, text=True, check=True)
+                             "-s", path, url], capture_output=True, text=True, check=True)
     out = result.stdout
     if "Latency Distribution" not in out:
         raise SystemExit(f"wrk gave no figures for {url}:\n{out}{result.stderr}")
@@ -267,10 +266,12 @@ def wrk(url: str, args: argparse.Namespace, script: str, folder: str, duration: 
 
 
 def get_script(rows: list[tuple[str, str]]) -> str:
-    """GET each (path, cookie) in turn."""
+    """GET each (path, cookie) in turn, as the trainee's browser would. (wrk.format sends only the headers
+    it is given, and Host: without the User-Agent, each request would look like another browser's and the
+    portal would write the session cookie anew.)"""
     return (f"local rows = {lua_table(rows)}\nlocal n = 0\n"
             "request = function()\n  n = n % #rows + 1\n"
-            "  return wrk.format('GET', rows[n][1], {Cookie = rows[n][2]})\nend\n")
+            f"  return wrk.format('GET', rows[n][1], {{Cookie = rows[n][2], ['User-Agent'] = '{USER_AGENT}'}})\nend\n")
 
 
 def post_script(rows: list[tuple[str, str, str]]) -> str:
@@ -279,7 +280,8 @@ def post_script(rows: list[tuple[str, str, str]]) -> str:
             "request = function()\n  n = n + 1\n"
             "  if n > #rows then return wrk.format('GET', '/healthz') end\n"
             "  return wrk.format('POST', rows[n][1], {Cookie = rows[n][2],"
-            " ['Content-Type'] = 'application/x-www-form-urlencoded'}, rows[n][3])\nend\n")
+            f" ['User-Agent'] = '{USER_AGENT}', ['Content-Type'] = 'application/x-www-form-urlencoded'}}, rows[n][3])"
+            "\nend\n")
 
 
 class Client:
