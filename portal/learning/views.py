@@ -6,6 +6,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from portal.accounts.access import SIGNED_IN, allow
+from portal.caching import ProcessCache
 from portal.courses.languages import step_titles
 from portal.courses.models import CourseRevision, Lesson, LessonVersion
 from portal.courses.services import course_to_learn_with_enrolment
@@ -95,7 +96,7 @@ def show_lesson(slug: str, key: str):
     language = fragments.page_language()
     done = {f"{step.kind}/{step.key}" for step in steps if progress.is_done(step)}
     fillers = {
-        "progress": lambda _: progress_line(progress.percent),
+        "progress": lambda _: progress_line(progress.percent, language),
         "tick": lambda step_key: tick(step_key in done),
         "panels": lambda _: Markup("").join(page.panels),
         "lesson_done": lambda _: lesson_done(slug, key, language, progress.is_done(steps[index])),
@@ -115,7 +116,16 @@ def show_lesson(slug: str, key: str):
     return render_filled(shell_key, "learning/lesson.html", fillers, shared)
 
 
-def progress_line(percent: int) -> Markup:
+#: The progress bar's words per language and percentage: the same for every reader.
+_PROGRESS_LINES: ProcessCache[Markup] = ProcessCache(8 * 101)
+
+
+def progress_line(percent: int, language: str) -> Markup:
+    """The course's progress bar at `percent`, in `language` (the request's)."""
+    return _PROGRESS_LINES.get((language, percent), lambda: _progress_line(percent))
+
+
+def _progress_line(percent: int) -> Markup:
     return Markup('<progress max="100" value="{0}" aria-label="{1}">{0}%</progress> {2}').format(
         percent, _("Course progress"), _("%(percent)d%% of the course done", percent=percent))
 
