@@ -60,6 +60,22 @@ def test_each_reader_gets_from_the_shell_what_a_full_rendering_gives_them(app, r
     assert 'class="tick"' not in shell and "unread" in shell and "Vous avez" not in shell
 
 
+def test_my_learning_from_its_shell_is_what_a_full_rendering_gives_each_reader(app, readers, people, client_for):  # noqa: F811
+    """"My learning" keeps the page around each reader's cards and panels: Omar (French, two lessons done, in
+    a cohort with unread announcements) and Bilal (English, nothing done) each get their own."""
+    bilal, omar = readers
+    bilal.get("/dashboard")  # draws the English shell first
+    shell, full = both_ways(app, omar, "/dashboard")
+    assert shell == full and "2 annonces non lues" in shell and "<h1>Mon apprentissage" in shell
+    omar_progress = re.search(r'<progress[^>]*value="(\d+)"', shell).group(1)
+    shell, full = both_ways(app, bilal, "/dashboard")
+    assert shell == full and "My learning" in shell
+    assert re.search(r'<progress[^>]*value="(\d+)"', shell).group(1) == "0" != omar_progress
+    coordinator = client_for(people["coordinator"])
+    shell, full = both_ways(app, coordinator, "/dashboard")
+    assert shell == full and 'href="/cohorts"' in shell
+
+
 def test_a_role_draws_its_own_shell(app, readers, people, client_for):  # noqa: F811
     bilal, _ = readers
     bilal.get(LESSON_URL)

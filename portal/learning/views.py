@@ -42,8 +42,14 @@ def step_url(slug: str, step: services.Step) -> str:
 def show_dashboard():
     entries = enrolled_courses(current_user)
     panels = dashboard_panels(current_user)
-    return render_template("learning/dashboard.html", entries=entries, step_url=step_url, panels=panels,
-                           completion_form=RecordCompletionForm())
+    fillers = {
+        "cards": lambda _: Markup(render_template("learning/_dashboard_cards.html", entries=entries,
+                                                  step_url=step_url, completion_form=RecordCompletionForm())),
+        "panels": lambda _: Markup("\n").join(panels),
+    }
+    # The page around the reader's cards and panels is the same for every reader in this language and role.
+    return render_filled(("learning.dashboard", fragments.page_language(), current_user.role),
+                         "learning/dashboard.html", fillers, dict)
 
 
 @bp.route("/learn/<slug>/completion", methods=["POST"])
