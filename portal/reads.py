@@ -6,7 +6,11 @@ of the six round trips a lesson page made. Each query still sees only committed 
 connection back to the usual isolation when it is returned, so the next request's writes are in a
 transaction again. A page that needs no database takes no connection. Only requests the portal
 dispatches are marked (not a request context a script or test opens to call services). On SQLite
-those two statements cost nothing, so nothing changes there."""
+those two statements cost nothing, so nothing changes there.
+
+psycopg turns each statement's placeholders into PostgreSQL's once and keeps the result, but only for
+statements of up to 4,096 characters; the lesson page's one statement (the course, the reader's progress
+and every panel) is longer, so it was converted again on every page. The limit is raised on PostgreSQL."""
 from flask import Flask, g, has_app_context, request
 from sqlalchemy import Connection, event
 
@@ -14,6 +18,8 @@ from portal.extensions import db
 
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 _READS_ONLY = "reads_only"
+#: The longest statement whose conversion psycopg keeps (psycopg's own limit: 4,096 characters).
+LONGEST_KEPT_STATEMENT = 16_384
 
 
 def init_app(app: Flask) -> None:
@@ -22,6 +28,14 @@ def init_app(app: Flask) -> None:
     if engine.dialect.name == "postgresql":
         app.before_request(_mark_reads_only)
         event.listen(engine, "engine_connect", _read_without_transaction)
+        _keep_long_statements_converted()
+
+
+def _keep_long_statements_converted() -> None:
+    from psycopg import _queries  # the limit is a module constant, read on each statement
+
+    if _queries.MAX_CACHED_STATEMENT_LENGTH < LONGEST_KEPT_STATEMENT:
+        _queries.MAX_CACHED_STATEMENT_LENGTH = LONGEST_KEPT_STATEMENT
 
 
 def _mark_reads_only() -> None:

@@ -54,3 +54,31 @@ def test_connections_are_renewed_before_idle_timeouts_and_pinged_only_on_request
     app = create_app("testing", {"SQLALCHEMY_ENGINE_OPTIONS": options})
     with app.app_context():
         assert db.engine.pool._pre_ping and db.engine.pool._recycle == 60
+
+
+def test_the_lesson_pages_long_statement_is_converted_once(client, login_as, make_course, monkeypatch):
+    """psycopg keeps each statement's conversion only up to a length; the lesson page's one statement is longer
+    than psycopg's own limit, which the portal raises, so a page runs no conversion afresh."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("psycopg is PostgreSQL's driver (run with TEST_DATABASE_URL)")
+    from psycopg import _queries
+
+    unkept = []
+    convert = _queries._query2pg_nocache
+    monkeypatch.setattr(_queries, "_query2pg_nocache", lambda *args: unkept.append(args[0]) or convert(*args))
+    make_course()
+    login_as(Role.TRAINEE)
+    client.submit("/courses/test-course/enrol", page="/courses/test-course")
+    lengths: list[int] = []
+
+    def record(conn, cursor, statement, *args) -> None:
+        lengths.append(len(statement))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    unkept.clear()  # what setting up converted (long INSERTs of many rows are not kept, as they should not be)
+    try:
+        for _ in range(2):
+            assert client.get("/learn/test-course/lessons/funding").status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert max(lengths) > 4096 and not unkept
