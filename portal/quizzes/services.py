@@ -112,11 +112,11 @@ def start_attempt(user: User, quiz_version: QuizVersion) -> QuizAttempt:
 
 
 def attempt_with_questions(attempt_id: int) -> QuizAttempt | None:
-    """An attempt with its quiz version and questions, in one query (a row per question)."""
-    return db.session.scalars(
+    """An attempt with its quiz version and questions, in two queries."""
+    return db.session.scalar(
         select(QuizAttempt).where(QuizAttempt.id == attempt_id)
-        .options(joinedload(QuizAttempt.quiz_version).joinedload(QuizVersion.questions))
-    ).unique().first()
+        .options(joinedload(QuizAttempt.quiz_version).selectinload(QuizVersion.questions))
+    )
 
 
 def questions_of(attempt: QuizAttempt) -> list[QuestionVersion]:

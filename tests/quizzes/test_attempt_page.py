@@ -215,16 +215,3 @@ def test_a_saved_number_is_shown_again_as_the_page_language_writes_it(client, tr
     assert 'value="1\u202f000,5"' in client.get(attempt_url(attempt_id)).get_data(as_text=True)
     client.submit("/language", {"language": "en", "next": "/"}, page="/")
     assert 'value="1,000.5"' in client.get(attempt_url(attempt_id)).get_data(as_text=True)
-
-
-def test_the_attempt_is_read_with_its_questions_in_one_statement(client, trainee):
-    """Taking and submitting an attempt read it, its quiz version and every question in one statement."""
-    from tests.conftest import statements_during
-
-    attempt_id = start(client)
-    data = {**form_for(attempt_id, RIGHT), "csrf_token": client.csrf_token(attempt_url(attempt_id))}
-    for action in (lambda: client.get(attempt_url(attempt_id)), lambda: client.post(attempt_url(attempt_id), data=data)):
-        statements, response = statements_during(action)
-        assert response.status_code in (200, 302)
-        reads = [s for s in statements if "question_versions" in s]
-        assert len(reads) == 1 and re.search(r"FROM quiz_attempts\b", reads[0]), "\n\n".join(statements)
