@@ -24,7 +24,7 @@ from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app, g, get_flashed_messages, render_template, request, session
+from flask import Flask, current_app, g, get_flashed_messages, render_template, request
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
@@ -39,9 +39,6 @@ _MARK = secrets.token_hex(8)
 _MARKER = re.compile(rf"\x00{_MARK}:([a-z_]+):([^\x00]*)\x00")
 _FILLERS = "shells.fillers"
 _CACHE = "shells.cache"
-_SIGNED_TOKENS = "shells.signed_csrf_tokens"
-#: Signed CSRF tokens each worker keeps, one per session it served lately.
-SIGNED_TOKENS_KEPT = 4096
 _SHELL_MODE = object()
 #: Where Flask-WTF keeps the request's signed CSRF token (its WTF_CSRF_FIELD_NAME, which the portal keeps).
 _CSRF_TOKEN = "csrf_token"
@@ -121,28 +118,7 @@ def _draw(template_name: str, shared: Callable[[], Mapping[str, Any]]) -> Shell:
 
 
 def csrf_filler(_: str) -> Markup:
-    return Markup.escape(signed_csrf_token())
-
-
-def signed_csrf_token() -> str:
-    """The request's signed CSRF token, as Flask-WTF's `generate_csrf` gives it, but signed once per
-    session and worker: with WTF_CSRF_TIME_LIMIT off, the token signed for a session's raw token is
-    valid for as long as that session, so signing it again on every page (its hash, its encoding) buys
-    nothing. Kept per app (so per secret key) under the raw token, which only that session's cookie holds."""
-    token = g.get(_CSRF_TOKEN)
-    if token is not None:
-        return str(token)
-    raw = session.get(_CSRF_TOKEN)
-    kept: ProcessCache[str] | None = current_app.extensions.get(_SIGNED_TOKENS)
-    if current_app.config["WTF_CSRF_TIME_LIMIT"] is not None or kept is None or not isinstance(raw, str):
-        return generate_csrf()
-    token = kept.find(raw)
-    if token is None:
-        token = generate_csrf()
-        kept.put(raw, token)
-    else:
-        setattr(g, _CSRF_TOKEN, token)  # where generate_csrf looks first, for the forms later in this request
-    return token
+    return Markup.escape(generate_csrf())
 
 
 def next_filler(_: str) -> Markup:
@@ -165,7 +141,6 @@ def register_filler(app: Flask, name: str, filler: Filler) -> None:
 
 def init_app(app: Flask) -> None:
     app.extensions[_CACHE] = {}
-    app.extensions[_SIGNED_TOKENS] = ProcessCache(SIGNED_TOKENS_KEPT)
     register_filler(app, "csrf", csrf_filler)
     register_filler(app, "next", next_filler)
     register_filler(app, "flashes", flashes_filler)
