@@ -28,13 +28,17 @@ def init_app(app: Flask) -> None:
     if engine.dialect.name == "postgresql":
         app.before_request(_mark_reads_only)
         event.listen(engine, "engine_connect", _read_without_transaction)
-        _keep_long_statements_converted()
+        if engine.dialect.driver == "psycopg":
+            _keep_long_statements_converted()
 
 
 def _keep_long_statements_converted() -> None:
-    from psycopg import _queries  # the limit is a module constant, read on each statement
+    """Raise psycopg's limit (a module constant, read on each statement; the process's every psycopg
+    connection shares it). A psycopg without it keeps its own behaviour: slower, not wrong."""
+    from psycopg import _queries
 
-    if _queries.MAX_CACHED_STATEMENT_LENGTH < LONGEST_KEPT_STATEMENT:
+    limit = getattr(_queries, "MAX_CACHED_STATEMENT_LENGTH", None)
+    if isinstance(limit, int) and limit < LONGEST_KEPT_STATEMENT:
         _queries.MAX_CACHED_STATEMENT_LENGTH = LONGEST_KEPT_STATEMENT
 
 
