@@ -7,15 +7,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import insert, select, update
+from sqlalchemy import Integer, String, and_, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.accounts.models import User
 from portal.content.questions import KINDS, SCORE_DECIMALS, Judgement
 from portal.courses.languages import QuestionText
-from portal.courses.models import Course, QuestionVersion, Quiz, QuizVersion
+from portal.courses.models import Course, Enrolment, QuestionVersion, Quiz, QuizVersion
 from portal.db_types import rows_changed, utcnow
 from portal.extensions import db
 from portal.quizzes.grading import AnswerRefused, question_type
@@ -111,12 +111,27 @@ def start_attempt(user: User, quiz_version: QuizVersion) -> QuizAttempt:
     return attempt
 
 
-def attempt_with_questions(attempt_id: int) -> QuizAttempt | None:
-    """An attempt with its quiz version and questions, in two queries."""
-    return db.session.scalar(
-        select(QuizAttempt).where(QuizAttempt.id == attempt_id)
-        .options(joinedload(QuizAttempt.quiz_version).selectinload(QuizVersion.questions))
-    )
+#: The attempt page's read: the published course `slug` with its revision, the reader's enrolment in it, and
+#: the reader's attempt `attempt_id` on it with its quiz version (all one row); then the questions. Built once.
+_ATTEMPT_TO_TAKE = (
+    select(Course, Enrolment, QuizAttempt).join(Course.published_revision)
+    .outerjoin(Enrolment, and_(Enrolment.course_id == Course.id,
+                               Enrolment.user_id == bindparam("user_id", type_=Integer)))
+    .outerjoin(QuizAttempt, and_(QuizAttempt.id == bindparam("attempt_id", type_=Integer),
+                                 QuizAttempt.course_id == Course.id,
+                                 QuizAttempt.user_id == bindparam("user_id", type_=Integer)))
+    .where(Course.slug == bindparam("slug", type_=String))
+    .options(contains_eager(Course.published_revision),
+             joinedload(QuizAttempt.quiz_version).selectinload(QuizVersion.questions))
+)
+
+
+def attempt_to_take(slug: str, user: User, attempt_id: int) -> tuple[Course | None, Enrolment | None,
+                                                                     QuizAttempt | None]:
+    """The published course `slug`, the user's enrolment in it and their attempt `attempt_id` on it, with its
+    quiz version and questions, in two queries; None for what there is not (an attempt of someone else's is not)."""
+    row = db.session.execute(_ATTEMPT_TO_TAKE, {"slug": slug, "user_id": user.id, "attempt_id": attempt_id}).first()
+    return (row[0], row[1], row[2]) if row is not None else (None, None, None)
 
 
 def questions_of(attempt: QuizAttempt) -> list[QuestionVersion]:

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from portal.accounts.access import SIGNED_IN, allow
 from portal.courses.languages import QuestionText, question_in, quiz_title
-from portal.courses.models import QuestionVersion
+from portal.courses.models import Course, Enrolment, QuestionVersion
 from portal.courses.services import course_to_learn_with_enrolment
 from portal.extensions import db
 from portal.quizzes import services
@@ -19,7 +19,11 @@ bp = Blueprint("quizzes", __name__, template_folder="templates")
 
 def enrolled_course(slug: str):
     """The published course, if the current user is enrolled in it; 403 otherwise."""
-    course, enrolment = course_to_learn_with_enrolment(slug, current_user)
+    return enrolled_in(*course_to_learn_with_enrolment(slug, current_user))
+
+
+def enrolled_in(course: Course | None, enrolment: Enrolment | None) -> Course:
+    """`course`, if it is there (404) and `enrolment` is active (403)."""
     if course is None:
         abort(404)
     if enrolment is None or not enrolment.is_active:
@@ -31,13 +35,6 @@ def in_reader_language(course, questions: list[QuestionVersion]) -> list[Questio
     """The questions worded in the reader's language where the quiz is translated into it."""
     language = str(get_locale())
     return [question_in(question, language, course.published_revision.language) for question in questions]
-
-
-def own_attempt(course, attempt_id: int) -> QuizAttempt:
-    attempt = services.attempt_with_questions(attempt_id)
-    if attempt is None or attempt.user_id != current_user.id or attempt.course_id != course.id:
-        abort(404)
-    return attempt
 
 
 @bp.route("/learn/<slug>/quizzes/<key>")
@@ -73,8 +70,10 @@ def start_quiz(slug: str, key: str):
 @bp.route("/learn/<slug>/attempts/<int:attempt_id>", methods=["GET", "POST"])
 @allow(SIGNED_IN)
 def take_attempt(slug: str, attempt_id: int):
-    course = enrolled_course(slug)
-    attempt = own_attempt(course, attempt_id)
+    found, enrolment, attempt = services.attempt_to_take(slug, current_user, attempt_id)
+    course = enrolled_in(found, enrolment)
+    if attempt is None:
+        abort(404)
     if not attempt.is_open:
         if request.method == "POST":
             flash(_("This attempt was already submitted; here is its result."), "info")

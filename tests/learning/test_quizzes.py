@@ -123,6 +123,38 @@ def test_other_peoples_attempts_are_not_found(client, trainee, app, make_user, c
     other_client = client_for(other)
     other_client.submit("/courses/test-course/enrol", page="/courses/test-course")
     assert other_client.get(f"/learn/test-course/attempts/{attempt_id}").status_code == 404
+    assert other_client.submit(f"/learn/test-course/attempts/{attempt_id}", form_for(attempt_id, RIGHT),
+                               page="/learn/test-course/quizzes/basics").status_code == 404
+    db.session.expire_all()
+    assert db.session.get(QuizAttempt, attempt_id).submitted_at is None
+
+
+def test_an_attempt_is_found_only_under_its_own_course_and_while_enrolled(client, trainee, make_course):
+    from tests.learning.test_progress import extra_course
+
+    attempt_id = start(client)
+    make_course(extra_course(1))
+    client.submit("/courses/course-1/enrol", page="/courses/course-1")
+    assert client.get(f"/learn/course-1/attempts/{attempt_id}").status_code == 404
+    assert client.get(f"/learn/no-such-course/attempts/{attempt_id}").status_code == 404
+    assert client.get(f"/learn/test-course/attempts/{attempt_id}").status_code == 200
+    client.submit("/courses/test-course/leave", page="/courses/test-course")
+    assert client.get(f"/learn/test-course/attempts/{attempt_id}").status_code == 403
+
+
+def test_the_attempt_page_reads_course_enrolment_and_attempt_in_one_statement(client, trainee):
+    """Then its questions in one more, whatever their number, and nothing else of the attempt."""
+    from tests.conftest import statements_during
+
+    attempt_id = start(client)
+    url = f"/learn/test-course/attempts/{attempt_id}"
+    data = {**form_for(attempt_id, RIGHT), "csrf_token": client.csrf_token(url)}
+    for action in (lambda: client.get(url), lambda: client.post(url, data=data)):
+        statements, response = statements_during(action)
+        assert response.status_code in (200, 302)
+        reads = [s for s in statements if "quiz_attempts.layout" in s]  # the attempt itself
+        assert len(reads) == 1 and "FROM courses" in reads[0] and "enrolments" in reads[0], "\n\n".join(statements)
+        assert sum("FROM question_versions" in s for s in statements) == 1, "\n\n".join(statements)
 
 
 def test_quiz_needs_enrolment(client, make_course, login_as):
