@@ -2,7 +2,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.courses.models import QuestionVersion, QuizVersion
@@ -14,10 +14,14 @@ class QuizAttempt(Model):
     """One attempt, pinned to the quiz version it was started on; graded once."""
 
     __tablename__ = "quiz_attempts"
-    __table_args__ = (UniqueConstraint("user_id", "quiz_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "quiz_id", "number"),
+        #: Progress reads a trainee's passed quizzes in given courses (every lesson page and dashboard).
+        Index("ix_quiz_attempts_user_id_course_id", "user_id", "course_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"), index=True)
     quiz_version_id: Mapped[int] = mapped_column(ForeignKey("quiz_versions.id", ondelete="CASCADE"), index=True)
