@@ -9,10 +9,11 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import Integer, String, and_, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.accounts.models import User
+from portal.caching import ProcessCache
 from portal.content.questions import KINDS, SCORE_DECIMALS, Judgement
 from portal.courses.languages import QuestionText
 from portal.courses.models import Course, Enrolment, QuestionVersion, Quiz, QuizVersion
@@ -121,23 +122,43 @@ _ATTEMPT_TO_TAKE = (
                                  QuizAttempt.course_id == Course.id,
                                  QuizAttempt.user_id == bindparam("user_id", type_=Integer)))
     .where(Course.slug == bindparam("slug", type_=String))
-    .options(contains_eager(Course.published_revision),
-             joinedload(QuizAttempt.quiz_version).selectinload(QuizVersion.questions))
+    .options(contains_eager(Course.published_revision), joinedload(QuizAttempt.quiz_version))
 )
 
 
 def attempt_to_take(slug: str, user: User, attempt_id: int) -> tuple[Course | None, Enrolment | None,
                                                                      QuizAttempt | None]:
     """The published course `slug`, the user's enrolment in it and their attempt `attempt_id` on it, with its
-    quiz version and questions, in two queries; None for what there is not (an attempt of someone else's is not)."""
+    quiz version, in one query (its questions: `questions_of`); None for what there is not (an attempt of
+    someone else's is not)."""
     row = db.session.execute(_ATTEMPT_TO_TAKE, {"slug": slug, "user_id": user.id, "attempt_id": attempt_id}).first()
     return (row[0], row[1], row[2]) if row is not None else (None, None, None)
 
 
+#: A quiz version's questions never change once written: each worker keeps them per quiz version and content
+#: hash, loaded outside any request's session with their question (its key), and only ever read: they are
+#: detached, so anything else reached from them (their quiz version) fails loudly instead of loading.
+_QUESTIONS: ProcessCache[dict[int, QuestionVersion]] = ProcessCache(512)
+
+
 def questions_of(attempt: QuizAttempt) -> list[QuestionVersion]:
     """The attempt's questions in the order it shows them."""
-    by_id = {question.id: question for question in attempt.quiz_version.questions}
-    return [by_id[item["question"]] for item in attempt.layout if item["question"] in by_id]
+    version = attempt.quiz_version
+    key = (version.id, version.content_hash)
+    asked = [item["question"] for item in attempt.layout]
+    by_id = _QUESTIONS.find(key)
+    if by_id is None or not all(question_id in by_id for question_id in asked):
+        # (kept ones that lack a question asked were kept for rows a re-import has since replaced)
+        by_id = _load_questions(version.id)
+        _QUESTIONS.put(key, by_id)
+    return [by_id[question_id] for question_id in asked if question_id in by_id]
+
+
+def _load_questions(quiz_version_id: int) -> dict[int, QuestionVersion]:
+    with Session(db.engine) as session:  # closed, it leaves them detached, every column loaded
+        return {question.id: question for question in session.scalars(
+            select(QuestionVersion).where(QuestionVersion.quiz_version_id == quiz_version_id)
+            .options(joinedload(QuestionVersion.question)).order_by(QuestionVersion.position))}
 
 
 def choice_values(attempt: QuizAttempt, question: QuestionVersion | QuestionText) -> dict[str, str]:

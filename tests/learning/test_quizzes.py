@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.accounts.models import Role
+from portal.caching import clear_process_caches
 from portal.extensions import db
 from portal.quizzes.models import AttemptAnswer, QuizAttempt
 from tests.coursefiles import QUIZ_YAML, course_files
@@ -143,18 +144,38 @@ def test_an_attempt_is_found_only_under_its_own_course_and_while_enrolled(client
 
 
 def test_the_attempt_page_reads_course_enrolment_and_attempt_in_one_statement(client, trainee):
-    """Then its questions in one more, whatever their number, and nothing else of the attempt."""
+    """The questions in one more, whatever their number, the first time a worker shows that quiz version;
+    after that, none (a quiz version's questions never change)."""
     from tests.conftest import statements_during
 
     attempt_id = start(client)
     url = f"/learn/test-course/attempts/{attempt_id}"
     data = {**form_for(attempt_id, RIGHT), "csrf_token": client.csrf_token(url)}
-    for action in (lambda: client.get(url), lambda: client.post(url, data=data)):
+    clear_process_caches()
+    for action, question_reads in ((lambda: client.get(url), 1), (lambda: client.post(url, data=data), 0)):
         statements, response = statements_during(action)
         assert response.status_code in (200, 302)
         reads = [s for s in statements if "quiz_attempts.layout" in s]  # the attempt itself
         assert len(reads) == 1 and "FROM courses" in reads[0] and "enrolments" in reads[0], "\n\n".join(statements)
-        assert sum("FROM question_versions" in s for s in statements) == 1, "\n\n".join(statements)
+        assert sum("FROM question_versions" in s for s in statements) == question_reads, "\n\n".join(statements)
+    statements, response = statements_during(lambda: client.get(url))  # the review
+    assert response.status_code == 200 and not any("FROM question_versions" in s for s in statements)
+    db.session.expire_all()
+    assert db.session.get(QuizAttempt, attempt_id).score == 6
+
+
+def test_kept_questions_that_lack_one_an_attempt_asks_are_read_again(client, trainee):
+    """Kept questions are keyed by quiz version and content hash; should a re-import have replaced the rows
+    under the same key, an attempt asking for a question the kept ones lack has them read again."""
+    from portal.quizzes import services
+
+    attempt = db.session.get(QuizAttempt, start(client))
+    version = attempt.quiz_version
+    questions = services.questions_of(attempt)
+    assert [q.id for q in questions] == [item["question"] for item in attempt.layout]
+    assert all(question not in db.session for question in questions)  # kept outside the request's session
+    services._QUESTIONS.put((version.id, version.content_hash), {})
+    assert [q.id for q in services.questions_of(attempt)] == [q.id for q in questions]
 
 
 def test_quiz_needs_enrolment(client, make_course, login_as):
