@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Integer, String, and_, bindparam, insert, select, update
+from sqlalchemy import Integer, String, and_, bindparam, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.accounts.models import User
@@ -135,9 +135,8 @@ def attempt_to_take(slug: str, user: User, attempt_id: int) -> tuple[Course | No
     return (row[0], row[1], row[2]) if row is not None else (None, None, None)
 
 
-#: A quiz version's questions never change once written: each worker keeps them per quiz version and content
-#: hash, loaded outside any request's session with their question (its key), and only ever read: they are
-#: detached, so anything else reached from them (their quiz version) fails loudly instead of loading.
+#: A quiz version's questions never change once written (the portal deletes none; a re-import makes new rows):
+#: each worker keeps them per quiz version and content hash, as detached copies that requests only read.
 _QUESTIONS: ProcessCache[dict[int, QuestionVersion]] = ProcessCache(512)
 
 
@@ -148,17 +147,26 @@ def questions_of(attempt: QuizAttempt) -> list[QuestionVersion]:
     asked = [item["question"] for item in attempt.layout]
     by_id = _QUESTIONS.find(key)
     if by_id is None or not all(question_id in by_id for question_id in asked):
-        # (kept ones that lack a question asked were kept for rows a re-import has since replaced)
+        # (kept ones that lack a question asked were kept for rows since replaced under reused ids)
         by_id = _load_questions(version.id)
         _QUESTIONS.put(key, by_id)
     return [by_id[question_id] for question_id in asked if question_id in by_id]
 
 
 def _load_questions(quiz_version_id: int) -> dict[int, QuestionVersion]:
-    with Session(db.engine) as session:  # closed, it leaves them detached, every column loaded
-        return {question.id: question for question in session.scalars(
-            select(QuestionVersion).where(QuestionVersion.quiz_version_id == quiz_version_id)
-            .options(joinedload(QuestionVersion.question)).order_by(QuestionVersion.position))}
+    """The quiz version's questions as detached copies, every column loaded: read as rows in the request's own
+    session (another connection would not see what it has not committed, and an in-memory SQLite database
+    has only the one), so that nothing the request does with its objects reaches the kept ones. A relationship
+    of theirs (their quiz version, their question) is never loaded: reaching for one fails loudly."""
+    columns = inspect(QuestionVersion).column_attrs
+    statement = (select(*[column.class_attribute for column in columns])
+                 .where(QuestionVersion.quiz_version_id == quiz_version_id).order_by(QuestionVersion.position))
+    kept = {}
+    for row in db.session.execute(statement):
+        question = QuestionVersion(**{column.key: value for column, value in zip(columns, row, strict=True)})
+        make_transient_to_detached(question)
+        kept[question.id] = question
+    return kept
 
 
 def choice_values(attempt: QuizAttempt, question: QuestionVersion | QuestionText) -> dict[str, str]:

@@ -4,7 +4,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from portal.accounts.models import Role
+from portal.accounts.models import Role, User
 from portal.caching import clear_process_caches
 from portal.extensions import db
 from portal.quizzes.models import AttemptAnswer, QuizAttempt
@@ -178,7 +178,27 @@ def test_kept_questions_that_lack_one_an_attempt_asks_are_read_again(client, tra
     assert [q.id for q in services.questions_of(attempt)] == [q.id for q in questions]
 
 
-def test_quiz_needs_enrolment(client, make_course, login_as):
-    make_course()
-    login_as(Role.TRAINEE)
-    assert client.get("/learn/test-course/quizzes/basics").status_code == 403
+def test_reading_questions_to_keep_leaves_the_requests_own_work_alone(client, trainee):
+    """They are read on the request's own connection (another would not see what it has not committed, and an
+    in-memory SQLite database has only the one, which a second session would roll back when done with it):
+    what the request has written but not committed stays."""
+    from sqlalchemy import event
+
+    from portal.quizzes import services
+
+    attempt = db.session.get(QuizAttempt, start(client))
+    clear_process_caches()
+    db.session.add(User(email="pending@example.org", name="Pending", password_hash="!", role=Role.TRAINEE))
+    db.session.flush()
+    used = []
+
+    def record(conn, *args) -> None:
+        used.append(conn)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert services.questions_of(attempt)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert used and all(conn is db.session.connection() for conn in used)
+    assert db.session.scalar(select(func.count()).select_from(User).where(User.email == "pending@example.org")) == 1

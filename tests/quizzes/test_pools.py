@@ -12,7 +12,7 @@ from portal.cohorts.reports import item_analysis
 from portal.cohorts.services import add_member, save_cohort
 from portal.content.loader import read_course
 from portal.content.problems import ContentError
-from portal.courses.models import Course, QuestionVersion
+from portal.courses.models import Course, Question, QuestionVersion
 from portal.extensions import db
 from portal.quizzes import services
 from portal.quizzes.models import AttemptAnswer, QuizAttempt
@@ -63,7 +63,8 @@ def asked(client, attempt_id: int) -> list[str]:
 def keys_of(attempt_id: int) -> frozenset[str]:
     db.session.expire_all()
     attempt = db.session.get(QuizAttempt, attempt_id)
-    return frozenset(question.question.key for question in services.questions_of(attempt))
+    keys = dict(db.session.execute(select(Question.id, Question.key)).all())
+    return frozenset(keys[question.question_id] for question in services.questions_of(attempt))
 
 
 def test_a_quiz_reads_its_pools_and_their_categories():
