@@ -66,7 +66,9 @@ def environment(args: argparse.Namespace, instance: str) -> dict[str, str]:
 
 def recreate_database(url: str, drop_only: bool = False) -> None:
     if not url.startswith("postgresql"):
-        path = urlsplit(url).path.lstrip("/")
+        from sqlalchemy.engine import make_url
+
+        path = make_url(url).database  # sqlite:///relative.db, sqlite:////absolute.db
         if path and os.path.exists(path):
             os.remove(path)
         return
