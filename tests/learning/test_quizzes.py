@@ -130,6 +130,12 @@ def test_other_peoples_attempts_are_not_found(client, trainee, app, make_user, c
     assert db.session.get(QuizAttempt, attempt_id).submitted_at is None
 
 
+def test_quiz_needs_enrolment(client, make_course, login_as):
+    make_course()
+    login_as(Role.TRAINEE)
+    assert client.get("/learn/test-course/quizzes/basics").status_code == 403
+
+
 def test_an_attempt_is_found_only_under_its_own_course_and_while_enrolled(client, trainee, make_course):
     from tests.learning.test_progress import extra_course
 
