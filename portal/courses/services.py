@@ -334,8 +334,9 @@ def published_courses() -> list[Row]:
     return list(db.session.execute(_PUBLISHED).all())
 
 
-#: Every lesson, quiz and assignment page runs it: built once, from bound parameters.
-_COURSE_TO_LEARN = (
+#: Every lesson, quiz and assignment page runs it (the attempt page with the attempt joined): built once, from
+#: bound parameters `slug` and `user_id`.
+COURSE_TO_LEARN = (
     select(Course, Enrolment).join(Course.published_revision)
     .outerjoin(Enrolment, and_(Enrolment.course_id == Course.id,
                                Enrolment.user_id == bindparam("user_id", type_=Integer)))
@@ -346,7 +347,7 @@ _COURSE_TO_LEARN = (
 
 def course_to_learn_with_enrolment(slug: str, user: User) -> tuple[Course | None, Enrolment | None]:
     """A published course with its published revision, and the user's enrolment in it, in one query."""
-    row = db.session.execute(_COURSE_TO_LEARN, {"user_id": user.id, "slug": slug}).first()
+    row = db.session.execute(COURSE_TO_LEARN, {"user_id": user.id, "slug": slug}).first()
     return (row[0], row[1]) if row is not None else (None, None)
 
 

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Integer, String, and_, bindparam, insert, inspect, select, update
+from sqlalchemy import Integer, and_, bindparam, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager, joinedload, make_transient_to_detached, selectinload
+from sqlalchemy.orm import joinedload, make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.accounts.models import User
@@ -17,6 +17,7 @@ from portal.caching import ProcessCache
 from portal.content.questions import KINDS, SCORE_DECIMALS, Judgement
 from portal.courses.languages import QuestionText
 from portal.courses.models import Course, Enrolment, QuestionVersion, Quiz, QuizVersion
+from portal.courses.services import COURSE_TO_LEARN
 from portal.db_types import rows_changed, utcnow
 from portal.extensions import db
 from portal.quizzes.grading import AnswerRefused, question_type
@@ -115,14 +116,11 @@ def start_attempt(user: User, quiz_version: QuizVersion) -> QuizAttempt:
 #: The attempt page's read: the published course `slug` with its revision, the reader's enrolment in it, and
 #: the reader's attempt `attempt_id` on it with its quiz version (all one row); then the questions. Built once.
 _ATTEMPT_TO_TAKE = (
-    select(Course, Enrolment, QuizAttempt).join(Course.published_revision)
-    .outerjoin(Enrolment, and_(Enrolment.course_id == Course.id,
-                               Enrolment.user_id == bindparam("user_id", type_=Integer)))
+    COURSE_TO_LEARN.add_columns(QuizAttempt)
     .outerjoin(QuizAttempt, and_(QuizAttempt.id == bindparam("attempt_id", type_=Integer),
                                  QuizAttempt.course_id == Course.id,
                                  QuizAttempt.user_id == bindparam("user_id", type_=Integer)))
-    .where(Course.slug == bindparam("slug", type_=String))
-    .options(contains_eager(Course.published_revision), joinedload(QuizAttempt.quiz_version))
+    .options(joinedload(QuizAttempt.quiz_version))
 )
 
 
