@@ -9,8 +9,8 @@ from typing import Any
 
 from babel import Locale
 from babel.numbers import format_decimal
-from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import Domain, LazyString, get_locale, get_translations, gettext
+from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
+from flask_babel import Domain, LazyString, get_domain, get_locale, get_translations, gettext
 from flask_babel import format_date as babel_format_date
 from flask_babel import format_datetime as babel_format_datetime
 from flask_babel import format_time as babel_format_time
@@ -51,8 +51,32 @@ def western_digits(text: str) -> str:
     return text.translate(_WESTERN_DIGITS)
 
 
+#: Where a request keeps its reader's messages: (the locale they are for, translations, language code).
+_KEPT_MESSAGES = "_portal_messages"
+
+
+def _messages() -> tuple[Any, str]:
+    """The reader's translations and language code. Flask-Babel finds them anew for every message it
+    translates (three lookups of its state in the request and the locale's name, each time: a sixth of a
+    page's time where every word goes through gettext). They are kept for the request beside the locale
+    they are for, which is Flask-Babel's own; `force_locale` sets another, and is obeyed."""
+    if not has_app_context():
+        return get_translations(), str(get_locale() or "en")
+    kept_here = g._get_current_object().__dict__
+    babel_state = kept_here.get("_flask_babel")
+    locale = babel_state.__dict__.get("babel_locale") if babel_state is not None else None
+    kept = kept_here.get(_KEPT_MESSAGES)
+    if kept is not None and locale is not None and kept[0] is locale:
+        return kept[1], kept[2]
+    translations = Domain.get_translations(get_domain())  # Flask-Babel's own; it chooses the locale if need be
+    locale = get_locale()
+    code = str(locale or "en")
+    kept_here[_KEPT_MESSAGES] = (locale, translations, code)
+    return translations, code
+
+
 def _locale_code() -> str:
-    return str(get_locale() or "en")
+    return _messages()[1]
 
 
 #: A placeholder of an old-style format string (`%(num)d`, `%(share).1f`, `%(name)s`), or an escaped `%%`.
@@ -95,6 +119,9 @@ def interpolate(message: str, variables: Mapping[str, Any], code: str | None = N
 class NativeDigitsDomain(Domain):
     """Flask-Babel's message domain, filling numbers into messages in the reader's digits."""
 
+    def get_translations(self) -> Any:
+        return _messages()[0]
+
     def gettext(self, string: str, **variables: Any) -> str:
         text = self.get_translations().ugettext(string)
         return interpolate(text, variables) if variables else text
@@ -120,19 +147,19 @@ def _in_page(context: Context, text: str) -> str:
 # always a format string, variables escaped), with numbers in the reader's digits.
 @pass_context
 def _template_gettext(context: Context, string: str, **variables: Any) -> str:
-    return interpolate(_in_page(context, get_translations().ugettext(string)), variables)
+    return interpolate(_in_page(context, _messages()[0].ugettext(string)), variables)
 
 
 @pass_context
 def _template_ngettext(context: Context, singular: str, plural: str, num: int, **variables: Any) -> str:
     variables.setdefault("num", num)
-    return interpolate(_in_page(context, get_translations().ungettext(singular, plural, num)), variables)
+    return interpolate(_in_page(context, _messages()[0].ungettext(singular, plural, num)), variables)
 
 
 @pass_context
 def _template_pgettext(context: Context, string_context: str, string: str, **variables: Any) -> str:
     variables.setdefault("context", string_context)
-    return interpolate(_in_page(context, get_translations().upgettext(string_context, string)), variables)
+    return interpolate(_in_page(context, _messages()[0].upgettext(string_context, string)), variables)
 
 
 @pass_context
@@ -140,7 +167,7 @@ def _template_npgettext(context: Context, string_context: str, singular: str, pl
                         **variables: Any) -> str:
     variables.setdefault("context", string_context)
     variables.setdefault("num", num)
-    text = get_translations().unpgettext(string_context, singular, plural, num)
+    text = _messages()[0].unpgettext(string_context, singular, plural, num)
     return interpolate(_in_page(context, text), variables)
 
 

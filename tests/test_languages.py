@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 from flask import render_template_string
-from flask_babel import force_locale, gettext, lazy_gettext, ngettext
+from flask_babel import Domain, force_locale, gettext, lazy_gettext, ngettext
 from markupsafe import Markup
 
 from config import LANGUAGES
@@ -118,3 +118,25 @@ def test_a_persian_page_shows_its_figures_in_persian_digits_where_english_shows_
     persian = client.get("/courses", headers={"Accept-Language": "fa"}).get_data(as_text=True)
     assert "۱۲ ساعت" in persian and "۱ دوره" in persian and "12 ساعت" not in persian
     assert 'href="/courses/test-course"' in persian  # addresses keep their own characters
+
+
+def test_a_request_finds_its_translations_once_and_obeys_force_locale(app, client, monkeypatch):
+    found = []
+    looked_up = Domain.get_translations
+
+    def counted(self):
+        found.append(1)
+        return looked_up(self)
+
+    monkeypatch.setattr(Domain, "get_translations", counted)
+    body = client.get("/login", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert 'lang="fr"' in body and "Mot de passe oublié ?" in body.replace("\u202f", " ")
+    assert len(found) == 1, "every message of the page was translated with the translations found first"
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        french = gettext("Forgot your password?")
+        assert french != "Forgot your password?"
+        with force_locale("ar"):
+            assert gettext("Forgot your password?") not in (french, "Forgot your password?")
+            assert render_template_string("{{ _('Forgot your password?') }}") == gettext("Forgot your password?")
+        assert gettext("Forgot your password?") == french
+        assert render_template_string("{{ _('Forgot your password?') }}") == french
