@@ -3,7 +3,7 @@ import calendar
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import PurePosixPath
 
 from sqlalchemy import (
@@ -434,11 +434,23 @@ def leave(user: User, course: Course) -> None:
         db.session.flush()
 
 
+#: Activity on a course is recorded at most once in this long: coordinators read "last active" in days,
+#: and each record rewrites the enrolment's row, which the trainee's next answer or lesson would wait on.
+ACTIVITY_RECORDED_EVERY = timedelta(minutes=1)
+
+
 def touch_enrolment(user_id: int, course_id: int) -> None:
-    """Record activity on a course, for coordinators' 'last active' figures."""
+    """Record activity on a course, for coordinators' "last active" figures and the order of "My learning":
+    unless it was recorded less than ACTIVITY_RECORDED_EVERY ago, and after enrolling (a trainee who acts
+    in their first minute has come, and their enrolment must say so)."""
+    now = utcnow()
     db.session.execute(
-        update(Enrolment).where(Enrolment.user_id == user_id, Enrolment.course_id == course_id)
-        .values(last_activity_at=utcnow())
+        update(Enrolment)
+        .where(Enrolment.user_id == user_id, Enrolment.course_id == course_id,
+               or_(Enrolment.last_activity_at.is_(None), Enrolment.last_activity_at <= Enrolment.enrolled_at,
+                   Enrolment.last_activity_at < now - ACTIVITY_RECORDED_EVERY))
+        .values(last_activity_at=now)
+        .execution_options(synchronize_session=False)
     )
 
 

@@ -1,9 +1,14 @@
 """Lesson pages, progress, completion once, progress across revisions, fixed query counts."""
+from datetime import timedelta
+
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 
 from portal.accounts.models import Role
 from portal.caching import clear_process_caches
+from portal.courses.models import Enrolment
+from portal.courses.services import ACTIVITY_RECORDED_EVERY
+from portal.db_types import utcnow
 from portal.extensions import db
 from portal.learning.models import CourseCompletion, LessonCompletion
 from portal.learning.signals import course_completed
@@ -190,3 +195,23 @@ def test_pages_run_a_fixed_number_of_queries(client, trainee, make_course):
     # (tests/learning/test_page_caching.py).
     assert after == {"/dashboard": 5, "/courses/test-course": 12, "/learn/test-course/lessons/funding": 8,
                      "/courses": 4, "/": 5}, after
+
+
+def test_activity_is_recorded_on_the_first_act_then_at_most_once_a_minute(client, trainee):
+    def enrolment() -> Enrolment:
+        db.session.expire_all()
+        return db.session.scalar(select(Enrolment).where(Enrolment.user_id == trainee.id))
+
+    joined = enrolment()
+    assert joined.last_activity_at == joined.enrolled_at
+    client.submit("/learn/test-course/lessons/what-is-rd/complete", page="/learn/test-course/lessons/what-is-rd")
+    first = enrolment().last_activity_at
+    assert first > joined.enrolled_at, "acting in the first minute after enrolling counts as having come"
+    client.submit("/learn/test-course/lessons/funding/complete", page="/learn/test-course/lessons/funding")
+    assert enrolment().last_activity_at == first, "a second act within the minute writes nothing"
+    earlier = utcnow() - ACTIVITY_RECORDED_EVERY - timedelta(seconds=5)
+    db.session.execute(update(Enrolment).where(Enrolment.user_id == trainee.id)
+                       .values(enrolled_at=earlier - timedelta(days=1), last_activity_at=earlier))
+    db.session.commit()
+    take_quiz(client, WRONG)
+    assert enrolment().last_activity_at > earlier + ACTIVITY_RECORDED_EVERY
