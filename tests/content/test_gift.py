@@ -438,7 +438,7 @@ def _seconds_to_parse(text: str) -> float:
 @pytest.mark.parametrize("make", HOSTILE.values(), ids=HOSTILE.keys())
 def test_hostile_input_of_a_megabyte_is_read_in_linear_time(make):
     small, large = _seconds_to_parse(make(MEGABYTE // 8)), _seconds_to_parse(make(MEGABYTE))
-    # A few seconds at most, and eight times the input in about eight times the time, where a
-    # quadratic parser would take sixty-four times.
-    assert large < 5
+    # Eight times the input in about eight times the time, where a quadratic parser would take sixty-four
+    # times. Not a number of seconds: that depends on the machine (one of ours took 5.3 s for a megabyte of
+    # numbers on a slow day, and 2 s on a fast one).
     assert large < 24 * small + 0.5
