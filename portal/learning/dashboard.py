@@ -9,16 +9,17 @@ revision (`portal/caching.py`) and loads no revision on the usual visit.
 The panels: one registry is the extension point. A package registers, under a name, a `DashboardPanel`
 whose `shows` is a condition on the bound parameter `user_id` (an EXISTS, usually built from the very
 statement the panel runs), true when the panel may have something to show; all the conditions are read
-together in one query, and only the panels whose condition holds run their own queries and render. A
-trainee with no certificate, cohort or survey waiting costs one query for all of them. Packages register
-in their `init_app`, wired in `create_app`; learning imports none of them."""
-from collections.abc import Callable
+together, in one row joined to each row of the courses (so the page's courses and conditions are one
+query), and only the panels whose condition holds run their own queries and render. A trainee with no
+certificate, cohort or survey waiting costs nothing more for all of them. Packages register in their
+`init_app`, wired in `create_app`; learning imports none of them."""
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app
 from markupsafe import Markup
-from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, select
+from sqlalchemy import ColumnElement, Integer, Row, Select, and_, bindparam, literal, select, true
 
 from portal.accounts.models import User
 from portal.caching import ProcessCache
@@ -57,24 +58,50 @@ _USER_ID = bindparam("user_id", type_=Integer)
 _STATEMENT = "learning.dashboard.courses_statement"
 _PANELS = "learning.dashboard.panels"
 _PANELS_STATEMENT = "learning.dashboard.panels_statement"
+#: The dashboard statement's columns: the anchor of its one row of conditions, and each condition's prefix.
+_ANCHOR = "panels_anchor"
+_CONDITION = "shows__"
+_PROGRESS_COLUMNS = ("progress_kind", "progress_course_id", "progress_item_id", "progress_at")
+
+
+def _courses_select() -> Select:
+    """The user's active enrolments (course id, slug, revision id, content hash), each joined to its progress
+    rows (one row of NULLs where there are none), with when the user was last active on the course."""
+    active = (Enrolment.user_id == _USER_ID, Enrolment.status == EnrolmentStatus.ACTIVE)
+    progress = progress_union(_USER_ID, select(Enrolment.course_id).where(*active)).subquery("progress")
+    kind, course_id, item_id, at = progress.c
+    return (
+        select(Course.id.label("course_id"), Course.slug.label("slug"), CourseRevision.id.label("revision_id"),
+               CourseRevision.content_hash.label("content_hash"), kind.label("progress_kind"),
+               course_id.label("progress_course_id"), item_id.label("progress_item_id"), at.label("progress_at"),
+               Enrolment.last_activity_at.label("last_activity_at"))
+        .join(Enrolment, and_(Enrolment.course_id == Course.id, *active))
+        .join(CourseRevision, CourseRevision.id == Course.published_revision_id)
+        .outerjoin(progress, course_id == Course.id)
+    )
 
 
 def _courses_statement() -> Select:
-    """The user's active enrolments (course id, slug, revision id, content hash), most recently active first,
-    each joined to its progress rows (one row of NULLs where there are none). Built once per application."""
+    """The user's courses with their progress rows, most recently active first. Built once per application."""
     statement: Select | None = current_app.extensions.get(_STATEMENT)
     if statement is None:
-        active = (Enrolment.user_id == _USER_ID, Enrolment.status == EnrolmentStatus.ACTIVE)
-        progress = progress_union(_USER_ID, select(Enrolment.course_id).where(*active)).subquery("progress")
-        kind, course_id, item_id, at = progress.c
-        statement = (
-            select(Course.id, Course.slug, CourseRevision.id, CourseRevision.content_hash, kind, course_id, item_id, at)
-            .join(Enrolment, and_(Enrolment.course_id == Course.id, *active))
-            .join(CourseRevision, CourseRevision.id == Course.published_revision_id)
-            .outerjoin(progress, course_id == Course.id)
-            .order_by(Enrolment.last_activity_at.desc(), Course.id)
-        )
+        courses = _courses_select().subquery("courses")
+        statement = select(*courses.c).order_by(courses.c.last_activity_at.desc(), courses.c.course_id)
         current_app.extensions[_STATEMENT] = statement
+    return statement
+
+
+def _dashboard_statement(conditions: dict[str, Callable[[], ColumnElement[bool]]]) -> Select:
+    """Every panel's condition (one row), joined to each row of the user's courses with their progress (one
+    row of NULLs there when the user has no course): the whole of "My learning" in one query. Built once."""
+    statement: Select | None = current_app.extensions.get(_PANELS_STATEMENT)
+    if statement is None:
+        holds = select(literal(1).label(_ANCHOR), *(shows().label(f"{_CONDITION}{name}")
+                                                    for name, shows in conditions.items())).subquery("panels")
+        courses = _courses_select().subquery("courses")
+        statement = (select(*holds.c, *courses.c).select_from(holds.outerjoin(courses, true()))
+                     .order_by(courses.c.last_activity_at.desc(), courses.c.course_id))
+        current_app.extensions[_PANELS_STATEMENT] = statement
     return statement
 
 
@@ -96,12 +123,19 @@ def _cards(revisions: list[tuple[int, str]]) -> dict[int, CourseCard]:
 def enrolled_courses(user: User) -> list[DashboardEntry]:
     """The user's active courses with progress, most recently active first, in one query (one more for the
     revisions the worker has not shown yet); reads, never writes."""
+    return _entries(db.session.execute(_courses_statement(), {"user_id": user.id}))
+
+
+def _entries(rows: Iterable[Row]) -> list[DashboardEntry]:
+    """The courses of rows of the courses' columns (`_courses_select`), in the rows' order."""
     courses: dict[int, tuple[str, int, str]] = {}
     progress_rows = []
-    for course_id, slug, revision_id, content_hash, *progress_row in db.session.execute(
-            _courses_statement(), {"user_id": user.id}):
-        courses.setdefault(course_id, (slug, revision_id, content_hash))
-        progress_rows.append(progress_row)
+    for row in rows:
+        values = row._mapping
+        if values["course_id"] is None:
+            continue  # the user has no course
+        courses.setdefault(values["course_id"], (values["slug"], values["revision_id"], values["content_hash"]))
+        progress_rows.append([values[name] for name in _PROGRESS_COLUMNS])
     progress = progress_from_rows([(course_id, revision_id) for course_id, (_, revision_id, _) in courses.items()],
                                   progress_rows)
     cards = _cards([(revision_id, content_hash) for _, revision_id, content_hash in courses.values()])
@@ -127,24 +161,20 @@ def register_panel(app: Flask, name: str, panel: DashboardPanel) -> None:
     app.extensions.pop(_PANELS_STATEMENT, None)
 
 
-def dashboard_panels(user: User) -> list[Markup]:
-    """Every registered panel that has something to show the user: their conditions in one query, then the
-    queries of those whose condition holds."""
+def my_learning(user: User) -> tuple[list[DashboardEntry], list[Markup]]:
+    """The user's courses (as `enrolled_courses`) and every registered panel that has something to show them:
+    the courses and all the panels' conditions in one query, then the queries of the panels whose condition
+    holds."""
     registry: dict[str, DashboardPanel] = current_app.extensions.get(_PANELS, {})
     conditions = {name: panel.shows for name, panel in registry.items() if panel.shows is not None}
-    holds: dict[str, Any] = {}
-    if conditions:
-        statement: Select | None = current_app.extensions.get(_PANELS_STATEMENT)
-        if statement is None:
-            statement = select(*(shows().label(name) for name, shows in conditions.items()))
-            current_app.extensions[_PANELS_STATEMENT] = statement
-        holds = dict(db.session.execute(statement, {"user_id": user.id}).one()._mapping)
+    rows = db.session.execute(_dashboard_statement(conditions), {"user_id": user.id}).all()
+    holds = rows[0]._mapping
     shown = []
     for name, panel in registry.items():
-        if panel.shows is None or holds.get(name):
+        if panel.shows is None or holds[f"{_CONDITION}{name}"]:
             markup = panel.render(user)
             if markup:
                 shown.append(markup)
         elif panel.otherwise is not None:
             panel.otherwise(user)
-    return shown
+    return _entries(rows), shown

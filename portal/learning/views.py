@@ -12,7 +12,7 @@ from portal.courses.models import CourseRevision, Lesson, LessonVersion
 from portal.courses.services import course_to_learn_with_enrolment
 from portal.extensions import db
 from portal.learning import fragments, services
-from portal.learning.dashboard import dashboard_panels, enrolled_courses
+from portal.learning.dashboard import my_learning
 from portal.learning.forms import CompleteLessonForm, RecordCompletionForm
 from portal.learning.panels import lesson_page
 from portal.shells import render_filled
@@ -40,8 +40,7 @@ def step_url(slug: str, step: services.Step) -> str:
 @bp.route("/dashboard")
 @allow(SIGNED_IN)
 def show_dashboard():
-    entries = enrolled_courses(current_user)
-    panels = dashboard_panels(current_user)
+    entries, panels = my_learning(current_user)
     fillers = {
         "cards": lambda _: Markup(render_template("learning/_dashboard_cards.html", entries=entries,
                                                   step_url=step_url, completion_form=RecordCompletionForm())),

@@ -1,5 +1,6 @@
 """What other packages add to "My learning" (portal/learning/dashboard.py): every panel's condition is
-read in one query, and a panel runs its own queries and renders only when its condition holds."""
+read in the page's one query, with the courses, and a panel runs its own queries and renders only when its
+condition holds."""
 from markupsafe import Markup
 from sqlalchemy import Integer, bindparam, event, literal, select
 
@@ -44,8 +45,8 @@ def test_a_panel_renders_only_when_its_condition_holds(app, client, login_as):
     assert "panel held" in page and "panel always" in page and "panel not-held" not in page
     assert page.index("panel held") < page.index("panel always"), "in the order of registration"
     assert "not-held" not in rendered
-    # The sign-in, the courses with their progress, every condition in one, and the two panels' own (in no
-    # cohort, there is no unread announcement for the header to count).
-    conditions = [statement for statement in statements if "AS held" in statement]
-    assert len(conditions) == 1 and "AS \"not-held\"" in conditions[0]
-    assert len(statements) == 5, statements
+    # The sign-in; the courses with their progress and every condition, in one; and the two panels' own (in
+    # no cohort, there is no unread announcement for the header to count).
+    conditions = [statement for statement in statements if "AS shows__held" in statement]
+    assert len(conditions) == 1 and "AS \"shows__not-held\"" in conditions[0] and "course_id" in conditions[0]
+    assert len(statements) == 4, statements

@@ -57,9 +57,9 @@ def test_each_page_runs_the_same_few_queries_however_big_the_course(client, trai
     expected = {LESSON_URL: 2,  # session row, the page's one query
                 "/courses/test-course": 3,  # + the course with enrolment and lecturers
                 "/courses": 3,  # + what is published (the page is kept for it: portal/shells.py)
-                "/dashboard": 3}  # the session row, the courses with progress, which panels have something
-                                  # to show (none here, and in no cohort there is no unread count to read:
-                                  # tests/learning/test_dashboard_panels.py has them)
+                "/dashboard": 2}  # the session row; the courses with progress and which panels have something
+                                  # to show, in one (none here, and in no cohort there is no unread count to
+                                  # read: tests/learning/test_dashboard_panels.py has them)
     complete_lessons(client, ["what-is-rd"])
     assert {url: queries(client, url) for url in expected} == expected
     make_course(bigger_course())

@@ -193,7 +193,7 @@ def test_pages_run_a_fixed_number_of_queries(client, trainee, make_course):
     assert after == before, f"query counts grew: {before} -> {after}"
     # With every shared cache cold (a worker's first request); warm, the lesson page runs two
     # (tests/learning/test_page_caching.py).
-    assert after == {"/dashboard": 5, "/courses/test-course": 12, "/learn/test-course/lessons/funding": 8,
+    assert after == {"/dashboard": 4, "/courses/test-course": 12, "/learn/test-course/lessons/funding": 8,
                      "/courses": 4, "/": 5}, after
 
 
