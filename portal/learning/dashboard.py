@@ -50,6 +50,7 @@ class DashboardEntry:
     slug: str
     card: CourseCard
     progress: Progress
+    revision: tuple[int, str]  #: the published revision's id and content hash
 
 
 #: Keyed by (revision id, content hash): a row id reused after the database is emptied cannot serve old text.
@@ -139,8 +140,8 @@ def _entries(rows: Iterable[Row]) -> list[DashboardEntry]:
     progress = progress_from_rows([(course_id, revision_id) for course_id, (_, revision_id, _) in courses.items()],
                                   progress_rows)
     cards = _cards([(revision_id, content_hash) for _, revision_id, content_hash in courses.values()])
-    return [DashboardEntry(slug, cards[revision_id], progress[course_id])
-            for course_id, (slug, revision_id, _) in courses.items()]
+    return [DashboardEntry(slug, cards[revision_id], progress[course_id], (revision_id, content_hash))
+            for course_id, (slug, revision_id, content_hash) in courses.items()]
 
 
 @dataclass(frozen=True)

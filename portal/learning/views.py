@@ -11,8 +11,9 @@ from portal.courses.languages import step_titles
 from portal.courses.models import CourseRevision, Lesson, LessonVersion
 from portal.courses.services import course_to_learn_with_enrolment
 from portal.extensions import db
+from portal.i18n import format_date
 from portal.learning import fragments, services
-from portal.learning.dashboard import my_learning
+from portal.learning.dashboard import DashboardEntry, my_learning
 from portal.learning.forms import CompleteLessonForm, RecordCompletionForm
 from portal.learning.panels import lesson_page
 from portal.shells import render_filled
@@ -37,13 +38,42 @@ def step_url(slug: str, step: services.Step) -> str:
     return url_for(endpoint, slug=slug, key=step.key)
 
 
+#: Course cards that hold nothing of one reader's own, each the same for every reader at the same point of the
+#: same revision of a course in the same language (portal/caching.py): the progress, the completion's date
+#: as the reader reads it and the next step are in the key.
+_CARDS: ProcessCache[Markup] = ProcessCache(4096)
+
+
+def course_card(entry: DashboardEntry, heading: str = "h2", completion_form: RecordCompletionForm | None = None
+                ) -> Markup:
+    """A course's card on "My learning" and the home page: its title, the reader's progress and the way on.
+    A card that offers to record a completion holds the reader's CSRF token, and is never kept."""
+    progress = entry.progress
+    completion = progress.completion
+    completed = format_date(completion.completed_at, "long") if completion is not None else None
+    offer_completion = (completion_form is not None and completion is None
+                        and progress.meets(entry.card.completion))
+    percent, step = progress.percent, progress.next_step
+    values = {"entry": entry, "heading": heading, "percent": percent, "completed": completed, "next_step": step,
+              "offer_completion": offer_completion, "completion_form": completion_form, "step_url": step_url}
+    if offer_completion:
+        return Markup(render_template("learning/_course_card.html", **values))
+    key = (entry.slug, *entry.revision, fragments.page_language(), heading, percent, completed,
+           None if step is None else (step.kind, step.key, step.title))
+    card = _CARDS.find(key)
+    if card is None:
+        card = Markup(render_template("learning/_course_card.html", **values))
+        _CARDS.put(key, card)
+    return card
+
+
 @bp.route("/dashboard")
 @allow(SIGNED_IN)
 def show_dashboard():
     entries, panels = my_learning(current_user)
     fillers = {
         "cards": lambda _: Markup(render_template("learning/_dashboard_cards.html", entries=entries,
-                                                  step_url=step_url, completion_form=RecordCompletionForm())),
+                                                  course_card=course_card, completion_form=RecordCompletionForm())),
         "panels": lambda _: Markup("\n").join(panels),
     }
     # The page around the reader's cards and panels is the same for every reader in this language and role.

@@ -1,7 +1,9 @@
 """Lesson pages, progress, completion once, progress across revisions, fixed query counts."""
+import re
 from datetime import timedelta
 
 import pytest
+from flask import template_rendered
 from sqlalchemy import event, func, select, update
 
 from portal.accounts.models import Role
@@ -215,3 +217,42 @@ def test_activity_is_recorded_on_the_first_act_then_at_most_once_a_minute(client
     db.session.commit()
     take_quiz(client, WRONG)
     assert enrolment().last_activity_at > earlier + ACTIVITY_RECORDED_EVERY
+
+
+def test_a_course_card_is_drawn_once_for_readers_at_the_same_point_and_never_with_a_readers_token(
+        app, client, trainee, make_user, client_for):
+    drawn: list[int] = []
+
+    def record(sender, template, context, **extra) -> None:
+        if template.name == "learning/_course_card.html":
+            drawn.append(context["percent"])
+
+    clear_process_caches()
+    template_rendered.connect(record, app)
+    try:
+        first = client.get("/dashboard").get_data(as_text=True)
+        other = client_for(make_user(Role.TRAINEE))
+        other.submit("/courses/test-course/enrol", page="/courses/test-course")
+        second = other.get("/dashboard").get_data(as_text=True)
+        assert drawn == [0], "the second reader at the same point is given the card the first one's drew"
+        card = re.search(r'<section class="card">.*?</section>', first, re.DOTALL).group(0)
+        assert card in second and 'href="/learn/test-course/lessons/what-is-rd"' in card
+        complete_lessons(client, ["what-is-rd"])
+        mine = client.get("/dashboard").get_data(as_text=True)
+        assert drawn == [0, 25] and '<progress max="100" value="25"' in mine
+        assert 'href="/learn/test-course/lessons/funding"' in mine
+        assert '<progress max="100" value="0"' in other.get("/dashboard").get_data(as_text=True)
+        client.get("/")
+        assert drawn == [0, 25, 25], "the home page's cards have their own heading"
+        complete_lessons(client, ALL_LESSONS)
+        take_quiz(client, RIGHT)
+        db.session.execute(CourseCompletion.__table__.delete())
+        db.session.commit()
+        del drawn[:]
+        pages = [client.get("/dashboard").get_data(as_text=True) for _ in range(2)]
+        assert drawn == [100, 100], "a card that offers to record the completion holds a token: never kept"
+        for page in pages:
+            form = re.search(r'<section class="card">.*?</section>', page, re.DOTALL).group(0)
+            assert "Record my completion" in form and 'name="csrf_token"' in form
+    finally:
+        template_rendered.disconnect(record, app)
