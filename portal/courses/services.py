@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from portal.accounts.models import Role, User
 from portal.content.files import read_zip, strip_common_folder
@@ -421,7 +421,9 @@ def enrol(user: User, course: Course, key: str = "", check_key: bool = True) -> 
                 raise
             return won
     elif not enrolment.is_active:
-        enrolment.status, enrolment.left_at, enrolment.last_activity_at = EnrolmentStatus.ACTIVE, None, now
+        # Coming back begins a new enrolment: "last active" counts from it (not from the first one's date).
+        enrolment.status, enrolment.left_at = EnrolmentStatus.ACTIVE, None
+        enrolment.enrolled_at = enrolment.last_activity_at = now
     db.session.flush()
     return enrolment
 
@@ -440,15 +442,19 @@ ACTIVITY_RECORDED_EVERY = timedelta(minutes=1)
 
 
 def touch_enrolment(user_id: int, course_id: int) -> None:
-    """Record activity on a course, for coordinators' "last active" figures and the order of "My learning":
-    unless it was recorded less than ACTIVITY_RECORDED_EVERY ago, and after enrolling (a trainee who acts
-    in their first minute has come, and their enrolment must say so)."""
+    """Record activity on a course, for coordinators' "last active" figures and the order of "My learning"
+    (most recently active first): unless it was recorded less than ACTIVITY_RECORDED_EVERY ago, after
+    enrolling (a trainee who acts in their first minute has come, and their enrolment must say so) and after
+    the user's last activity on any other course (so that turning to another course reorders the page).
+    The session's copy of the enrolment is not updated: nothing after it in a request reads the date."""
     now = utcnow()
+    others = aliased(Enrolment)
+    latest = select(func.max(others.last_activity_at)).where(others.user_id == user_id).scalar_subquery()
     db.session.execute(
         update(Enrolment)
         .where(Enrolment.user_id == user_id, Enrolment.course_id == course_id,
                or_(Enrolment.last_activity_at.is_(None), Enrolment.last_activity_at <= Enrolment.enrolled_at,
-                   Enrolment.last_activity_at < now - ACTIVITY_RECORDED_EVERY))
+                   Enrolment.last_activity_at < now - ACTIVITY_RECORDED_EVERY, Enrolment.last_activity_at < latest))
         .values(last_activity_at=now)
         .execution_options(synchronize_session=False)
     )

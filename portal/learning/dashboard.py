@@ -86,7 +86,7 @@ def _courses_statement() -> Select:
     """The user's courses with their progress rows, most recently active first. Built once per application."""
     statement: Select | None = current_app.extensions.get(_STATEMENT)
     if statement is None:
-        courses = _courses_select().subquery("courses")
+        courses = _courses_select().subquery("my_courses")
         statement = select(*courses.c).order_by(courses.c.last_activity_at.desc(), courses.c.course_id)
         current_app.extensions[_STATEMENT] = statement
     return statement
@@ -99,7 +99,7 @@ def _dashboard_statement(conditions: dict[str, Callable[[], ColumnElement[bool]]
     if statement is None:
         holds = select(literal(1).label(_ANCHOR), *(shows().label(f"{_CONDITION}{name}")
                                                     for name, shows in conditions.items())).subquery("panels")
-        courses = _courses_select().subquery("courses")
+        courses = _courses_select().subquery("my_courses")
         statement = (select(*holds.c, *courses.c).select_from(holds.outerjoin(courses, true()))
                      .order_by(courses.c.last_activity_at.desc(), courses.c.course_id))
         current_app.extensions[_PANELS_STATEMENT] = statement

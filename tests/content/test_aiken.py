@@ -1,5 +1,4 @@
 """The Aiken format: single-answer multiple choice, read with problems by line, written back."""
-import time
 
 import pytest
 from hypothesis import given, settings
@@ -7,6 +6,7 @@ from hypothesis import strategies as st
 
 from portal.content.aiken import aiken_obstacle, parse_aiken, to_aiken
 from portal.content.gift import Answer, Choices, NotRepresentable, Question, ShortAnswers, TrueFalse
+from tests.content.timing import assert_linear
 
 MOODLE_EXAMPLE = """What is the correct answer to this question?
 A. Is it this one?
@@ -145,21 +145,11 @@ def test_what_aiken_can_hold_reads_back_the_same(questions):
     assert parse_aiken(to_aiken(questions), "quiz.txt") == (questions, [])
 
 
-def _seconds_to_parse(text: str) -> tuple[float, list]:
-    """Processor time, not wall time: what the parser does, however busy the machine is."""
-    started = time.process_time()
-    _, problems = parse_aiken(text, "quiz.txt")
-    return time.process_time() - started, problems
-
-
 @pytest.mark.parametrize("line, times", [
     ("A. x\n", 200_000), ("question\n", 500_000), ("A", 1_000_000), ("ANSWER: A\n", 100_000),
     ("Q\nA. a\nB. b\nANSWER: B\n", 40_000),
 ], ids=["options", "text lines", "one long line", "answers", "many questions"])
 def test_a_megabyte_of_aiken_is_read_in_linear_time(line, times):
-    small, _ = _seconds_to_parse(line * (times // 8))
-    large, problems = _seconds_to_parse(line * times)
-    # Eight times the input in about eight times the time, where a quadratic reader would take sixty-four
-    # times; not a number of seconds, which depends on the machine.
-    assert large < 24 * small + 0.5
+    assert_linear(lambda text: parse_aiken(text, "quiz.txt"), lambda size: line * (size // len(line)), times * len(line))
+    _, problems = parse_aiken(line * times, "quiz.txt")
     assert len(problems) <= 51

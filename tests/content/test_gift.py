@@ -1,7 +1,6 @@
 """Moodle's GIFT format: every documented construct, problems by line, the round trip, linear time.
 
 The examples are those of Moodle's "GIFT format" documentation and its examples file."""
-import time
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -25,6 +24,7 @@ from portal.content.gift import (
     parse_gift,
     to_gift,
 )
+from tests.content.timing import assert_linear
 
 
 def parse(text: str) -> list:
@@ -428,17 +428,6 @@ HOSTILE = {
 }
 
 
-def _seconds_to_parse(text: str) -> float:
-    """Processor time, not wall time: what the parser does, however busy the machine is."""
-    started = time.process_time()
-    parse_gift(text, "quiz.gift")
-    return time.process_time() - started
-
-
 @pytest.mark.parametrize("make", HOSTILE.values(), ids=HOSTILE.keys())
 def test_hostile_input_of_a_megabyte_is_read_in_linear_time(make):
-    small, large = _seconds_to_parse(make(MEGABYTE // 8)), _seconds_to_parse(make(MEGABYTE))
-    # Eight times the input in about eight times the time, where a quadratic parser would take sixty-four
-    # times. Not a number of seconds: that depends on the machine (one of ours took 5.3 s for a megabyte of
-    # numbers on a slow day, and 2 s on a fast one).
-    assert large < 24 * small + 0.5
+    assert_linear(lambda text: parse_gift(text, "quiz.gift"), make, MEGABYTE)

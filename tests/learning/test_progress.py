@@ -16,6 +16,7 @@ from portal.learning.models import CourseCompletion, LessonCompletion
 from portal.learning.signals import course_completed
 from tests.coursefiles import LESSON, QUIZ_YAML, course_files
 from tests.learning.helpers import RIGHT, WRONG, complete_lessons, take_quiz
+from tests.learning.test_course_languages import OTHER_COURSE
 
 ALL_LESSONS = ["what-is-rd", "funding", "surveys"]
 
@@ -256,3 +257,33 @@ def test_a_course_card_is_drawn_once_for_readers_at_the_same_point_and_never_wit
             assert "Record my completion" in form and 'name="csrf_token"' in form
     finally:
         template_rendered.disconnect(record, app)
+
+
+def test_turning_to_another_course_within_the_minute_puts_it_first_on_my_learning(client, trainee, make_course):
+    make_course({**course_files(), "course.yaml": OTHER_COURSE})
+    client.submit("/courses/open-data/enrol", page="/courses/open-data")
+
+    def order() -> list[str]:
+        page = client.get("/dashboard").get_data(as_text=True)
+        return re.findall(r'<h2 lang="en" dir="ltr"><a href="/courses/([a-z-]+)"', page)
+
+    complete_lessons(client, ["what-is-rd"])
+    assert order() == ["test-course", "open-data"]
+    client.submit("/learn/open-data/lessons/what-is-rd/complete", page="/learn/open-data/lessons/what-is-rd")
+    assert order() == ["open-data", "test-course"]
+    complete_lessons(client, ["funding"])
+    assert order() == ["test-course", "open-data"], "the course acted on last comes first, even within the minute"
+
+
+def test_coming_back_to_a_course_is_a_new_enrolment_whose_first_act_is_recorded(client, trainee):
+    def enrolment() -> Enrolment:
+        db.session.expire_all()
+        return db.session.scalar(select(Enrolment).where(Enrolment.user_id == trainee.id))
+
+    complete_lessons(client, ["what-is-rd"])
+    client.submit("/courses/test-course/leave", page="/courses/test-course")
+    client.submit("/courses/test-course/enrol", page="/courses/test-course")
+    back = enrolment()
+    assert back.last_activity_at == back.enrolled_at, "coming back is not yet activity (the cohort page says never)"
+    complete_lessons(client, ["funding"])
+    assert enrolment().last_activity_at > back.enrolled_at
