@@ -8,7 +8,7 @@ from functools import cache
 from typing import Any
 
 from babel import Locale
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import Domain, LazyString, get_domain, get_locale, get_translations, gettext
 from flask_babel import format_date as babel_format_date
@@ -231,6 +231,12 @@ def format_decimal_number(value: float | Decimal, places: int | None = None) -> 
     return native_digits(format_decimal(value, format=pattern, locale=code, numbering_system="default"), code)
 
 
+def format_percent_number(value: float) -> str:
+    """A percentage (0 to 100) in the reader's language and digits: "25 %" in French, "۲۵%" in Persian."""
+    code = _locale_code()
+    return native_digits(format_percent(value / 100, locale=code), code)
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     # Every message, in Python and in templates, fills its numbers in with the reader's digits.
@@ -243,5 +249,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_datetime, "datetimeformat")
     app.add_template_filter(format_time, "timeformat")
     app.add_template_filter(format_decimal_number, "decimal")
+    app.add_template_filter(format_percent_number, "percent")
     # `lang="{{ code }}" dir="{{ code|direction }}"` on every block of course content.
     app.add_template_filter(direction, "direction")

@@ -421,9 +421,8 @@ def enrol(user: User, course: Course, key: str = "", check_key: bool = True) -> 
                 raise
             return won
     elif not enrolment.is_active:
-        # Coming back begins a new enrolment: "last active" counts from it (not from the first one's date).
-        enrolment.status, enrolment.left_at = EnrolmentStatus.ACTIVE, None
-        enrolment.enrolled_at = enrolment.last_activity_at = now
+        # Coming back keeps the first enrolment's date (the history); coming back is activity.
+        enrolment.status, enrolment.left_at, enrolment.last_activity_at = EnrolmentStatus.ACTIVE, None, now
     db.session.flush()
     return enrolment
 
@@ -445,11 +444,13 @@ def touch_enrolment(user_id: int, course_id: int) -> None:
     """Record activity on a course, for coordinators' "last active" figures and the order of "My learning"
     (most recently active first): unless it was recorded less than ACTIVITY_RECORDED_EVERY ago, after
     enrolling (a trainee who acts in their first minute has come, and their enrolment must say so) and after
-    the user's last activity on any other course (so that turning to another course reorders the page).
-    The session's copy of the enrolment is not updated: nothing after it in a request reads the date."""
+    the user's last activity on each of their other courses (so that turning to another course reorders the
+    page at once). The session's copy of the enrolment is not updated: nothing after it in a request reads
+    the date."""
     now = utcnow()
     others = aliased(Enrolment)
-    latest = select(func.max(others.last_activity_at)).where(others.user_id == user_id).scalar_subquery()
+    latest = (select(func.max(others.last_activity_at))
+              .where(others.user_id == user_id, others.course_id != course_id).scalar_subquery())
     db.session.execute(
         update(Enrolment)
         .where(Enrolment.user_id == user_id, Enrolment.course_id == course_id,

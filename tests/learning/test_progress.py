@@ -275,15 +275,24 @@ def test_turning_to_another_course_within_the_minute_puts_it_first_on_my_learnin
     assert order() == ["test-course", "open-data"], "the course acted on last comes first, even within the minute"
 
 
-def test_coming_back_to_a_course_is_a_new_enrolment_whose_first_act_is_recorded(client, trainee):
+def test_coming_back_to_a_course_keeps_the_first_enrolments_date_and_counts_as_activity(client, trainee):
     def enrolment() -> Enrolment:
         db.session.expire_all()
         return db.session.scalar(select(Enrolment).where(Enrolment.user_id == trainee.id))
 
+    first = enrolment().enrolled_at
     complete_lessons(client, ["what-is-rd"])
     client.submit("/courses/test-course/leave", page="/courses/test-course")
     client.submit("/courses/test-course/enrol", page="/courses/test-course")
     back = enrolment()
-    assert back.last_activity_at == back.enrolled_at, "coming back is not yet activity (the cohort page says never)"
-    complete_lessons(client, ["funding"])
-    assert enrolment().last_activity_at > back.enrolled_at
+    assert back.enrolled_at == first, "the history stays"
+    assert back.last_activity_at > first
+
+
+def test_a_cards_percentage_is_written_in_the_readers_language_and_digits(client, trainee):
+    complete_lessons(client, ["what-is-rd"])
+    assert "> 25%</p>" in client.get("/dashboard").get_data(as_text=True)
+    client.submit("/language", {"language": "fa", "next": "/"}, page="/")
+    assert "> ۲۵%</p>" in client.get("/dashboard").get_data(as_text=True)
+    client.submit("/language", {"language": "fr", "next": "/"}, page="/")
+    assert "> 25\u00a0%</p>" in client.get("/").get_data(as_text=True)
