@@ -23,14 +23,19 @@ def processor_seconds(read: Callable[[str], T], text: str) -> tuple[float, T]:
         gc.enable()
 
 
+def best_of_two(read: Callable[[str], T], text: str) -> tuple[float, T]:
+    """The shorter of two reads' processor times, and what the reader made of `text`."""
+    (first, result), (second, _) = processor_seconds(read, text), processor_seconds(read, text)
+    return min(first, second), result
+
+
 def assert_linear(read: Callable[[str], T], make: Callable[[int], str], size: int) -> T:
     """Eight times the input in about eight times the time, where a quadratic reader would take sixty-four
     times; a number of seconds alone would say more about the machine than about the reader. Returns what
     the reader made of the large input."""
     read(make(size // 64))
-    small = min(processor_seconds(read, make(size // 8))[0] for _ in range(2))
-    (large, result), (again, _) = processor_seconds(read, make(size)), processor_seconds(read, make(size))
-    large = min(large, again)
+    small, _ = best_of_two(read, make(size // 8))
+    large, result = best_of_two(read, make(size))
     assert large < CEILING_SECONDS
     assert large < 24 * small + 0.5, (small, large)
     return result
