@@ -41,7 +41,7 @@ def step_url(slug: str, step: services.Step) -> str:
 #: Course cards that hold nothing of one reader's own, each the same for every reader at the same point of the
 #: same revision of a course in the same language (portal/caching.py): the progress, the completion's date
 #: as the reader reads it and the next step are in the key.
-_CARDS: ProcessCache[Markup] = ProcessCache(4096)
+_CARD_MARKUP: ProcessCache[Markup] = ProcessCache(4096)
 
 
 def course_card(entry: DashboardEntry, heading: str = "h2", completion_form: RecordCompletionForm | None = None
@@ -60,10 +60,10 @@ def course_card(entry: DashboardEntry, heading: str = "h2", completion_form: Rec
         return Markup(render_template("learning/_course_card.html", **values))
     key = (entry.slug, *entry.revision, fragments.page_language(), heading, percent, completed,
            None if step is None else (step.kind, step.key, step.title))
-    card = _CARDS.find(key)
+    card = _CARD_MARKUP.find(key)
     if card is None:
         card = Markup(render_template("learning/_course_card.html", **values))
-        _CARDS.put(key, card)
+        _CARD_MARKUP.put(key, card)
     return card
 
 
