@@ -6,14 +6,15 @@
 
 Creates (and afterwards drops) the database, loads the sample courses, prepares signed-in trainees
 (their sessions are written straight into the database, as a sign-in would, so that preparing 500
-accounts does not cost 500 password hashes), starts the portal (PORTAL_ENV=production) and
-bench/bare.py under gunicorn with the same workers, and drives them with wrk (one thread): the
-lesson page, the catalogue, a course page and the dashboard, signed in, then quiz submissions
-(each a separate attempt, counted in the database afterwards). Then a mixed scenario: a cohort of
-`--cohort` trainees studying at once (reading, completing lessons, saving and submitting quizzes,
-downloading certificates), checked afterwards against the database: every saved answer and every
-submission is there exactly once. Prints the figures; asserts nothing but the checks. With a
-`sqlite:///...` database URL the same runs go against SQLite."""
+accounts does not cost 500 password hashes), starts the portal (PORTAL_ENV=production),
+bench/bare.py and bench/floor.py under gunicorn with the same workers, and drives them with wrk (one
+thread): the lesson page (and the floor with the same requests), the catalogue, a course page and the
+dashboard, signed in, then quiz submissions (each a separate attempt, counted in the database
+afterwards). Then a mixed scenario: a cohort of `--cohort` trainees studying at once (reading,
+completing lessons, saving and submitting quizzes, downloading certificates), checked afterwards
+against the database: every saved answer and every submission is there exactly once. Prints the
+figures; asserts nothing but the checks. With a `sqlite:///...` database URL the same runs go
+against SQLite."""
 import argparse
 import json
 import os
@@ -495,7 +496,8 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--port", type=int, default=5201, help="the portal's; the bare app gets the next one")
+    parser.add_argument("--port", type=int, default=5201,
+                        help="the portal's; the bare app gets the next one, bench/floor.py the one after")
     parser.add_argument("--preload", action=argparse.BooleanOptionalAction, default=True,
                         help="start the portal with gunicorn --preload, as production does (workers share the "
                              "imported code); --no-preload to compare")
@@ -521,22 +523,27 @@ def main() -> None:
     pages = prepared.trainees[: args.trainees]
     lesson_rows = [(prepared.lesson_paths[n % len(prepared.lesson_paths)], person.cookie)
                    for n, person in enumerate(pages)]
-    bare_port = args.port + 1
+    bare_port, floor_port = args.port + 1, args.port + 2
     with gunicorn("bare:app", bare_port, args.workers, env, str(ROOT / "bench")), \
+            gunicorn("floor:app", floor_port, args.workers, env, str(ROOT / "bench")), \
             gunicorn("wsgi:app", args.port, args.workers, env, str(ROOT), args.preload) as portal:
         base = f"http://127.0.0.1:{args.port}"
         runs = {
             "bare Flask 'hello'": (f"http://127.0.0.1:{bare_port}", get_script([("/", "")])),
+            "floor: session, sign-in, one query": (f"http://127.0.0.1:{floor_port}", get_script(lesson_rows)),
             "lesson page, signed in": (base, get_script(lesson_rows)),
             "catalogue, anonymous": (base, get_script([("/courses", "")])),
             "course page, signed in": (base, get_script([(prepared.course_paths[n % len(prepared.course_paths)],
                                                           person.cookie) for n, person in enumerate(pages)])),
             "dashboard, signed in": (base, get_script([("/dashboard", person.cookie) for person in pages])),
         }
+        bare_rate = 0.0
         for label, (url, script) in runs.items():
             wrk(url, args, script, folder, duration=WARM_UP_SECONDS)  # each worker draws the pages it keeps
             result = wrk(url, args, script, folder)
-            print(f"{label}: {result.rate:.0f} req/s, p50 {result.p50}, p99 {result.p99}"
+            share = f" ({result.rate / bare_rate:.0%} of the bare app's)" if bare_rate else ""
+            bare_rate = bare_rate or result.rate
+            print(f"{label}: {result.rate:.0f} req/s{share}, p50 {result.p50}, p99 {result.p99}"
                   + (f", {result.errors} errors" if result.errors else ""))
         rss, pss = memory_mib(portal.pid)
         print(f"memory, master and {args.workers} workers{' (--preload)' if args.preload else ''}: "
