@@ -1,6 +1,7 @@
 """Error pages in the site's layout, or JSON for clients that ask for it; never a stack trace."""
 from flask import Flask, Response, current_app, g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
 from flask_login import AnonymousUserMixin, current_user
 from flask_wtf.csrf import CSRFError
@@ -30,31 +31,28 @@ DATABASE_GONE = (OperationalError, InterfaceError, PendingRollbackError, PoolTim
 RETRY_AFTER_SECONDS = 30
 
 
-def _titles() -> dict[int, str]:
-    return {
-        400: _("Bad request"),
-        403: _("Not allowed"),
-        404: _("Page not found"),
-        405: _("Method not allowed"),
-        410: _("No longer available"),
-        413: _("Too large"),
-        429: _("Too many requests"),
-        500: _("Something went wrong"),
-        503: _("Service unavailable"),
-    }
-
-
-def _explanations() -> dict[int, str]:
-    return {
-        400: _("The request could not be understood. Please go back and try again."),
-        403: _("You do not have permission to open this page."),
-        404: _("There is no page at this address. It may have moved."),
-        405: _("This page cannot be used that way."),
-        413: _("The file or form you sent is larger than the portal accepts."),
-        429: _("You have made too many requests. Please wait a few minutes and try again."),
-        500: _("An error on our side stopped this page. It has been logged; please try again later."),
-        503: _("The portal cannot reach its database just now. Nothing you saved is lost; please try again in a minute."),
-    }
+#: Each error's title and explanation, translated only when shown (a page shows one of each).
+_TITLES = {
+    400: _l("Bad request"),
+    403: _l("Not allowed"),
+    404: _l("Page not found"),
+    405: _l("Method not allowed"),
+    410: _l("No longer available"),
+    413: _l("Too large"),
+    429: _l("Too many requests"),
+    500: _l("Something went wrong"),
+    503: _l("Service unavailable"),
+}
+_EXPLANATIONS = {
+    400: _l("The request could not be understood. Please go back and try again."),
+    403: _l("You do not have permission to open this page."),
+    404: _l("There is no page at this address. It may have moved."),
+    405: _l("This page cannot be used that way."),
+    413: _l("The file or form you sent is larger than the portal accepts."),
+    429: _l("You have made too many requests. Please wait a few minutes and try again."),
+    500: _l("An error on our side stopped this page. It has been logged; please try again later."),
+    503: _l("The portal cannot reach its database just now. Nothing you saved is lost; please try again in a minute."),
+}
 
 
 def wants_json() -> bool:
@@ -63,8 +61,8 @@ def wants_json() -> bool:
 
 
 def render_error(code: int, message: str | None = None) -> Response:
-    title = _titles().get(code, _("Error"))
-    message = message or _explanations().get(code, "")
+    title = str(_TITLES[code]) if code in _TITLES else _("Error")
+    message = message or (str(_EXPLANATIONS[code]) if code in _EXPLANATIONS else "")
     if wants_json():
         response = jsonify(error=title, message=message, status=code)
     else:

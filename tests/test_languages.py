@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 from flask import render_template_string
 from flask_babel import Domain, force_locale, gettext, lazy_gettext, ngettext
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from config import LANGUAGES
 from portal.accounts.models import Role
@@ -23,6 +23,18 @@ def test_each_language_serves_pages_in_its_own_words_and_direction(client, code)
     with force_locale(code):
         assert gettext("Forgot your password?") in body
         assert code == "en" or gettext("Forgot your password?") != "Forgot your password?"
+
+
+@pytest.mark.parametrize("code", ["fr", "ar"])
+def test_error_pages_speak_the_readers_language(client, code):
+    headers = {"Accept-Language": code}
+    page = client.get("/no/such/page", headers=headers).get_data(as_text=True)
+    answer = client.get("/no/such/page", headers={**headers, "Accept": "application/json"}).json
+    with force_locale(code):
+        title, message = gettext("Page not found"), gettext("There is no page at this address. It may have moved.")
+    assert title != "Page not found" and message != "There is no page at this address. It may have moved."
+    assert escape(title) in page and escape(message) in page
+    assert (answer["error"], answer["message"]) == (title, message)
 
 
 def test_direction_comes_from_the_locale_data_not_a_list_of_codes():
