@@ -4,6 +4,7 @@ from sqlalchemy import event
 
 from portal.accounts.models import Role
 from portal.extensions import db
+from tests.coursefiles import COURSE_YAML, course_files
 from tests.learning.helpers import complete_lessons
 from tests.learning.test_progress import extra_course, queries_for
 
@@ -21,8 +22,19 @@ def test_signed_in_home_page_shows_the_courses_and_what_to_continue(client, trai
     page = client.get("/").get_data(as_text=True)
     assert "Welcome back, Amina Diallo." in page
     assert "Testing STI policy" in page
-    assert 'href="/learn/test-course/lessons/funding">Continue: Funding R&amp;D</a>' in page
+    assert ('href="/learn/test-course/lessons/funding">Continue: <span lang="en" dir="ltr">Funding R&amp;D</span></a>'
+            in page)
     assert 'href="/dashboard"' in page
+
+
+def test_the_step_to_continue_keeps_its_courses_language(client, make_course, login_as):
+    """A course written in Arabic, read in English: the card's words are English, the step's title is
+    marked as Arabic, right to left, so that a screen reader says it in Arabic."""
+    make_course(course_files({"course.yaml": COURSE_YAML.replace("language: en", "language: ar")}))
+    login_as(Role.TRAINEE)
+    client.submit("/courses/test-course/enrol", page="/courses/test-course")
+    for page in (client.get("/").get_data(as_text=True), client.get("/dashboard").get_data(as_text=True)):
+        assert 'Continue: <span lang="ar" dir="rtl">What is R&amp;D?</span></a>' in page
 
 
 def test_home_page_without_courses_points_to_the_catalogue(client, login_as):
