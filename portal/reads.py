@@ -11,8 +11,11 @@ those two statements cost nothing, so nothing changes there.
 psycopg turns each statement's placeholders into PostgreSQL's once and keeps the result, but only for
 statements of up to 4,096 characters; the lesson page's one statement (the course, the reader's progress
 and every panel) is longer, so it was converted again on every page. The limit is raised on PostgreSQL."""
+from collections.abc import Mapping
+from typing import Any, TypeVarTuple
+
 from flask import Flask, g, has_app_context, request
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, Result, Select, event
 
 from portal.extensions import db
 
@@ -55,3 +58,14 @@ def is_reads_only() -> bool:
 def _read_without_transaction(connection: Connection) -> None:
     if is_reads_only():
         connection.execution_options(isolation_level="AUTOCOMMIT")
+
+
+_Columns = TypeVarTuple("_Columns")
+
+
+def read_columns(statement: Select[*_Columns], parameters: Mapping[str, Any]) -> Result[*_Columns]:
+    """Run a select of plain columns (no mapped objects) for a page that only reads, on the request
+    session's connection, without the ORM's work around each statement: a GET has nothing to flush
+    and nothing to load into the session (2 to 5% of the lesson, course and dashboard pages' time under
+    gunicorn, measured)."""
+    return db.session.connection().execute(statement, parameters)

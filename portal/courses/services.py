@@ -52,6 +52,7 @@ from portal.courses.models import (
 from portal.courses.storage import read_blobs
 from portal.db_types import utcnow
 from portal.extensions import db
+from portal.reads import read_columns
 
 
 class NotYourCourse(Exception):
@@ -382,7 +383,7 @@ _COURSE_PAGE = (
 def course_page(slug: str, user_id: int | None) -> CoursePage | None:
     """The published course `slug` as its page shows it to the reader (None: signed out), in one query
     that loads none of the revision's content; None when no published course has that slug."""
-    rows = db.session.execute(_COURSE_PAGE, {"user_id": user_id, "slug": slug}).all()
+    rows = read_columns(_COURSE_PAGE, {"user_id": user_id, "slug": slug}).all()
     if not rows:
         return None
     course_id, revision_id, content_hash, has_key, status, _ = rows[0]

@@ -26,6 +26,7 @@ from portal.caching import ProcessCache
 from portal.courses.models import Course, CourseRevision, Enrolment, EnrolmentStatus
 from portal.extensions import db
 from portal.learning.services import Progress, progress_from_rows, progress_union
+from portal.reads import read_columns
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,7 @@ def my_learning(user: User) -> tuple[list[DashboardEntry], list[Markup]]:
     holds."""
     registry: dict[str, DashboardPanel] = current_app.extensions.get(_PANELS, {})
     conditions = {name: panel.shows for name, panel in registry.items() if panel.shows is not None}
-    rows = db.session.execute(_dashboard_statement(conditions), {"user_id": user.id}).all()
+    rows = read_columns(_dashboard_statement(conditions), {"user_id": user.id}).all()
     holds = rows[0]._mapping
     shown = []
     for name, panel in registry.items():

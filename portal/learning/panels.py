@@ -19,8 +19,8 @@ from sqlalchemy import FromClause, Integer, Select, String, and_, bindparam, lit
 
 from portal.accounts.models import User
 from portal.courses.models import Course, CourseRevision, Enrolment, EnrolmentStatus
-from portal.extensions import db
 from portal.learning.services import Progress, progress_from_rows, progress_union
+from portal.reads import read_columns
 
 Facts = Mapping[str, Any]
 
@@ -114,7 +114,7 @@ def lesson_page(user: User, slug: str, lesson_key: str) -> LessonPage | None:
     """The published course `slug`, whether the reader is enrolled, their progress in it and every registered
     panel for this lesson, from one query; None when no published course has that slug."""
     registry: dict[str, LessonPanel] = current_app.extensions.get(_REGISTRY, {})
-    rows = db.session.execute(_statement(registry), {
+    rows = read_columns(_statement(registry), {
         "page_user_id": user.id, "page_slug": slug, "page_lesson_key": lesson_key}).all()
     if not rows:
         return None
