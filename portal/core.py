@@ -12,7 +12,7 @@ from portal.extensions import db, limiter
 from portal.inputs import paginate
 from portal.learning.dashboard import enrolled_courses
 from portal.learning.forms import RecordCompletionForm
-from portal.learning.views import course_card
+from portal.learning.views import course_cards
 from portal.security import is_safe_next
 
 bp = Blueprint("core", __name__)
@@ -23,7 +23,7 @@ bp = Blueprint("core", __name__)
 def index():
     """The home page; a signed-in person sees their courses and the next step in each."""
     entries = enrolled_courses(current_user) if current_user.is_authenticated else []
-    return render_template("core/index.html", entries=entries, course_card=course_card,
+    return render_template("core/index.html", entries=entries, course_cards=course_cards,
                            completion_form=RecordCompletionForm())
 
 

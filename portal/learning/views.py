@@ -67,13 +67,22 @@ def course_card(entry: DashboardEntry, heading: str = "h2", completion_form: Rec
     return card
 
 
+def course_cards(entries: list[DashboardEntry], heading: str = "h2",
+                 completion_form: RecordCompletionForm | None = None) -> Markup:
+    """The reader's course cards on "My learning" and the home page, or where to find a course when they are
+    enrolled in none. Joined here rather than in a template: importing a template's macro runs that
+    template again on every page (about 7% of "My learning"'s rate under gunicorn, measured)."""
+    if not entries:
+        return Markup(render_template("learning/_no_courses.html"))
+    return Markup("\n").join(course_card(entry, heading, completion_form) for entry in entries)
+
+
 @bp.route("/dashboard")
 @allow(SIGNED_IN)
 def show_dashboard():
     entries, panels = my_learning(current_user)
     fillers = {
-        "cards": lambda _: Markup(render_template("learning/_dashboard_cards.html", entries=entries,
-                                                  course_card=course_card, completion_form=RecordCompletionForm())),
+        "cards": lambda _: course_cards(entries, completion_form=RecordCompletionForm()),
         "panels": lambda _: Markup("\n").join(panels),
     }
     # The page around the reader's cards and panels is the same for every reader in this language and role.

@@ -41,6 +41,8 @@ def test_home_page_without_courses_points_to_the_catalogue(client, login_as):
     login_as(Role.TRAINEE)
     page = client.get("/").get_data(as_text=True)
     assert "You are not enrolled in any course yet." in page and 'href="/courses"' in page
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    assert "You are not enrolled in any course yet." in dashboard and '<a href="/courses">Find a course</a>' in dashboard
 
 
 def test_anonymous_home_page_is_unchanged(client, make_course):
