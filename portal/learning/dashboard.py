@@ -14,7 +14,7 @@ query), and only the panels whose condition holds run their own queries and rend
 certificate, cohort or survey waiting costs nothing more for all of them. Packages register in their
 `init_app`, wired in `create_app`; learning imports none of them."""
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, current_app
@@ -38,12 +38,20 @@ class CourseCard:
     #: Titles in the languages the course is translated into.
     titles: dict[str, str]
     completion: dict[str, Any]
+    #: {language: {"lesson/<key>" | "quiz/<key>" | ...: title}}: its parts' titles in each language it is
+    #: translated into.
+    part_titles: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def in_language(self, language: str) -> dict[str, str]:
         """The title in `language` where the course is translated into it, else in its own, with its language."""
         if self.titles.get(language):
             return {"language": language, "title": self.titles[language]}
         return {"language": self.language, "title": self.title}
+
+    def titles_in(self, language: str) -> dict[str, tuple[str, str]]:
+        """Its parts' (title, language) in `language` where translated, as `CourseRevision.titles_in` gives
+        them to the lesson and course pages."""
+        return {key: (title, language) for key, title in self.part_titles.get(language, {}).items()}
 
 
 @dataclass(frozen=True)
@@ -117,7 +125,8 @@ def _cards(revisions: list[tuple[int, str]]) -> dict[int, CourseCard]:
                 select(CourseRevision.id, CourseRevision.language, CourseRevision.title, CourseRevision.translations,
                        CourseRevision.completion).where(CourseRevision.id.in_(missing))):
             titles = {code: words["title"] for code, words in (translations or {}).items() if words.get("title")}
-            card = found[revision_id] = CourseCard(language, title, titles, dict(completion or {}))
+            parts = {code: dict(words.get("titles") or {}) for code, words in (translations or {}).items()}
+            card = found[revision_id] = CourseCard(language, title, titles, dict(completion or {}), parts)
             _CARDS.put((revision_id, hashes[revision_id]), card)
     return {revision_id: card for revision_id, card in found.items() if card is not None}
 

@@ -4,8 +4,9 @@ from sqlalchemy import event
 
 from portal.accounts.models import Role
 from portal.extensions import db
-from tests.coursefiles import COURSE_YAML, course_files
+from tests.coursefiles import COURSE_YAML, course_files, french_course_files
 from tests.learning.helpers import complete_lessons
+from tests.learning.test_page_caching import choose
 from tests.learning.test_progress import extra_course, queries_for
 
 
@@ -35,6 +36,28 @@ def test_the_step_to_continue_keeps_its_courses_language(client, make_course, lo
     client.submit("/courses/test-course/enrol", page="/courses/test-course")
     for page in (client.get("/").get_data(as_text=True), client.get("/dashboard").get_data(as_text=True)):
         assert 'Continue: <span lang="ar" dir="rtl">What is R&amp;D?</span></a>' in page
+
+
+@pytest.fixture
+def french_course_trainee(client, make_course, login_as):
+    make_course(french_course_files())
+    login_as(Role.TRAINEE)
+    client.submit("/courses/test-course/enrol", page="/courses/test-course")
+
+
+@pytest.mark.usefixtures("french_course_trainee")
+def test_the_step_to_continue_is_named_in_the_readers_language_where_translated(client):
+    """The French course's first lesson is translated: a French reader's card names it in French, as the
+    lesson page does; an English reader's, in English. Each language's card is kept apart."""
+    choose(client, "fr")
+    french = client.get("/dashboard").get_data(as_text=True)
+    assert 'Continuer : <span lang="fr" dir="ltr">Qu&#39;est-ce que la R-D ?</span></a>' in french
+    choose(client, "en")
+    english = client.get("/dashboard").get_data(as_text=True)
+    assert 'Continue: <span lang="en" dir="ltr">What is R&amp;D?</span></a>' in english
+    complete_lessons(client, ["what-is-rd"])
+    choose(client, "fr")  # the next lesson is not translated: its title stays English, marked so
+    assert 'Continuer : <span lang="en" dir="ltr">Funding R&amp;D</span></a>' in client.get("/").get_data(as_text=True)
 
 
 def test_home_page_without_courses_points_to_the_catalogue(client, login_as):
