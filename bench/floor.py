@@ -3,7 +3,7 @@ the portal under the same gunicorn: Flask with the portal's signed session cooki
 signed-in account with one query by primary key (outside a transaction on PostgreSQL, as the portal's
 pages that only read are), and a body of a lesson page's size, kept. No page of the portal can be served
 faster than this on the same stack: the gap between it and the bare app is the cost of the cookie, the
-sign-in and one round trip to the database.
+sign-in, SQLAlchemy's session and pool, one query and a page of 12.5 KB.
 
     DATABASE_URL=... SECRET_KEY=... gunicorn --chdir bench floor:app"""
 import os
@@ -16,7 +16,8 @@ from sqlalchemy import text
 #: About the size of a sample lesson page.
 PAGE = "<!doctype html>" + "x" * 12_500
 
-app = Flask(__name__)
+#: A relative SQLite address is read in the portal's instance folder, as the portal reads it.
+app = Flask(__name__, instance_path=os.environ.get("PORTAL_INSTANCE_PATH") or None)
 app.secret_key = os.environ["SECRET_KEY"]
 app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
 if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
