@@ -49,8 +49,8 @@ from portal.learning import views as learning_views
 from portal.live import attendance as live_attendance
 from portal.live import attendance_views as live_attendance_views
 from portal.live import receivers as live_receivers
+from portal.live import recordings as live_recordings
 from portal.live import reminders as live_reminders
-from portal.live import services as live_services
 from portal.live import views as live_views
 from portal.privacy import views as privacy_views
 from portal.quizzes import views as quizzes_views
@@ -124,7 +124,7 @@ def create_app(config: str | type[Config] | None = None, overrides: Mapping[str,
     discussion_receivers.init_app(app)
     live_receivers.init_app(app)
     surveys_receivers.init_app(app)
-    live_attendance.init_app(app, watched_session_ids=live_services.watched_session_ids)
+    live_attendance.init_app(app, watched_session_ids=live_recordings.watched_session_ids)
     _schedule_jobs(app)
     app.cli.add_command(accounts_cli.users)
     app.cli.add_command(courses_cli.courses)

@@ -17,7 +17,7 @@ from portal.live import attendance as services
 from portal.live.attendance_forms import CheckInForm, ConfirmReportForm, CorrectionForm, NewCodeForm, ReportForm
 from portal.live.attendance_report import ReportError, read_attendance_report
 from portal.live.models import AttendanceSource, LiveSession
-from portal.live.services import watched_session_ids
+from portal.live.recordings import watched_session_ids
 
 attendance_bp = Blueprint("attendance", __name__, template_folder="templates")
 

@@ -1,18 +1,13 @@
-"""Rules for a cohort's programme of live sessions: who sees and runs it, times in the viewer's zone,
-calendar feeds, recordings and what each trainee watched (reminders are in portal/live/reminders.py).
-These flush and never commit."""
-import secrets
-from collections import defaultdict
+"""Rules for a cohort's programme of live sessions: who sees and runs it, times in the viewer's zone, the
+sessions themselves (calendar feeds are in portal/live/calendars.py, recordings and what each trainee
+watched in portal/live/recordings.py, reminders in portal/live/reminders.py). These flush and never commit."""
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
-import filetype
 from babel.dates import format_date, format_time
-from flask import current_app
 from flask_babel import get_locale
-from icalendar import Calendar, Event
-from sqlalchemy import ColumnElement, Integer, Select, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -21,13 +16,11 @@ from portal.audit import record
 from portal.cohorts.models import Cohort, CohortMember, MembershipState
 from portal.content.markdown import MarkdownProblem, render_markdown
 from portal.courses.models import Course
-from portal.courses.storage import put_blob
-from portal.db_types import UTCDateTime, utcnow
+from portal.db_types import UTCDateTime
 from portal.extensions import db
 from portal.i18n import lazy_text as _l
 from portal.learning.panels import PageKeys
 from portal.learning.services import outlines
-from portal.links import external_url
 from portal.live.models import (
     Attendance,
     CalendarFeed,
@@ -40,8 +33,6 @@ from portal.live.models import (
 
 #: The join link shows this long before a session starts (and until it ends).
 JOIN_OPENS_BEFORE = timedelta(minutes=15)
-#: How long before a session each reminder goes; a reminder is not sent once the next one is due.
-VIDEO_TYPES = ("video/mp4", "video/webm")
 
 
 class Refused(Exception):
@@ -128,14 +119,6 @@ def session_ids_for_cohort(cohort_id: int) -> list[int]:
     """The ids of the cohort's sessions, in time order."""
     return list(db.session.scalars(select(LiveSession.id).where(LiveSession.cohort_id == cohort_id)
                                    .order_by(LiveSession.starts_at, LiveSession.id)))
-
-
-def recordings_of(session_ids: list[int]) -> dict[int, Recording]:
-    """Each session's recording, by session id (one query)."""
-    if not session_ids:
-        return {}
-    return {recording.session_id: recording for recording in
-            db.session.scalars(select(Recording).where(Recording.session_id.in_(session_ids)))}
 
 
 #: "My learning" runs it on every visit: built once, from bound parameters.
@@ -329,187 +312,6 @@ def delete_session(session: LiveSession, actor: User) -> None:
     record(actor, "live_session.deleted", session.title, cohort_id=session.cohort_id, session_id=session.id)
     db.session.delete(session)
     db.session.flush()
-
-
-# Calendars
-
-def feed_of(user: User) -> CalendarFeed | None:
-    return db.session.get(CalendarFeed, user.id)
-
-
-def reset_feed(user: User) -> CalendarFeed:
-    """Give the user a calendar feed with a new token; the old address stops working."""
-    feed = db.session.get(CalendarFeed, user.id)
-    if feed is None:
-        feed = CalendarFeed(user_id=user.id)
-        db.session.add(feed)
-    feed.token, feed.created_at = secrets.token_urlsafe(32), utcnow()
-    db.session.flush()
-    return feed
-
-
-def user_of_feed(token: str) -> User | None:
-    """The active account whose feed has this token."""
-    if not token or len(token) > 64:
-        return None
-    user = db.session.scalar(select(User).join(CalendarFeed, CalendarFeed.user_id == User.id)
-                             .where(CalendarFeed.token == token))
-    return user if user is not None and user.is_active else None
-
-
-def feed_sessions(user: User) -> list[LiveSession]:
-    """What a person's calendar holds: the sessions of cohorts they are a member of or run, and those they lecture."""
-    run = select(Cohort.id).where(Cohort.coordinators.any(User.id == user.id))
-    lectured = select(SessionLecturer.session_id).where(SessionLecturer.user_id == user.id)
-    return list(db.session.scalars(
-        select(LiveSession).where(or_(LiveSession.cohort_id.in_(member_cohort_ids(user)),
-                                      LiveSession.cohort_id.in_(run), LiveSession.id.in_(lectured)))
-        .options(selectinload(LiveSession.cohort), selectinload(LiveSession.lecturers).selectinload(SessionLecturer.user))
-        .order_by(LiveSession.starts_at, LiveSession.id)))
-
-
-def plain_description(session: LiveSession) -> str:
-    lecturers = ", ".join(lecturer.display_name for lecturer in session.lecturers)
-    parts = [session.cohort.name]
-    if lecturers:
-        parts.append(lecturers)
-    if session.description:
-        parts.append(session.description)
-    return "\n\n".join(parts)
-
-
-def calendar(sessions: list[LiveSession], name: str) -> bytes:
-    """An iCalendar file of the sessions, in UTC, each with a stable UID and a link to its page on the portal."""
-    cal = Calendar()
-    cal.add("prodid", "-//Learning portal//Live sessions//EN")
-    cal.add("version", "2.0")
-    cal.add("x-wr-calname", name)
-    host = external_url("core.index").split("/")[2]
-    stamp = utcnow().replace(microsecond=0)
-    for session in sessions:
-        event = Event()
-        event.add("uid", f"live-session-{session.id}@{host}")
-        event.add("dtstamp", stamp)
-        event.add("dtstart", session.starts_at.astimezone(UTC))
-        event.add("dtend", session.ends_at.astimezone(UTC))
-        event.add("summary", session.title)
-        event.add("description", plain_description(session))
-        event.add("url", external_url("live.show_session", session_id=session.id))
-        cal.add_component(event)
-    return cal.to_ical()
-
-
-# Recordings
-
-def sniff(data: bytes) -> str | None:
-    kind = filetype.guess(data)
-    return kind.mime if kind else None
-
-
-def check_video(data: bytes) -> str:
-    """The video's media type, judged by its content: MP4 or WebM; raises Refused otherwise."""
-    media_type = sniff(data)
-    if media_type not in VIDEO_TYPES:
-        raise Refused(_l("The video must be an MP4 or WebM file."))
-    return media_type
-
-
-def check_slides(data: bytes) -> None:
-    if sniff(data) != "application/pdf":
-        raise Refused(_l("The slides must be a PDF file."))
-
-
-def check_captions(data: bytes) -> None:
-    """WebVTT captions: UTF-8 text that starts with the WEBVTT signature, within the size limit."""
-    if len(data) > current_app.config["CAPTIONS_MAX_BYTES"]:
-        raise Refused(_l("The captions file is too large."))
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise Refused(_l("The captions file must be WebVTT text in UTF-8.")) from None
-    first_line = text.split("\n", 1)[0].rstrip("\r")
-    if "\x00" in text or not (first_line == "WEBVTT" or first_line.startswith(("WEBVTT ", "WEBVTT\t"))):
-        raise Refused(_l("The captions file must be WebVTT: its first line is WEBVTT."))
-
-
-def _new_recording(session: LiveSession) -> Recording:
-    """A recording row for the session; the one another tab made a moment ago, if it did."""
-    try:
-        with db.session.begin_nested():
-            recording = Recording(session_id=session.id)
-            db.session.add(recording)
-    except IntegrityError:
-        found = recording_of(session)
-        if found is None:
-            raise
-        return found
-    return recording
-
-
-def attach_recording(session: LiveSession, actor: User, *, video_url: str | None = None, video: bytes | None = None,
-                     slides: bytes | None = None, captions: bytes | None = None) -> Recording:
-    """Attach (or replace) a session's recording link or video, slides and captions; each file is checked by
-    its content before anything is stored. Raises Refused."""
-    if video_url and video:
-        raise Refused(_l("Give a link to the recording or upload a video, not both."))
-    video_type = check_video(video) if video else None
-    if slides:
-        check_slides(slides)
-    if captions:
-        check_captions(captions)
-    recording = recording_of(session) or _new_recording(session)
-    if video_url:
-        recording.video_url, recording.video_sha256, recording.video_type, recording.video_size = video_url, None, None, None
-    if video:
-        recording.video_url, recording.video_sha256 = None, put_blob(video)
-        recording.video_type, recording.video_size = video_type, len(video)
-    if slides:
-        recording.slides_sha256 = put_blob(slides)
-    if captions:
-        recording.captions_sha256 = put_blob(captions)
-    recording.added_by_id, recording.updated_at = actor.id, utcnow()
-    db.session.flush()
-    record(actor, "recording.attached", session.title, session_id=session.id, link=bool(video_url),
-           video=bool(video), slides=bool(slides), captions=bool(captions))
-    return recording
-
-
-def recording_of(session: LiveSession) -> Recording | None:
-    """The session's recording, if one was attached."""
-    return db.session.scalar(select(Recording).where(Recording.session_id == session.id))
-
-
-def mark_watched(recording: Recording, user: User) -> bool:
-    """Record that the user watched the recording; False when they had already (a double submit included)."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(WatchedRecording(recording_id=recording.id, user_id=user.id))
-    except IntegrityError:
-        return False
-    return True
-
-
-def has_watched(recording: Recording, user: User) -> bool:
-    return bool(db.session.scalar(select(exists().where(WatchedRecording.recording_id == recording.id,
-                                                        WatchedRecording.user_id == user.id))))
-
-
-def watched_session_ids(cohort_id: int, user_ids: list[int]) -> dict[int, set[int]]:
-    """For each user, the ids of the cohort's sessions whose recording they marked as watched (one query)."""
-    watched: dict[int, set[int]] = defaultdict(set)
-    for user_id in user_ids:
-        watched[user_id] = set()
-    if not user_ids:
-        return dict(watched)
-    rows = db.session.execute(
-        select(WatchedRecording.user_id, Recording.session_id)
-        .join(Recording, Recording.id == WatchedRecording.recording_id)
-        .join(LiveSession, LiveSession.id == Recording.session_id)
-        .where(LiveSession.cohort_id == cohort_id, WatchedRecording.user_id.in_(user_ids)))
-    for user_id, session_id in rows:
-        watched[user_id].add(session_id)
-    return dict(watched)
-
 
 
 def personal_records(user: User) -> list[dict[str, Any]]:

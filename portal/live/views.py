@@ -19,7 +19,7 @@ from portal.db_types import utcnow
 from portal.extensions import db
 from portal.inputs import problem_errors
 from portal.learning.services import outlines
-from portal.live import attendance, services
+from portal.live import attendance, calendars, recordings, services
 from portal.live.forms import ButtonForm, RecordingForm, SessionForm
 from portal.live.models import LiveSession
 
@@ -54,11 +54,11 @@ def show_programme(cohort_id: int):
     cohort = visible_cohort(cohort_id)
     now, zone = utcnow(), zone_of(current_user)
     sessions = services.programme(cohort.id)
-    recordings = services.recordings_of([s.id for s in sessions])
+    by_session = recordings.recordings_of([s.id for s in sessions])
     return render_template("live/programme.html", cohort=cohort, lines=services.programme_lines(sessions, zone, now),
-                           recordings=recordings, zone=services.zone_label(zone, now),
+                           recordings=by_session, zone=services.zone_label(zone, now),
                            can_manage=services.can_manage(current_user, cohort),
-                           feed=services.feed_of(current_user), feed_form=ButtonForm())
+                           feed=calendars.feed_of(current_user), feed_form=ButtonForm())
 
 
 # Adding and changing sessions
@@ -191,7 +191,7 @@ def delete_session(session_id: int):
 
 def session_page(session: LiveSession, recording_form: RecordingForm | None = None, status: int = 200):
     now, zone = utcnow(), zone_of(current_user)
-    recording = services.recording_of(session)
+    recording = recordings.recording_of(session)
     can_attach = services.can_attach(current_user, session)
     is_member = services.is_member(current_user, session.cohort_id)
     return render_template(
@@ -202,7 +202,7 @@ def session_page(session: LiveSession, recording_form: RecordingForm | None = No
         check_in_open=attendance.check_in_open(session, now),
         entry=attendance.entry_of(session, current_user) if is_member else None,
         runs_attendance=attendance.may_run(current_user, session),
-        watched=recording is not None and services.has_watched(recording, current_user),
+        watched=recording is not None and recordings.has_watched(recording, current_user),
         can_manage=services.can_manage(current_user, session.cohort), button_form=ButtonForm(),
         recording_form=(recording_form or RecordingForm()) if can_attach else None), status
 
@@ -233,7 +233,7 @@ def attach_recording(session_id: int):
         form.video_url.errors = [_("Give a link, or choose a file to upload.")]
         return session_page(session, form, 400)
     try:
-        services.attach_recording(session, current_user, video_url=video_url, **files)
+        recordings.attach_recording(session, current_user, video_url=video_url, **files)
     except services.Refused as refused:
         form.video.errors = [str(refused.message)]
         return session_page(session, form, 422)
@@ -250,7 +250,7 @@ MEDIA = {"video": "video_sha256", "slides": "slides_sha256", "captions": "captio
 def recording_file(session_id: int, part: str):
     """The recording's video, slides or captions, served as course media is: with ETag and range requests."""
     session = visible_session(session_id)
-    recording = services.recording_of(session)
+    recording = recordings.recording_of(session)
     sha256 = getattr(recording, MEDIA[part]) if recording is not None and part in MEDIA else None
     if recording is None or sha256 is None:
         abort(404)
@@ -265,14 +265,14 @@ def recording_file(session_id: int, part: str):
 @allow(SIGNED_IN)
 def mark_watched(session_id: int):
     session = visible_session(session_id)
-    recording = services.recording_of(session)
+    recording = recordings.recording_of(session)
     if recording is None or not recording.has_video:
         abort(404)
     if not services.is_member(current_user, session.cohort_id):
         abort(403)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    services.mark_watched(recording, current_user)
+    recordings.mark_watched(recording, current_user)
     db.session.commit()
     flash(_("Marked as watched."), "success")
     return redirect(url_for("live.show_session", session_id=session.id, _anchor="recording"))
@@ -289,16 +289,16 @@ def ics_response(body: bytes, filename: str, attachment: bool) -> Response:
 @allow(SIGNED_IN)
 def session_calendar(session_id: int):
     session = visible_session(session_id)
-    return ics_response(services.calendar([session], session.title), f"session-{session.id}.ics", attachment=True)
+    return ics_response(calendars.calendar([session], session.title), f"session-{session.id}.ics", attachment=True)
 
 
 @bp.route("/live/calendar/<token>.ics")
 @allow(ANYONE)
 def calendar_feed(token: str):
     """A person's private feed, for calendar apps (which send no cookie): the token is the key."""
-    user = services.user_of_feed(token) or abort(404)
+    user = calendars.user_of_feed(token) or abort(404)
     name = _("Live sessions") + f" – {current_app.config['PORTAL_NAME']}"
-    return ics_response(services.calendar(services.feed_sessions(user), name), "live-sessions.ics", attachment=False)
+    return ics_response(calendars.calendar(calendars.feed_sessions(user), name), "live-sessions.ics", attachment=False)
 
 
 @bp.route("/live/calendar", methods=["POST"])
@@ -307,7 +307,7 @@ def reset_calendar():
     """Make (or remake) the current user's calendar address; the old one stops working."""
     if not ButtonForm().validate_on_submit():
         abort(400)
-    services.reset_feed(current_user)
+    calendars.reset_feed(current_user)
     db.session.commit()
     flash(_("Your calendar address is ready. An address you gave out before no longer works."), "success")
     back = request.form.get("back", "")

@@ -15,7 +15,7 @@ from portal.courses.models import Course
 from portal.db_types import utcnow
 from portal.discussion import services as discussion
 from portal.extensions import db
-from portal.live import services
+from portal.live import recordings, services
 from portal.live.models import Attendance, AttendanceSource, Recording
 from tests.browser.conftest import TIMEOUT, click_and_wait
 from tests.browser.test_lecturer_upload import log_in
@@ -113,4 +113,4 @@ def test_a_trainee_follows_the_programme_to_a_join_link_a_check_in_a_recording_a
     db.session.expire_all()
     entry = db.session.scalar(select(Attendance).where(Attendance.session_id == funding.id))
     assert (entry.user_id, entry.source, entry.attended) == (amina.id, AttendanceSource.CHECK_IN, True)
-    assert services.watched_session_ids(cohort.id, [amina.id]) == {amina.id: {opening.id}}
+    assert recordings.watched_session_ids(cohort.id, [amina.id]) == {amina.id: {opening.id}}

@@ -12,7 +12,7 @@ from portal.cohorts.models import Cohort
 from portal.courses.models import Course
 from portal.db_types import utcnow
 from portal.extensions import db
-from portal.live import services
+from portal.live import recordings, services
 from portal.live.models import Recording
 from tests.browser.conftest import TIMEOUT, click_and_wait
 from tests.browser.test_lecturer_upload import log_in
@@ -60,7 +60,7 @@ def test_a_trainee_in_cairo_joins_a_session_and_marks_a_recording_watched(browse
         expect(page.locator("#join-link"), "no join link after the end").to_have_count(0)
         click_and_wait(page.get_by_role("button", name="Mark as watched"))
         expect(page.locator("#watched")).to_have_text("You watched this recording.")
-        assert services.watched_session_ids(cohort.id, [trainee.id]) == {trainee.id: {past.id}}
+        assert recordings.watched_session_ids(cohort.id, [trainee.id]) == {trainee.id: {past.id}}
     finally:
         context.close()
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.live import reminders, services
+from portal.live import recordings, reminders, services
 from portal.live.models import Recording, WatchedRecording
 
 MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(range(256)) * 20
@@ -134,9 +134,9 @@ def test_watched_and_session_ids_for_the_completion_rule(client_for, edition, se
     member = client_for(edition.cairo)
     member.submit(f"/live/sessions/{later.id}/watched", page=f"/live/sessions/{later.id}")
     assert services.session_ids_for_cohort(edition.cohort.id) == [session.id, later.id]
-    assert services.watched_session_ids(edition.cohort.id, [edition.cairo.id, edition.dili.id]) == {
+    assert recordings.watched_session_ids(edition.cohort.id, [edition.cairo.id, edition.dili.id]) == {
         edition.cairo.id: {later.id}, edition.dili.id: set()}
-    assert services.watched_session_ids(edition.cohort.id, []) == {}
+    assert recordings.watched_session_ids(edition.cohort.id, []) == {}
 
 
 def test_two_uploads_at_once_make_one_recording(app, database_url, client_for, edition, session, monkeypatch):
@@ -147,7 +147,7 @@ def test_two_uploads_at_once_make_one_recording(app, database_url, client_for, e
     clients = [client_for(edition.coordinator), client_for(edition.lecturer)]
     tokens = [each.csrf_token(f"/live/sessions/{session.id}") for each in clients]
     barrier, statuses = threading.Barrier(2), []
-    looked_up, lookup = threading.Barrier(2), services.recording_of
+    looked_up, lookup = threading.Barrier(2), recordings.recording_of
     waited = threading.local()
 
     def both_find_none(live_session):
@@ -158,7 +158,7 @@ def test_two_uploads_at_once_make_one_recording(app, database_url, client_for, e
             looked_up.wait(timeout=10)
         return found
 
-    monkeypatch.setattr(services, "recording_of", both_find_none)
+    monkeypatch.setattr(recordings, "recording_of", both_find_none)
 
     def send(each, token, files) -> None:
         data = {"csrf_token": token, **{name: (io.BytesIO(content), filename) for name, (content, filename) in files.items()}}
@@ -173,8 +173,8 @@ def test_two_uploads_at_once_make_one_recording(app, database_url, client_for, e
     for thread in threads:
         thread.join(timeout=60)
     assert statuses == [302, 302]
-    recordings = list(db.session.scalars(select(Recording)))
-    assert len(recordings) == 1
+    stored = list(db.session.scalars(select(Recording)))
+    assert len(stored) == 1
 
 
 def test_the_data_download_holds_what_i_watched_and_the_reminders_sent_to_me(client_for, edition, session, smtp_server):

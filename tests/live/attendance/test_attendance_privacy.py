@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.extensions import db
-from portal.live import attendance, services
+from portal.live import attendance, calendars
 from portal.live.models import Attendance, CalendarFeed
 from tests.conftest import DEFAULT_PASSWORD
 
@@ -49,7 +49,7 @@ def test_deleting_my_account_keeps_my_attendance_counted_but_not_the_notes_about
     amina, bilal = edition.trainees[:2]
     attendance.correct(surveys, amina, True, "Amina Haddad joined by phone", edition.coordinator)
     attendance.correct(surveys, bilal, True, "Bilal Khan joined by phone", edition.coordinator)
-    services.reset_feed(amina)
+    calendars.reset_feed(amina)
     db.session.commit()
     member = client_for(amina)
     response = member.submit("/profile/delete", {"password": DEFAULT_PASSWORD, "confirm_email": "amina@example.org"},
