@@ -25,6 +25,7 @@ from portal.announcements import receivers as announcements_receivers
 from portal.announcements import services as announcements_services
 from portal.announcements import views as announcements_views
 from portal.assignments import reminders as assignments_reminders
+from portal.assignments import reviewing as assignments_reviewing
 from portal.assignments import services as assignments_services
 from portal.assignments import views as assignments_views
 from portal.certificates import receivers as certificate_receivers
@@ -149,7 +150,7 @@ def _schedule_jobs(app: Flask) -> None:
     digest.init_app(app)
     digest.add_section(app, "announcements", announcements_services.announcement_digest_items)
     digest.add_section(app, "discussion", discussion_services.reply_digest_items)
-    digest.add_section(app, "assignments", assignments_services.review_digest_items)
+    digest.add_section(app, "assignments", assignments_reviewing.review_digest_items)
     schedule.schedule(app, "live.reminders", every=timedelta(minutes=5), run=live_reminders.send_due_reminders)
     schedule.schedule(app, "assignments.reminders", every=timedelta(minutes=15),
                       run=assignments_reminders.send_due_reminders)

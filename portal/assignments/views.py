@@ -13,7 +13,7 @@ from sqlalchemy import select
 from portal.accounts.access import SIGNED_IN, allow
 from portal.accounts.mailing import recipient_time, zone_of
 from portal.accounts.models import Role, User
-from portal.assignments import services
+from portal.assignments import reviewing, services
 from portal.assignments.forms import (
     CohortAssignmentForm,
     DecideForm,
@@ -140,7 +140,7 @@ def download_template(slug: str, key: str):
 @allow(SIGNED_IN)
 def download_file(submission_id: int, file_id: int):
     """A handed-in file, to its author and its reviewers only, always as an attachment."""
-    file = services.file_for(current_user, submission_id, file_id) or abort(404)
+    file = reviewing.file_for(current_user, submission_id, file_id) or abort(404)
     return blob_response(file.sha256, file.media_type, download_name=file.name, as_attachment=True, public=False)
 
 
@@ -148,7 +148,7 @@ def download_file(submission_id: int, file_id: int):
 @allow(*STAFF)
 def view_file(submission_id: int, file_id: int):
     """A PDF or image shown in the review page, to reviewers only, sandboxed."""
-    submission = services.submission_for_reviewer(current_user, submission_id) or abort(404)
+    submission = reviewing.submission_for_reviewer(current_user, submission_id) or abort(404)
     file = next((f for f in submission.files if f.id == file_id and f.is_viewable), None) or abort(404)
     response = blob_response(file.sha256, file.media_type, download_name=file.name, public=False)
     if file.kind == "image":
@@ -160,16 +160,16 @@ def view_file(submission_id: int, file_id: int):
 @allow(*STAFF)
 def review_queue():
     """What waits for the reviewer, oldest first, a page at a time, narrowed to a cohort or an assignment."""
-    cohorts, assignments = services.queue_choices(current_user)
+    cohorts, assignments = reviewing.queue_choices(current_user)
     cohort_id = chosen_id(request.args.get("cohort", ""), cohorts)
     assignment_id = chosen_id(request.args.get("assignment", ""), assignments)
-    page = paginate(services.review_queue(current_user, cohort_id, assignment_id),
+    page = paginate(reviewing.review_queue(current_user, cohort_id, assignment_id),
                     current_app.config["ASSIGNMENT_QUEUE_SIZE"])
     return render_template("assignments/queue.html", page=page, cohorts=cohorts, assignments=assignments,
                            cohort_id=cohort_id, assignment_id=assignment_id)
 
 
-def chosen_id(raw: str, choices: list[services.QueueChoice]) -> int | None:
+def chosen_id(raw: str, choices: list[reviewing.QueueChoice]) -> int | None:
     """The id a filter of the queue names, if it is one of its choices (anything else shows the whole queue)."""
     return int(raw) if is_number(raw, 11) and int(raw) in {choice.id for choice in choices} else None
 
@@ -205,7 +205,7 @@ def inline_comments() -> list[dict[str, Any]]:
 @bp.route("/reviews/<int:submission_id>", methods=["GET", "POST"])
 @allow(*STAFF)
 def review_submission(submission_id: int):
-    submission = services.submission_for_reviewer(current_user, submission_id) or abort(404)
+    submission = reviewing.submission_for_reviewer(current_user, submission_id) or abort(404)
     form, decide_form = ReviewForm(), DecideForm()
     decide_form.review.choices = [(review.id, review.reviewer.name if review.reviewer else str(review.id))
                                   for review in submission.reviews]
@@ -215,10 +215,10 @@ def review_submission(submission_id: int):
             if "decide" in request.form:
                 if not decide_form.validate_on_submit():
                     abort(400)
-                services.decide(submission, current_user, decide_form.review.data)
+                reviewing.decide(submission, current_user, decide_form.review.data)
             elif form.validate_on_submit():
                 outcome = ReviewOutcome.PASSED if form.passed.data else ReviewOutcome.REVISE
-                services.record_review(submission, current_user, levels, form.comment.data or "", outcome,
+                reviewing.record_review(submission, current_user, levels, form.comment.data or "", outcome,
                                        inline_comments(), ask_second=bool(form.ask_second.data))
             else:
                 abort(400)
@@ -229,7 +229,7 @@ def review_submission(submission_id: int):
             db.session.commit()
             flash(_("Your review is recorded."), "success")
             return redirect(url_for("assignments.review_queue"))
-        submission = services.submission_for_reviewer(current_user, submission_id) or abort(404)
+        submission = reviewing.submission_for_reviewer(current_user, submission_id) or abort(404)
     earlier = [s for s in services.submissions_of(submission.user_id, submission.assignment_id)
                if s.id != submission.id and not s.is_draft]
     reviewed = any(review.reviewer_id == current_user.id for review in submission.reviews)
@@ -239,7 +239,7 @@ def review_submission(submission_id: int):
                            form=form, levels=levels, earlier=earlier, inline_count=INLINE_COMMENTS,
                            may_review=may_review, decide_form=decide_form,
                            may_decide=submission.status == SubmissionStatus.DISPUTED
-                           and services.may_decide(current_user, submission))
+                           and reviewing.may_decide(current_user, submission))
 
 
 def run_cohort(cohort_id: int) -> Cohort:
@@ -304,7 +304,7 @@ def init_app(app: Flask) -> None:
         def count() -> int:
             if not current_user.is_authenticated or not current_user.has_role(*STAFF):
                 return 0
-            return services.queue_count(current_user)
+            return reviewing.queue_count(current_user)
         return {"assignments_waiting": count}
 
     @app.context_processor

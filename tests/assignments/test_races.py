@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal import create_app
-from portal.assignments import services
+from portal.assignments import reviewing, services
 from portal.assignments.models import Review, ReviewOutcome, Submission
 from portal.extensions import db
 from tests.assignments.test_reviewing import hand_in
@@ -28,7 +28,7 @@ def test_two_reviewers_returning_the_same_work_at_once_record_one_review(app, da
                 submission = db.session.get(Submission, submission_id)
                 reviewer = db.session.get(User, reviewer_id)
                 barrier.wait()
-                services.record_review(submission, reviewer, {"evidence": 2, "recommendations": 1}, "",
+                reviewing.record_review(submission, reviewer, {"evidence": 2, "recommendations": 1}, "",
                                        ReviewOutcome.PASSED)
                 db.session.commit()
             except services.Refused as error:

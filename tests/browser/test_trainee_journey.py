@@ -73,14 +73,14 @@ def pass_handed_in_work() -> None:
     """Stand in for the lecturer: pass the work waiting for review with every criterion at its best level
     (tests/browser/test_assignment_journey.py follows a lecturer doing it in the browser)."""
     from portal.accounts.models import Role, User
-    from portal.assignments import services as assignments
+    from portal.assignments import reviewing
     from portal.assignments.models import ReviewOutcome, Submission, SubmissionStatus
 
     reviewer = User(email="reviewer@example.org", name="Rita Reviewer", role=Role.ADMIN, password_hash="!")
     db.session.add(reviewer)
     for submission in db.session.scalars(select(Submission).where(Submission.status == SubmissionStatus.SUBMITTED)):
         levels = {criterion["id"]: len(criterion["levels"]) - 1 for criterion in submission.version.rubric}
-        assignments.record_review(submission, reviewer, levels, "Well done.", ReviewOutcome.PASSED)
+        reviewing.record_review(submission, reviewer, levels, "Well done.", ReviewOutcome.PASSED)
     db.session.commit()
 
 
