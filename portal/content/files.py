@@ -1,4 +1,5 @@
 """Reading a course's files from a folder or a zip, safely, and judging media by their content."""
+import hashlib
 import io
 import stat
 import zipfile
@@ -176,3 +177,8 @@ def sniff_media(path: str, data: bytes, limits: Limits = Limits()) -> tuple[Medi
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         return None, Problem(path, None, N_("the image is damaged or unreadable"))
     return MediaInfo(media_type, width, height), None
+
+
+def sha256(data: bytes) -> str:
+    """A file's SHA-256, as hexadecimal text."""
+    return hashlib.sha256(data).hexdigest()

@@ -3,9 +3,10 @@ from textwrap import dedent
 
 import pytest
 
-from portal.content.loader import QUESTION_FIELDS, read_course
+from portal.content.loader import read_course
 from portal.content.problems import ContentError
 from portal.content.questions import KINDS, read_number
+from portal.content.quizzes import QUESTION_FIELDS
 from tests.coursefiles import course_files
 
 HEAD = "title: T\npass_mark: 50\nattempts: 0\nquestions:\n"
