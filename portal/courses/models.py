@@ -65,6 +65,13 @@ class Course(Model):
         return user.is_admin or any(lecturer.id == user.id for lecturer in self.lecturers)
 
 
+def translated_titles(translations: dict[str, Any] | None, language: str) -> dict[str, tuple[str, str]]:
+    """{"module/<key>" | "lesson/<key>" | "quiz/<key>": (title, language)} of a revision's parts translated
+    into `language`, from its `translations`; a part left out keeps its own title, in the course's language."""
+    titles = (translations or {}).get(language, {}).get("titles", {})
+    return {key: (title, language) for key, title in titles.items()}
+
+
 class CourseRevision(Model):
     __tablename__ = "course_revisions"
     __table_args__ = (UniqueConstraint("course_id", "number"),)
@@ -134,10 +141,7 @@ class CourseRevision(Model):
                 "language": language}
 
     def titles_in(self, language: str) -> dict[str, tuple[str, str]]:
-        """{"module/<key>" | "lesson/<key>" | "quiz/<key>": (title, language)} of the parts translated
-        into `language`; a part left out keeps its own title, in the course's language."""
-        titles = (self.translations or {}).get(language, {}).get("titles", {})
-        return {key: (title, language) for key, title in titles.items()}
+        return translated_titles(self.translations, language)
 
     @property
     def warning_list(self) -> list[Problem]:

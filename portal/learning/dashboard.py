@@ -23,7 +23,7 @@ from sqlalchemy import ColumnElement, Integer, Row, Select, and_, bindparam, lit
 
 from portal.accounts.models import User
 from portal.caching import ProcessCache
-from portal.courses.models import Course, CourseRevision, Enrolment, EnrolmentStatus
+from portal.courses.models import Course, CourseRevision, Enrolment, EnrolmentStatus, translated_titles
 from portal.extensions import db
 from portal.learning.services import Progress, progress_from_rows, progress_union
 from portal.reads import read_columns
@@ -38,9 +38,8 @@ class CourseCard:
     #: Titles in the languages the course is translated into.
     titles: dict[str, str]
     completion: dict[str, Any]
-    #: {language: {"lesson/<key>" | "quiz/<key>" | ...: title}}: its parts' titles in each language it is
-    #: translated into.
-    part_titles: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: The revision's translations, as stored: its parts' titles in each language are among them.
+    translations: dict[str, Any] = field(default_factory=dict)
 
     def in_language(self, language: str) -> dict[str, str]:
         """The title in `language` where the course is translated into it, else in its own, with its language."""
@@ -49,9 +48,8 @@ class CourseCard:
         return {"language": self.language, "title": self.title}
 
     def titles_in(self, language: str) -> dict[str, tuple[str, str]]:
-        """Its parts' (title, language) in `language` where translated, as `CourseRevision.titles_in` gives
-        them to the lesson and course pages."""
-        return {key: (title, language) for key, title in self.part_titles.get(language, {}).items()}
+        """Its parts' (title, language) in `language` where translated, as the lesson and course pages have them."""
+        return translated_titles(self.translations, language)
 
 
 @dataclass(frozen=True)
@@ -125,8 +123,8 @@ def _cards(revisions: list[tuple[int, str]]) -> dict[int, CourseCard]:
                 select(CourseRevision.id, CourseRevision.language, CourseRevision.title, CourseRevision.translations,
                        CourseRevision.completion).where(CourseRevision.id.in_(missing))):
             titles = {code: words["title"] for code, words in (translations or {}).items() if words.get("title")}
-            parts = {code: dict(words.get("titles") or {}) for code, words in (translations or {}).items()}
-            card = found[revision_id] = CourseCard(language, title, titles, dict(completion or {}), parts)
+            card = found[revision_id] = CourseCard(language, title, titles, dict(completion or {}),
+                                                   dict(translations or {}))
             _CARDS.put((revision_id, hashes[revision_id]), card)
     return {revision_id: card for revision_id, card in found.items() if card is not None}
 
