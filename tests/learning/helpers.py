@@ -67,3 +67,8 @@ def complete_lessons(client, keys, slug: str = "test-course") -> None:
 
 def current_quiz_version_id() -> int:
     return db.session.scalar(select(QuizVersion.id).order_by(QuizVersion.id.desc()))
+
+
+def choose(client, language: str) -> None:
+    """Switch the signed-in reader's language, as the header's buttons do."""
+    client.submit("/language", {"language": language, "next": "/"}, page="/")

@@ -4,9 +4,8 @@ from sqlalchemy import event
 
 from portal.accounts.models import Role
 from portal.extensions import db
-from tests.coursefiles import COURSE_YAML, course_files, french_course_files
-from tests.learning.helpers import complete_lessons
-from tests.learning.test_page_caching import choose
+from tests.coursefiles import COURSE_YAML, course_files
+from tests.learning.helpers import choose, complete_lessons
 from tests.learning.test_progress import extra_course, queries_for
 
 
@@ -38,14 +37,7 @@ def test_the_step_to_continue_keeps_its_courses_language(client, make_course, lo
         assert 'Continue: <span lang="ar" dir="rtl">What is R&amp;D?</span></a>' in page
 
 
-@pytest.fixture
-def french_course_trainee(client, make_course, login_as):
-    make_course(french_course_files())
-    login_as(Role.TRAINEE)
-    client.submit("/courses/test-course/enrol", page="/courses/test-course")
-
-
-@pytest.mark.usefixtures("french_course_trainee")
+@pytest.mark.usefixtures("translated")
 def test_the_step_to_continue_is_named_in_the_readers_language_where_translated(client):
     """The French course's first lesson is translated: a French reader's card names it in French, as the
     lesson page does; an English reader's, in English. Each language's card is kept apart."""

@@ -8,8 +8,8 @@ from sqlalchemy import event
 from portal.accounts.models import Role
 from portal.caching import clear_process_caches
 from portal.extensions import db
-from tests.coursefiles import LESSON, MODULE_KEYS, course_files, french_course_files, with_assignment
-from tests.learning.helpers import complete_lessons
+from tests.coursefiles import LESSON, MODULE_KEYS, course_files, with_assignment
+from tests.learning.helpers import choose, complete_lessons
 
 LESSON_URL = "/learn/test-course/lessons/funding"
 
@@ -115,19 +115,6 @@ def test_the_cache_is_keyed_by_the_revisions_content_not_only_its_id(client, tra
     assert (lesson, shown, language) == ("funding", "en", "en") and len(content_hash) == 64
     clear_process_caches()
     assert len(fragments._LESSONS) == 0 and len(fragments._SHOWN) == 0
-
-
-def choose(client, language: str) -> None:
-    client.submit("/language", {"language": language, "next": "/"}, page="/")
-
-
-@pytest.fixture
-def translated(client, make_course, login_as):
-    """The test course with its French translation (the lesson "funding" is not translated), and a trainee."""
-    make_course(french_course_files())
-    user = login_as(Role.TRAINEE)
-    client.submit("/courses/test-course/enrol", page="/courses/test-course")
-    return user
 
 
 def test_a_lesson_is_kept_per_language_shown_and_page_language(client, translated):
