@@ -17,7 +17,7 @@ from config import (
     ProductionConfig,
     config_for,
 )
-from portal import cli, core, errors, i18n, inputs, links, mail, reads, security, shells, storage
+from portal import cli, core, errors, i18n, inputs, links, mail, reads, security, shells, signatures, storage
 from portal.accounts import access, identities
 from portal.accounts import cli as accounts_cli
 from portal.accounts import views as accounts_views
@@ -83,6 +83,7 @@ def create_app(config: str | type[Config] | None = None, overrides: Mapping[str,
     identities.init_app(app)
     _register_migrations(app)
     csrf.init_app(app)
+    signatures.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"

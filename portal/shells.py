@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app, g, get_flashed_messages, render_template, request
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from portal.caching import ProcessCache
+from portal.signatures import csrf_token
 
 Filler = Callable[[str], Markup]
 
@@ -118,7 +118,7 @@ def _draw(template_name: str, shared: Callable[[], Mapping[str, Any]]) -> Shell:
 
 
 def csrf_filler(_: str) -> Markup:
-    return Markup.escape(generate_csrf())
+    return Markup.escape(csrf_token())
 
 
 def next_filler(_: str) -> Markup:
