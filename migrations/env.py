@@ -102,6 +102,13 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # The portal enforces foreign keys on SQLite. A migration may rebuild a table there (copy, drop,
+            # rename), and dropping it with foreign keys on would delete, by cascade, every row that refers
+            # to it. SQLite ignores the pragma inside a transaction: it is set before the migrations' one.
+            connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -110,6 +117,21 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            _report_broken_references(connection)
+            connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+            connection.commit()
+
+
+def _report_broken_references(connection):
+    """Rows that refer to a row that is not there (left by deletions made before the portal enforced
+    foreign keys on SQLite): logged, never deleted."""
+    broken = {}
+    for table, *_ in connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall():
+        broken[table] = broken.get(table, 0) + 1
+    if broken:
+        logger.warning("Rows referring to rows that no longer exist (left as they are): %s",
+                       ", ".join(f"{table}: {count}" for table, count in sorted(broken.items())))
 
 
 if context.is_offline_mode():

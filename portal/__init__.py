@@ -17,7 +17,21 @@ from config import (
     ProductionConfig,
     config_for,
 )
-from portal import cli, core, errors, i18n, inputs, links, mail, reads, security, shells, signatures, storage
+from portal import (
+    cli,
+    connections,
+    core,
+    errors,
+    i18n,
+    inputs,
+    links,
+    mail,
+    reads,
+    security,
+    shells,
+    signatures,
+    storage,
+)
 from portal.accounts import access, identities
 from portal.accounts import cli as accounts_cli
 from portal.accounts import views as accounts_views
@@ -79,6 +93,7 @@ def create_app(config: str | type[Config] | None = None, overrides: Mapping[str,
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     db.init_app(app)
+    connections.init_app(app)
     reads.init_app(app)
     identities.init_app(app)
     _register_migrations(app)

@@ -60,3 +60,26 @@ def test_migrations_match_the_models_and_downgrade_cleanly(empty_database_url):
         if db.engine.dialect.name == "postgresql":
             assert trigger_names() == []
         db.engine.dispose()
+
+
+def test_upgrading_sqlite_keeps_the_rows_that_refer_to_a_rebuilt_table(tmp_path):
+    """On SQLite, where the portal enforces foreign keys, a migration that rebuilds a table (copy, drop, rename:
+    0023 rebuilds users) would delete by cascade every row that refers to it. Migrations run with foreign keys
+    off and turn them back on."""
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'upgraded.sqlite3'}"})
+    with app.app_context():
+        upgrade(revision="0022")
+        with db.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO users (id, email, name, password_hash, role, organisation, job_title, gender, language, "
+                "is_active, created_at) VALUES (1, 'amina@example.org', 'Amina', 'x', 'trainee', '', '', "
+                "'not_stated', 'en', 1, '2025-10-01 08:00:00')"))
+            connection.execute(text(
+                "INSERT INTO user_sessions (user_id, token_hash, browser, system, created_at) "
+                "VALUES (1, 'hash', 'Firefox', 'Linux', '2025-10-01 08:00:00')"))
+        upgrade()
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM user_sessions")).scalar() == 1
+            assert connection.execute(text("SELECT birth_year FROM users")).all() == [(None,)]
+            assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        db.engine.dispose()
