@@ -62,10 +62,10 @@ def test_migrations_match_the_models_and_downgrade_cleanly(empty_database_url):
         db.engine.dispose()
 
 
-def test_upgrading_sqlite_keeps_the_rows_that_refer_to_a_rebuilt_table(tmp_path):
+def test_upgrading_sqlite_keeps_the_rows_that_refer_to_a_rebuilt_table(tmp_path, capfd):
     """On SQLite, where the portal enforces foreign keys, a migration that rebuilds a table (copy, drop, rename:
     0023 rebuilds users) would delete by cascade every row that refers to it. Migrations run with foreign keys
-    off and turn them back on."""
+    off and turn them back on; rows left by deletions made before foreign keys held are logged and kept."""
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'upgraded.sqlite3'}"})
     with app.app_context():
         upgrade(revision="0022")
@@ -77,9 +77,17 @@ def test_upgrading_sqlite_keeps_the_rows_that_refer_to_a_rebuilt_table(tmp_path)
             connection.execute(text(
                 "INSERT INTO user_sessions (user_id, token_hash, browser, system, created_at) "
                 "VALUES (1, 'hash', 'Firefox', 'Linux', '2025-10-01 08:00:00')"))
-        upgrade()
         with db.engine.connect() as connection:
-            assert connection.execute(text("SELECT count(*) FROM user_sessions")).scalar() == 1
+            connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+            connection.execute(text(
+                "INSERT INTO user_sessions (user_id, token_hash, browser, system, created_at) "
+                "VALUES (2, 'left behind', 'Firefox', 'Linux', '2025-10-01 08:00:00')"))
+            connection.commit()
+            connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+        upgrade()
+        assert "left as they are): user_sessions: 1" in capfd.readouterr().err
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM user_sessions")).scalar() == 2
             assert connection.execute(text("SELECT birth_year FROM users")).all() == [(None,)]
             assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
         db.engine.dispose()
