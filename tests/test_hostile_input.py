@@ -66,6 +66,16 @@ def test_control_characters_are_refused_with_a_clear_400(app, client, login_as, 
     assert 'id="main"' in body
 
 
+@pytest.mark.parametrize("content_type", ["multipart/form-data", "application/x-www-form-urlencoded; charset=UTF-8"])
+def test_control_characters_in_a_form_of_either_encoding_are_refused(app, client, login_as, course_id, content_type):
+    login_as(Role.COORDINATOR)
+    app.config["WTF_CSRF_ENABLED"] = False
+    response = client.post("/cohorts/new", data={"name": f"Workshop{NUL}", "starts_on": "2026-12-01"},
+                           content_type=content_type)
+    assert response.status_code == 400
+    assert "characters that are not allowed" in response.get_data(as_text=True)
+
+
 def test_the_refusal_speaks_the_users_language(app, client):
     client.submit("/language", {"language": "fr", "next": "/"}, page="/")
     response = client.get(f"/courses?q=x{NUL}")
