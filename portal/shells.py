@@ -28,7 +28,7 @@ from flask import Flask, current_app, g, get_flashed_messages, render_template, 
 from markupsafe import Markup
 
 from portal.caching import ProcessCache
-from portal.signatures import csrf_token
+from portal.signatures import CSRF_FIELD, csrf_token
 
 Filler = Callable[[str], Markup]
 
@@ -40,8 +40,6 @@ _MARKER = re.compile(rf"\x00{_MARK}:([a-z_]+):([^\x00]*)\x00")
 _FILLERS = "shells.fillers"
 _CACHE = "shells.cache"
 _SHELL_MODE = object()
-#: Where Flask-WTF keeps the request's signed CSRF token (its WTF_CSRF_FIELD_NAME, which the portal keeps).
-_CSRF_TOKEN = "csrf_token"
 
 
 @dataclass(frozen=True)
@@ -100,17 +98,17 @@ def _draw(template_name: str, shared: Callable[[], Mapping[str, Any]]) -> Shell:
     """Render the shell. Flask-WTF keeps the request's CSRF token in `g.csrf_token`, and a form takes it
     when it is made: while the shell's values are made and drawn it is the marker of the `csrf` hole, so
     that a form's `hidden_tag()` draws a hole, never this reader's token."""
-    token = g.pop(_CSRF_TOKEN, None)
+    token = g.pop(CSRF_FIELD, None)
     outer = g.get("shell_fillers")
     g.shell_fillers = _SHELL_MODE
-    setattr(g, _CSRF_TOKEN, str(hole("csrf")))
+    setattr(g, CSRF_FIELD, str(hole("csrf")))
     try:
         html = render_template(template_name, **shared())
     finally:
         g.shell_fillers = outer
-        g.pop(_CSRF_TOKEN, None)
+        g.pop(CSRF_FIELD, None)
         if token is not None:
-            setattr(g, _CSRF_TOKEN, token)
+            setattr(g, CSRF_FIELD, token)
     pieces = _MARKER.split(html)
     texts = tuple(pieces[0::3])
     holes = tuple(zip(pieces[1::3], pieces[2::3], strict=True))

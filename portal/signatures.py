@@ -5,7 +5,8 @@
   checked for age only. Its signature binds its content, and the age rule is itsdangerous's:
   signed at most PERMANENT_SESSION_LIFETIME ago and not in the future.
   Only sessions of plain values are kept (a list, such as flashed messages, could be changed in place).
-  A change of SECRET_KEY or its fallbacks forgets them all.
+  A check is kept under the cookie with every setting of its signature (SECRET_KEY and its fallbacks,
+  salt, digest, key derivation), so a change of any of them is a new check.
 - The CSRF token. Flask-WTF signs the session's raw token anew, with the time, for every page.
   With WTF_CSRF_TIME_LIMIT unset (the portal's setting) a token never expires, so a worker keeps the
   signed token of each raw token and gives it again: it is one Flask-WTF accepts, as the one it would
@@ -23,6 +24,9 @@ from portal.caching import ProcessCache
 #: Session cookies a worker keeps checked, and signed CSRF tokens, each: about 1 KB an entry.
 KEPT_SIGNATURES = 2000
 _PLAIN = (str, int, float, bool, type(None))
+#: Where Flask-WTF keeps the raw token in the session and the signed one in `g`: its WTF_CSRF_FIELD_NAME,
+#: which the portal keeps at Flask-WTF's default (its forms and page shells name the field so).
+CSRF_FIELD = "csrf_token"
 
 
 class KeptSessionInterface(SecureCookieSessionInterface):
@@ -30,18 +34,16 @@ class KeptSessionInterface(SecureCookieSessionInterface):
 
     def __init__(self) -> None:
         self._checked: ProcessCache[tuple[dict[str, Any], int]] = ProcessCache(KEPT_SIGNATURES)
-        self._keys: tuple[object, ...] = ()
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         value = request.cookies.get(self.get_cookie_name(app))
-        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
-        if keys != self._keys:
-            self._checked.clear()
-            self._keys = keys
         if not value or not app.secret_key:
             return super().open_session(app, request)
+        # A check holds only for what it was made with: the cookie, and every setting of the signature.
+        key = (value, app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()), self.salt,
+               self.digest_method, self.key_derivation, self.serializer)
         max_age = int(app.permanent_session_lifetime.total_seconds())
-        kept = self._checked.find(value)
+        kept = self._checked.find(key)
         if kept is not None:
             data, signed_at = kept
             if 0 <= int(time.time()) - signed_at <= max_age:
@@ -54,7 +56,7 @@ class KeptSessionInterface(SecureCookieSessionInterface):
         except BadSignature:
             return self.session_class()
         if isinstance(data, dict) and all(isinstance(item, _PLAIN) for item in data.values()):
-            self._checked.put(value, (data, int(signed.timestamp())))
+            self._checked.put(key, (data, int(signed.timestamp())))
         return self.session_class(data)
 
 
@@ -64,24 +66,24 @@ _signed_tokens: ProcessCache[str] = ProcessCache(KEPT_SIGNATURES)
 def csrf_token() -> str:
     """Flask-WTF's `generate_csrf()`, each raw token signed once per worker while tokens never expire."""
     config = current_app.config
-    field = config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
-    if field in g:
-        return str(g.get(field))
-    raw = session.get(field)
+    if CSRF_FIELD in g:
+        return str(g.get(CSRF_FIELD))
+    raw = session.get(CSRF_FIELD)
     secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
     keep = config.get("WTF_CSRF_TIME_LIMIT") is None
     if keep and isinstance(raw, str):
         token = _signed_tokens.find((secret, raw))
         if token is not None:
-            setattr(g, field, token)
+            setattr(g, CSRF_FIELD, token)
             return token
     token = str(generate_csrf())
-    raw = session.get(field)
+    raw = session.get(CSRF_FIELD)
     if keep and isinstance(raw, str):
         _signed_tokens.put((secret, raw), token)
     return token
 
 
 def init_app(app: Flask) -> None:
+    if app.config.get("WTF_CSRF_FIELD_NAME", CSRF_FIELD) != CSRF_FIELD:
+        raise RuntimeError(f"WTF_CSRF_FIELD_NAME must stay {CSRF_FIELD!r}: the forms and page shells name it so")
     app.session_interface = KeptSessionInterface()
-    app.jinja_env.globals["csrf_token"] = csrf_token

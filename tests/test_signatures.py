@@ -6,7 +6,7 @@ import time
 import pytest
 from flask import request
 
-from portal import signatures
+from portal import create_app, signatures
 
 
 def signed_in(client) -> bool:
@@ -93,3 +93,19 @@ def test_tokens_that_expire_are_signed_for_each_page(app, client, enrolled, monk
     token = client.csrf_token(LESSON)
     at(monkeypatch, 30)
     assert client.csrf_token(LESSON) != token
+
+
+def test_a_cookie_signed_with_a_retired_key_is_refused_once_the_key_is_dropped(app, client, login_as):
+    login_as()
+    retired = app.config["SECRET_KEY"]
+    app.config.update(SECRET_KEY="the key of the year, long enough to be accepted as one", SECRET_KEY_FALLBACKS=[retired])
+    assert signed_in(client)  # signed with the retired key, accepted as a fallback, and kept
+    app.config["SECRET_KEY_FALLBACKS"] = []
+    assert not signed_in(client)
+
+
+def test_another_csrf_field_name_is_refused_at_start(database_url):
+    """Forms and page shells name the field `csrf_token`: under another name a shell would keep its first
+    reader's token for everyone."""
+    with pytest.raises(RuntimeError, match="WTF_CSRF_FIELD_NAME"):
+        create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_FIELD_NAME": "xsrf"})
