@@ -106,21 +106,31 @@ def run_migrations_online():
         if sqlite:
             # The portal enforces foreign keys on SQLite. A migration may rebuild a table there (copy, drop,
             # rename), and dropping it with foreign keys on would delete, by cascade, every row that refers
-            # to it. SQLite ignores the pragma inside a transaction: it is set before the migrations' one.
+            # to it. SQLite ignores the pragma inside a transaction: it is set before the migrations' one,
+            # and read back.
             connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+            still_on = connection.exec_driver_sql("PRAGMA foreign_keys").scalar()
             connection.commit()
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            **conf_args
-        )
+            if still_on:
+                raise RuntimeError("SQLite kept foreign keys on: a migration that rebuilds a table would delete "
+                                   "the rows that refer to it. Nothing was migrated.")
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=get_metadata(),
+                **conf_args
+            )
 
-        with context.begin_transaction():
-            context.run_migrations()
-        if sqlite:
-            _report_broken_references(connection)
-            connection.exec_driver_sql("PRAGMA foreign_keys = ON")
-            connection.commit()
+            with context.begin_transaction():
+                context.run_migrations()
+            if sqlite:
+                _report_broken_references(connection)
+        finally:
+            if sqlite:
+                # The connection goes back to the pool: with the check on again, as every connection has it.
+                connection.rollback()
+                connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+                connection.commit()
 
 
 def _report_broken_references(connection):

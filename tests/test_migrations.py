@@ -62,32 +62,74 @@ def test_migrations_match_the_models_and_downgrade_cleanly(empty_database_url):
         db.engine.dispose()
 
 
-def test_upgrading_sqlite_keeps_the_rows_that_refer_to_a_rebuilt_table(tmp_path, capfd):
+def test_upgrading_sqlite_keeps_the_rows_that_refer_to_a_rebuilt_table(tmp_path):
     """On SQLite, where the portal enforces foreign keys, a migration that rebuilds a table (copy, drop, rename:
     0023 rebuilds users) would delete by cascade every row that refers to it. Migrations run with foreign keys
-    off and turn them back on; rows left by deletions made before foreign keys held are logged and kept."""
+    off and turn them back on."""
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'upgraded.sqlite3'}"})
     with app.app_context():
         upgrade(revision="0022")
         with db.engine.begin() as connection:
-            connection.execute(text(
-                "INSERT INTO users (id, email, name, password_hash, role, organisation, job_title, gender, language, "
-                "is_active, created_at) VALUES (1, 'amina@example.org', 'Amina', 'x', 'trainee', '', '', "
-                "'not_stated', 'en', 1, '2025-10-01 08:00:00')"))
-            connection.execute(text(
-                "INSERT INTO user_sessions (user_id, token_hash, browser, system, created_at) "
-                "VALUES (1, 'hash', 'Firefox', 'Linux', '2025-10-01 08:00:00')"))
+            connection.execute(text(f"INSERT INTO users {USER_COLUMNS} VALUES (1, 'amina@example.org', 'Amina', "
+                                    f"'x', 'trainee', '', '', 'not_stated', 'en', 1, '{WHEN}')"))
+            connection.execute(text("INSERT INTO user_sessions (user_id, token_hash, browser, system, created_at) "
+                                    f"VALUES (1, 'hash', 'Firefox', 'Linux', '{WHEN}')"))
+        upgrade()
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM user_sessions")).scalar() == 1
+            assert connection.execute(text("SELECT birth_year FROM users")).all() == [(None,)]
+            assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        db.engine.dispose()
+
+
+USER_COLUMNS = ("(id, email, name, password_hash, role, organisation, job_title, gender, language, is_active, "
+                "created_at)")
+WHEN = "2025-10-01 08:00:00"
+
+
+def test_rows_left_naming_a_deleted_row_on_sqlite_get_what_their_foreign_key_says(tmp_path, capfd):
+    """Deletions made before SQLite enforced foreign keys left rows behind (0029): a cohort deleted then left
+    its live session and that session's attendance (ON DELETE CASCADE, two levels), an account deleted left
+    its name on an attendance it recorded (ON DELETE SET NULL). A reference with no rule is kept, and logged."""
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'upgraded.sqlite3'}"})
+    with app.app_context():
+        upgrade(revision="0028")
         with db.engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
-            connection.execute(text(
-                "INSERT INTO user_sessions (user_id, token_hash, browser, system, created_at) "
-                "VALUES (2, 'left behind', 'Firefox', 'Linux', '2025-10-01 08:00:00')"))
+            for statement in (
+                f"INSERT INTO users {USER_COLUMNS} VALUES (1, 'amina@example.org', 'Amina', 'x', 'trainee', '', '', "
+                f"'not_stated', 'en', 1, '{WHEN}')",
+                f"INSERT INTO users {USER_COLUMNS} VALUES (2, 'omar@example.org', 'Omar', 'x', 'coordinator', '', '', "
+                f"'not_stated', 'en', 1, '{WHEN}')",
+                *(f"INSERT INTO cohorts (id, name, starts_on, ends_on, created_at) VALUES ({n}, 'Workshop {n}', "
+                  f"'2025-10-01', '2025-10-12', '{WHEN}')" for n in (1, 2)),
+                *(f"INSERT INTO live_sessions (id, cohort_id, title, description, description_html, starts_at, "
+                  f"ends_at, created_at) VALUES ({n}, {n}, 'Lecture', '', '', '2025-10-02 08:00:00', "
+                  f"'2025-10-02 09:00:00', '{WHEN}')" for n in (1, 2)),
+                *(f"INSERT INTO attendances (id, session_id, user_id, attended, source, recorded_by_id, recorded_at, "
+                  f"note) VALUES ({n}, {n}, 1, 1, 'manual', 2, '{WHEN}', '')" for n in (1, 2)),
+                "CREATE TABLE notes (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users (id))",
+                "INSERT INTO notes (id, user_id) VALUES (1, 2)",
+                "DELETE FROM cohorts WHERE id = 1",
+                "DELETE FROM users WHERE id = 2",
+            ):
+                connection.exec_driver_sql(statement)
             connection.commit()
-            connection.exec_driver_sql("PRAGMA foreign_keys = ON")
         upgrade()
-        assert "left as they are): user_sessions: 1" in capfd.readouterr().err
         with db.engine.connect() as connection:
-            assert connection.execute(text("SELECT count(*) FROM user_sessions")).scalar() == 2
-            assert connection.execute(text("SELECT birth_year FROM users")).all() == [(None,)]
+            assert connection.execute(text("SELECT id FROM live_sessions")).all() == [(2,)]
+            assert connection.execute(text("SELECT id, recorded_by_id FROM attendances")).all() == [(2, None)]
+            assert connection.execute(text("SELECT user_id FROM notes")).all() == [(2,)]
+        assert "left as they are): notes: 1" in capfd.readouterr().err
+        db.engine.dispose()
+
+
+def test_a_failed_sqlite_migration_gives_back_a_connection_that_checks_foreign_keys(tmp_path):
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'upgraded.sqlite3'}"})
+    with app.app_context():
+        upgrade()
+        with pytest.raises(SystemExit):
+            upgrade(revision="no-such-revision")
+        with db.engine.connect() as connection:
             assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
         db.engine.dispose()
