@@ -108,6 +108,10 @@ def run_migrations_online():
             # rename), and dropping it with foreign keys on would delete, by cascade, every row that refers
             # to it. SQLite ignores the pragma inside a transaction: it is set before the migrations' one,
             # and read back.
+            if connection.connection.dbapi_connection.in_transaction:
+                raise RuntimeError("The SQLite connection is in a transaction, where foreign keys cannot be turned "
+                                   "off: a migration that rebuilds a table would delete the rows that refer to it. "
+                                   "Nothing was migrated.")
             connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
             still_on = connection.exec_driver_sql("PRAGMA foreign_keys").scalar()
             connection.commit()
@@ -134,8 +138,9 @@ def run_migrations_online():
 
 
 def _report_broken_references(connection):
-    """Rows that refer to a row that is not there (left by deletions made before the portal enforced
-    foreign keys on SQLite): logged, never deleted."""
+    """Rows that still refer to a row that is not there once the migrations ran (0029 gives those under a
+    CASCADE or SET NULL rule what the rule says; a reference with no rule has nothing to follow): logged,
+    never deleted."""
     broken = {}
     for table, *_ in connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall():
         broken[table] = broken.get(table, 0) + 1

@@ -1,4 +1,5 @@
 """The Alembic migrations build, from nothing, exactly the schema the models describe."""
+import threading
 import uuid
 
 import pytest
@@ -110,18 +111,40 @@ def test_rows_left_naming_a_deleted_row_on_sqlite_get_what_their_foreign_key_say
                   f"note) VALUES ({n}, {n}, 1, 1, 'manual', 2, '{WHEN}', '')" for n in (1, 2)),
                 "CREATE TABLE notes (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users (id))",
                 "INSERT INTO notes (id, user_id) VALUES (1, 2)",
+                # A column named rowid hides the row's own id; a column that turns NULL into 0 stays broken.
+                "CREATE TABLE ledger (id INTEGER PRIMARY KEY, rowid INTEGER, "
+                "user_id INTEGER REFERENCES users (id) ON DELETE CASCADE)",
+                "INSERT INTO ledger (id, rowid, user_id) VALUES (1, 2, 1), (2, 1, 2)",
+                "CREATE TABLE tally (id INTEGER PRIMARY KEY, "
+                "user_id INTEGER NOT NULL ON CONFLICT REPLACE DEFAULT 0 REFERENCES users (id) ON DELETE SET NULL)",
+                "INSERT INTO tally (id, user_id) VALUES (1, 2)",
                 "DELETE FROM cohorts WHERE id = 1",
                 "DELETE FROM users WHERE id = 2",
             ):
                 connection.exec_driver_sql(statement)
             connection.commit()
-        upgrade()
+        upgrade_within(app, seconds=60)
         with db.engine.connect() as connection:
             assert connection.execute(text("SELECT id FROM live_sessions")).all() == [(2,)]
             assert connection.execute(text("SELECT id, recorded_by_id FROM attendances")).all() == [(2, None)]
             assert connection.execute(text("SELECT user_id FROM notes")).all() == [(2,)]
-        assert "left as they are): notes: 1" in capfd.readouterr().err
+            assert connection.execute(text("SELECT id FROM ledger")).all() == [(1,)]
+            assert connection.execute(text("SELECT user_id FROM tally")).all() == [(0,)]
+        assert "left as they are): notes: 1, tally: 1" in capfd.readouterr().err
         db.engine.dispose()
+
+
+def upgrade_within(app, seconds: float) -> None:
+    """Upgrade to the newest revision, failing (rather than hanging) if that takes more than `seconds`."""
+    done = threading.Event()
+
+    def run() -> None:
+        with app.app_context():
+            upgrade()
+        done.set()
+
+    threading.Thread(target=run, daemon=True).start()
+    assert done.wait(seconds), "the upgrade failed or did not finish"
 
 
 def test_a_failed_sqlite_migration_gives_back_a_connection_that_checks_foreign_keys(tmp_path):

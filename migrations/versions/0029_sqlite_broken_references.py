@@ -5,7 +5,9 @@ where PostgreSQL deleted them (ON DELETE CASCADE) or cleared the reference (ON D
 may give a deleted row's id to the next row inserted, which would then inherit them: a new live session
 its predecessor's attendance and check-in code. This applies each foreign key's own rule to those rows,
 until none is left (with foreign keys off during migrations, a deletion does not cascade by itself: a
-second pass takes what referred to the rows the first one deleted).
+second pass takes what referred to the rows the first one deleted). A row it cannot mend (a reference with
+no rule, a table without rowid) is left for migrations/env.py to report; a SET NULL on a column that may
+not be NULL stops the upgrade, with nothing changed.
 
 Revision ID: 0029
 Revises: 0028
@@ -24,29 +26,34 @@ depends_on = None
 
 def upgrade():
     connection = op.get_bind()
-    if connection.dialect.name != "sqlite":
+    if connection.dialect.name != "sqlite" or op.get_context().as_sql:
         return
     rules = {}
+    rowids = {}
+    seen = None
     while True:
         broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-        changed = 0
+        if not broken or broken == seen:  # nothing left, or nothing this migration can change
+            return
+        seen = broken
         for table, rowid, _parent, key in broken:
             if table not in rules:
                 rules[table] = {}
                 for row in connection.exec_driver_sql(f'PRAGMA foreign_key_list("{table}")').fetchall():
                     # id, seq, table, from, to, on_update, on_delete, match
                     rules[table].setdefault(row[0], (row[6], []))[1].append(row[3])
+                names = {row[1] for row in connection.exec_driver_sql(f'PRAGMA table_info("{table}")')}
+                # The row's own id, under a name no column of the table hides.
+                rowids[table] = next((name for name in ("rowid", "_rowid_", "oid") if name not in names), None)
             rule, columns = rules[table][key]
-            if rowid is None or rule not in ("CASCADE", "SET NULL"):
-                continue
+            if rowid is None or rowids[table] is None or rule not in ("CASCADE", "SET NULL"):
+                continue  # left for migrations/env.py to report
+            where = f'WHERE {rowids[table]} = ?'
             if rule == "CASCADE":
-                result = connection.exec_driver_sql(f'DELETE FROM "{table}" WHERE rowid = ?', (rowid,))
+                connection.exec_driver_sql(f'DELETE FROM "{table}" {where}', (rowid,))
             else:
                 cleared = ", ".join(f'"{column}" = NULL' for column in columns)
-                result = connection.exec_driver_sql(f'UPDATE "{table}" SET {cleared} WHERE rowid = ?', (rowid,))
-            changed += result.rowcount
-        if not changed:
-            return
+                connection.exec_driver_sql(f'UPDATE "{table}" SET {cleared} {where}', (rowid,))
 
 
 def downgrade():
