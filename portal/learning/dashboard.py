@@ -35,16 +35,15 @@ class CourseCard:
 
     language: str
     title: str
-    #: Titles in the languages the course is translated into.
-    titles: dict[str, str]
     completion: dict[str, Any]
-    #: The revision's translations, as stored: its parts' titles in each language are among them.
+    #: The revision's translations, as stored: the course's title and its parts' titles in each language.
     translations: dict[str, Any] = field(default_factory=dict)
 
     def in_language(self, language: str) -> dict[str, str]:
         """The title in `language` where the course is translated into it, else in its own, with its language."""
-        if self.titles.get(language):
-            return {"language": language, "title": self.titles[language]}
+        translated = (self.translations.get(language) or {}).get("title")
+        if translated:
+            return {"language": language, "title": translated}
         return {"language": self.language, "title": self.title}
 
     def titles_in(self, language: str) -> dict[str, tuple[str, str]]:
@@ -122,9 +121,7 @@ def _cards(revisions: list[tuple[int, str]]) -> dict[int, CourseCard]:
         for revision_id, language, title, translations, completion in db.session.execute(
                 select(CourseRevision.id, CourseRevision.language, CourseRevision.title, CourseRevision.translations,
                        CourseRevision.completion).where(CourseRevision.id.in_(missing))):
-            titles = {code: words["title"] for code, words in (translations or {}).items() if words.get("title")}
-            card = found[revision_id] = CourseCard(language, title, titles, dict(completion or {}),
-                                                   dict(translations or {}))
+            card = found[revision_id] = CourseCard(language, title, dict(completion or {}), dict(translations or {}))
             _CARDS.put((revision_id, hashes[revision_id]), card)
     return {revision_id: card for revision_id, card in found.items() if card is not None}
 
