@@ -231,6 +231,29 @@ def judge(question: QuestionVersion | QuestionText, response: Any) -> Judgement:
     return KINDS[question.type].judge(question.config, question.points, response)
 
 
+#: What grading writes to the attempt it claims.
+_GRADED = ("submitted_at", "answers", "score", "max_score", "passed")
+#: The claim: built once, from bound parameters (building it cost more than running it).
+_CLAIM = (
+    update(QuizAttempt)
+    .where(QuizAttempt.id == bindparam("claimed_id", type_=Integer), QuizAttempt.submitted_at.is_(None))
+    .values({name: bindparam(f"graded_{name}", type_=QuizAttempt.__table__.c[name].type) for name in _GRADED})
+    .execution_options(synchronize_session=False)
+)
+
+
+#: The graded answers go into the table: nothing of the ORM's bulk insert is needed, and it cost more than the
+#: insert itself.
+_INSERT_GRADED = insert(AttemptAnswer.metadata.tables[AttemptAnswer.__tablename__])
+
+
+def _claim_values(result: dict[str, Any]) -> dict[str, Any]:
+    """The claim's parameters for what grading writes: every column of _GRADED, and nothing else."""
+    if result.keys() != set(_GRADED):
+        raise ValueError(f"grading writes {sorted(_GRADED)}, not {sorted(result)}")
+    return {f"graded_{name}": value for name, value in result.items()}
+
+
 def submit_attempt(attempt: QuizAttempt, raw: dict[str, Any]) -> bool:
     """Grade the attempt, once: a second submission (double click, back button, two tabs) is a no-op.
 
@@ -254,11 +277,7 @@ def submit_attempt(attempt: QuizAttempt, raw: dict[str, Any]) -> bool:
     result = {"submitted_at": utcnow(), "answers": answers, "score": round(score, SCORE_DECIMALS),
               "max_score": maximum,
               "passed": maximum > 0 and 100 * score / maximum >= attempt.quiz_version.pass_mark - 1e-9}
-    claimed = rows_changed(db.session.execute(
-        update(QuizAttempt).where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
-        .values(**result)
-        .execution_options(synchronize_session=False)
-    ))
+    claimed = rows_changed(db.session.execute(_CLAIM, {"claimed_id": attempt.id, **_claim_values(result)}))
     if claimed != 1:
         db.session.expire(attempt)
         return False
@@ -266,7 +285,7 @@ def submit_attempt(attempt: QuizAttempt, raw: dict[str, Any]) -> bool:
     for name, value in result.items():
         set_committed_value(attempt, name, value)
     if graded:
-        db.session.execute(insert(AttemptAnswer), graded)
+        db.session.execute(_INSERT_GRADED, graded)
     attempt_graded.send(attempt)
     return True
 
