@@ -3,7 +3,6 @@ reset) and the iCalendar files the programme offers. These flush and never commi
 import secrets
 from datetime import UTC
 
-from icalendar import Calendar, Event
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
@@ -63,6 +62,8 @@ def plain_description(session: LiveSession) -> str:
 
 def calendar(sessions: list[LiveSession], name: str) -> bytes:
     """An iCalendar file of the sessions, in UTC, each with a stable UID and a link to its page on the portal."""
+    from icalendar import Calendar, Event  # loaded by the first calendar asked for: no page of a worker needs it
+
     cal = Calendar()
     cal.add("prodid", "-//Learning portal//Live sessions//EN")
     cal.add("version", "2.0")
