@@ -49,6 +49,19 @@ def test_postgresql_url_selects_psycopg3():
         assert db.engine.dialect.driver == "psycopg"
 
 
+#: Libraries only some requests need, each loaded by the first of them: every worker would otherwise hold them.
+LOADED_WHEN_NEEDED = ["boto3", "botocore", "fpdf", "fontTools", "icalendar", "openpyxl", "PIL", "pyld", "jwt", "segno",
+                      "zxcvbn"]
+
+
+def test_starting_the_portal_loads_no_library_that_only_some_requests_need():
+    script = ("import sys; from portal import create_app; create_app('testing');"
+              f"loaded = [name for name in {LOADED_WHEN_NEEDED!r} if name in sys.modules];"
+              "assert not loaded, f'loaded at start: {loaded}'")
+    subprocess.run([sys.executable, "-c", script], check=True, env={"PATH": "/usr/bin:/bin", "PORTAL_ENV": "testing"},
+                   cwd=Path(__file__).resolve().parents[1])
+
+
 def test_health_check_answers_when_the_database_does(client):
     response = client.get("/healthz")
     assert response.status_code == 200
