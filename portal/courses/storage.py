@@ -1,11 +1,11 @@
 """The blob store: files kept once under their SHA-256, never changed in place, in the portal's storage
 (a local folder or an object store, see portal.storage)."""
-import hashlib
 import re
 from pathlib import Path
 
 from werkzeug.wrappers import Response
 
+from portal.content import files
 from portal.storage import Delivery, storage
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -20,7 +20,7 @@ def blob_key(sha256: str) -> str:
 
 def put_blob(data: bytes) -> str:
     """Store bytes under their hash (once); returns the hash."""
-    digest = hashlib.sha256(data).hexdigest()
+    digest = files.sha256(data)
     storage().put(blob_key(digest), data)
     return digest
 
@@ -30,10 +30,10 @@ def read_blob(sha256: str) -> bytes:
     return storage().get(blob_key(sha256))
 
 
-def put_blobs(files: list[bytes]) -> list[str]:
+def put_blobs(blobs: list[bytes]) -> list[str]:
     """Store many files under their hashes (at once on an object store); returns the hashes in order."""
-    digests = [hashlib.sha256(data).hexdigest() for data in files]
-    storage().put_many({blob_key(digest): data for digest, data in zip(digests, files, strict=True)})
+    digests = [files.sha256(data) for data in blobs]
+    storage().put_many({blob_key(digest): data for digest, data in zip(digests, blobs, strict=True)})
     return digests
 
 
@@ -64,7 +64,7 @@ def copy_blobs(folder: Path) -> tuple[int, list[str]]:
             continue
         name = path.relative_to(folder).as_posix()
         data = path.read_bytes()
-        if not SHA256.fullmatch(path.name) or name != blob_key(path.name) or hashlib.sha256(data).hexdigest() != path.name:
+        if not SHA256.fullmatch(path.name) or name != blob_key(path.name) or files.sha256(data) != path.name:
             left_out.append(name)
             continue
         storage().put(name, data)
