@@ -2,7 +2,6 @@
 their language with a one-click unsubscribe, posting once, sanitised Markdown, the audit log."""
 import re
 import secrets
-import threading
 from datetime import date, timedelta
 
 import pytest
@@ -16,6 +15,7 @@ from portal.cohorts.models import Cohort
 from portal.courses.models import Course
 from portal.db_types import utcnow
 from portal.extensions import db
+from tests.conftest import race
 from tests.test_mail import assert_well_formed
 
 BODY = "Dear participants,\n\nThe **field visit** moves to *Thursday*:\n\n- bring your badge\n- [the map](https://example.org/map)\n"
@@ -243,24 +243,9 @@ def test_the_same_form_sent_at_once_from_four_tabs_posts_and_mails_once(
         pytest.skip("parallel posting is tested on PostgreSQL (run with TEST_DATABASE_URL)")
     clients = [client_for(people["coordinator"]) for _ in range(4)]
     url = f"/cohorts/{cohort.id}/announcements"
-    csrf_tokens = [each.csrf_token(url) for each in clients]
     form_token = secrets.token_urlsafe(24)
-    barrier, statuses, errors = threading.Barrier(len(clients)), [], []
-
-    def send(each, csrf_token: str) -> None:
-        try:
-            barrier.wait()
-            response = each.post(url, data={"csrf_token": csrf_token, "title": "Once", "body": BODY, "token": form_token})
-            statuses.append(response.status_code)
-        except Exception as error:  # noqa: BLE001 - collected and shown below
-            errors.append(error)
-
-    threads = [threading.Thread(target=send, args=args) for args in zip(clients, csrf_tokens, strict=True)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors and statuses == [302] * len(clients), (statuses, errors)
+    statuses = race(clients, url, url, [{"title": "Once", "body": BODY, "token": form_token}] * len(clients))
+    assert statuses == [302] * len(clients), statuses
     assert titles() == ["Once"]
     assert sorted(m["To"] for m in smtp_server.messages) == ["bilal@example.org", "omar@example.org",
                                                             "yasmine@example.org"]

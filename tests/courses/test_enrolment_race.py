@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from portal.courses.models import Enrolment
 from portal.extensions import db
-from tests.races import race
+from tests.conftest import race
 
 PARALLEL = 6
 

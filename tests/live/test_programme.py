@@ -12,7 +12,7 @@ from portal.db_types import utcnow
 from portal.extensions import db
 from portal.live import services
 from portal.live.models import LiveSession
-from tests.conftest import statements_during
+from tests.conftest import race, statements_during
 from tests.live.conftest import in_minutes
 
 FORM = {"title": "Innovation surveys", "day": "2026-12-10", "starts": "10:00", "ends": "11:30",
@@ -237,23 +237,10 @@ def test_an_edit_onto_another_sessions_title_and_start_is_refused(client_for, ed
 
 
 def test_the_same_form_sent_at_once_from_two_tabs_adds_one_session(app, database_url, client_for, edition):
-    import threading
-
     if not database_url.startswith("postgresql"):
         pytest.skip("parallel requests are tested on PostgreSQL (run with TEST_DATABASE_URL)")
     url = f"/cohorts/{edition.cohort.id}/programme/new"
     clients = [client_for(edition.coordinator) for _ in range(4)]
-    tokens = [each.csrf_token(url) for each in clients]
-    barrier, statuses = threading.Barrier(len(clients)), []
-
-    def send(each, token) -> None:
-        barrier.wait(timeout=10)
-        statuses.append(each.post(url, data={**FORM, "csrf_token": token}).status_code)
-
-    threads = [threading.Thread(target=send, args=pair) for pair in zip(clients, tokens, strict=True)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    statuses = race(clients, url, url, [FORM] * len(clients))
     assert statuses == [302] * 4
     assert db.session.scalar(select(func.count()).select_from(LiveSession)) == 1

@@ -5,8 +5,8 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.quizzes.models import AttemptAnswer, QuizAttempt
+from tests.conftest import race
 from tests.learning.helpers import RIGHT, WRONG, form_for, start
-from tests.races import race
 
 PARALLEL = 6
 QUESTIONS = 5

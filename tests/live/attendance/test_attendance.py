@@ -3,7 +3,6 @@ the completion rule with attendance, the grid and exports, and who may see what.
 import csv
 import io
 import re
-import threading
 from datetime import timedelta
 
 import openpyxl
@@ -18,7 +17,7 @@ from portal.extensions import db
 from portal.learning.models import CourseCompletion
 from portal.live import attendance
 from portal.live.models import Attendance, AttendanceSource, CheckInCode, Recording, WatchedRecording
-from tests.conftest import statements_during
+from tests.conftest import race, statements_during
 
 DURING = timedelta(minutes=-10)
 
@@ -139,18 +138,8 @@ def test_racing_check_ins_record_one_entry(app, edition, client_for):
     db.session.add(CheckInCode(session_id=session.id, code="482913"))
     db.session.commit()
     clients = [client_for(edition.trainees[0]) for _ in range(4)]
-    tokens = [c.csrf_token(edition.url("now", "check-in")) for c in clients]
-    barrier, statuses = threading.Barrier(len(clients)), []
-
-    def post(client, token):
-        barrier.wait()
-        statuses.append(client.post(edition.url("now", "check-in"), data={"code": "482913", "csrf_token": token}).status_code)
-
-    threads = [threading.Thread(target=post, args=pair) for pair in zip(clients, tokens, strict=True)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    url = edition.url("now", "check-in")
+    statuses = race(clients, url, url, [{"code": "482913"}] * len(clients))
     assert statuses == [302] * 4
     assert db.session.scalar(select(func.count()).select_from(Attendance)) == 1
 
