@@ -7,8 +7,9 @@
 Creates (and afterwards drops) the database, loads the sample courses, prepares signed-in trainees
 (their sessions are written straight into the database, as a sign-in would, so that preparing 500
 accounts does not cost 500 password hashes), starts the portal (PORTAL_ENV=production),
-bench/bare.py and bench/floor.py under gunicorn with the same workers, and drives them with wrk (one
-thread): the lesson page (and the floor with the same requests), the catalogue, a course page and the
+bench/bare.py and bench/floor.py (three ways: no database, one query over a kept connection, one query
+through SQLAlchemy) under gunicorn with the same workers, and drives them with wrk (one
+thread): the lesson page (and the floors with the same requests), the catalogue, a course page and the
 dashboard, signed in, then quiz submissions (each a separate attempt, counted in the database
 afterwards). Then a mixed scenario: a cohort of `--cohort` trainees studying at once (reading,
 completing lessons, saving and submitting quizzes, downloading certificates), checked afterwards
@@ -26,7 +27,7 @@ import sys
 import tempfile
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from http.client import HTTPConnection
 from pathlib import Path
@@ -497,7 +498,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=5201,
-                        help="the portal's; the bare app gets the next one, bench/floor.py the one after")
+                        help="the portal's; the bare app gets the next one, bench/floor.py's three the three after")
     parser.add_argument("--preload", action=argparse.BooleanOptionalAction, default=True,
                         help="start the portal with gunicorn --preload, as production does (workers share the "
                              "imported code); --no-preload to compare")
@@ -524,13 +525,20 @@ def main() -> None:
     lesson_rows = [(prepared.lesson_paths[n % len(prepared.lesson_paths)], person.cookie)
                    for n, person in enumerate(pages)]
     bare_port, floor_port = args.port + 1, args.port + 2
-    with gunicorn("bare:app", bare_port, args.workers, env, str(ROOT / "bench")), \
-            gunicorn("floor:app", floor_port, args.workers, env, str(ROOT / "bench")), \
-            gunicorn("wsgi:app", args.port, args.workers, env, str(ROOT), args.preload) as portal:
+    floors = {"none": "floor: session, sign-in, no database",
+              "kept": "floor: session, sign-in, one query over a kept connection, no SQLAlchemy",
+              "orm": "floor: session, sign-in, one query"}
+    with ExitStack() as servers:
+        servers.enter_context(gunicorn("bare:app", bare_port, args.workers, env, str(ROOT / "bench")))
+        for n, reads in enumerate(floors):
+            servers.enter_context(gunicorn("floor:app", floor_port + n, args.workers, {**env, "FLOOR_READS": reads},
+                                           str(ROOT / "bench")))
+        portal = servers.enter_context(gunicorn("wsgi:app", args.port, args.workers, env, str(ROOT), args.preload))
         base = f"http://127.0.0.1:{args.port}"
         runs = {
             "bare Flask 'hello'": (f"http://127.0.0.1:{bare_port}", get_script([("/", "")])),
-            "floor: session, sign-in, one query": (f"http://127.0.0.1:{floor_port}", get_script(lesson_rows)),
+            **{label: (f"http://127.0.0.1:{floor_port + n}", get_script(lesson_rows))
+               for n, label in enumerate(floors.values())},
             "lesson page, signed in": (base, get_script(lesson_rows)),
             "catalogue, anonymous": (base, get_script([("/courses", "")])),
             "course page, signed in": (base, get_script([(prepared.course_paths[n % len(prepared.course_paths)],
