@@ -18,6 +18,14 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+#: The roles in which someone listed as a course's lecturer acts as one (sees it unpublished, reviews its work,
+#: posts to and moderates the cohorts taking it). The list outlives a change of role: a lecturer an admin
+#: changes to trainee stays named on the course, with none of those powers.
+LECTURING_ROLES = (Role.LECTURER, Role.COORDINATOR, Role.ADMIN)
+#: The roles in which someone listed as a cohort's coordinator runs it, in the same way.
+COORDINATING_ROLES = (Role.COORDINATOR, Role.ADMIN)
+
+
 class Gender(StrEnum):
     FEMALE = "female"
     MALE = "male"
@@ -116,7 +124,12 @@ class User(UserMixin, Model):
     @property
     def is_staff(self) -> bool:
         """Coordinators and admins: they manage cohorts and certificates."""
-        return self.role in (Role.COORDINATOR, Role.ADMIN)
+        return self.role in COORDINATING_ROLES
+
+    @property
+    def lectures(self) -> bool:
+        """Whether their role lets them act as the lecturer of the courses that list them."""
+        return self.role in LECTURING_ROLES
 
     @property
     def can_teach(self) -> bool:

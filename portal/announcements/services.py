@@ -3,12 +3,12 @@ These flush and never commit; the view commits, and the mail leaves after the re
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, exists, func, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, exists, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from portal.accounts.mailing import mail_user
-from portal.accounts.models import MailDelivery, MailPreference, User
+from portal.accounts.models import LECTURING_ROLES, MailDelivery, MailPreference, User
 from portal.announcements.models import Announcement, AnnouncementRead
 from portal.audit import record
 from portal.cohorts.models import Cohort, CohortMember, MembershipState, cohort_courses
@@ -38,10 +38,11 @@ class AlreadyPosted(Exception):
 
 
 def cohort_ids_taught_by(user: User) -> Select[int]:
-    """Ids of the cohorts with a course the user is a lecturer of."""
-    return (select(cohort_courses.c.cohort_id)
-            .join(course_lecturers, course_lecturers.c.course_id == cohort_courses.c.course_id)
-            .where(course_lecturers.c.user_id == user.id))
+    """Ids of the cohorts with a course the user is a lecturer of (none while their role is not a lecturing one)."""
+    statement = (select(cohort_courses.c.cohort_id)
+                 .join(course_lecturers, course_lecturers.c.course_id == cohort_courses.c.course_id)
+                 .where(course_lecturers.c.user_id == user.id))
+    return statement if user.lectures else statement.where(false())
 
 
 def cohort_ids_joined_by(user: User) -> Select[int]:
@@ -71,7 +72,9 @@ _COHORTS_OF = (
                                                            CohortMember.state == MembershipState.ACTIVE)),
         Cohort.id.in_(select(cohort_courses.c.cohort_id)
                       .join(course_lecturers, course_lecturers.c.course_id == cohort_courses.c.course_id)
-                      .where(course_lecturers.c.user_id == bindparam("user_id", type_=Integer)))))
+                      .join(User, User.id == course_lecturers.c.user_id)
+                      .where(course_lecturers.c.user_id == bindparam("user_id", type_=Integer),
+                             User.role.in_(LECTURING_ROLES)))))
     .order_by(Cohort.starts_on.desc(), Cohort.id.desc())
 )
 

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Select, false, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from portal.accounts.mailing import mail_user
-from portal.accounts.models import MailDelivery, MailPreference, User
+from portal.accounts.models import COORDINATING_ROLES, LECTURING_ROLES, MailDelivery, MailPreference, User
 from portal.assignments.models import (
     Review,
     ReviewOutcome,
@@ -21,7 +21,7 @@ from portal.assignments.models import (
     SubmissionStatus,
     same_words,
 )
-from portal.assignments.services import COORDINATING_ROLES, LECTURING_ROLES, WAITING, Refused, tell_reviewers
+from portal.assignments.services import WAITING, Refused, tell_reviewers
 from portal.audit import record
 from portal.cohorts.models import Cohort, cohort_coordinators
 from portal.content.messages import N_
@@ -77,13 +77,16 @@ def review_digest_items(session: Session, since: datetime, until: datetime) -> d
 
 
 def reviewable_by(user: User) -> ColumnElement[bool]:
-    """The submissions `user` may read and review: of the courses they teach, or of the cohorts they run."""
+    """The submissions `user` may read and review: of the courses they teach, or of the cohorts they run, while
+    their role is a lecturing or coordinating one; never their own work (no one passes themselves)."""
+    handed_in = (Submission.status != SubmissionStatus.DRAFT) & (Submission.user_id != user.id)
     if user.is_admin:
-        return Submission.status != SubmissionStatus.DRAFT
+        return handed_in
     taught = select(course_lecturers.c.course_id).where(course_lecturers.c.user_id == user.id)
     run = select(cohort_coordinators.c.cohort_id).where(cohort_coordinators.c.user_id == user.id)
-    return (Submission.status != SubmissionStatus.DRAFT) & or_(
-        Submission.assignment_id.in_(select(Assignment.id).where(Assignment.course_id.in_(taught))),
+    return handed_in & or_(
+        Submission.assignment_id.in_(select(Assignment.id).where(Assignment.course_id.in_(taught)))
+        if user.lectures else false(),
         Submission.cohort_id.in_(run) if user.is_staff else false(),
     )
 

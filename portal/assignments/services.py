@@ -13,7 +13,7 @@ from sqlalchemy import Select, String, delete, func, literal, or_, select, updat
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.mailing import mail_user
-from portal.accounts.models import MailDelivery, MailPreference, Role, User
+from portal.accounts.models import COORDINATING_ROLES, LECTURING_ROLES, MailDelivery, MailPreference, User
 from portal.assignments.models import (
     CohortAssignment,
     Extension,
@@ -199,13 +199,6 @@ def submit(user: User, version: AssignmentVersion, cohort: Cohort | None, now: d
     db.session.flush()
     tell_reviewers(draft, version)
     return draft
-
-
-#: The roles in which a course's lecturer still reviews its work (the review queue is open to them): one
-#: demoted to trainee is no longer asked, though still listed as the course's lecturer.
-LECTURING_ROLES = (Role.LECTURER, Role.COORDINATOR, Role.ADMIN)
-#: The roles in which a cohort's coordinator reviews its work.
-COORDINATING_ROLES = (Role.COORDINATOR, Role.ADMIN)
 
 
 def reviewers_of(submission: Submission, *, one_by_one: bool = False) -> Select[User]:

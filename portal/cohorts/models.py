@@ -59,7 +59,8 @@ class Cohort(Model):
         return not self.enrolment_key
 
     def is_run_by(self, user: User) -> bool:
-        return user.is_admin or any(coordinator.id == user.id for coordinator in self.coordinators)
+        """Admins, and its coordinators while they hold a coordinating role (accounts.models)."""
+        return user.is_admin or (user.is_staff and any(coordinator.id == user.id for coordinator in self.coordinators))
 
 
 class MembershipState(StrEnum):

@@ -62,7 +62,8 @@ class Course(Model):
         return self.published_revision_id is not None
 
     def is_taught_by(self, user: User) -> bool:
-        return user.is_admin or any(lecturer.id == user.id for lecturer in self.lecturers)
+        """Admins, and its lecturers while they hold a lecturing role (accounts.models)."""
+        return user.is_admin or (user.lectures and any(lecturer.id == user.id for lecturer in self.lecturers))
 
 
 def translated_titles(translations: dict[str, Any] | None, language: str) -> dict[str, tuple[str, str]]:

@@ -11,7 +11,7 @@ from sqlalchemy import Select, and_, delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
-from portal.accounts.models import User
+from portal.accounts.models import COORDINATING_ROLES, LECTURING_ROLES, User
 from portal.announcements.services import can_post as is_staff_of
 from portal.announcements.services import can_read as may_read
 from portal.announcements.services import cohort_ids_taught_by
@@ -90,7 +90,7 @@ def badge_for(user: User, cohort: Cohort) -> Badge | None:
     """How the author's posts are marked: lecturer of the cohort's courses, or its coordinator."""
     if not user.is_admin and is_lecturer_of(user, cohort):
         return Badge.LECTURER
-    if any(coordinator.id == user.id for coordinator in cohort.coordinators):
+    if not user.is_admin and cohort.is_run_by(user):
         return Badge.COORDINATOR
     return None
 
@@ -167,14 +167,16 @@ def muted_members(cohort: Cohort) -> list[Mute]:
 
 def mutable_members(cohort: Cohort) -> list[User]:
     """Active members who are not muted and not the cohort's staff: whom a moderator may mute."""
-    staff = (select(course_lecturers.c.user_id)
-             .join(cohort_courses, cohort_courses.c.course_id == course_lecturers.c.course_id)
-             .where(cohort_courses.c.cohort_id == cohort.id))
+    lecturers = (select(course_lecturers.c.user_id)
+                 .join(cohort_courses, cohort_courses.c.course_id == course_lecturers.c.course_id)
+                 .where(cohort_courses.c.cohort_id == cohort.id))
+    coordinators = [coordinator.id for coordinator in cohort.coordinators]
     return list(db.session.scalars(
         select(User).join(CohortMember, CohortMember.user_id == User.id)
         .where(CohortMember.cohort_id == cohort.id, CohortMember.state == MembershipState.ACTIVE,
-               User.id.not_in(staff), User.id.not_in(select(Mute.user_id).where(Mute.cohort_id == cohort.id)),
-               User.id.not_in([coordinator.id for coordinator in cohort.coordinators]))
+               User.id.not_in(select(Mute.user_id).where(Mute.cohort_id == cohort.id)),
+               ~(User.id.in_(lecturers) & User.role.in_(LECTURING_ROLES)),
+               ~(User.id.in_(coordinators) & User.role.in_(COORDINATING_ROLES)))
         .order_by(User.name, User.id)))
 
 
@@ -443,10 +445,12 @@ def _readers(session: Session, cohort_ids: set[int]) -> dict[int, set[int]]:
     queries = [
         select(CohortMember.cohort_id, CohortMember.user_id).where(CohortMember.cohort_id.in_(cohort_ids),
                                                                   CohortMember.state == MembershipState.ACTIVE),
-        select(Cohort.id, User.id).join(Cohort.coordinators).where(Cohort.id.in_(cohort_ids)),
+        select(Cohort.id, User.id).join(Cohort.coordinators)
+        .where(Cohort.id.in_(cohort_ids), User.role.in_(COORDINATING_ROLES)),
         select(cohort_courses.c.cohort_id, course_lecturers.c.user_id)
         .join(course_lecturers, course_lecturers.c.course_id == cohort_courses.c.course_id)
-        .where(cohort_courses.c.cohort_id.in_(cohort_ids)),
+        .join(User, User.id == course_lecturers.c.user_id)
+        .where(cohort_courses.c.cohort_id.in_(cohort_ids), User.role.in_(LECTURING_ROLES)),
     ]
     for query in queries:
         for cohort_id, user_id in session.execute(query):

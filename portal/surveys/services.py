@@ -339,7 +339,9 @@ def may_read_all(user: User, survey: Survey) -> bool:
 
 def coordinated_cohorts(user: User, survey: Survey) -> list[Cohort]:
     """The cohorts whose responses a coordinator reads: the edition's own cohort, or those of their
-    cohorts that take the survey's course."""
+    cohorts that take the survey's course (none while their role is not a coordinating one)."""
+    if not user.is_staff:
+        return []
     if survey.kind == SurveyKind.EDITION:
         cohort = survey.cohort
         return [cohort] if cohort is not None and cohort.is_run_by(user) else []

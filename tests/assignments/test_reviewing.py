@@ -93,6 +93,22 @@ def test_every_submission_url_is_404_to_other_trainees_lecturers_and_coordinator
         assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
+def test_no_one_reviews_their_own_work(client_for, people, cohort):
+    """A course's lecturer (or a coordinator) may enrol in it as any account may, and hand in its work: the
+    queue leaves it out, and its review page is theirs no more than any trainee's."""
+    lecturer = client_for(people["lecturer"])
+    assert lecturer.submit("/courses/test-course/enrol", {}, page="/courses/test-course").status_code == 302
+    own = hand_in(lecturer, "My own note")
+    assert own.user_id == people["lecturer"].id and own.status == SubmissionStatus.SUBMITTED
+    assert "My own note" not in lecturer.get("/reviews").get_data(as_text=True)
+    assert lecturer.get(f"/reviews/{own.id}").status_code == 404
+    review(lecturer, own, 2, 2, "passed", "Excellent")
+    db.session.expire_all()
+    assert own.status == SubmissionStatus.SUBMITTED and not own.reviews
+    assert db.session.scalar(select(CourseCompletion)) is None
+    assert lecturer.get(f"/submissions/{own.id}/files/{own.files[0].id}").status_code == 200  # their own file
+
+
 class QueryCounter:
     def __init__(self) -> None:
         self.count = 0
