@@ -25,6 +25,10 @@ from portal.links import external_url
 from portal.mail import MailKind
 
 
+class NotATrainee(Exception):
+    """Only trainees join a cohort (as a roster imports only trainees): staff run it or teach its courses."""
+
+
 class RosterRejected(Exception):
     """Nothing was imported: `reason` is "problems", "seats" or "staff", with its details kept apart
     (numbers, lines and addresses) so that the page words them in the reader's language."""
@@ -220,7 +224,10 @@ def send_membership_invitation(user: User, cohort: Cohort) -> None:
 
 
 def join_with_key(user: User, key: str) -> Cohort:
-    """A trainee joins a cohort by its enrolment key (which also accepts a pending invitation to it)."""
+    """A trainee joins a cohort by its enrolment key (which also accepts a pending invitation to it). Staff are
+    refused before the key is looked at: the answer tells them nothing of it."""
+    if user.role != Role.TRAINEE:
+        raise NotATrainee()
     if not key.strip():
         raise LookupError(key)
     # Lock the cohort row (on PostgreSQL) so that two joins cannot both take the last seat.

@@ -55,8 +55,26 @@ def list_cohorts():
                            counts=services.member_counts([c.id for c in page.items]))
 
 
+def key_guesser() -> str:
+    """Rate-limit key: keys found taken count per coordinator, on the new-cohort and edit forms alike."""
+    return f"cohort-key:{getattr(current_user, 'id', '')}"
+
+
+def key_taken(response: Response) -> bool:
+    return response.status_code == KEY_TAKEN
+
+
+#: The answer to a key another cohort uses (and the only 409 of these forms).
+KEY_TAKEN = 409
+#: "Another cohort uses this key" tells a key that opens that cohort: those answers are limited, as the join
+#: page's tries are (a coordinator who keeps finding keys taken is guessing other cohorts' keys).
+limit_key_guesses = limiter.shared_limit("10 per hour", scope="cohort-key", key_func=key_guesser, methods=["POST"],
+                                         deduct_when=key_taken)
+
+
 @bp.route("/cohorts/new", methods=["GET", "POST"])
 @allow(Role.COORDINATOR)
+@limit_key_guesses
 def create_cohort():
     form = CohortForm()
     course_choices(form)
@@ -67,6 +85,7 @@ def create_cohort():
 
 @bp.route("/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
 @allow(Role.COORDINATOR)
+@limit_key_guesses
 def edit_cohort(cohort_id: int):
     cohort = own_cohort(cohort_id)
     form = CohortForm(obj=cohort)
@@ -85,7 +104,7 @@ def save(cohort: Cohort | None, form: CohortForm):
                                                              Cohort.id != (cohort.id if cohort else 0)))
     if taken:
         form.enrolment_key.errors.append(_("Another cohort uses this key. Choose another."))
-        return render_template("cohorts/form.html", form=form, cohort=cohort), 400
+        return render_template("cohorts/form.html", form=form, cohort=cohort), KEY_TAKEN
     cohort = services.save_cohort(cohort, name=form.name.data, starts_on=form.starts_on.data,
                                   ends_on=form.ends_on.data, seat_cap=form.seat_cap.data, enrolment_key=key,
                                   courses=courses, coordinator=current_user, language=form.language.data,
@@ -244,6 +263,8 @@ def join_cohort():
     if form.validate_on_submit():
         try:
             cohort = services.join_with_key(current_user, form.key.data)
+        except services.NotATrainee:
+            form.key.errors.append(_("Only trainees join a cohort with its key."))
         except LookupError:
             form.key.errors.append(_("No cohort has this key. Check it with your coordinator."))
         except services.CohortFull:

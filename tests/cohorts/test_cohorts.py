@@ -143,6 +143,37 @@ def test_trainee_joins_with_the_cohort_key(app, cohort_id, make_user, client_for
     assert db.session.scalar(select(Enrolment.course_id).where(Enrolment.user_id == trainee.id)) is not None
 
 
+def test_staff_do_not_join_a_cohort_by_its_key(cohort_id, make_user, client_for):
+    """As a roster imports only trainees, only trainees join with a key: the answer says nothing of the key."""
+    for role in (Role.LECTURER, Role.COORDINATOR, Role.ADMIN):
+        staff = client_for(make_user(role))
+        for key in ("AI-WORKSHOP-12", "guess"):
+            page = staff.submit("/cohorts/join", {"key": key}).get_data(as_text=True)
+            assert "Only trainees join a cohort with its key." in page and "No cohort has this key" not in page
+    assert members() == []
+
+
+def test_finding_other_cohorts_keys_taken_is_limited(app, client, cohort_id, coordinator, make_user, client_for):
+    """"Another cohort uses this key" tells another cohort's key: a coordinator who keeps being told so, on the
+    new-cohort and edit forms together, is stopped for the hour, without the other forms counting."""
+    course_id = db.session.scalar(select(Course.id))
+    form = {"name": "Another workshop", "starts_on": "2027-01-04", "ends_on": "2027-01-15", "seat_cap": "30",
+            "courses": str(course_id)}
+    other = client_for(make_user(Role.COORDINATOR))
+    mine = other.submit("/cohorts/new", {**form, "enrolment_key": "TUNIS-2027"})
+    assert mine.status_code == 302
+    mine_id = int(mine.headers["Location"].rsplit("/", 1)[1])
+    for _ in range(3):  # saving with one's own key, or a free one, does not count
+        assert other.submit(f"/cohorts/{mine_id}/edit", {**form, "enrolment_key": "TUNIS-2027"}).status_code == 302
+    answers = [other.submit(f"/cohorts/{mine_id}/edit" if n % 2 else "/cohorts/new",
+                            {**form, "enrolment_key": "AI-WORKSHOP-12"}).status_code for n in range(11)]
+    assert answers == [409] * 10 + [429]
+    assert other.submit(f"/cohorts/{mine_id}/edit", {**form, "enrolment_key": "AI-WORKSHOP-99"}).status_code == 429
+    # The cohort whose key was guessed at is untouched, and its own coordinator is not held back.
+    assert client.submit(f"/cohorts/{cohort_id}/edit", {**form, "name": "Renamed", "enrolment_key": "AI-WORKSHOP-12"}
+                         ).status_code == 302
+
+
 def trainee_client(app, email: str):
     from portal.accounts.services import set_password
 
