@@ -108,6 +108,14 @@ def empty_all_tables() -> None:
     db.session.commit()
 
 
+def forge_signature(token: str) -> str:
+    """A signed token (itsdangerous's, or a URL ending in one) with the first character of its signature
+    changed. Changing its last characters is not always a forgery: base64's last character carries bits that
+    decode to nothing, so "...P-ab" and "...P-xx" can be the same signature."""
+    head, dot, signature = token.rpartition(".")
+    return f"{head}{dot}{'B' if signature[0] == 'A' else 'A'}{signature[1:]}"
+
+
 class PortalClient(FlaskClient):
     """A test client that fills in the CSRF token of the form it is about to send.
 

@@ -59,14 +59,15 @@ def language_of(user: User) -> str:
 
 
 def mail_user(user: User, kind: MailKind, subject: LazyString, template: str, *,
-              reply_to: str | None = None, **context: Any) -> bool:
+              reply_to: str | None = None, to: str | None = None, **context: Any) -> bool:
     """Write `template` to the user in their language and send it; False when not sent.
 
     Templates get `local_time(moment)`, which gives a time in the recipient's time zone. Nothing goes
     to a deactivated account; a bulk kind goes only to someone who has not turned it off, with a link
     that turns it off.
     `reply_to` is an address someone typed for answers (a cohort's contact address), never a
-    person's login address; without it, answers go to MAIL_REPLY_TO."""
+    person's login address; without it, answers go to MAIL_REPLY_TO. `to` is for the one message that goes
+    elsewhere than the account's address: the link that proves a new one."""
     if not user.is_active:
         return False  # deactivated or deleted: no kind of mail, a password reset included
     unsubscribe_url = ""
@@ -80,7 +81,7 @@ def mail_user(user: User, kind: MailKind, subject: LazyString, template: str, *,
         if unsubscribe_url:
             body += render_template("mail/unsubscribe.txt", kind=BULK_KINDS[kind], link=unsubscribe_url)
         subject_text = str(subject)
-    send_mail(user.email, subject_text, body, kind=kind, reply_to=reply_to or "",
+    send_mail(to or user.email, subject_text, body, kind=kind, reply_to=reply_to or "",
               unsubscribe_url=unsubscribe_url)
     return True
 

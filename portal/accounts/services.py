@@ -149,17 +149,17 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def update_profile(user: User, **fields: object) -> None:
-    """Change profile fields; a new email must be free, whatever its case.
-
-    The row is locked first, so that an edit racing the account's deletion cannot write the name back."""
+def _lock_account(user: User) -> None:
+    """Lock the account's row, so that an edit racing its deletion cannot write its name or address back."""
     if db.session.scalar(select(User.deleted_at).where(User.id == user.id).with_for_update()) is not None:
         raise AccountDeleted(user.id)
-    new_email = normalise_email(str(fields.pop("email", user.email)))
-    if new_email != user.email:
-        if find_user_by_email(new_email) is not None:
-            raise EmailTaken(new_email)
-        user.email = new_email
+
+
+def update_profile(user: User, **fields: object) -> None:
+    """Change profile fields other than the address, which changes only once proved (request_email_change)."""
+    if "email" in fields:
+        raise TypeError("the address changes through request_email_change and change_email")
+    _lock_account(user)
     for name, value in fields.items():
         setattr(user, name, value.strip() if isinstance(value, str) else value)
     db.session.flush()
@@ -365,6 +365,57 @@ def send_email_confirmation(user: User) -> None:
     hours = current_app.config["EMAIL_CONFIRMATION_MAX_AGE"] // 3600
     mail_user(user, MailKind.CONFIRM_EMAIL, _l("Confirm your email address"), "accounts/email/confirm_email.txt",
               link=link, hours=hours)
+
+
+EMAIL_CHANGE_SALT = "change-email"
+
+
+def make_email_change_token(user: User, new_email: str) -> str:
+    """A signed token naming the account, the address it has and the one asked for: it stops working once the
+    account's address changes (so it works once), or after EMAIL_CONFIRMATION_MAX_AGE."""
+    return _serializer(EMAIL_CHANGE_SALT).dumps([user.id, user.email, new_email])
+
+
+def email_change_for_token(token: str) -> tuple[User, str] | None:
+    """The account and the new address a token asks for, or None if forged, expired or already used."""
+    try:
+        user_id, email, new_email = _serializer(EMAIL_CHANGE_SALT).loads(
+            token, max_age=current_app.config["EMAIL_CONFIRMATION_MAX_AGE"])
+    except (BadSignature, SignatureExpired, ValueError, TypeError):
+        return None
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or not user.is_active or user.email != email or not isinstance(new_email, str):
+        return None
+    return user, new_email
+
+
+def request_email_change(user: User, new_email: str) -> bool:
+    """Mail a link to the new address; the account takes it when that link is followed (change_email), as
+    an address nobody has shown they read would let anyone take another's place on a roster. False when the
+    address is the account's own; EmailTaken when another account has it."""
+    new_email = normalise_email(new_email)
+    if new_email == user.email:
+        return False
+    if find_user_by_email(new_email) is not None:
+        raise EmailTaken(new_email)
+    link = external_url("accounts.confirm_email_change", token=make_email_change_token(user, new_email))
+    hours = current_app.config["EMAIL_CONFIRMATION_MAX_AGE"] // 3600
+    mail_user(user, MailKind.CONFIRM_EMAIL, _l("Confirm your new email address"), "accounts/email/change_email.txt",
+              to=new_email, link=link, hours=hours, new_email=new_email)
+    return True
+
+
+def change_email(user: User, new_email: str) -> None:
+    """Give the account the address its owner has just shown they read (EmailTaken if another account took it
+    meanwhile), and say so in the audit log."""
+    _lock_account(user)
+    if find_user_by_email(new_email) is not None:
+        raise EmailTaken(new_email)
+    previous = user.email
+    user.email = new_email
+    user.email_confirmed_at = utcnow()
+    record(user, "email.changed", new_email, previous=previous)
+    db.session.flush()
 
 
 def send_signup_attempt_note(user: User) -> None:

@@ -3,7 +3,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -225,8 +225,10 @@ def edit_profile():
         fields["organisation_type"] = OrganisationType(fields["organisation_type"])
         fields["country"] = fields["country"] or None
         fields["time_zone"] = fields["time_zone"] or None
+        new_email = fields.pop("email")
         try:
             services.update_profile(current_user, **fields)
+            asked = services.request_email_change(current_user, new_email)
         except services.EmailTaken:
             db.session.rollback()
             form.email.errors.append(_("Another account already uses this email."))
@@ -239,6 +241,9 @@ def edit_profile():
             session["language"] = current_user.language
             with force_locale(mailing.language_of(current_user)):  # the next page is in the new language
                 flash(_("Your profile is saved."), "success")
+                if asked:
+                    flash(_("To use %(new)s, open the link we have sent there. Until then, the account keeps %(email)s.",
+                            new=services.normalise_email(new_email), email=current_user.email), "info")
             return redirect(url_for("accounts.edit_profile"))
     choices = mailing.mail_choices(current_user)
     return render_template(
@@ -249,6 +254,33 @@ def edit_profile():
                                   review_delivery=mailing.delivery_of(current_user, MailKind.REVIEW_REQUEST).value
                                   ).offer(mailing.offered_kinds(current_user)),
     )
+
+
+@bp.route("/profile/email/<token>", methods=["GET", "POST"])
+@allow(ANYONE)
+def confirm_email_change(token: str) -> ResponseReturnValue:
+    """The link mailed to a new address: a button (mail scanners open links) gives the account that address.
+    The token alone proves it: whoever reads that mailbox, signed in or not, on whatever device."""
+    found = services.email_change_for_token(token)
+    if found is None:
+        flash(_("This link is invalid, expired or already used. Change your address again on your profile."), "error")
+        return redirect(url_for("accounts.edit_profile" if current_user.is_authenticated else "accounts.login"))
+    user, new_email = found
+    form = ConfirmEmailForm()
+    if form.validate_on_submit():
+        try:
+            services.change_email(user, new_email)
+        except services.EmailTaken:
+            db.session.rollback()
+            flash(_("Another account already uses this email."), "error")
+        except services.AccountDeleted:
+            db.session.rollback()
+            abort(404)
+        else:
+            db.session.commit()
+            flash(_("Your email address is now %(email)s.", email=new_email), "success")
+        return redirect(url_for("accounts.edit_profile" if current_user.is_authenticated else "accounts.login"))
+    return render_template("accounts/confirm_email_change.html", form=form, user=user, new_email=new_email)
 
 
 @bp.route("/profile/mail", methods=["POST"])

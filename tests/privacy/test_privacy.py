@@ -379,7 +379,7 @@ def test_a_profile_edit_racing_the_deletion_cannot_write_the_name_back(app, data
         assert not user.is_deleted  # it read the row before the deletion committed
         editing.set()
         try:
-            update_profile(user, name=AICHA["name"], email=AICHA["email"], organisation=AICHA["organisation"])
+            update_profile(user, name=AICHA["name"], organisation=AICHA["organisation"])
             db.session.commit()
             outcome["edit"] = "saved"
         except AccountDeleted:
