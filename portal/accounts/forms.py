@@ -98,8 +98,9 @@ class ProfileFields(FlaskForm):
         choices=choices((g.value, label) for g, label in GENDER_LABELS.items()),
         default=Gender.NOT_STATED.value,
     )
+    #: By default the language the page is read in: whoever signs up from the Arabic pages reads Arabic.
     language = SelectField(
-        _l("Preferred language"), choices=choices(LANGUAGE_NAMES.items()), default="en"
+        _l("Preferred language"), choices=choices(LANGUAGE_NAMES.items()), default=lambda: str(get_locale() or "en")
     )
 
     def __init__(self, *args, **kwargs) -> None:

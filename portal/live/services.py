@@ -5,8 +5,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
+from babel import Locale
 from babel.dates import format_date, format_time
 from flask_babel import get_locale
+from markupsafe import Markup
 from sqlalchemy import ColumnElement, Integer, Select, bindparam, delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -19,6 +21,7 @@ from portal.courses.models import Course
 from portal.db_types import UTCDateTime
 from portal.extensions import db
 from portal.i18n import lazy_text as _l
+from portal.i18n import native_digits
 from portal.learning.panels import PageKeys
 from portal.learning.services import outlines
 from portal.live.models import (
@@ -194,6 +197,8 @@ class ProgrammeLine:
     offset: str
     #: "live", "today", "next", "ended" or "" (later).
     state: str
+    #: The day and the times joined as the viewer's language joins a date and a time.
+    when: Markup
 
 
 def local_day(moment: datetime, zone: tzinfo) -> date:
@@ -203,6 +208,7 @@ def local_day(moment: datetime, zone: tzinfo) -> date:
 def programme_lines(sessions: list[LiveSession], zone: tzinfo, now: datetime) -> list[ProgrammeLine]:
     """The sessions with times in `zone` ("10:00", 24-hour) and states: ended, live, today, and the next one."""
     locale = str(get_locale() or "en")
+    glue = Markup(Locale.parse(locale).datetime_formats["full"])  # "{1}, {0}": the date, then the time
     today = local_day(now, zone)
     upcoming = [s for s in sessions if s.starts_at > now and local_day(s.starts_at, zone) != today]
     next_id = upcoming[0].id if upcoming else None
@@ -219,8 +225,13 @@ def programme_lines(sessions: list[LiveSession], zone: tzinfo, now: datetime) ->
             state = "next"
         else:
             state = ""
-        lines.append(ProgrammeLine(session, format_date(start, "full", locale=locale), format_time(start, "HH:mm", locale=locale),
-                                   format_time(end, "HH:mm", locale=locale), utc_offset(session.starts_at, zone), state))
+        day = native_digits(format_date(start, "full", locale=locale), locale)
+        starts = native_digits(format_time(start, "HH:mm", locale=locale), locale)
+        ends = native_digits(format_time(end, "HH:mm", locale=locale), locale)
+        when = glue.format(Markup('<span class="time">{}–{}</span>').format(starts, ends),
+                           Markup('<span class="day">{}</span>').format(day))
+        lines.append(ProgrammeLine(session, day, starts, ends, native_digits(utc_offset(session.starts_at, zone), locale),
+                                   state, when))
     return lines
 
 

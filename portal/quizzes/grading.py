@@ -58,6 +58,13 @@ class FormAdapter:
     name: ClassVar[str]
     #: The longest text answer accepted, in characters (after surrounding spaces are dropped).
     max_length: ClassVar[int] = 0
+    #: Whether its choices and described answers are the portal's words ("True", "False"), in the page's
+    #: language, rather than the question's own, in the question's.
+    portal_words: ClassVar[bool] = False
+
+    def answers_language(self, question_language: str) -> str | None:
+        """The language its choices and described answers are marked with; None: the page's."""
+        return None if self.portal_words else question_language
 
     @property
     def kind(self) -> QuestionKind:
@@ -153,6 +160,7 @@ class MultipleChoiceAdapter(ChoiceAdapter):
 
 class TrueFalseAdapter(FormAdapter):
     name = "true_false"
+    portal_words = True
 
     def field(self, label, config, order, values):
         return RadioField(label, choices=[SelectChoice("true", _l("True")), SelectChoice("false", _l("False"))],

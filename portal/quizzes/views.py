@@ -100,7 +100,8 @@ def take_attempt(slug: str, attempt_id: int):
             for question_id, message in refused.problems.items():
                 form[f"q{question_id}"].errors = [message]
             status = 422
-    items = [(number, question, form[f"q{question.id}"]) for number, question in enumerate(questions, start=1)]
+    items = [(number, question, form[f"q{question.id}"], question_type(question.type).answers_language(question.language))
+             for number, question in enumerate(questions, start=1)]
     return render_template("quizzes/attempt.html", course=course, attempt=attempt, quiz=attempt.quiz_version,
                            title=quiz_title(attempt.quiz_version, str(get_locale())), items=items, form=form), status
 
@@ -126,6 +127,7 @@ def render_review(course, attempt: QuizAttempt):
         held_back = not (reveal or is_right)
         reviews.append({
             "number": number, "question": question, "answer": answer,
+            "language": adapter.answers_language(question.language),
             "verdict": "right" if is_right else "partly" if answer and answer.score > 0 else "wrong",
             "given": adapter.describe(question.config, response),
             "right": adapter.right_answers(question.config) if reveal and not is_right else [],

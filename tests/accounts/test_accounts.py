@@ -225,6 +225,18 @@ def test_profile_email_cannot_take_another_accounts_address(client, login_as, ma
     assert "Another account already uses this email" in response.get_data(as_text=True)
 
 
+def test_the_language_offered_at_sign_up_is_the_one_the_page_is_read_in(client, smtp_server):
+    """Whoever signs up from the Arabic pages and leaves the choice as it is gets Arabic pages and mail."""
+    client.submit("/language", {"language": "ar"}, page="/signup")
+    page = client.get("/signup").get_data(as_text=True)
+    chooser = re.search(r'<select[^>]*name="language".*?</select>', page, re.S).group(0)
+    selected = re.findall(r'<option selected value="(\w+)"', chooser)
+    assert selected == ["ar"]
+    client.submit("/signup", {**SIGNUP, "language": selected[0]})  # as the browser sends the form it shows
+    assert db.session.scalar(select(User.language)) == "ar"
+    assert smtp_server.last_to("selam.bekele@example.org")["Subject"] == "أكّد عنوان بريدك الإلكتروني"
+
+
 def change_link(message) -> str:
     match = re.search(r"http://localhost(/profile/email/\S+)", message.get_content())
     assert match, message.get_content()

@@ -1,4 +1,6 @@
 """An assignment in the trainee's language: its title, instructions and rubric translated, the original where not."""
+import re
+
 from sqlalchemy import select
 
 from portal.accounts.models import Role
@@ -44,3 +46,18 @@ def test_a_title_only_translation_falls_back_to_the_original_instructions_and_ru
     page = client_for(french).get(PAGE).get_data(as_text=True)
     assert "Une note</h1>" in page and "<strong>two pages</strong>" in page and "Official statistics" in page
     assert 'lang="en"' in page, "the original's words are marked as English"
+
+
+def test_the_rubric_marks_the_courses_words_with_their_language_and_leaves_the_pages_to_the_page(
+        client_for, make_course, make_user):
+    """An Arabic reader of an English rubric: the criteria and levels are English, left to right; the caption,
+    the headings and the points are the page's Arabic, right to left (not marked English with the rest)."""
+    make_course(with_assignment({"01-basics/quiz.yaml": None}))
+    arabic = make_user(name="Amal", language="ar")
+    make_cohort("Atelier", make_user(Role.COORDINATOR), [arabic])
+    page = client_for(arabic).get(PAGE).get_data(as_text=True)
+    table = page[page.index('<table class="rubric">'):page.index("</table>")]
+    assert re.search(r"<caption>[^<]*\d", table) and "<caption lang" not in table
+    assert '<th scope="row" lang="en" dir="ltr">' in table
+    assert re.search(r'<li>[^<]*: <span lang="en" dir="ltr">', table)
+    assert 'lang="en"' not in page[page.index('<section aria-labelledby="rubric-title">'):page.index('<table class="rubric">')]

@@ -177,10 +177,10 @@ def test_inline_comments_quote_the_text_and_reach_the_trainee(client_for, people
         {"paragraph": 1, "quote": "funds R&D   through grants.", "comment": "Which grants? Give the programme names."},
         {"paragraph": 2, "quote": "", "comment": "Since when?"}]
     page = trainee.get(PAGE).get_data(as_text=True)
-    first = page.index("<p>Our ministry funds R&amp;D through grants.</p>")
-    second = page.index("<p>The council is new.</p>")
+    first = page.index('<p dir="auto">Our ministry funds R&amp;D through grants.</p>')
+    second = page.index('<p dir="auto">The council is new.</p>')
     assert first < page.index("<q>funds R&amp;D   through grants.</q> — Which grants? Give the programme names.") < second
-    assert second < page.index("<li>Since when?</li>")
+    assert second < page.index('<li dir="auto">Since when?</li>')
     assert 'aria-label="Comments on paragraph 2"' in page and "<details open>" in page
 
 

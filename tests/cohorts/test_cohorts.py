@@ -275,7 +275,7 @@ def test_item_analysis(client, busy_cohort):
     page = client.get(f"/cohorts/{busy_cohort}/items").get_data(as_text=True)
     row = re.search(r"Which manual defines R&amp;D\?</td>\s*<td>(\d+)</td>\s*<td>(\d+)%</td>", page)
     assert row and row.groups() == ("2", "100")
-    gerd = re.search(r"GERD counts R&amp;D performed in a country.</td>\s*<td>2</td>\s*<td>50%</td>\s*<td>(.*?)</td>", page)
+    gerd = re.search(r'GERD counts R&amp;D performed in a country.</td>\s*<td>2</td>\s*<td>50%</td>\s*<td dir="auto">(.*?)</td>', page)
     assert gerd and gerd.group(1) == "False (1)"
 
 

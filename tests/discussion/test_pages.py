@@ -57,3 +57,19 @@ def test_the_thread_list_counts_posts_in_a_fixed_number_of_queries(client_for, c
     many, page = queries_for(trainee, f"/cohorts/{cohort.id}/discussion")
     assert many == few and page.count("2 posts") == 6
     assert db.session.scalar(select(db.func.count(Thread.id))) == 6
+
+
+def test_what_people_write_takes_its_own_direction_in_a_page_of_the_other(client_for, cohort, people):
+    """An English post on an Arabic page (and the reverse) reads in its own direction, and an author's Latin
+    name does not pull the date beside it across (Unicode's bidirectional algorithm, with dir=auto and bdi)."""
+    thread = services.start_thread(cohort, people["amina"], "Is the reading list out?", "Has anyone found it?",
+                                   token()).thread
+    db.session.commit()
+    reader = client_for(people["bilal"])
+    reader.submit("/language", {"language": "ar"}, page="/dashboard")
+    page = reader.get(f"/discussion/threads/{thread.id}").get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in page
+    assert '<strong><bdi>Amina Diallo</bdi></strong>' in page
+    assert '<div dir="auto"><p>Has anyone found it?</p>' in page
+    listing = reader.get(f"/cohorts/{cohort.id}/discussion").get_data(as_text=True)
+    assert "<bdi>Is the reading list out?</bdi>" in listing

@@ -47,6 +47,16 @@ def test_a_session_at_eight_utc_shows_at_ten_in_cairo_and_seventeen_in_dili(clie
     assert "jeudi 10 décembre 2026" in dili, "the day in the reader's language"
 
 
+def test_a_persian_reader_reads_the_day_and_times_in_persian_digits_joined_the_persian_way(client_for, edition):
+    """The same digits and the same glue between date and time as every other date of a Persian page (Babel's)."""
+    edition.add_session("Innovation surveys", datetime(2026, 12, 10, 8, 0, tzinfo=UTC))
+    client = client_for(edition.cairo)
+    client.submit("/language", {"language": "fa"}, page="/dashboard")
+    page = text(client.get(f"/cohorts/{edition.cohort.id}/programme"))
+    assert '<span class="day">پنجشنبه ۱۰ دسامبر ۲۰۲۶</span>، ساعت <span class="time">۱۰:۰۰–۱۱:۳۰</span>' in page
+    assert "(UTC+۰۲:۰۰)" in page and "10:00" not in page
+
+
 def test_an_evening_session_falls_on_the_next_day_further_east(client_for, edition):
     edition.add_session("Late lecture", datetime(2026, 12, 10, 20, 0, tzinfo=UTC))
     assert "vendredi 11 décembre 2026" in text(client_for(edition.dili).get(f"/cohorts/{edition.cohort.id}/programme"))

@@ -1,9 +1,11 @@
 """The review of a graded attempt gives nothing away that the next attempt could use."""
+import re
+
 import pytest
 
 from portal.accounts.models import Role
 from tests.coursefiles import QUIZ_YAML, course_files
-from tests.learning.helpers import RIGHT, WRONG, take_quiz
+from tests.learning.helpers import RIGHT, WRONG, start, take_quiz
 
 HINTED_QUIZ = QUIZ_YAML.replace(
     "    text: Which manual defines R&D?\n",
@@ -49,7 +51,7 @@ def test_feedback_and_right_answers_are_shown_once_no_attempts_are_left(client, 
     for attempt in (first, last):
         review = review_of(client, attempt)
         assert "Oslo covers innovation." in review and FRASCATI_FEEDBACK in review
-        assert "A right answer:</strong> Frascati" in review
+        assert 'A right answer:</strong> <span lang="en" dir="ltr">Frascati' in review
         assert HINT not in review
 
 
@@ -59,7 +61,7 @@ def test_feedback_is_shown_once_the_trainee_passes_on_earlier_attempts_too(clien
     take_quiz(client, RIGHT)
     review = review_of(client, failed)
     assert "Oslo covers innovation." in review and FRASCATI_FEEDBACK in review
-    assert "A right answer:</strong> Frascati" in review
+    assert 'A right answer:</strong> <span lang="en" dir="ltr">Frascati' in review
 
 
 ANSWER_FEEDBACK_QUIZ = QUIZ_YAML.replace(
@@ -82,3 +84,16 @@ def test_the_feedback_of_what_was_answered_follows_the_same_rules(client, make_c
     review = review_of(client, last)
     assert "GERD counts all R&amp;D performed on the territory." in review
     assert "Frascati is about R&amp;D, not innovation." in review
+
+
+def test_true_and_false_are_the_pages_words_and_choices_the_questions(client, trainee):
+    """A true/false question's choices are the portal's words, in the reader's language and direction (an
+    Arabic page reads them right to left); a choice question's are the course's, marked with its language."""
+    client.submit("/language", {"language": "ar"}, page="/dashboard")
+    attempt_id = start(client, "test-course", "basics")
+    page = client.get(f"/learn/test-course/attempts/{attempt_id}").get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in page
+    lists = re.findall(r'<ul class="choices"([^>]*)>(.*?)</ul>', page, re.S)
+    true_false = [attributes for attributes, choices in lists if "صواب" in choices]
+    chosen = [attributes for attributes, choices in lists if "Frascati" in choices]
+    assert true_false == [""] and chosen == [' lang="en" dir="ltr"']
