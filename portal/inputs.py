@@ -1,6 +1,7 @@
 """Limits on what people send: no control characters in text, numbers within bounds before they
 are converted, so hostile or mistyped input gets a clear answer instead of a database error."""
 import re
+import secrets
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,6 +21,18 @@ from portal.i18n import lazy_text as _l
 #: C0 control characters other than tab, line feed and carriage return. PostgreSQL text cannot
 #: hold NUL at all, and none of them belongs in a name, a search or a key.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+#: What no file's name holds: every C0 control character, tab and line breaks included, and DEL. A browser
+#: never sends one; a name with a line break could not even be named in a download's Content-Disposition.
+FILE_NAME_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+#: A form's one-use token: made when the form is shown and stored (unique) with what the form creates, so
+#: that the same form sent twice (a double click, the back button) creates one thing.
+FORM_TOKEN_PATTERN = r"^[A-Za-z0-9_-]{16,64}$"
+
+
+def new_form_token() -> str:
+    return secrets.token_urlsafe(24)
+
 
 #: The largest value of a database integer column (and so of any id in an address).
 MAX_ID = 2**31 - 1
@@ -39,7 +52,8 @@ _FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-da
 
 
 def refuse_control_characters() -> None:
-    """Answer 400 to any request whose address, query or form holds a control character."""
+    """Answer 400 to any request whose address, query or form holds a control character, or whose uploaded
+    file's name does."""
     values: list[str] = [value for value in (request.view_args or {}).values() if isinstance(value, str)]
     # Werkzeug reads a form only from a body of these types: for any other request (every GET) the form
     # is empty, and not building it saves a page a little.
@@ -50,6 +64,10 @@ def refuse_control_characters() -> None:
             values.extend(items)
     if any(has_control_characters(value) for value in values):
         raise ControlCharacters()
+    if request.mimetype == "multipart/form-data":
+        for key, upload in request.files.items(multi=True):
+            if has_control_characters(key) or FILE_NAME_CONTROL_CHARACTERS.search(upload.filename or ""):
+                raise ControlCharacters()
 
 
 class IdConverter(IntegerConverter):

@@ -2,6 +2,7 @@
 what people type or upload is escaped in pages."""
 import ast
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from markupsafe import escape
@@ -202,3 +203,17 @@ def test_lazy_strings_with_values_are_text_not_html():
                       if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
                       and node.func.id in babel_lazy and node.keywords]
     assert offenders == []
+
+
+@pytest.mark.parametrize("name", ["note\x00.pdf", "note\none.pdf", "note\r.pdf", "note\t.pdf", "note\x7f.pdf"])
+def test_a_file_whose_name_holds_a_control_character_is_refused_with_a_clear_400(app, client, login_as, name):
+    """Werkzeug decodes such a name from RFC 2231's filename* (no browser sends one): kept, it would end in
+    PostgreSQL's refusal of NUL, or in a download no Content-Disposition can name."""
+    login_as(Role.TRAINEE)
+    token = client.csrf_token("/profile")
+    body = (f'--B\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+            f"--B\r\nContent-Disposition: form-data; name=\"files\"; filename*=UTF-8''{quote(name)}\r\n"
+            "Content-Type: application/pdf\r\n\r\n%PDF-1.4\r\n--B--\r\n").encode()
+    response = client.post("/learn/test-course/assignments/note", data=body, content_type="multipart/form-data; boundary=B")
+    assert response.status_code == 400
+    assert "characters that are not allowed" in response.get_data(as_text=True)

@@ -2,13 +2,22 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, EmailField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.i18n import LANGUAGE_NAMES
-from portal.inputs import BoundedIntegerField, MailableEmail
+from portal.inputs import FORM_TOKEN_PATTERN, BoundedIntegerField, MailableEmail, new_form_token
 
 
 class CohortForm(FlaskForm):
@@ -28,6 +37,8 @@ class CohortForm(FlaskForm):
     watched_recording_counts = BooleanField(_l("Watching a session's recording counts as attending it"))
     courses = SelectMultipleField(_l("Courses"), coerce=int, validators=[DataRequired()],
                                   widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    #: New with each new-cohort form: the same form sent twice (a double click, the back button) creates one.
+    token = HiddenField(default=new_form_token, validators=[Optional(), Regexp(FORM_TOKEN_PATTERN)])
     submit = SubmitField(_l("Save the cohort"))
 
     def validate_ends_on(self, field) -> None:

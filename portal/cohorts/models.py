@@ -41,6 +41,8 @@ class Cohort(Model):
     seat_cap: Mapped[int | None]
     #: Trainees who have it may join; without one, the cohort is by invitation only.
     enrolment_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    #: The one-use token of the form that created it: the same form sent twice creates one cohort.
+    form_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     #: Invitations to people without an account are written in it, unless their roster row names another.
     language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
     #: Where answers to the cohort's mail go (its Reply-To), as a coordinator typed it; None: MAIL_REPLY_TO.

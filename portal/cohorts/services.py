@@ -60,30 +60,63 @@ def member_counts(cohort_ids: list[int]) -> dict[int, int]:
     return dict(rows.all())
 
 
+class AlreadyCreated(Exception):
+    """The same new-cohort form was sent before (a double click, the back button): `cohort_id` is the cohort
+    it created."""
+
+    def __init__(self, cohort_id: int) -> None:
+        super().__init__(cohort_id)
+        self.cohort_id = cohort_id
+
+
+class KeyTaken(Exception):
+    """Another cohort has the enrolment key (it took it a moment ago: the form checks first)."""
+
+
+def _created_by_form(form_token: str | None) -> int | None:
+    if not form_token:
+        return None
+    return db.session.scalar(select(Cohort.id).where(Cohort.form_token == form_token))
+
+
 def save_cohort(cohort: Cohort | None, *, name: str, starts_on: date, ends_on: date, seat_cap: int | None,
                 enrolment_key: str, courses: list[Course], coordinator: User, language: str = "en",
                 contact_email: str = "", attendance_required_percent: int | None = None,
-                watched_recording_counts: bool = False) -> Cohort:
-    """Create or update a cohort, with an audit record of what changed; its creator becomes one of its coordinators."""
+                watched_recording_counts: bool = False, form_token: str | None = None) -> Cohort:
+    """Create or update a cohort, with an audit record of what changed; its creator becomes one of its coordinators.
+
+    A new cohort keeps its form's one-use token: AlreadyCreated when that form was sent before, even at the same
+    moment; KeyTaken when another cohort took the key meanwhile."""
     created = cohort is None
-    if cohort is None:
-        cohort = Cohort()
-        db.session.add(cohort)
-        if coordinator.role == Role.COORDINATOR:
-            cohort.coordinators.append(coordinator)
-        before: dict[str, Any] = {}
-        old_key = None
-    else:
-        before = _audited_fields(cohort)
-        old_key = cohort.enrolment_key
-    cohort.name, cohort.starts_on, cohort.ends_on = name.strip(), starts_on, ends_on
-    cohort.seat_cap, cohort.enrolment_key = seat_cap, enrolment_key.strip() or None
-    cohort.language = language
-    cohort.contact_email = accounts.normalise_email(contact_email) or None
-    cohort.attendance_required_percent = attendance_required_percent
-    cohort.watched_recording_counts = watched_recording_counts
-    cohort.courses = courses
-    db.session.flush()
+    if (earlier := _created_by_form(form_token)) is not None:
+        raise AlreadyCreated(earlier)
+    try:
+        with db.session.begin_nested():
+            if cohort is None:
+                cohort = Cohort(form_token=form_token or None)
+                db.session.add(cohort)
+                if coordinator.role == Role.COORDINATOR:
+                    cohort.coordinators.append(coordinator)
+                before: dict[str, Any] = {}
+                old_key = None
+            else:
+                before = _audited_fields(cohort)
+                old_key = cohort.enrolment_key
+            cohort.name, cohort.starts_on, cohort.ends_on = name.strip(), starts_on, ends_on
+            cohort.seat_cap, cohort.enrolment_key = seat_cap, enrolment_key.strip() or None
+            cohort.language = language
+            cohort.contact_email = accounts.normalise_email(contact_email) or None
+            cohort.attendance_required_percent = attendance_required_percent
+            cohort.watched_recording_counts = watched_recording_counts
+            cohort.courses = courses
+            db.session.flush()
+    except IntegrityError:
+        if (earlier := _created_by_form(form_token)) is not None:
+            raise AlreadyCreated(earlier) from None
+        key = enrolment_key.strip()
+        if key and db.session.scalar(select(Cohort.id).where(Cohort.enrolment_key == key)) is not None:
+            raise KeyTaken() from None
+        raise
     after = _audited_fields(cohort)
     if created:
         record(coordinator, "cohort.created", cohort.name, cohort_id=cohort.id, **after)
@@ -110,7 +143,12 @@ def add_coordinator(cohort: Cohort, user: User, actor: User) -> bool:
     """Let a staff member coordinate the cohort too; False when they already do."""
     if any(coordinator.id == user.id for coordinator in cohort.coordinators):
         return False
-    cohort.coordinators.append(user)
+    try:
+        with db.session.begin_nested():
+            cohort.coordinators.append(user)
+            db.session.flush()
+    except IntegrityError:
+        return False  # added by another request at the same moment (a double click)
     record(actor, "cohort.coordinator_added", cohort.name, cohort_id=cohort.id, coordinator=user.email)
     db.session.flush()
     return True

@@ -105,12 +105,22 @@ def save(cohort: Cohort | None, form: CohortForm):
     if taken:
         form.enrolment_key.errors.append(_("Another cohort uses this key. Choose another."))
         return render_template("cohorts/form.html", form=form, cohort=cohort), KEY_TAKEN
-    cohort = services.save_cohort(cohort, name=form.name.data, starts_on=form.starts_on.data,
-                                  ends_on=form.ends_on.data, seat_cap=form.seat_cap.data, enrolment_key=key,
-                                  courses=courses, coordinator=current_user, language=form.language.data,
-                                  contact_email=form.contact_email.data or "",
-                                  attendance_required_percent=form.attendance_required_percent.data,
-                                  watched_recording_counts=form.watched_recording_counts.data)
+    try:
+        cohort = services.save_cohort(cohort, name=form.name.data, starts_on=form.starts_on.data,
+                                      ends_on=form.ends_on.data, seat_cap=form.seat_cap.data, enrolment_key=key,
+                                      courses=courses, coordinator=current_user, language=form.language.data,
+                                      contact_email=form.contact_email.data or "",
+                                      attendance_required_percent=form.attendance_required_percent.data,
+                                      watched_recording_counts=form.watched_recording_counts.data,
+                                      form_token=form.token.data if cohort is None else None)
+    except services.AlreadyCreated as earlier:
+        db.session.rollback()
+        flash(_("The cohort is saved."), "success")
+        return redirect(url_for("cohorts.show_cohort", cohort_id=earlier.cohort_id))
+    except services.KeyTaken:
+        db.session.rollback()
+        form.enrolment_key.errors.append(_("Another cohort uses this key. Choose another."))
+        return render_template("cohorts/form.html", form=form, cohort=cohort), KEY_TAKEN
     db.session.commit()
     flash(_("The cohort is saved."), "success")
     return redirect(url_for("cohorts.show_cohort", cohort_id=cohort.id))

@@ -222,8 +222,12 @@ def add_lecturer(course: Course, email: str) -> User:
     if user is None or user.role not in (Role.LECTURER, Role.ADMIN):
         raise LookupError(email)
     if user not in course.lecturers:
-        course.lecturers.append(user)
-    db.session.flush()
+        try:
+            with db.session.begin_nested():
+                course.lecturers.append(user)
+                db.session.flush()
+        except IntegrityError:
+            pass  # assigned by another request at the same moment (a double click)
     return user
 
 

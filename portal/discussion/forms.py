@@ -6,11 +6,9 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp, ValidationError
 
-from portal.announcements.forms import new_token
 from portal.discussion.models import REASON_LENGTH, TITLE_LENGTH
 from portal.i18n import lazy_text as _l
-
-TOKEN_PATTERN = r"^[A-Za-z0-9_-]{16,64}$"
+from portal.inputs import FORM_TOKEN_PATTERN, new_form_token
 
 
 class PostLength:
@@ -26,7 +24,7 @@ class PostLength:
 class PostForm(FlaskForm):
     body = TextAreaField(_l("Your post"), validators=[DataRequired(), PostLength()])
     #: Made when the form is shown: sending this form twice posts once.
-    token = HiddenField(default=new_token, validators=[DataRequired(), Regexp(TOKEN_PATTERN)])
+    token = HiddenField(default=new_form_token, validators=[DataRequired(), Regexp(FORM_TOKEN_PATTERN)])
     submit = SubmitField(_l("Post"))
 
 
