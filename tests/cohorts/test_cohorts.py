@@ -222,6 +222,9 @@ def test_charts_are_mirrored_in_right_to_left_pages(client, busy_cohort):
     arabic = client.get(f"/cohorts/{busy_cohort}").get_data(as_text=True)
     assert 'direction="rtl"' in arabic and re.search(r'<text x="320" ', arabic)
     assert not re.search(r'<text x="0" ', arabic)
+    # The grid's headings are the course's modules, in the course's language, in an Arabic page.
+    headings = re.findall(r'<th scope="col"([^>]*)>', arabic[arabic.index('<table id="grid">'):])
+    assert ' lang="en" dir="ltr"' in headings and headings[0] == ""
 
 
 def html_groups(page: str) -> dict[tuple[str, str], list[str]]:
