@@ -29,6 +29,11 @@ from portal.i18n import lazy_text as _l
 #: More rows than any meeting has: a larger file is refused before it is matched to anyone.
 MAX_ROWS = 5000
 NAME_LENGTH = 200
+#: The longest a row may last. A session ends at most a day after it starts (an end before its start is the
+#: next day), so a longer duration, or a join and leave further apart, is a slip in the file, not a stay (and a
+#: trainee's total over MAX_ROWS rows still fits a database integer).
+MAX_HOURS = 24
+MAX_DURATION = timedelta(hours=MAX_HOURS)
 
 
 class ReportFormat(StrEnum):
@@ -278,7 +283,7 @@ def read_attendance_report(data: bytes, zone: tzinfo, day: date) -> AttendanceRe
     except csv.Error as error:
         raise ReportError(_l("The CSV is malformed near line %(line)d: %(error)s.",
                              line=header_index + 1 + reader.line_num, error=str(error))) from None
-    report.rows.extend(_paired(actions))
+    report.rows.extend(_paired(report, actions))
     if not report.rows and not report.problems:
         raise ReportError(_l("The report lists no participants."))
     return report
@@ -306,8 +311,9 @@ def _action(report: AttendanceReport, line: int, record: dict[str, str], zone: t
     return line, name, action, moment
 
 
-def _paired(actions: list[tuple[int, str, str, datetime]]) -> list[ReportRow]:
-    """Each person's joins paired with the leave that follows, as one row each (on the join's line)."""
+def _paired(report: AttendanceReport, actions: list[tuple[int, str, str, datetime]]) -> list[ReportRow]:
+    """Each person's joins paired with the leave that follows, as one row each (on the join's line); a pair
+    further apart than a session lasts is a problem of the join's line."""
     rows: list[ReportRow] = []
     opened: dict[str, tuple[int, datetime, str]] = {}
     for line, name, action, moment in sorted(actions, key=lambda action: (action[3], action[0])):
@@ -320,6 +326,8 @@ def _paired(actions: list[tuple[int, str, str, datetime]]) -> list[ReportRow]:
         joined = opened.pop(key, None)
         if joined is None:
             rows.append(ReportRow(line, (name,), "", None, moment, None))
+        elif moment - joined[1] > MAX_DURATION:
+            report.problems.append((joined[0], _too_far_apart()))
         else:
             rows.append(ReportRow(joined[0], (name,), "", joined[1], moment,
                                   round((moment - joined[1]) / timedelta(minutes=1))))
@@ -358,7 +366,15 @@ def _row(report: AttendanceReport, line: int, record: dict[str, str], zone: tzin
     joined, left = moments["joined"], moments["left"]
     if joined and left and left < joined:
         problems.append(_l("the leave time is before the join time"))
+    elif joined and left and left - joined > MAX_DURATION:
+        problems.append(_too_far_apart())
     elif minutes is None and joined and left:
         minutes = round((left - joined) / timedelta(minutes=1))
+    if minutes is not None and minutes > MAX_DURATION / timedelta(minutes=1):
+        problems.append(_l("the duration is more than %(hours)d hours, longer than any session", hours=MAX_HOURS))
     report.problems.extend((line, problem) for problem in problems)
     return ReportRow(line, names, email, joined, left, minutes)
+
+
+def _too_far_apart() -> LazyString:
+    return _l("the join and leave times are more than %(hours)d hours apart, longer than any session", hours=MAX_HOURS)

@@ -263,3 +263,45 @@ def test_a_time_out_of_range_is_a_problem_of_its_line_not_an_error(moment):
     report = read_attendance_report(data, ZoneInfo("Pacific/Honolulu"), DAY)
     assert {line for line, _problem in report.problems} == {2}
     assert "is not a date and time this reader knows" in str(report.problems[0][1])
+
+
+ZOOM_HEADER = "Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes)\n"
+
+
+@pytest.mark.parametrize(("row", "problem"), [
+    ("Amina Haddad,amina@example.org,12/02/2026 08:01:15 AM,12/02/2026 08:30:00 AM,99999999999",
+     "the duration is more than 24 hours, longer than any session"),
+    ("Amina Haddad,amina@example.org,12/02/2026 08:01:15 AM,12/02/2026 08:30:00 AM,1441",
+     "the duration is more than 24 hours, longer than any session"),
+    ("Amina Haddad,amina@example.org,0001-01-01T00:00:00+00:00,9999-12-31T00:00:00+00:00,",
+     "the join and leave times are more than 24 hours apart, longer than any session"),
+    ("Amina Haddad,amina@example.org,2026-12-02T08:00:00,2026-12-03T08:01:00,30",
+     "the join and leave times are more than 24 hours apart, longer than any session"),
+])
+def test_a_row_longer_than_a_day_is_a_problem_of_its_line(row, problem):
+    report = read_attendance_report(f"{ZOOM_HEADER}{row}\n".encode(), UTC, DAY)
+    assert problems(report) == {2: [problem]}
+
+
+def test_a_join_and_a_leave_logged_days_apart_are_a_problem_of_the_join():
+    log = ("Full Name\tUser Action\tTimestamp\n"
+           "Amina Haddad\tJoined\t12/2/2026, 8:01:15 AM\n"
+           "Amina Haddad\tLeft\t12/5/2026, 8:30:15 AM\n")
+    report = read_attendance_report(log.encode(), UTC, DAY)
+    assert problems(report) == {2: ["the join and leave times are more than 24 hours apart, longer than any session"]}
+    assert report.rows == []
+
+
+def test_a_row_lasting_centuries_is_left_out_and_the_good_rows_are_recorded(edition, session, client_for):
+    report = (ZOOM_HEADER + "Amina Haddad,amina@example.org,12/02/2026 08:01:15 AM,12/02/2026 08:30:00 AM,99999999999\n"
+              "Bilal Khan,bilal@example.org,0001-01-01T00:00:00+00:00,9999-12-31T00:00:00+00:00,\n"
+              "Dalia Farouk,dalia@example.org,2026-12-02T08:00:00,2026-12-03T08:00:00,\n").encode()  # a whole day
+    lecturer = client_for(edition.lecturer)
+    refused = upload(lecturer, edition, "zoom.csv", report)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and [int(n) for n in re.findall(r"<li>Line (\d+):", page)] == [2, 3]
+    assert "the duration is more than 24 hours" in page and "more than 24 hours apart" in page
+    preview = upload(lecturer, edition, "zoom.csv", report, only_good_rows=True)
+    assert preview.status_code == 200
+    assert confirm(lecturer, edition, preview).status_code == 302
+    assert {email: entry.minutes for email, entry in entries(session.id).items()} == {"dalia@example.org": 24 * 60}
