@@ -1,12 +1,14 @@
 """Attendance pages: a trainee's check-in, the lecturer's code, report uploads, corrections, and the
 attendance of a session and of a whole cohort."""
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import tzinfo
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.accounts.access import SIGNED_IN, allow
+from portal.accounts.mailing import time_zone_names
 from portal.accounts.models import Role, User
 from portal.cohorts.models import Cohort
 from portal.cohorts.reports import count_attendance
@@ -129,11 +131,12 @@ def show_session_attendance(cohort_id: int, session_id: int):
                            corrects=session.cohort.is_run_by(current_user))
 
 
-def report_zone(name: str):
-    try:
-        return ZoneInfo(name) if name else ZoneInfo("UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        abort(400)
+def report_zone(name: str) -> tzinfo | None:
+    """The time zone of a report's times: one of the portal's list (the upload form's choices), UTC when none
+    was chosen; None for any other name (the confirmation's hidden field changed)."""
+    if not name:
+        return ZoneInfo("UTC")
+    return ZoneInfo(name) if name in time_zone_names() else None
 
 
 @attendance_bp.route("/cohorts/<int:cohort_id>/sessions/<int:session_id>/attendance/report", methods=["GET", "POST"])
@@ -159,6 +162,10 @@ def upload_report(cohort_id: int, session_id: int):
 def _checked(session: LiveSession, data: bytes, filename: str, zone_name: str, only_good_rows: bool,
              form: ReportForm, record: bool = False):
     zone = report_zone(zone_name)
+    if zone is None:
+        return render_template("live/attendance/report.html", session=session, form=form, file_error=_(
+            "'%(zone)s' is not a time zone the portal knows. Upload the report again and choose its time zone.",
+            zone=zone_name)), 400
     try:
         report = read_attendance_report(data, zone, session.starts_at.astimezone(zone).date())
     except ReportError as error:

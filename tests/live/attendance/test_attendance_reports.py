@@ -127,12 +127,13 @@ def upload(client, edition, name: str, data: bytes | None = None, only_good_rows
     return client.submit(edition.url("report", "attendance/report"), form, content_type="multipart/form-data")
 
 
-def confirm(client, edition, preview):
+def confirm(client, edition, preview, **changed: str):
+    """Send the preview's confirmation form, with the `changed` hidden fields."""
     page = preview.get_data(as_text=True)
     fields = dict(re.findall(r'name="(text|filename|time_zone|only_good_rows)" type="hidden" value="([^"]*)"', page))
     fields = {key: html.unescape(value) for key, value in fields.items()}
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    return client.post(edition.url("report", "attendance/report/confirm"), data={**fields, "csrf_token": token})
+    return client.post(edition.url("report", "attendance/report/confirm"), data={**fields, "csrf_token": token, **changed})
 
 
 @pytest.mark.parametrize(("name", "bad_lines", "recorded"), [
@@ -305,3 +306,15 @@ def test_a_row_lasting_centuries_is_left_out_and_the_good_rows_are_recorded(edit
     assert preview.status_code == 200
     assert confirm(lecturer, edition, preview).status_code == 302
     assert {email: entry.minutes for email, entry in entries(session.id).items()} == {"dalia@example.org": 24 * 60}
+
+
+@pytest.mark.parametrize("zone", ["America", "Mars/Olympus_Mons", "../../../etc/passwd", "Etc/GMT+3"])
+def test_a_confirmation_whose_time_zone_was_changed_is_refused_with_a_clear_answer(edition, session, client_for, zone):
+    coordinator = client_for(edition.coordinator)
+    preview = upload(coordinator, edition, "attendance-meet.csv", only_good_rows=True, zone="Africa/Cairo")
+    assert 'name="time_zone" type="hidden" value="Africa/Cairo"' in preview.get_data(as_text=True)
+    response = confirm(coordinator, edition, preview, time_zone=zone)
+    assert response.status_code == 400
+    assert f"{html.escape(zone)}&#39; is not a time zone the portal knows" in response.get_data(as_text=True)
+    assert entries(session.id) == {}
+    assert confirm(coordinator, edition, preview).status_code == 302  # the form as it was sent records the report
