@@ -38,6 +38,9 @@ def new_form_token() -> str:
 MAX_ID = 2**31 - 1
 #: The highest page number a list accepts in its `page` query argument.
 MAX_PAGE = 100_000
+#: Days people give (a session's, a due date) are in these years: a typing slip (year 0001, 9999) gets an answer,
+#: not a moment out of range once it is shown in a time zone east or west of UTC.
+FIRST_YEAR, LAST_YEAR = 2000, 2099
 
 
 class ControlCharacters(BadRequest):
@@ -147,6 +150,14 @@ class BoundedIntegerField(IntegerField):
             self.data = None
             raise ValueError(str(self.bounds_message))
         super().process_formdata(valuelist)
+
+
+class WithinYears:
+    """The field's date (or date and time) is in the years FIRST_YEAR to LAST_YEAR, or it is empty."""
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if field.data is not None and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
+            raise ValidationError(_l("Give a day between %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR))
 
 
 class MailableEmail:

@@ -5,6 +5,7 @@ from wtforms import BooleanField, DateTimeLocalField, SelectField, SubmitField, 
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal.i18n import lazy_text as _l
+from portal.inputs import WithinYears
 
 
 class DraftForm(FlaskForm):
@@ -33,7 +34,7 @@ class DecideForm(FlaskForm):
 
 
 class CohortAssignmentForm(FlaskForm):
-    due_at = DateTimeLocalField(_l("Due (UTC)"), validators=[Optional()])
+    due_at = DateTimeLocalField(_l("Due (UTC)"), validators=[Optional(), WithinYears()])
     accepts_late = BooleanField(_l("Accept late work (marked late)"))
     is_blind = BooleanField(_l("Blind review: trainees are not told who reviewed their work"))
     save = SubmitField(_l("Save"))
@@ -41,5 +42,5 @@ class CohortAssignmentForm(FlaskForm):
 
 class ExtensionForm(FlaskForm):
     trainee = SelectField(_l("Trainee"), coerce=int, validators=[InputRequired()])
-    due_at = DateTimeLocalField(_l("New due date (UTC)"), validators=[InputRequired()])
+    due_at = DateTimeLocalField(_l("New due date (UTC)"), validators=[InputRequired(), WithinYears()])
     grant = SubmitField(_l("Grant the extension"))

@@ -260,6 +260,8 @@ def cohort_assignments(cohort_id: int):
         select(User).join(CohortMember, CohortMember.user_id == User.id)
         .where(CohortMember.cohort_id == cohort.id, CohortMember.state == MembershipState.ACTIVE).order_by(User.name)
     ))
+    #: A form sent with a mistake, shown again in its assignment's place with what was typed and why.
+    refused: dict[int, CohortAssignmentForm | ExtensionForm] = {}
     if request.method == "POST":
         assignment_id = request.form.get("assignment", type=int)
         if assignment_id not in assignment_ids:
@@ -267,21 +269,23 @@ def cohort_assignments(cohort_id: int):
         if "grant" in request.form:
             extension = ExtensionForm()
             extension.trainee.choices = [(member.id, member.name) for member in members]
-            if not extension.validate_on_submit():
-                abort(400)
-            trainee = db.session.get(User, extension.trainee.data) or abort(404)
-            services.grant_extension(cohort, trainee, assignment_id, extension.due_at.data.replace(tzinfo=UTC),
-                                     current_user)
-            flash(_("The extension was granted."), "success")
+            if extension.validate_on_submit():
+                trainee = db.session.get(User, extension.trainee.data) or abort(404)
+                services.grant_extension(cohort, trainee, assignment_id, extension.due_at.data.replace(tzinfo=UTC),
+                                         current_user)
+                db.session.commit()
+                flash(_("The extension was granted."), "success")
+                return redirect(url_for("assignments.cohort_assignments", cohort_id=cohort.id))
+            refused[assignment_id] = extension
         else:
             settings = CohortAssignmentForm()
-            if not settings.validate_on_submit():
-                abort(400)
-            services.set_cohort_assignment(cohort, assignment_id, as_utc(settings.due_at.data),
-                                           settings.accepts_late.data, settings.is_blind.data, current_user)
-            flash(_("The assignment's settings were saved."), "success")
-        db.session.commit()
-        return redirect(url_for("assignments.cohort_assignments", cohort_id=cohort.id))
+            if settings.validate_on_submit():
+                services.set_cohort_assignment(cohort, assignment_id, as_utc(settings.due_at.data),
+                                               settings.accepts_late.data, settings.is_blind.data, current_user)
+                db.session.commit()
+                flash(_("The assignment's settings were saved."), "success")
+                return redirect(url_for("assignments.cohort_assignments", cohort_id=cohort.id))
+            refused[assignment_id] = settings
     forms = []
     for course, version, setting in rows:
         settings = CohortAssignmentForm(formdata=None, due_at=setting.due_at.replace(tzinfo=None) if setting and
@@ -289,8 +293,13 @@ def cohort_assignments(cohort_id: int):
                                         is_blind=setting.is_blind if setting else False)
         extension = ExtensionForm(formdata=None)
         extension.trainee.choices = [(member.id, member.name) for member in members]
+        sent = refused.get(version.assignment_id)
+        if isinstance(sent, CohortAssignmentForm):
+            settings = sent
+        elif isinstance(sent, ExtensionForm):
+            extension = sent
         forms.append((course, version, settings, extension))
-    return render_template("assignments/cohort.html", cohort=cohort, forms=forms, utc=UTC)
+    return render_template("assignments/cohort.html", cohort=cohort, forms=forms, utc=UTC), 400 if refused else 200
 
 
 def as_utc(moment: datetime | None) -> datetime | None:

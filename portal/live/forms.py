@@ -7,12 +7,11 @@ from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaFi
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.i18n import lazy_text as _l
+from portal.inputs import WithinYears
 from portal.live.models import DESCRIPTION_LENGTH, JOIN_URL_LENGTH, NAME_LENGTH, TITLE_LENGTH, URL_LENGTH
 
 #: At most this many lecturers (accounts and guests together) per session.
 MAX_LECTURERS = 20
-#: Sessions are on days of these years: a typing slip (year 0001, 9999) gets an answer, not a time out of range.
-FIRST_YEAR, LAST_YEAR = 2000, 2099
 
 
 def is_https_url(value: str) -> bool:
@@ -37,7 +36,7 @@ class HttpsUrl:
 
 class SessionForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_LENGTH)])
-    day = DateField(_l("Day"), validators=[DataRequired()])
+    day = DateField(_l("Day"), validators=[DataRequired(), WithinYears()])
     starts = TimeField(_l("Starts at"), validators=[DataRequired()])
     ends = TimeField(_l("Ends at"), validators=[DataRequired()],
                      description=_l("An end before the start means the next day."))
@@ -58,10 +57,6 @@ class SessionForm(FlaskForm):
             if name.strip():
                 guests.append((" ".join(name.split()), " ".join(affiliation.split())))
         return guests
-
-    def validate_day(self, field) -> None:
-        if field.data is not None and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
-            raise ValidationError(_l("Give a day between %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR))
 
     def email_lines(self) -> list[str]:
         return [line.strip() for line in (self.lecturer_emails.data or "").replace(",", "\n").splitlines() if line.strip()]

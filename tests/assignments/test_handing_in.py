@@ -4,6 +4,7 @@ import re
 import zipfile
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from portal.assignments import services
@@ -119,3 +120,24 @@ def test_coordinator_sets_due_dates_and_extensions_in_the_cohort_page(client_for
     due = services.deadline(people["amina"].id, assignment_id, cohort)
     assert due.due_at == datetime(2026, 12, 12, 9, 0, tzinfo=UTC) and due.is_extended
     assert client_for(people["other_coordinator"]).get(url).status_code == 404
+
+
+@pytest.mark.parametrize(("due", "zone"), [("9999-12-31T23:30", "Asia/Tokyo"), ("0001-01-01T00:30", "America/New_York"),
+                                           ("1999-12-31T23:59", "UTC"), ("2100-01-01T00:00", "UTC")])
+def test_a_due_date_outside_the_years_of_the_portal_is_refused_with_what_was_typed(client_for, people, cohort,
+                                                                                   due, zone):
+    client = client_for(people["coordinator"])
+    url = f"/cohorts/{cohort.id}/assignments"
+    assignment_id = db.session.scalar(select(Assignment.id))
+    people["coordinator"].time_zone = people["amina"].time_zone = zone
+    db.session.commit()
+    for form in ({"due_at": due, "accepts_late": "y", "save": "Save"},
+                 {"trainee": people["amina"].id, "due_at": due, "grant": "Grant"}):
+        response = client.submit(url, {"assignment": assignment_id, **form})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400 and "Give a day between 2000 and 2099." in page
+        assert f'value="{due}"' in page and "Please correct the fields marked below." in page
+    assert db.session.scalar(select(func.count(CohortAssignment.id))) == 0
+    assert services.deadline(people["amina"].id, assignment_id, cohort).due_at is None
+    assert client_for(people["amina"]).get(PAGE).status_code == 200
+
