@@ -3,7 +3,7 @@ are converted, so hostile or mistyped input gets a clear answer instead of a dat
 import re
 import secrets
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, overload
 
 from flask import Flask, abort, current_app, request
 from flask_babel import gettext as _
@@ -52,6 +52,20 @@ def has_control_characters(value: str) -> bool:
 
 
 _FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
+@overload
+def plain_newlines(text: str) -> str: ...
+
+
+@overload
+def plain_newlines(text: None) -> None: ...
+
+
+def plain_newlines(text: str | None) -> str | None:
+    """Text from a form with each line break one character (a line feed), as the browser's maxlength counted
+    it: browsers send CRLF. Count a text's length after this (it is also a WTForms filter of text areas)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if text else text
 
 
 def refuse_control_characters() -> None:

@@ -32,6 +32,7 @@ from portal.courses.storage import put_blob
 from portal.db_types import rows_changed, utcnow
 from portal.extensions import db
 from portal.i18n import lazy_text as _l
+from portal.inputs import plain_newlines
 from portal.links import external_url
 from portal.mail import MailKind
 
@@ -133,6 +134,7 @@ def _draft(user: User, version: AssignmentVersion, cohort: Cohort | None) -> Sub
 def save_draft(user: User, version: AssignmentVersion, cohort: Cohort | None, text: str | None,
                uploads: list[tuple[str, bytes]]) -> Submission:
     """Keep the trainee's text and files; every file is judged first, and nothing is kept if one is refused."""
+    text = plain_newlines(text)
     if text and not version.allows_text:
         raise Refused(N_("This assignment takes files, not text."))
     if text and len(text) > current_app.config["ASSIGNMENT_MAX_TEXT_CHARS"]:
@@ -149,7 +151,7 @@ def save_draft(user: User, version: AssignmentVersion, cohort: Cohort | None, te
     if len(draft.files) + len(judged) > version.max_files:
         raise Refused(N_("This assignment takes at most %(max)d files."), max=version.max_files)
     if text is not None and version.allows_text:
-        draft.text = text.replace("\r\n", "\n")
+        draft.text = text
     for name, data, document in judged:
         draft.files.append(SubmissionFile(name=name[:200], sha256=put_blob(data), size=len(data),
                                           media_type=document.media_type, kind=document.kind))

@@ -25,6 +25,16 @@ def zip_bomb() -> bytes:
     return buffer.getvalue()
 
 
+def browser_text(limit: int, lines: int) -> str:
+    """`limit` characters as a browser's maxlength counts them (a line break is one), with `lines` line breaks,
+    and line breaks as the browser sends them: CRLF."""
+    line = "x" * (limit // lines - 1)
+    text = "\n".join([line] * lines)
+    text += "y" * (limit - len(text))
+    assert len(text) == limit
+    return text.replace("\n", "\r\n")
+
+
 def make_people(make_course, make_user, files: dict[str, str | bytes | None] | None = None) -> dict[str, User]:
     """The test course (no quiz, its assignment, and `files`), its lecturer, and the people the tests use."""
     make_course(with_assignment({"01-basics/quiz.yaml": None, **(files or {})}))

@@ -11,7 +11,7 @@ from portal.assignments import services
 from portal.assignments.models import CohortAssignment, Submission, SubmissionFile, SubmissionStatus
 from portal.courses.models import Assignment
 from portal.extensions import db
-from tests.assignments.conftest import PAGE, PDF, zip_bomb
+from tests.assignments.conftest import PAGE, PDF, browser_text, zip_bomb
 from tests.coursefiles import office_bytes
 
 
@@ -53,6 +53,18 @@ def test_a_draft_is_saved_by_a_plain_post_and_by_autosave_then_handed_in(client_
     again = client.submit(PAGE, {"text": "Changed after.", "save": "Save draft"}, follow_redirects=True)
     assert "can no longer be changed" in again.get_data(as_text=True)
     assert only_submission().text == "Final text."
+
+
+def test_a_draft_as_long_as_the_browser_allows_is_kept_with_its_line_breaks(client_for, people, cohort):
+    client = client_for(people["amina"])
+    assert 'maxlength="100000"' in client.get(PAGE).get_data(as_text=True)
+    text = browser_text(100_000, 500)
+    response = client.submit(PAGE, {"text": text, "save": "Save draft"}, follow_redirects=True)
+    assert "Your draft is saved." in response.get_data(as_text=True)
+    assert only_submission().text == text.replace("\r\n", "\n")
+    response = client.submit(PAGE, {"text": text.replace("xx", "x\r\nx", 1)}, headers={"X-Autosave": "1"})
+    assert response.status_code == 422 and "The text is longer than 100000 characters." in response.get_data(as_text=True)
+    assert only_submission().text == text.replace("\r\n", "\n")
 
 
 def test_hostile_files_are_refused_clearly_with_nothing_stored_and_the_text_kept(client_for, people, cohort):
