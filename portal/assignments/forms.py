@@ -4,8 +4,9 @@ from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, DateTimeLocalField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
+from portal.assignments.models import COMMENT_LENGTH
 from portal.i18n import lazy_text as _l
-from portal.inputs import WithinYears
+from portal.inputs import WithinYears, plain_newlines
 
 
 class DraftForm(FlaskForm):
@@ -22,7 +23,7 @@ class RemoveFileForm(FlaskForm):
 class ReviewForm(FlaskForm):
     """The rubric's levels are read from radio buttons named `criterion-<id>`; these are the rest."""
 
-    comment = TextAreaField(_l("Overall comment"), validators=[Length(max=20000)])
+    comment = TextAreaField(_l("Overall comment"), validators=[Length(max=COMMENT_LENGTH)], filters=[plain_newlines])
     ask_second = BooleanField(_l("Ask another reviewer for a second review before the work is returned"))
     passed = SubmitField(_l("Return as passed"))
     revise = SubmitField(_l("Return to be revised and resubmitted"))

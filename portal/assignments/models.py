@@ -145,6 +145,11 @@ class ReviewOutcome(StrEnum):
     REVISE = "revise"
 
 
+#: The longest a review's comment, a comment on a passage of the text and the passage it quotes may be, in
+#: characters counted as the browser's maxlength counts them (a line break is one: see inputs.plain_newlines).
+COMMENT_LENGTH, INLINE_COMMENT_LENGTH, QUOTE_LENGTH = 20_000, 2000, 1000
+
+
 class Review(Model):
     """A reviewer's reading of a submission: a level per rubric criterion, a comment, an outcome."""
 

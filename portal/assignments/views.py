@@ -22,16 +22,17 @@ from portal.assignments.forms import (
     RemoveFileForm,
     ReviewForm,
 )
-from portal.assignments.models import ReviewOutcome, SubmissionStatus
+from portal.assignments.models import INLINE_COMMENT_LENGTH, QUOTE_LENGTH, ReviewOutcome, SubmissionStatus
 from portal.cohorts.models import Cohort, CohortMember, MembershipState
 from portal.cohorts.services import cohorts_run_by
+from portal.content.messages import N_
 from portal.content.problems import Problem
 from portal.courses.models import CourseFile
 from portal.courses.services import course_to_learn, is_enrolled
 from portal.courses.storage import blob_response
 from portal.db_types import utcnow
 from portal.extensions import db
-from portal.inputs import is_number, paginate
+from portal.inputs import is_number, paginate, plain_newlines
 
 bp = Blueprint("assignments", __name__, template_folder="templates")
 STAFF = (Role.LECTURER, Role.COORDINATOR)
@@ -190,12 +191,19 @@ INLINE_COMMENTS = 5
 
 def inline_comments() -> list[dict[str, Any]]:
     """The comments on passages of the text: each a paragraph's number (`paragraph-N`), an optional passage
-    quoted from it (`quote-N`) and the comment (`note-N`), those with a comment."""
+    quoted from it (`quote-N`) and the comment (`note-N`), those with a comment. One longer than its field
+    allows is refused, not cut."""
     notes: list[dict[str, Any]] = []
     for number in range(1, INLINE_COMMENTS + 1):
         paragraph = request.form.get(f"paragraph-{number}", "").strip()
-        quote = request.form.get(f"quote-{number}", "").strip()[:1000]
-        note = request.form.get(f"note-{number}", "").strip()[:2000]
+        quote = request.form.get(f"quote-{number}", "").strip()
+        note = plain_newlines(request.form.get(f"note-{number}", "")).strip()
+        if len(note) > INLINE_COMMENT_LENGTH:
+            raise services.Refused(N_("Comment %(number)d is longer than %(max)d characters."),
+                                   number=number, max=INLINE_COMMENT_LENGTH)
+        if len(quote) > QUOTE_LENGTH:
+            raise services.Refused(N_("The phrase quoted in comment %(number)d is longer than %(max)d characters."),
+                                   number=number, max=QUOTE_LENGTH)
         if note:
             notes.append({"paragraph": int(paragraph) if is_number(paragraph, 6) else None,
                           "quote": quote, "comment": note})
@@ -210,18 +218,19 @@ def review_submission(submission_id: int):
     decide_form.review.choices = [(review.id, review.reviewer.name if review.reviewer else str(review.id))
                                   for review in submission.reviews]
     levels = rubric_levels(submission.version) if request.method == "POST" else {}
-    if request.method == "POST":
+    status = 200
+    if request.method == "POST" and "decide" not in request.form and not form.validate_on_submit():
+        status = 400  # the review is shown again below, as the reviewer wrote it, with what is wrong
+    elif request.method == "POST":
         try:
             if "decide" in request.form:
                 if not decide_form.validate_on_submit():
                     abort(400)
                 reviewing.decide(submission, current_user, decide_form.review.data)
-            elif form.validate_on_submit():
+            else:
                 outcome = ReviewOutcome.PASSED if form.passed.data else ReviewOutcome.REVISE
                 reviewing.record_review(submission, current_user, levels, form.comment.data or "", outcome,
                                        inline_comments(), ask_second=bool(form.ask_second.data))
-            else:
-                abort(400)
         except services.Refused as error:
             db.session.rollback()
             flash(refusal_text(error), "error")
@@ -237,9 +246,10 @@ def review_submission(submission_id: int):
                   or (submission.status == SubmissionStatus.SECOND_REVIEW and not reviewed))
     return render_template("assignments/review.html", submission=submission, version=submission.version,
                            form=form, levels=levels, earlier=earlier, inline_count=INLINE_COMMENTS,
+                           quote_length=QUOTE_LENGTH, note_length=INLINE_COMMENT_LENGTH,
                            may_review=may_review, decide_form=decide_form,
                            may_decide=submission.status == SubmissionStatus.DISPUTED
-                           and reviewing.may_decide(current_user, submission))
+                           and reviewing.may_decide(current_user, submission)), status
 
 
 def run_cohort(cohort_id: int) -> Cohort:

@@ -1,5 +1,6 @@
 """Reviewing: the queue, the rubric, revise and resubmit, passing, completion, email, privacy and queries."""
 import io
+import re
 
 from sqlalchemy import event, select
 
@@ -9,7 +10,7 @@ from portal.courses.models import Assignment, Course, Lesson
 from portal.extensions import db
 from portal.learning.models import CourseCompletion
 from portal.learning.services import complete_lesson
-from tests.assignments.conftest import PAGE, PDF, make_cohort
+from tests.assignments.conftest import PAGE, PDF, browser_text, make_cohort
 
 
 def hand_in(client, text: str = "My country's R&D funding.") -> Submission:
@@ -182,6 +183,43 @@ def test_inline_comments_quote_the_text_and_reach_the_trainee(client_for, people
     assert first < page.index("<q>funds R&amp;D   through grants.</q> — Which grants? Give the programme names.") < second
     assert second < page.index('<li dir="auto">Since when?</li>')
     assert 'aria-label="Comments on paragraph 2"' in page and "<details open>" in page
+
+
+def test_a_review_as_long_as_the_browser_allows_is_recorded_with_its_line_breaks(client_for, people, cohort):
+    submission = hand_in(client_for(people["amina"]), "Our ministry funds R&D through grants.")
+    staff = client_for(people["lecturer"])
+    page = staff.get(f"/reviews/{submission.id}").get_data(as_text=True)
+    assert re.search(r'<textarea[^>]*maxlength="20000"[^>]*name="comment"', page)
+    assert 'name="note-1" rows="2" maxlength="2000"' in page and 'name="quote-1" maxlength="1000"' in page
+    comment, note = browser_text(20_000, 100), browser_text(2000, 20)
+    response = staff.submit(f"/reviews/{submission.id}", {
+        "criterion-evidence": 2, "criterion-recommendations": 1, "comment": comment, "passed": "x",
+        "paragraph-1": "1", "note-1": note})
+    assert response.status_code == 302
+    review = db.session.scalars(select(Review)).one()
+    assert review.comment == comment.replace("\r\n", "\n")
+    assert review.inline_comments == [{"paragraph": 1, "quote": "", "comment": note.replace("\r\n", "\n")}]
+
+
+def test_a_review_too_long_is_shown_again_as_written_with_what_is_wrong(client_for, people, cohort):
+    submission = hand_in(client_for(people["amina"]), "Our ministry funds R&D through grants.")
+    staff = client_for(people["lecturer"])
+    written = {"criterion-evidence": 2, "criterion-recommendations": 1, "comment": "Well argued. " + "z" * 20_000,
+               "passed": "x", "paragraph-1": "1", "note-1": "Name the grants."}
+    response = staff.submit(f"/reviews/{submission.id}", written)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Field cannot be longer than 20000 characters." in page
+    assert "Well argued. zzz" in page and "Name the grants.</textarea>" in page
+    assert 'name="criterion-evidence" value="2" required checked' in page
+    for field, value, message in [("note-1", "Name the grants." * 200, "Comment 1 is longer than 2000 characters."),
+                                  ("quote-2", "funds" * 201, "The phrase quoted in comment 2 is longer than 1000 "
+                                                             "characters.")]:
+        response = staff.submit(f"/reviews/{submission.id}", {**written, "comment": "Well argued.", field: value,
+                                                               "note-2": "Since when?"})
+        page = response.get_data(as_text=True)
+        assert message in page and value in page and "Well argued.</textarea>" in page
+    assert db.session.scalar(select(Review.id)) is None
+    assert db.session.get(Submission, submission.id).status == SubmissionStatus.SUBMITTED
 
 
 def test_a_paragraph_number_in_digits_int_refuses_is_no_paragraph(client_for, people, cohort):
