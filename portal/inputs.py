@@ -11,7 +11,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter, Map
-from wtforms import IntegerField
+from wtforms import IntegerField, TextAreaField
 from wtforms.validators import NumberRange, ValidationError
 
 from portal.content.markdown import MarkdownProblem
@@ -66,6 +66,18 @@ def plain_newlines(text: str | None) -> str | None:
     """Text from a form with each line break one character (a line feed), as the browser's maxlength counted
     it: browsers send CRLF. Count a text's length after this (it is also a WTForms filter of text areas)."""
     return text.replace("\r\n", "\n").replace("\r", "\n") if text else text
+
+
+class TextArea(TextAreaField):
+    """A text area whose line breaks count as one character each, as the browser's maxlength counts them (it
+    sends each as CRLF): the portal's every text area, so that a text the page let someone type is not refused
+    as too long."""
+
+    data: Any
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        super().process_formdata(valuelist)
+        self.data = plain_newlines(self.data)
 
 
 def refuse_control_characters() -> None:

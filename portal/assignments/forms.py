@@ -1,16 +1,16 @@
 """Forms of assignments: the trainee's draft, the reviewer's verdict, the coordinator's due dates."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import BooleanField, DateTimeLocalField, SelectField, SubmitField, TextAreaField
+from wtforms import BooleanField, DateTimeLocalField, SelectField, SubmitField
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal.assignments.models import COMMENT_LENGTH
 from portal.i18n import lazy_text as _l
-from portal.inputs import WithinYears, plain_newlines
+from portal.inputs import TextArea, WithinYears
 
 
 class DraftForm(FlaskForm):
-    text = TextAreaField(_l("Your text"), validators=[Optional()])
+    text = TextArea(_l("Your text"), validators=[Optional()])
     files = MultipleFileField(_l("Add files"))
     save = SubmitField(_l("Save draft"))
     submit = SubmitField(_l("Hand in for review"))
@@ -23,7 +23,7 @@ class RemoveFileForm(FlaskForm):
 class ReviewForm(FlaskForm):
     """The rubric's levels are read from radio buttons named `criterion-<id>`; these are the rest."""
 
-    comment = TextAreaField(_l("Overall comment"), validators=[Length(max=COMMENT_LENGTH)], filters=[plain_newlines])
+    comment = TextArea(_l("Overall comment"), validators=[Length(max=COMMENT_LENGTH)])
     ask_second = BooleanField(_l("Ask another reviewer for a second review before the work is returned"))
     passed = SubmitField(_l("Return as passed"))
     revise = SubmitField(_l("Return to be revised and resubmitted"))

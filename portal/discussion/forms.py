@@ -3,12 +3,12 @@ from typing import Any
 
 from flask import current_app
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, SubmitField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp, ValidationError
 
 from portal.discussion.models import REASON_LENGTH, TITLE_LENGTH
 from portal.i18n import lazy_text as _l
-from portal.inputs import FORM_TOKEN_PATTERN, new_form_token
+from portal.inputs import FORM_TOKEN_PATTERN, TextArea, new_form_token
 
 
 class PostLength:
@@ -22,7 +22,7 @@ class PostLength:
 
 
 class PostForm(FlaskForm):
-    body = TextAreaField(_l("Your post"), validators=[DataRequired(), PostLength()])
+    body = TextArea(_l("Your post"), validators=[DataRequired(), PostLength()])
     #: Made when the form is shown: sending this form twice posts once.
     token = HiddenField(default=new_form_token, validators=[DataRequired(), Regexp(FORM_TOKEN_PATTERN)])
     submit = SubmitField(_l("Post"))
@@ -34,7 +34,7 @@ class ThreadForm(PostForm):
 
 
 class EditForm(FlaskForm):
-    body = TextAreaField(_l("Your post"), validators=[DataRequired(), PostLength()])
+    body = TextArea(_l("Your post"), validators=[DataRequired(), PostLength()])
     submit = SubmitField(_l("Save"))
 
 

@@ -2,12 +2,13 @@
 confirmation, a coordinator's correction."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from portal.accounts.forms import time_zone_choices
 from portal.i18n import lazy_text as _l
+from portal.inputs import TextArea
 from portal.live.models import NOTE_LENGTH
 
 
@@ -47,6 +48,6 @@ class ConfirmReportForm(FlaskForm):
 class CorrectionForm(FlaskForm):
     attended = RadioField(_l("Attendance"), choices=[SelectChoice("yes", _l("Present")), SelectChoice("no", _l("Absent"))],
                           validators=[InputRequired()])
-    reason = TextAreaField(_l("Reason"), validators=[DataRequired(_l("Give the reason for the correction.")),
+    reason = TextArea(_l("Reason"), validators=[DataRequired(_l("Give the reason for the correction.")),
                                                      Length(max=NOTE_LENGTH)])
     submit = SubmitField(_l("Save the correction"))

@@ -3,11 +3,11 @@ from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField, TimeField
+from wtforms import DateField, SelectField, StringField, SubmitField, TimeField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.i18n import lazy_text as _l
-from portal.inputs import WithinYears
+from portal.inputs import TextArea, WithinYears
 from portal.live.models import DESCRIPTION_LENGTH, JOIN_URL_LENGTH, NAME_LENGTH, TITLE_LENGTH, URL_LENGTH
 
 #: At most this many lecturers (accounts and guests together) per session.
@@ -42,11 +42,11 @@ class SessionForm(FlaskForm):
                      description=_l("An end before the start means the next day."))
     time_zone = SelectField(_l("In the time zone"), validators=[DataRequired()])
     join_url = StringField(_l("Join link (https)"), validators=[Optional(), Length(max=JOIN_URL_LENGTH), HttpsUrl()])
-    lecturer_emails = TextAreaField(_l("Lecturers with an account on the portal (their emails, one a line)"),
+    lecturer_emails = TextArea(_l("Lecturers with an account on the portal (their emails, one a line)"),
                                     validators=[Optional(), Length(max=5000)])
-    guests = TextAreaField(_l("Guest lecturers (one a line: name, affiliation)"), validators=[Optional(), Length(max=5000)])
+    guests = TextArea(_l("Guest lecturers (one a line: name, affiliation)"), validators=[Optional(), Length(max=5000)])
     part_of = SelectField(_l("Part of (optional)"), default="")
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=DESCRIPTION_LENGTH)])
+    description = TextArea(_l("Description"), validators=[Optional(), Length(max=DESCRIPTION_LENGTH)])
     submit = SubmitField(_l("Save the session"))
 
     def guest_lines(self) -> list[tuple[str, str]]:

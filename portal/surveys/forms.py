@@ -6,7 +6,7 @@ from typing import Any
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, RadioField, SelectMultipleField, SubmitField, TextAreaField
+from wtforms import Field, RadioField, SelectMultipleField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -14,6 +14,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from portal.content.survey_words import BUILT_IN_WORDS
 from portal.content.surveyfile import Survey as SurveyDefinition
 from portal.content.surveyfile import SurveyQuestion
+from portal.inputs import TextArea
 from portal.surveys.results import MAX_TEXT_ANSWER
 
 FIELD_PREFIX = "q_"
@@ -65,7 +66,7 @@ def question_field(question: SurveyQuestion) -> Field:
     if question.type == "multiple":
         return SelectMultipleField(label, choices=choices(question.choices), coerce=int, validators=validators,
                                    widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
-    return TextAreaField(label, validators=[*validators, Length(max=MAX_TEXT_ANSWER)], render_kw={"rows": 4})
+    return TextArea(label, validators=[*validators, Length(max=MAX_TEXT_ANSWER)], render_kw={"rows": 4})
 
 
 def survey_form(definition: SurveyDefinition) -> AnswerForm:

@@ -249,3 +249,16 @@ def test_the_same_form_sent_at_once_from_four_tabs_posts_and_mails_once(
     assert titles() == ["Once"]
     assert sorted(m["To"] for m in smtp_server.messages) == ["bilal@example.org", "omar@example.org",
                                                             "yasmine@example.org"]
+
+
+def test_a_text_as_long_as_the_page_allows_is_posted_whatever_its_line_breaks(client_for, cohort, people, smtp_server):
+    """The browser counts a line break as one character against maxlength and sends it as two (CRLF): a text
+    the page let the coordinator type is not refused as too long (every text area of the portal alike)."""
+    from portal.announcements.models import BODY_LENGTH
+
+    line = "A line of the programme.\r\n"
+    body = line * ((BODY_LENGTH - 10) // (len(line) - 1))
+    assert len(body.replace("\r\n", "\n")) <= BODY_LENGTH < len(body)
+    assert post(client_for(people["coordinator"]), cohort.id, body=body).status_code == 302
+    assert titles() == ["Field visit on Thursday"]
+    assert "\r" not in db.session.scalar(select(Announcement.body))
