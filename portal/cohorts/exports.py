@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from flask_babel import gettext as _
 
 from portal.cohorts.reports import CohortReport
+from portal.surveys.results import without_controls
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -67,10 +68,13 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value):
-    """Text that a spreadsheet would run as a formula (a name like '=HYPERLINK(…)') is kept as text."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    """A cell as a spreadsheet takes it: without control characters (which XLSX refuses, and text kept
+    before they were refused may hold), and text a spreadsheet would run as a formula (a name like
+    '=HYPERLINK(…)') kept as text."""
+    if not isinstance(value, str):
+        return value
+    value = without_controls(value)
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def safe_rows(rows: list[list]) -> list[list]:
@@ -102,7 +106,7 @@ def append_table(workbook: "Workbook", name: str, title: str, notes: list[str], 
     sheet = workbook.create_sheet(name)
     sheet.append([safe_cell(title)])
     for note in notes:
-        sheet.append([note])
+        sheet.append([safe_cell(note)])
     sheet.append([])
     sheet.append(header)
     for row in safe_rows(rows):

@@ -9,7 +9,7 @@ from portal.cohorts.exports import append_table, exported_on, safe_cell, safe_ro
 from portal.db_types import utcnow
 from portal.i18n import western_digits
 from portal.surveys.models import SurveyKind
-from portal.surveys.results import MIN_GROUP, without_controls
+from portal.surveys.results import MIN_GROUP
 from portal.surveys.services import SurveyResults
 
 
@@ -26,15 +26,9 @@ def number(value: float | None) -> float | str:
     return "" if value is None else round(value, 1)
 
 
-def clean_cell(value):
-    """A cell as a spreadsheet takes it: no control characters (which XLSX refuses; answers kept before
-    they were stripped may hold some) and no text that would run as a formula."""
-    return safe_cell(without_controls(value)) if isinstance(value, str) else value
-
-
 def tables(results: SurveyResults) -> list[tuple[str, list[str], list[list]]]:
     """(title, header, rows) for each table of the page, cells cleaned."""
-    return [(title, header, [[clean_cell(value) for value in row] for row in rows])
+    return [(title, header, [[safe_cell(value) for value in row] for row in rows])
             for title, header, rows in _tables(results)]
 
 
@@ -87,5 +81,5 @@ def to_xlsx(results: SurveyResults) -> bytes:
 
     workbook = Workbook(write_only=True)
     for title, header, rows in tables(results):
-        append_table(workbook, sheet_title(title), title, [exported_on(utcnow()), clean_cell(results.survey.title)], header, rows)
+        append_table(workbook, sheet_title(title), title, [exported_on(utcnow()), results.survey.title], header, rows)
     return workbook_bytes(workbook)

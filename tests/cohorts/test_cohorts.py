@@ -336,6 +336,21 @@ def test_exports_keep_formulas_as_text_and_odd_cohort_names_work(client, cohort_
     assert workbook.active.cell(row=5, column=1).value.startswith("'=HYPERLINK")
 
 
+def test_exports_leave_out_control_characters_that_text_kept_earlier_holds(client, busy_cohort):
+    # Course files may no longer hold them, but a certificate issued before keeps its course title.
+    from portal.certificates.models import Certificate
+
+    certificate = db.session.scalars(select(Certificate)).one()
+    certificate.course_title = "Testing\x01 STI\x1f policy"
+    db.session.commit()
+    response = client.get(f"/cohorts/{busy_cohort}/export/certificates.xlsx")
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    assert sheet.cell(row=4, column=3).value == "course" and sheet.cell(row=5, column=3).value == "Testing STI policy"
+    exported = client.get(f"/cohorts/{busy_cohort}/export/certificates.csv").data.decode("utf-8-sig")
+    assert "Testing STI policy" in exported and "\x01" not in exported
+
+
 def test_a_nul_byte_deep_in_the_roster_is_a_problem_not_a_server_error(client, cohort_id):
     rows = "".join(f"Trainee {n},t{n}@example.org,DZ,,,\n" for n in range(200))
     response = upload(client, cohort_id, "name,email,country,organisation,gender,language\n" + rows
