@@ -1,4 +1,5 @@
 """YAML that remembers the line of every mapping and key, so problems can say where they are."""
+import contextlib
 from typing import Any
 
 import yaml
@@ -8,6 +9,10 @@ from portal.content.problems import Problem
 
 #: Longer numbers are refused: Python will not even print an integer of more than 4,300 digits.
 MAX_NUMBER_LENGTH = 100
+#: What YAML may not hold as written text: control characters other than tab, line feed and carriage
+#: return, and unpaired surrogates. An escape ("\0", "\x01", "\ud800") can still spell them, and
+#: then text would break the database (NUL), the page (a surrogate) or a spreadsheet export.
+NOT_TEXT = yaml.reader.Reader.NON_PRINTABLE
 
 
 class Located(dict):
@@ -53,6 +58,19 @@ def _construct_int(loader: _LineLoader, node: yaml.ScalarNode) -> int:
     return loader.construct_yaml_int(node)
 
 
+def _construct_str(loader: _LineLoader, node: yaml.ScalarNode) -> str:
+    """Text, refused when an escape puts in it a character YAML would not take as written."""
+    value = loader.construct_yaml_str(node)
+    if NOT_TEXT.search(value):
+        with contextlib.suppress(UnicodeDecodeError):  # a pair of escapes, as JSON writes "\ud83d\ude00" for 😀
+            value = value.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+        if found := NOT_TEXT.search(value):
+            raise Refused(N_("this text holds the character %(code)s, a control character or an unpaired surrogate, "
+                             "which course text may not hold; remove it"), node.start_mark,
+                          code=f"U+{ord(found.group()):04X}")
+    return value
+
+
 def _construct_timestamp(loader: _LineLoader, node: yaml.ScalarNode) -> Any:
     """A date or time; one that does not exist (2026-02-30) is a problem with its line, not a crash."""
     try:
@@ -79,6 +97,7 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> Located:
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _LineLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_LineLoader.add_constructor("tag:yaml.org,2002:str", _construct_str)
 _LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 

@@ -9,7 +9,7 @@ import pytest
 from portal.content.loader import read_course
 from portal.content.markdown import render_inline
 from portal.content.problems import ContentError
-from tests.coursefiles import QUIZ_YAML, course_files
+from tests.coursefiles import COURSE_YAML, LESSON, QUIZ_YAML, course_files
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -96,6 +96,31 @@ def test_lesson_and_question_fields_are_checked_for_their_type():
     assert "01-basics/quiz.yaml:27: 'feedback' must be text" in found
     assert "01-basics/module.yaml:2: 'summary' must be text" in found
     assert "01-basics/01-what-is-rd.md:2: 'title' must be text" in found
+
+
+NOT_TEXT = "this text holds the character {}, a control character or an unpaired surrogate, which course text may not hold"
+
+
+@pytest.mark.parametrize(("changes", "expected"), [
+    ({"course.yaml": COURSE_YAML.replace("title: Testing STI policy", 'title: "Testing\\0 STI"')},
+     "course.yaml:2: " + NOT_TEXT.format("U+0000")),
+    ({"01-basics/01-what-is-rd.md": LESSON.format(title='"What \\ud800 is R&D?"')},
+     "01-basics/01-what-is-rd.md:2: " + NOT_TEXT.format("U+D800")),
+    ({"01-basics/quiz.yaml": QUIZ_YAML.replace("text: Which manual defines R&D?", 'text: "Which\\x01 manual?"')},
+     "01-basics/quiz.yaml:8: " + NOT_TEXT.format("U+0001")),
+    ({"01-basics/module.yaml": 'title: Basics\n"sum\\x7fmary": Where it starts.\n'},
+     "01-basics/module.yaml:2: " + NOT_TEXT.format("U+007F")),
+])
+def test_escapes_that_spell_control_characters_or_lone_surrogates_are_problems(changes, expected):
+    found = problems_of(course_files(changes))
+    assert any(problem.startswith(expected) for problem in found), found
+
+
+def test_escapes_for_tab_newline_and_a_surrogate_pair_are_text():
+    course = COURSE_YAML.replace("title: Testing STI policy", 'title: "Testing\\tSTI \\ud83d\\ude00"').replace(
+        "summary: A short course used by the tests.", 'summary: "Two\\r\\nlines."')
+    spec = read_course(course_files({"course.yaml": course}))
+    assert (spec.title, spec.summary) == ("Testing\tSTI \U0001f600", "Two\r\nlines.")
 
 
 @pytest.mark.parametrize(("markdown", "message"), [

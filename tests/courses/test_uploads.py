@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from portal.accounts.models import Role
 from portal.courses.models import Course, CourseRevision, RevisionStatus
 from portal.extensions import db
-from tests.coursefiles import LESSON, course_files, png_bytes, zip_bytes
+from tests.coursefiles import COURSE_YAML, LESSON, QUIZ_YAML, course_files, png_bytes, zip_bytes
 
 NEW_MODULE = {
     "03-policy/module.yaml": b"title: Policy mixes\n",
@@ -187,6 +187,27 @@ def test_unsafe_upload_is_refused_and_nothing_changes(app, client, lecturer, mak
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert revisions() == [(1, RevisionStatus.PUBLISHED)]
+
+
+# Course files the checks once let through to the database or the page: each is a problem, and nothing is kept.
+BAD_COURSE_FILES = {
+    "NUL in a title": ({"course.yaml": COURSE_YAML.replace("title: Testing STI policy", 'title: "Testing\\0 STI"')},
+                       "course.yaml:2</code> this text holds the character U+0000"),
+    "lone surrogate in a title": ({"01-basics/01-what-is-rd.md": LESSON.format(title='"What \\ud800 is R&D?"')},
+                                  "01-basics/01-what-is-rd.md:2</code> this text holds the character U+D800"),
+    "control character in a question": (
+        {"01-basics/quiz.yaml": QUIZ_YAML.replace("text: Which manual defines R&D?", 'text: "Which\\x01 manual?"')},
+        "01-basics/quiz.yaml:8</code> this text holds the character U+0001"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_COURSE_FILES, ids=list(BAD_COURSE_FILES))
+def test_a_course_whose_files_cannot_be_kept_is_refused_with_where(client, lecturer, case):
+    changes, message = BAD_COURSE_FILES[case]
+    response = upload(client, "/teach/upload", zip_bytes(course_files(changes)))
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert revisions() == [] and db.session.scalar(select(func.count()).select_from(Course)) == 0
 
 
 def test_upload_larger_than_the_limit_gets_the_413_page(app, client, lecturer, make_course):
