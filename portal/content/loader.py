@@ -67,6 +67,9 @@ MAX_OBJECTIVE_LENGTH = 300
 MAX_PARAGRAPH_LENGTH = 600
 #: Plausible reading speeds, in words a minute: a lesson's minutes outside them earn a warning.
 READING_SPEED = (60, 200)
+#: The most minutes a lesson may take (a day: a longer one is split), and hours a course may take.
+MAX_LESSON_MINUTES = 1440
+MAX_ESTIMATED_HOURS = 1000
 #: Minutes a quiz question is taken to need, when a course's hours are checked against its parts.
 MINUTES_PER_QUESTION = 2
 #: How far, in percent of its parts' minutes, a course's estimated_hours may stray without a warning.
@@ -270,6 +273,10 @@ class _Reader:
         hours = data.get("estimated_hours")
         if isinstance(hours, bool) or not isinstance(hours, (int, float)) or not 0 < hours < math.inf:
             self.problem(file, data.line_of("estimated_hours"), N_("estimated_hours must be a positive number"))
+            hours = 0
+        elif hours > MAX_ESTIMATED_HOURS:
+            self.problem(file, data.line_of("estimated_hours"), N_("estimated_hours may be at most %(max)d"),
+                         max=MAX_ESTIMATED_HOURS)
             hours = 0
         lecturers = data.get("lecturers", [])
         if not isinstance(lecturers, list) or not all(isinstance(e, str) and EMAIL.match(e) for e in lecturers):
@@ -610,6 +617,10 @@ class _Reader:
         if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes <= 0:
             self.problem(path, meta.line_of("minutes") if "minutes" in meta else 2,
                          N_("minutes must be a whole number above zero"))
+            minutes = 0
+        elif minutes > MAX_LESSON_MINUTES:
+            self.problem(path, meta.line_of("minutes"), N_("minutes may be at most %(max)d: split a longer lesson"),
+                         max=MAX_LESSON_MINUTES)
             minutes = 0
         html = self.markdown(path, body, self.resolver(folder), line_offset=end + 1)
         if not body.strip():

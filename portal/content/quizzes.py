@@ -28,6 +28,8 @@ QUIZ_FIELDS = QUIZ_SETTINGS | {"questions"}
 QUIZ_DEFAULTS = {"pass_mark": 70, "attempts": 0, "shuffle": False}
 QUESTION_FIELDS = {"id", "type", "points", "text", "feedback", "hint", "category"}
 CATEGORY_MAX_LENGTH = 100
+#: The most attempts a quiz may allow, short of unlimited (0).
+MAX_ATTEMPTS = 100
 
 
 def read_quiz(reader: "_Reader", path: str, module_key: str) -> QuizSpec | None:
@@ -166,6 +168,10 @@ def quiz_settings(reader: "_Reader", data: Located, file: str, defaults: dict[st
     attempts = data.get("attempts", defaults.get("attempts"))
     if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 0:
         reader.problem(file, data.line_of("attempts"), N_("attempts must be a whole number (0 for unlimited)"))
+        attempts = 0
+    elif attempts > MAX_ATTEMPTS:
+        reader.problem(file, data.line_of("attempts"), N_("attempts may be at most %(max)d (0 for unlimited)"),
+                       max=MAX_ATTEMPTS)
         attempts = 0
     shuffle = data.get("shuffle", False)
     if not isinstance(shuffle, bool):

@@ -3,7 +3,7 @@ import pytest
 
 from portal.content.loader import content_hash, read_course
 from portal.content.problems import ContentError
-from tests.coursefiles import QUIZ_YAML, course_files
+from tests.coursefiles import COURSE_YAML, LESSON, QUIZ_YAML, course_files
 
 
 def problems_of(files) -> list[str]:
@@ -103,6 +103,24 @@ def test_lesson_front_matter_is_required():
     assert "01-basics/01-what-is-rd.md:1: a lesson starts with front matter: a line '---', title and minutes, then '---'" in found
     found = problems_of(course_files({"01-basics/01-what-is-rd.md": "---\ntitle: Hi\nminutes: soon\n---\ntext\n"}))
     assert "01-basics/01-what-is-rd.md:3: minutes must be a whole number above zero" in found
+
+
+def test_numbers_have_an_upper_bound():
+    lesson = LESSON.format(title="What is R&D?")
+    found = problems_of(course_files({
+        "course.yaml": COURSE_YAML.replace("estimated_hours: 2", "estimated_hours: 1.0e+308"),
+        "01-basics/01-what-is-rd.md": lesson.replace("minutes: 10", "minutes: 99999999999"),
+        "01-basics/quiz.yaml": QUIZ_YAML.replace("attempts: 3", "attempts: 99999999999"),
+    }))
+    assert "course.yaml:6: estimated_hours may be at most 1000" in found
+    assert "01-basics/01-what-is-rd.md:3: minutes may be at most 1440: split a longer lesson" in found
+    assert "01-basics/quiz.yaml:3: attempts may be at most 100 (0 for unlimited)" in found
+    spec = read_course(course_files({
+        "course.yaml": COURSE_YAML.replace("estimated_hours: 2", "estimated_hours: 1000"),
+        "01-basics/01-what-is-rd.md": lesson.replace("minutes: 10", "minutes: 1440"),
+        "01-basics/quiz.yaml": QUIZ_YAML.replace("attempts: 3", "attempts: 100"),
+    }))
+    assert (spec.estimated_hours, spec.lessons[0].minutes, spec.modules[0].quiz.attempts_allowed) == (1000, 1440, 100)
 
 
 def test_misnamed_files_and_folders_are_problems_but_readmes_and_hidden_files_are_ignored():

@@ -198,6 +198,13 @@ BAD_COURSE_FILES = {
     "control character in a question": (
         {"01-basics/quiz.yaml": QUIZ_YAML.replace("text: Which manual defines R&D?", 'text: "Which\\x01 manual?"')},
         "01-basics/quiz.yaml:8</code> this text holds the character U+0001"),
+    "lesson minutes past a database integer": (
+        {"01-basics/01-what-is-rd.md": LESSON.format(title="What is R&D?").replace("minutes: 10", "minutes: 99999999999")},
+        "01-basics/01-what-is-rd.md:3</code> minutes may be at most 1440"),
+    "quiz attempts past a database integer": ({"01-basics/quiz.yaml": QUIZ_YAML.replace("attempts: 3", "attempts: 99999999999")},
+                                              "01-basics/quiz.yaml:3</code> attempts may be at most 100"),
+    "hours that overflow": ({"course.yaml": COURSE_YAML.replace("estimated_hours: 2", "estimated_hours: 1.0e+308")},
+                            "course.yaml:6</code> estimated_hours may be at most 1000"),
 }
 
 
