@@ -243,7 +243,7 @@ def read_question(reader: "_Reader", path: str, position: int, entry: Any) -> Qu
         reader.problem(path, None, N_("question %(number)d must be a mapping of fields"), number=position)
         return None
     kind = entry.get("type")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         reader.problem(path, entry.line_of("type"), N_("unknown question type '%(type)s'; use one of %(types)s"),
                        type=str(kind)[:40], types=", ".join(KINDS))
         return None
@@ -267,7 +267,7 @@ def read_question(reader: "_Reader", path: str, position: int, entry: Any) -> Qu
     hint_html = read_hint(entry, lambda line, message, **params: reader.problem(path, line, message, **params))
     category = reader.optional_text(entry, path, "category", CATEGORY_MAX_LENGTH)
     # Questions without a hint or category keep the fingerprint they had before those existed.
-    parts = (kind, float(points), text, feedback, sorted(config.items())) + ((hint_html,) if hint_html else ())
+    parts: tuple[Any, ...] = (kind, float(points), text, feedback, sorted(config.items())) + ((hint_html,) if hint_html else ())
     parts += (("category", category),) if category else ()
     fingerprint = sha256(repr(parts).encode())
     return QuestionSpec(key, position, kind, float(points), text_html,

@@ -62,6 +62,13 @@ def test_every_problem_is_reported_at_once_with_file_and_line():
         assert message in found, f"{message!r} not in {found}"
 
 
+@pytest.mark.parametrize(("written", "shown"), [("[single]", "['single']"), ("{single: true}", "{'single': True}")])
+def test_a_question_type_that_is_a_list_or_mapping_is_an_unknown_type(written, shown):
+    quiz = QUIZ_YAML.replace("type: single", f"type: {written}", 1)
+    assert (f"01-basics/quiz.yaml:7: unknown question type '{shown}'; use one of single, multiple, true_false, "
+            "short_text, numeric, matching, ordering") in problems_of(course_files({"01-basics/quiz.yaml": quiz}))
+
+
 def test_two_correct_answers_on_a_single_choice_question_is_a_problem():
     quiz = QUIZ_YAML.replace("- {id: b, text: Oslo, feedback: Oslo covers innovation.}",
                              "- {id: b, text: Oslo, correct: true}")
