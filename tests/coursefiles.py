@@ -122,6 +122,29 @@ def zip_bytes(files: dict[str, bytes], folder: str = "") -> bytes:
     return buffer.getvalue()
 
 
+class _Utf8Name(zipfile.ZipInfo):
+    """A member whose name is marked as UTF-8 even when it is ASCII (zipfile marks only the others)."""
+
+    def _encodeFilenameFlags(self):
+        return self.filename.encode(), self.flag_bits | 0x800
+
+
+def utf8_zip(files: dict[str, bytes]) -> bytes:
+    """A zip of `files` whose names are all marked as UTF-8, as some zip programs write them."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path, data in files.items():
+            archive.writestr(_Utf8Name(path), data, zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
+def not_utf8(archive: bytes, name: str, *, local_header_only: bool = False) -> bytes:
+    """The zip with the member `name`, marked as UTF-8, renamed to bytes that are not UTF-8: in its local
+    header and in the central directory, or in its local header only."""
+    encoded = name.encode()
+    return archive.replace(encoded, b"\xff" + encoded[1:], 1 if local_header_only else -1)
+
+
 #: The test course's French translation: course and module words, one lesson of two, the whole quiz.
 FRENCH = {
     "course.yaml": COURSE_YAML + dedent("""\
@@ -202,8 +225,9 @@ ASSIGNMENT_YAML = dedent("""\
 BRIEF = "Write **two pages** on how your country funds R&D.\n"
 
 
-def office_bytes(kind: str = "docx", *, macros: bool = False) -> bytes:
-    """A minimal Office Open XML document of `kind`, with a macro part when `macros`."""
+def office_bytes(kind: str = "docx", *, macros: bool = False, utf8_names: bool = False) -> bytes:
+    """A minimal Office Open XML document of `kind`, with a macro part when `macros`, its names all
+    marked as UTF-8 when `utf8_names`."""
     part, main = {"docx": ("word/document.xml", "wordprocessingml.document.main+xml"),
                   "xlsx": ("xl/workbook.xml", "spreadsheetml.sheet.main+xml"),
                   "pptx": ("ppt/presentation.xml", "presentationml.presentation.main+xml")}[kind]
@@ -214,7 +238,8 @@ def office_bytes(kind: str = "docx", *, macros: bool = False) -> bytes:
              f'<Override PartName="/{part}" ContentType="{main_type}"/></Types>')
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", types)
+        archive.writestr(_Utf8Name("[Content_Types].xml") if utf8_names else "[Content_Types].xml", types,
+                         zipfile.ZIP_DEFLATED)
         archive.writestr(part, "<document>A note.</document>")
         if macros:
             archive.writestr("word/vbaProject.bin", b"\x00macro")

@@ -82,7 +82,7 @@ def _judge_zip(name: str, data: bytes) -> tuple[str | None, Problem | None]:
 
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError):
+    except (zipfile.BadZipFile, OSError, UnicodeDecodeError):  # the last: a name marked as UTF-8 that is not
         return refuse(N_("the file is damaged: it is neither a PDF, an office document nor an image"))
     with archive:
         members = archive.infolist()
@@ -105,7 +105,7 @@ def _judge_zip(name: str, data: bytes) -> tuple[str | None, Problem | None]:
             if "[Content_Types].xml" not in names or archive.getinfo("[Content_Types].xml").file_size > MAX_READ_BYTES:
                 return refuse(N_("the file is a zip archive, not an office document"))
             types = archive.read("[Content_Types].xml").decode("utf-8", "replace")
-        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError):
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, UnicodeDecodeError):
             return refuse(N_("the file is damaged: it is neither a PDF, an office document nor an image"))
     if "macroenabled" in types.lower():
         return refuse(N_("the file holds macros, which are not accepted; save it as a document without macros "

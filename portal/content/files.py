@@ -90,6 +90,9 @@ def read_zip(data: bytes | io.IOBase, name: str = "upload.zip", limits: Limits =
         archive = zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data)
     except (zipfile.BadZipFile, OSError):
         raise ContentError([Problem(name, None, N_("this is not a zip archive"))]) from None
+    except UnicodeDecodeError:  # a name marked as UTF-8 that is not
+        raise ContentError([Problem(name, None, N_("a file name in this zip is not valid UTF-8 text: make the zip "
+                                                   "again"))]) from None
     with archive:
         members = [info for info in archive.infolist() if not info.filename.endswith("/")]
         if len(members) > limits.max_files:
@@ -130,7 +133,7 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int, n
                 if size > budget:
                     raise ContentError([Problem(name, None, N_("unpacks to more bytes than allowed"))])
                 chunks.append(chunk)
-    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError):
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, UnicodeDecodeError):
         raise ContentError([Problem(info.filename, None, N_("this file in the zip is damaged"))]) from None
     return b"".join(chunks)
 

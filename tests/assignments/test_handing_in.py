@@ -12,7 +12,7 @@ from portal.assignments.models import CohortAssignment, Submission, SubmissionFi
 from portal.courses.models import Assignment
 from portal.extensions import db
 from tests.assignments.conftest import PAGE, PDF, browser_text, zip_bomb
-from tests.coursefiles import office_bytes
+from tests.coursefiles import not_utf8, office_bytes
 
 
 def files_kept() -> int:
@@ -74,6 +74,7 @@ def test_hostile_files_are_refused_clearly_with_nothing_stored_and_the_text_kept
         ("note.pdf", b"<!DOCTYPE html><html><script>alert(1)</script></html>", "not a PDF"),
         ("note.docx", office_bytes(macros=True), "macros"),
         ("note.pdf", PDF + b"0" * 6 * 1024 * 1024, "at most 5 MB"),
+        ("note.docx", not_utf8(office_bytes(utf8_names=True), "[Content_Types].xml"), "damaged"),
     ]:
         page = client.submit(PAGE, {"text": "Kept.", "files": (io.BytesIO(data), name), "save": "Save"},
                              content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)

@@ -7,7 +7,7 @@ import pytest
 
 from portal.content.files import Limits, read_folder, read_zip
 from portal.content.problems import ContentError
-from tests.coursefiles import course_files, zip_bytes
+from tests.coursefiles import course_files, not_utf8, utf8_zip, zip_bytes
 
 
 def refusal(data: bytes, limits: Limits = Limits()) -> list[str]:
@@ -23,6 +23,15 @@ def test_not_a_zip():
 def test_zip_slip_paths_are_refused():
     for name in ("../../etc/passwd", "/etc/passwd", "01-basics/../../outside.md", "C:/windows/x.md", "a\\..\\b.md"):
         assert refusal(zip_bytes({name: b"x"})) == [f"{name}: this path points outside the course"]
+
+
+def test_a_name_marked_as_utf8_that_is_not_is_refused():
+    archive = utf8_zip(course_files())
+    assert read_zip(archive)["course.yaml"].startswith(b"slug:")
+    assert refusal(not_utf8(archive, "course.yaml")) == [
+        "upload.zip: a file name in this zip is not valid UTF-8 text: make the zip again"]
+    assert refusal(not_utf8(archive, "course.yaml", local_header_only=True)) == [
+        "course.yaml: this file in the zip is damaged"]
 
 
 def test_links_are_refused():

@@ -7,7 +7,7 @@ import pytest
 from portal.content.documents import judge_document
 from portal.content.loader import read_course
 from portal.content.problems import ContentError
-from tests.coursefiles import ASSIGNMENT_YAML, office_bytes, png_bytes, with_assignment
+from tests.coursefiles import ASSIGNMENT_YAML, not_utf8, office_bytes, png_bytes, with_assignment
 
 ALL = frozenset({"pdf", "docx", "xlsx", "pptx", "odt", "image"})
 MB = 1024 * 1024
@@ -115,6 +115,14 @@ def test_hostile_files_are_refused_with_a_clear_reason():
     assert refusal("note.pdf", office_bytes()) == "its content is DOCX but its name ends in '.pdf'"
     assert "does not accept" in refusal("note.docx", office_bytes(), frozenset({"pdf"}))
     assert refusal("data.docx", b"PK\x03\x04broken") .startswith("the file is damaged")
+
+
+def test_an_office_file_with_a_name_marked_as_utf8_that_is_not_is_damaged():
+    document = office_bytes(utf8_names=True)
+    assert judge_document("note.docx", document, ALL, MB)[0].kind == "docx"
+    for local_header_only in (False, True):
+        broken = not_utf8(document, "[Content_Types].xml", local_header_only=local_header_only)
+        assert refusal("note.docx", broken).startswith("the file is damaged")
 
 
 FRENCH_NOTE = """\

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from portal.accounts.models import Role
 from portal.courses.models import Course, CourseRevision, RevisionStatus
 from portal.extensions import db
-from tests.coursefiles import COURSE_YAML, LESSON, QUIZ_YAML, course_files, png_bytes, zip_bytes
+from tests.coursefiles import COURSE_YAML, LESSON, QUIZ_YAML, course_files, not_utf8, png_bytes, utf8_zip, zip_bytes
 
 NEW_MODULE = {
     "03-policy/module.yaml": b"title: Policy mixes\n",
@@ -175,6 +175,8 @@ UNSAFE_UPLOADS = {
     "svg": (lambda: zip_bytes({**NEW_MODULE, "03-policy/media/chart.png": b"<svg onload='alert(1)'></svg>"}),
             "03-policy/media/chart.png</code> not an allowed media type"),
     "not a zip": (lambda: b"%PDF-1.7 this is a PDF", "this is not a zip archive"),
+    "a name marked as UTF-8 that is not": (lambda: not_utf8(utf8_zip(NEW_MODULE), "03-policy/module.yaml"),
+                                           "upload.zip</code> a file name in this zip is not valid UTF-8 text"),
 }
 
 
