@@ -3,6 +3,7 @@ import hashlib
 import io
 import stat
 import zipfile
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -102,7 +103,9 @@ def read_zip(data: bytes | io.IOBase, name: str = "upload.zip", limits: Limits =
         if declared > limits.max_unpacked_bytes:
             raise ContentError([Problem(name, None, N_("unpacks to %(size)d bytes, more than the %(max)d allowed"),
                                         {"size": declared, "max": limits.max_unpacked_bytes})])
-        problems = []
+        copies = Counter(info.filename for info in members)
+        problems = [Problem(path, None, N_("the zip holds this path more than once: keep one copy"))
+                    for path, count in copies.items() if count > 1 and not is_hidden(path)]
         for info in members:
             if _unsafe_name(info.filename):
                 problems.append(Problem(info.filename, None, N_("this path points outside the course")))

@@ -1,6 +1,7 @@
 """Zips are refused when they could harm the server: bombs, paths outside, links, junk."""
 import io
 import stat
+import warnings
 import zipfile
 
 import pytest
@@ -32,6 +33,19 @@ def test_a_name_marked_as_utf8_that_is_not_is_refused():
         "upload.zip: a file name in this zip is not valid UTF-8 text: make the zip again"]
     assert refusal(not_utf8(archive, "course.yaml", local_header_only=True)) == [
         "course.yaml: this file in the zip is damaged"]
+
+
+def test_a_path_held_twice_is_refused():
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns of the duplicate name it is asked to write
+        with zipfile.ZipFile(buffer, "w") as archive:
+            for path, data in course_files().items():
+                archive.writestr(path, data)
+            archive.writestr("course.yaml", b"slug: another-course\n")
+            archive.writestr("__MACOSX/._course.yaml", b"")
+            archive.writestr("__MACOSX/._course.yaml", b"")
+    assert refusal(buffer.getvalue()) == ["course.yaml: the zip holds this path more than once: keep one copy"]
 
 
 def test_links_are_refused():

@@ -1,6 +1,7 @@
 """Lecturers upload course and module zips in the browser: problems, preview, publish, safety."""
 import io
 import stat
+import warnings
 import zipfile
 
 import pytest
@@ -162,6 +163,17 @@ def symlink_zip() -> bytes:
     return buffer.getvalue()
 
 
+def path_twice_zip() -> bytes:
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns of the duplicate name it is asked to write
+        with zipfile.ZipFile(buffer, "w") as archive:
+            for path, data in NEW_MODULE.items():
+                archive.writestr(path, data)
+            archive.writestr("03-policy/module.yaml", b"title: Another title\n")
+    return buffer.getvalue()
+
+
 UNSAFE_UPLOADS = {
     "zip slip": (lambda: zip_bytes({**NEW_MODULE, "03-policy/../../../evil.md": b"x"}),
                  "03-policy/../../../evil.md</code> this path points outside the course"),
@@ -177,6 +189,7 @@ UNSAFE_UPLOADS = {
     "not a zip": (lambda: b"%PDF-1.7 this is a PDF", "this is not a zip archive"),
     "a name marked as UTF-8 that is not": (lambda: not_utf8(utf8_zip(NEW_MODULE), "03-policy/module.yaml"),
                                            "upload.zip</code> a file name in this zip is not valid UTF-8 text"),
+    "a path twice": (path_twice_zip, "03-policy/module.yaml</code> the zip holds this path more than once"),
 }
 
 
