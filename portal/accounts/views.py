@@ -3,7 +3,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -215,8 +215,19 @@ def logout():
     return redirect(url_for("core.index"))
 
 
+def email_change_key() -> str:
+    """Rate-limit key: links mailed to new addresses count per account (each is a message to an address that
+    has not agreed to anything yet)."""
+    return f"email-change:{getattr(current_user, 'id', '')}"
+
+
+def mailed_a_change_link(_response: Response) -> bool:
+    return bool(g.get("mailed_email_change"))
+
+
 @bp.route("/profile", methods=["GET", "POST"])
 @allow(SIGNED_IN)
+@limiter.limit("5 per hour", methods=["POST"], key_func=email_change_key, deduct_when=mailed_a_change_link)
 def edit_profile():
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
@@ -228,7 +239,7 @@ def edit_profile():
         new_email = fields.pop("email")
         try:
             services.update_profile(current_user, **fields)
-            asked = services.request_email_change(current_user, new_email)
+            asked = g.mailed_email_change = services.request_email_change(current_user, new_email)
         except services.EmailTaken:
             db.session.rollback()
             form.email.errors.append(_("Another account already uses this email."))
@@ -257,14 +268,15 @@ def edit_profile():
 
 
 @bp.route("/profile/email/<token>", methods=["GET", "POST"])
-@allow(ANYONE)
+@allow(SIGNED_IN)
 def confirm_email_change(token: str) -> ResponseReturnValue:
-    """The link mailed to a new address: a button (mail scanners open links) gives the account that address.
-    The token alone proves it: whoever reads that mailbox, signed in or not, on whatever device."""
+    """The link mailed to a new address: a button (mail scanners open links) gives the account that address,
+    pressed by the account's owner, signed in: the mailbox alone is not enough (a mistyped address's owner
+    could otherwise take the account), nor the account alone (anyone could claim another's address)."""
     found = services.email_change_for_token(token)
-    if found is None:
+    if found is None or found[0].id != current_user.id:
         flash(_("This link is invalid, expired or already used. Change your address again on your profile."), "error")
-        return redirect(url_for("accounts.edit_profile" if current_user.is_authenticated else "accounts.login"))
+        return redirect(url_for("accounts.edit_profile"))
     user, new_email = found
     form = ConfirmEmailForm()
     if form.validate_on_submit():
@@ -279,7 +291,7 @@ def confirm_email_change(token: str) -> ResponseReturnValue:
         else:
             db.session.commit()
             flash(_("Your email address is now %(email)s.", email=new_email), "success")
-        return redirect(url_for("accounts.edit_profile" if current_user.is_authenticated else "accounts.login"))
+        return redirect(url_for("accounts.edit_profile"))
     return render_template("accounts/confirm_email_change.html", form=form, user=user, new_email=new_email)
 
 

@@ -81,29 +81,38 @@ def _email_pattern(email: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w.+-]){re.escape(email)}(?![\w.-])", re.IGNORECASE)
 
 
-def audit_events_about(user: User, certificates: list[tuple[str, str]]) -> list[AuditEvent]:
-    """Audit events the person did, or that are about them: their exact email address or one of their
-    certificates is the subject, or the address is named in the details.
+def addresses_of(user: User) -> list[str]:
+    """The person's email address and those they had before it: each change of address they made is in the
+    audit log ("email.changed", by them, with the address it replaced)."""
+    earlier = db.session.scalars(select(AuditEvent.details).where(AuditEvent.actor_id == user.id,
+                                                                  AuditEvent.action == "email.changed"))
+    previous = [str(details["previous"]) for details in earlier if isinstance(details, dict) and details.get("previous")]
+    return list(dict.fromkeys([user.email, *previous]))
+
+
+def audit_events_about(user: User, certificates: list[tuple[str, str]], addresses: list[str]) -> list[AuditEvent]:
+    """Audit events the person did, or that are about them: one of their email addresses (this one or an
+    earlier one: `addresses`, from addresses_of) or one of their certificates is the subject, or an address is
+    named in the details.
 
     Names alone never select an event: a name is whatever a person types in their profile, and could
     match anyone's entries ("admin", "example", a cohort's name)."""
-    email = user.email.lower()
     details = func.lower(cast(AuditEvent.details, Text))
-    conditions: list[ColumnElement[bool]] = [
-        AuditEvent.actor_id == user.id,
-        func.lower(AuditEvent.subject).contains(email, autoescape=True),
-        details.contains(email, autoescape=True),
-        details.contains(json.dumps(email)[1:-1], autoescape=True),
-    ]
+    conditions: list[ColumnElement[bool]] = [AuditEvent.actor_id == user.id]
+    for email in (address.lower() for address in addresses):
+        conditions += [func.lower(AuditEvent.subject).contains(email, autoescape=True),
+                       details.contains(email, autoescape=True),
+                       details.contains(json.dumps(email)[1:-1], autoescape=True)]
     codes = [code for code, _name in certificates]
     if codes:
         conditions.append(AuditEvent.subject.in_(codes))
     candidates = db.session.scalars(select(AuditEvent).where(or_(*conditions)).order_by(AuditEvent.at, AuditEvent.id))
-    address = _email_pattern(user.email)
+    patterns = [_email_pattern(address) for address in addresses]
     return [
         event for event in candidates
-        if event.actor_id == user.id or event.subject in codes or address.search(event.subject)
-        or address.search(json.dumps(event.details, ensure_ascii=False))
+        if event.actor_id == user.id or event.subject in codes
+        or any(pattern.search(event.subject) or pattern.search(json.dumps(event.details, ensure_ascii=False))
+               for pattern in patterns)
     ]
 
 
@@ -212,9 +221,10 @@ def personal_data(user: User) -> dict[str, Any]:
     ]
 
     issued_as = [(c.code, c.recipient_name) for c in issued]
-    patterns = _patterns(user, issued_as, "")
+    addresses = addresses_of(user)
+    patterns = _patterns(user, issued_as, addresses, "")
     audit = []
-    for event in audit_events_about(user, issued_as):
+    for event in audit_events_about(user, issued_as, addresses):
         if _scrub([event.subject, event.details], patterns) != [event.subject, event.details]:
             audit.append(_row(at=event.at, by_you=event.actor_id == user.id, action=event.action,
                               subject=event.subject, details=event.details))
@@ -278,11 +288,12 @@ def _scrub(value: Any, patterns: list[tuple[re.Pattern[str], str]]) -> Any:
     return value
 
 
-def _patterns(user: User, certificates: list[tuple[str, str]], placeholder: str) -> list[tuple[re.Pattern[str], str]]:
+def _patterns(user: User, certificates: list[tuple[str, str]], addresses: list[str],
+              placeholder: str) -> list[tuple[re.Pattern[str], str]]:
     """Replacements, inside events already known to be about the person: their email as a whole
     address, and their names (profile and certificates) as whole words."""
     names = {user.name, *(name for _code, name in certificates)}
-    patterns = [(_email_pattern(user.email), placeholder)]
+    patterns = [(_email_pattern(address), placeholder) for address in addresses]
     patterns += [(re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE), DELETED_NAME)
                  for name in sorted(names, key=len, reverse=True) if name.strip()]
     return patterns
@@ -291,8 +302,9 @@ def _patterns(user: User, certificates: list[tuple[str, str]], placeholder: str)
 def _anonymise_audit(user: User, placeholder: str) -> None:
     """Replace the person's email and names in audit subjects and details."""
     certificates = _certificates_of(user)
-    patterns = _patterns(user, certificates, placeholder)
-    for event in audit_events_about(user, certificates):
+    addresses = addresses_of(user)
+    patterns = _patterns(user, certificates, addresses, placeholder)
+    for event in audit_events_about(user, certificates, addresses):
         subject = _scrub_text(event.subject, patterns)
         details = _scrub(event.details, patterns)
         if subject != event.subject:

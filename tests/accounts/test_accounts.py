@@ -243,7 +243,8 @@ def change_link(message) -> str:
     return match.group(1)
 
 
-def test_a_new_address_is_the_accounts_only_once_proved_from_that_mailbox(app, client, auth, login_as, smtp_server):
+def test_a_new_address_is_the_accounts_only_once_proved_from_that_mailbox(app, client, auth, login_as, make_user,
+                                                                            client_for, smtp_server):
     """Else anyone could name themselves by another's address, and be matched to their place on a roster."""
     user = login_as(Role.TRAINEE)
     old = user.email
@@ -257,21 +258,37 @@ def test_a_new_address_is_the_accounts_only_once_proved_from_that_mailbox(app, c
     assert all(message["To"] != old for message in smtp_server.messages)
     link = change_link(mail)
 
-    opened = app.test_client().get(link)  # a mail scanner, or the owner on another device: nothing changes yet
+    scanner = app.test_client().get(link)  # a mail scanner, or anyone not signed in: to the sign-in page
+    assert scanner.status_code == 302 and scanner.headers["Location"].startswith("/login")
+    assert app.test_client().post(link, data={}).status_code in (302, 400)
+    other = client_for(make_user())  # another account, signed in: not theirs to press
+    assert other.get(link).headers["Location"] == "/profile"
+    other.post(link, data={"csrf_token": other.csrf_token("/profile")})
+    db.session.refresh(user)
+    assert user.email == old
+
+    opened = client.get(link)  # the owner, signed in: a button, and nothing changes until it is pressed
     assert opened.status_code == 200 and "dalia@ministry.example" in opened.get_data(as_text=True)
     db.session.refresh(user)
     assert user.email == old
-    stranger = app.test_client()
-    assert stranger.submit(link, {}).headers["Location"] == "/login"
+    assert client.submit(link, {}).headers["Location"] == "/profile"
     db.session.refresh(user)
     assert user.email == "dalia@ministry.example" and user.is_email_confirmed
+    # Used once: the account's address changed, so the link no longer names it.
+    assert client.get(link).headers["Location"] == "/profile"
     auth.logout()
     assert auth.login("dalia@ministry.example").status_code == 302
     auth.logout()
     assert auth.login(old).status_code == 400
-    # Used once: the account's address changed, so the link no longer names it.
-    again = stranger.get(link)
-    assert again.headers["Location"] == "/login"
+
+
+def test_links_to_new_addresses_are_limited_per_account(app, client, login_as, smtp_server):
+    """Each is a message to an address that agreed to nothing: five an hour, then the profile says wait."""
+    login_as(Role.TRAINEE)
+    sent = [client.submit("/profile", {**SIGNUP, "language": "en", "email": f"new{n}@example.org"}).status_code
+            for n in range(6)]
+    assert sent == [302] * 5 + [429]
+    assert len([m for m in smtp_server.messages if m["To"].startswith("new")]) == 5
 
 
 def test_an_address_taken_while_the_link_waited_is_not_given_twice(app, client, login_as, make_user, smtp_server):

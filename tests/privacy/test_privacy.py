@@ -138,9 +138,10 @@ def test_the_download_reads_each_table_once_however_much_there_is(app, people, m
         return len(seen)
 
     # users, mail preferences, enrolments, lesson completions, course completions, attempts, answers, certificates,
-    # cohorts, discussion posts, discussion reports, audit, attendance, recordings watched, reminders sent,
-    # assignment submissions (their files, reviews, assignments and versions are read once each when there are any)
-    assert statements(busy) == statements(newcomer) <= 17
+    # cohorts, discussion posts, discussion reports, audit (the person's earlier addresses, then the entries),
+    # attendance, recordings watched, reminders sent, assignment submissions (their files, reviews, assignments
+    # and versions are read once each when there are any)
+    assert statements(busy) == statements(newcomer) <= 18
 
 
 def test_the_download_is_for_signed_in_people_only(client):
@@ -209,6 +210,22 @@ def test_audit_entries_keep_what_happened_but_not_who_it_was(people):
     assert by_action[3] == ("role.changed", BRUNO["email"], {"role": "trainee", "previous": "lecturer"})
     assert by_action[4][:2] == ("account.deleted", placeholder) and events[4].actor_id == people["aicha"]
     assert all(event.actor_id == people["admin"] for event in events[:4])
+
+
+def test_an_earlier_address_is_the_persons_too_in_their_data_and_when_they_leave(people, smtp_server):
+    """The entries written while the person had their earlier address are theirs to download, and are
+    cleared of it when they delete the account, as is the log of the change itself."""
+    from portal.accounts.services import change_email
+
+    aicha = db.session.get(User, people["aicha"])
+    change_email(aicha, "aicha@new-ministry.example")
+    db.session.commit()
+    audit = archive(people["aicha_client"])["audit-events.json"]
+    subjects = [entry.get("subject") for entry in audit]
+    assert AICHA["email"] in subjects and "aicha@new-ministry.example" in subjects
+    assert delete(people["aicha_client"], "aicha@new-ministry.example").status_code == 302
+    stored = every_stored_value()["audit_events"]
+    assert AICHA["email"].lower() not in stored and "aicha@new-ministry.example" not in stored
 
 
 @pytest.mark.parametrize("name", ["Bruno Okafor", "example", "trainee", "role"])
