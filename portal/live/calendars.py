@@ -40,12 +40,14 @@ def user_of_feed(token: str) -> User | None:
 
 
 def feed_sessions(user: User) -> list[LiveSession]:
-    """What a person's calendar holds: the sessions of cohorts they are a member of or run, and those they lecture."""
-    run = select(Cohort.id).where(Cohort.coordinators.any(User.id == user.id))
+    """What a person's calendar holds: the sessions of cohorts they are a member of or run (while their role is a
+    coordinating one), and those they lecture."""
     lectured = select(SessionLecturer.session_id).where(SessionLecturer.user_id == user.id)
+    theirs = [LiveSession.cohort_id.in_(member_cohort_ids(user)), LiveSession.id.in_(lectured)]
+    if user.is_staff:
+        theirs.append(LiveSession.cohort_id.in_(select(Cohort.id).where(Cohort.coordinators.any(User.id == user.id))))
     return list(db.session.scalars(
-        select(LiveSession).where(or_(LiveSession.cohort_id.in_(member_cohort_ids(user)),
-                                      LiveSession.cohort_id.in_(run), LiveSession.id.in_(lectured)))
+        select(LiveSession).where(or_(*theirs))
         .options(selectinload(LiveSession.cohort), selectinload(LiveSession.lecturers).selectinload(SessionLecturer.user))
         .order_by(LiveSession.starts_at, LiveSession.id)))
 

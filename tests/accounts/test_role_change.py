@@ -2,6 +2,7 @@
 trainee (as before deleting their account) stays listed as the cohort's coordinator or the course's lecturer,
 but every page that asks whether they run the cohort or teach the course must now say no."""
 import io
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -11,6 +12,7 @@ from portal.announcements.services import cohorts_of
 from portal.assignments.models import Submission
 from portal.discussion import services as discussion
 from portal.extensions import db
+from portal.live.calendars import feed_sessions
 from portal.live.models import LiveSession
 from tests.assignments.conftest import PAGE, PDF, make_people
 from tests.discussion.conftest import make_cohort, token
@@ -30,7 +32,11 @@ def test_a_coordinator_changed_to_trainee_no_longer_runs_their_cohort(make_cours
     coordinator, member = make_user(Role.COORDINATOR), make_user()
     cohort = make_cohort("Ours", coordinator, [member])
     post = discussion.start_thread(cohort, member, "A question", "Is this private?", token())
+    session = LiveSession(cohort_id=cohort.id, title="Opening lecture", starts_at=datetime(2027, 1, 4, 9, tzinfo=UTC),
+                          ends_at=datetime(2027, 1, 4, 10, tzinfo=UTC))
+    db.session.add(session)
     db.session.commit()
+    assert [s.title for s in feed_sessions(coordinator)] == ["Opening lecture"]  # in their calendar feed
     former = client_for(coordinator)
     assert former.get(f"/cohorts/{cohort.id}/discussion/moderation").status_code == 200  # while a coordinator
     change_role(client_for, make_user, coordinator)
@@ -49,7 +55,8 @@ def test_a_coordinator_changed_to_trainee_no_longer_runs_their_cohort(make_cours
     db.session.expire_all()
     assert not post.is_hidden
     assert db.session.scalar(select(Announcement)) is None and not smtp_server.messages
-    assert db.session.scalar(select(LiveSession)) is None
+    assert db.session.scalars(select(LiveSession.title)).all() == ["Opening lecture"]
+    assert feed_sessions(coordinator) == []
     # The discussion's digest of replies is no longer theirs either, and a member may now mute them.
     assert coordinator.id not in discussion._readers(db.session, {cohort.id})[cohort.id]
 
