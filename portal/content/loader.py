@@ -36,7 +36,7 @@ from portal.content.spec import (
     Reference,
 )
 from portal.content.surveyfile import SURVEY_FILE, Survey, read_survey
-from portal.content.yamlfile import Located, load_yaml
+from portal.content.yamlfile import NOT_TEXT, NOT_TEXT_PROBLEM, Located, load_yaml
 
 KEY = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 MODULE_FOLDER = re.compile(rf"^(\d{{2}})-({KEY})$")
@@ -152,12 +152,18 @@ class _Reader:
         return rendered.html
 
     def text(self, path: str) -> str | None:
+        """The file as text; None, with a problem at its line, when it is not UTF-8 or holds a character no
+        course text may (a control character other than tab and line breaks: NUL would break the database)."""
         try:
-            return self.files[path].decode("utf-8-sig")
+            text = self.files[path].decode("utf-8-sig")
         except UnicodeDecodeError as error:
             line = self.files[path][: error.start].count(b"\n") + 1
             self.problem(path, line, N_("is not UTF-8 text"))
             return None
+        if found := NOT_TEXT.search(text):
+            self.problem(path, text.count("\n", 0, found.start()) + 1, NOT_TEXT_PROBLEM, code=f"U+{ord(found.group()):04X}")
+            return None
+        return text
 
     def yaml_mapping(self, path: str) -> Located | None:
         text = self.text(path)

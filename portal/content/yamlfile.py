@@ -13,6 +13,8 @@ MAX_NUMBER_LENGTH = 100
 #: return, and unpaired surrogates. An escape ("\0", "\x01", "\ud800") can still spell them, and
 #: then text would break the database (NUL), the page (a surrogate) or a spreadsheet export.
 NOT_TEXT = yaml.reader.Reader.NON_PRINTABLE
+NOT_TEXT_PROBLEM = N_("this text holds the character %(code)s, a control character or an unpaired surrogate, "
+                      "which course text may not hold; remove it")
 
 
 class Located(dict):
@@ -65,9 +67,7 @@ def _construct_str(loader: _LineLoader, node: yaml.ScalarNode) -> str:
         with contextlib.suppress(UnicodeDecodeError):  # a pair of escapes, as JSON writes "\ud83d\ude00" for 😀
             value = value.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
         if found := NOT_TEXT.search(value):
-            raise Refused(N_("this text holds the character %(code)s, a control character or an unpaired surrogate, "
-                             "which course text may not hold; remove it"), node.start_mark,
-                          code=f"U+{ord(found.group()):04X}")
+            raise Refused(NOT_TEXT_PROBLEM, node.start_mark, code=f"U+{ord(found.group()):04X}")
     return value
 
 

@@ -81,6 +81,18 @@ def test_problems_in_the_file_are_shown_by_line_and_nothing_changes(client, cour
     assert revision(2) is None
 
 
+@pytest.mark.parametrize("text", [b"$CATEGORY: pool\x00one\n\nGood? {T}\n", b"Good? {T}\n\nWhich\x01 one? {=a ~b}\n"])
+def test_a_question_file_holding_a_control_character_is_refused_by_its_line(client, course, text):
+    """As course YAML is: NUL would break the database (PostgreSQL refuses it in text), other control
+    characters the pages and the spreadsheets."""
+    response = upload_quiz(client, text)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    line = 1 if b"\x00" in text else 3
+    assert f"<code>01-basics/quiz.gift:{line}</code> this text holds the character U+000" in page
+    assert revision(2) is None
+
+
 def test_an_aiken_file_and_a_module_that_is_not_there(client, course):
     assert upload_quiz(client, AIKEN, module="measuring", file_format="aiken", name="quiz.txt").status_code == 302
     assert [q.type for q in revision(2).modules[1].quiz.questions] == ["single"]
