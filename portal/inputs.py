@@ -51,6 +51,11 @@ def has_control_characters(value: str) -> bool:
     return CONTROL_CHARACTERS.search(value) is not None
 
 
+def without_controls(text: str) -> str:
+    """The text without its control characters (tab and line breaks stay): spreadsheets refuse them."""
+    return CONTROL_CHARACTERS.sub("", text)
+
+
 _FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
 

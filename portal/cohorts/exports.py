@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from flask_babel import gettext as _
 
 from portal.cohorts.reports import CohortReport
-from portal.surveys.results import without_controls
+from portal.inputs import without_controls
 
 if TYPE_CHECKING:
     from openpyxl import Workbook

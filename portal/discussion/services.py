@@ -90,7 +90,7 @@ def badge_for(user: User, cohort: Cohort) -> Badge | None:
     """How the author's posts are marked: lecturer of the cohort's courses, or its coordinator."""
     if not user.is_admin and is_lecturer_of(user, cohort):
         return Badge.LECTURER
-    if not user.is_admin and cohort.is_run_by(user):
+    if user.is_staff and any(coordinator.id == user.id for coordinator in cohort.coordinators):
         return Badge.COORDINATOR
     return None
 

@@ -6,21 +6,17 @@ choice the position of the choice (0-based), a multiple choice a list of positio
 Figures are shown only for groups of at least MIN_GROUP respondents, so that no one's answers can
 be told apart."""
 import random
-import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from portal.content.surveyfile import SurveyQuestion
+from portal.inputs import without_controls
 
 #: Smaller groups are reported as "fewer than 5", with no figures.
 MIN_GROUP = 5
 MAX_TEXT_ANSWER = 5000
-
-
-#: C0 control characters other than tab, line feed and carriage return: spreadsheets refuse them.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def is_reportable(respondents: int) -> bool:
@@ -31,10 +27,6 @@ def in_steps(count: int) -> int:
     """The count rounded down to a multiple of MIN_GROUP: figures move only when a whole group more has
     answered, so that the change between two readings is never one person's answers."""
     return count // MIN_GROUP * MIN_GROUP
-
-
-def without_controls(text: str) -> str:
-    return CONTROL_CHARACTERS.sub("", text)
 
 
 def clean_answer(question: SurveyQuestion, value: Any) -> Any:
