@@ -234,6 +234,7 @@ def review_submission(submission_id: int):
         except services.Refused as error:
             db.session.rollback()
             flash(refusal_text(error), "error")
+            status = 422  # the review is shown again below, as the reviewer wrote it, with what is wrong
         else:
             db.session.commit()
             flash(_("Your review is recorded."), "success")

@@ -17,13 +17,13 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, Va
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.i18n import LANGUAGE_NAMES
-from portal.inputs import FORM_TOKEN_PATTERN, BoundedIntegerField, MailableEmail, new_form_token
+from portal.inputs import FORM_TOKEN_PATTERN, BoundedIntegerField, MailableEmail, WithinYears, new_form_token
 
 
 class CohortForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    starts_on = DateField(_l("Starts on"), validators=[DataRequired()])
-    ends_on = DateField(_l("Ends on"), validators=[DataRequired()])
+    starts_on = DateField(_l("Starts on"), validators=[DataRequired(), WithinYears()])
+    ends_on = DateField(_l("Ends on"), validators=[DataRequired(), WithinYears()])
     seat_cap = BoundedIntegerField(_l("Seats (leave empty for no limit)"), validators=[Optional()],
                                    minimum=1, maximum=100000)
     enrolment_key = StringField(_l("Enrolment key (leave empty: by invitation only)"), validators=[Optional(), Length(max=100)])

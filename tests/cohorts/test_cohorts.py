@@ -153,6 +153,17 @@ def test_staff_do_not_join_a_cohort_by_its_key(cohort_id, make_user, client_for)
     assert members() == []
 
 
+@pytest.mark.parametrize("day", ["1999-12-31", "2100-01-01", "9999-12-31", "0001-01-01"])
+def test_a_cohort_outside_the_years_the_portal_shows_is_refused_with_the_form_kept(client, coordinator, day):
+    """As session days and due dates are: a year 9999 would break every page that shows it in a time zone."""
+    course_id = db.session.scalar(select(Course.id))
+    response = client.submit("/cohorts/new", {"name": "Far away", "starts_on": day, "ends_on": day, "seat_cap": "30",
+                                              "courses": str(course_id)})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Give a day between 2000 and 2099." in page and 'value="Far away"' in page
+    assert db.session.scalar(select(func.count()).select_from(Cohort)) == 0
+
+
 def test_finding_other_cohorts_keys_taken_is_limited(app, client, cohort_id, coordinator, make_user, client_for):
     """"Another cohort uses this key" tells another cohort's key: a coordinator who keeps being told so, on the
     new-cohort and edit forms together, is stopped for the hour, without the other forms counting."""
