@@ -73,7 +73,8 @@ class KeyTaken(Exception):
     """Another cohort has the enrolment key (it took it a moment ago: the form checks first)."""
 
 
-def _created_by_form(form_token: str | None) -> int | None:
+def created_by_form(form_token: str | None) -> int | None:
+    """The cohort the new-cohort form with this one-use token created, if it was sent before."""
     if not form_token:
         return None
     return db.session.scalar(select(Cohort.id).where(Cohort.form_token == form_token))
@@ -88,7 +89,7 @@ def save_cohort(cohort: Cohort | None, *, name: str, starts_on: date, ends_on: d
     A new cohort keeps its form's one-use token: AlreadyCreated when that form was sent before, even at the same
     moment; KeyTaken when another cohort took the key meanwhile."""
     created = cohort is None
-    if (earlier := _created_by_form(form_token)) is not None:
+    if (earlier := created_by_form(form_token)) is not None:
         raise AlreadyCreated(earlier)
     try:
         with db.session.begin_nested():
@@ -111,7 +112,7 @@ def save_cohort(cohort: Cohort | None, *, name: str, starts_on: date, ends_on: d
             cohort.courses = courses
             db.session.flush()
     except IntegrityError:
-        if (earlier := _created_by_form(form_token)) is not None:
+        if (earlier := created_by_form(form_token)) is not None:
             raise AlreadyCreated(earlier) from None
         key = enrolment_key.strip()
         if key and db.session.scalar(select(Cohort.id).where(Cohort.enrolment_key == key)) is not None:

@@ -97,11 +97,21 @@ def edit_cohort(cohort_id: int):
     return render_template("cohorts/form.html", form=form, cohort=cohort)
 
 
+def saved_before(cohort_id: int):
+    flash(_("The cohort is saved."), "success")
+    return redirect(url_for("cohorts.show_cohort", cohort_id=cohort_id))
+
+
 def save(cohort: Cohort | None, form: CohortForm):
+    # The same new-cohort form sent again: the cohort it made, before anything else (its key is taken by it).
+    if cohort is None and (earlier := services.created_by_form(form.token.data)) is not None:
+        return saved_before(earlier)
     courses = list(db.session.scalars(select(Course).where(Course.id.in_(form.courses.data))))
     key = (form.enrolment_key.data or "").strip()
-    taken = key and db.session.scalar(select(Cohort.id).where(Cohort.enrolment_key == key,
-                                                             Cohort.id != (cohort.id if cohort else 0)))
+    taken = key and db.session.execute(select(Cohort.id, Cohort.form_token).where(
+        Cohort.enrolment_key == key, Cohort.id != (cohort.id if cohort else 0))).first()
+    if taken and cohort is None and form.token.data and taken.form_token == form.token.data:
+        return saved_before(taken.id)  # made a moment ago by this same form, sent at the same time
     if taken:
         form.enrolment_key.errors.append(_("Another cohort uses this key. Choose another."))
         return render_template("cohorts/form.html", form=form, cohort=cohort), KEY_TAKEN
@@ -115,8 +125,7 @@ def save(cohort: Cohort | None, form: CohortForm):
                                       form_token=form.token.data if cohort is None else None)
     except services.AlreadyCreated as earlier:
         db.session.rollback()
-        flash(_("The cohort is saved."), "success")
-        return redirect(url_for("cohorts.show_cohort", cohort_id=earlier.cohort_id))
+        return saved_before(earlier.cohort_id)
     except services.KeyTaken:
         db.session.rollback()
         form.enrolment_key.errors.append(_("Another cohort uses this key. Choose another."))
