@@ -18,6 +18,7 @@ from portal.db_types import utcnow
 from portal.digest import DigestItem
 from portal.extensions import db
 from portal.i18n import lazy_text as _l
+from portal.inputs import plain_newlines
 from portal.links import external_url
 from portal.mail import MailKind
 
@@ -103,7 +104,7 @@ def render_body(text: str) -> Rendered:
 
 def normalise(text: str) -> str:
     """Text from a form with the browser's CRLF line ends made plain, and no blank lines around it."""
-    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    return plain_newlines(text).strip()
 
 
 def post_announcement(cohort: Cohort, author: User, title: str, body: str, token: str) -> tuple[Announcement, int]:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, joinedload
 from portal.accounts.models import COORDINATING_ROLES, LECTURING_ROLES, User
 from portal.announcements.services import can_post as is_staff_of
 from portal.announcements.services import can_read as may_read
-from portal.announcements.services import cohort_ids_taught_by
+from portal.announcements.services import cohort_ids_taught_by, normalise
 from portal.audit import record
 from portal.cohorts.models import Cohort, CohortMember, MembershipState, cohort_courses
 from portal.content.markdown import MarkdownProblem, Rendered, render_markdown
@@ -259,10 +259,6 @@ def render_body(text: str) -> Rendered:
     """A post's Markdown as safe HTML, with what it may not hold: posts have no media of their own."""
     return render_markdown(text, lambda path: None)
 
-
-def normalise(text: str) -> str:
-    """Text from a form with the browser's CRLF line ends made plain, and no blank lines around it."""
-    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 def _rendered(body: str) -> tuple[str, str]:
